@@ -1,0 +1,137 @@
+"""The results cache: one folder per run, named readably plus a short hash of the full config.
+
+A run is *finished* when its folder exists; folders appear only by an atomic rename of a complete
+temporary folder, so an interrupted run leaves at most a ``.tmp-*`` folder, which is never read and is
+removed by the next run of the same config (or any later sweep) once its owner process is gone.
+Everything is JSON or Parquet: no pickle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pandas as pd
+
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.json"
+
+
+def config_dict(cfg) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def config_hash(cfg) -> str:
+    blob = json.dumps(config_dict(cfg), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+
+def write_json(path: Path, obj) -> None:
+    """Write JSON atomically (temp file + rename); NaN becomes null."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(_clean(obj), indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def _clean(obj):
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "ndim", 1) == 0:
+        return _clean(obj.item())
+    return obj
+
+
+def read_json(path: Path):
+    return json.loads(Path(path).read_text())
+
+
+def _tmp_prefix() -> str:
+    return f".tmp-{socket.gethostname()}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_tmp(root: Path) -> list[Path]:
+    """Remove temporary run folders under ``root`` left by dead processes of this host."""
+    removed = []
+    if not Path(root).exists():
+        return removed
+    prefix = _tmp_prefix()
+    for tmp in Path(root).rglob(".tmp-*"):
+        if not tmp.is_dir() or not tmp.name.startswith(prefix):
+            continue
+        try:
+            pid = int(tmp.name[len(prefix) :].split("-", 1)[0])
+        except ValueError:
+            continue
+        if not _pid_alive(pid) or pid == os.getpid():
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp)
+    return removed
+
+
+class RunWriter:
+    """Collects a run's files in a temporary folder and publishes them with one atomic rename."""
+
+    def __init__(self, final: Path):
+        self.final = Path(final)
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.final.parent / f"{_tmp_prefix()}{os.getpid()}-{self.final.name}"
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        self.tmp.mkdir()
+
+    def json(self, name: str, obj) -> None:
+        write_json(self.tmp / name, obj)
+
+    def parquet(self, name: str, df: pd.DataFrame) -> None:
+        df.to_parquet(self.tmp / name, index=False)
+
+    def path(self, name: str) -> Path:
+        return self.tmp / name
+
+    def commit(self, force: bool = False) -> Path:
+        if self.final.exists():
+            if not force:
+                shutil.rmtree(self.tmp)
+                return self.final
+            # keep the old result until the new one is complete, then swap
+            old = self.final.parent / f"{_tmp_prefix()}{os.getpid()}-old-{self.final.name}"
+            os.replace(self.final, old)
+            os.replace(self.tmp, self.final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(self.tmp, self.final)
+        return self.final
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def is_finished(run_dir: Path) -> bool:
+    return (Path(run_dir) / METRICS_FILE).exists() and not Path(run_dir).name.startswith(".tmp-")
+
+
+def iter_runs(root: Path):
+    """Finished run folders under ``root`` (any depth), in sorted order."""
+    for metrics in sorted(Path(root).rglob(METRICS_FILE)):
+        if not any(part.startswith(".tmp-") for part in metrics.relative_to(root).parts):
+            yield metrics.parent

@@ -1,0 +1,211 @@
+"""The ``w2s`` command line: ``w2s sweep`` runs the protocol, ``w2s results`` tabulates a results folder.
+
+Bad input ends with one line on stderr naming the bad value and the valid choices, exit status 2, before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+# name -> settings; command-line flags override them.
+PRESETS = {
+    # The tiny offline sweep: random-init GPT-2s on a generated task, CPU, a couple of minutes.
+    "smoke": dict(
+        tasks=["synth_sentiment"], models=["tiny-1", "tiny-2", "tiny-3"], losses=["xent", "logconf"], seeds=[0],
+        n_train=4000, n_test=500, epochs=2.0, batch_size=32, minibatch_size=32, max_len=64,
+    ),
+    # The paper's NLP protocol on open models (GPU): GPT-2 family, the 22 tasks, 2 epochs, batch 32.
+    "paper": dict(
+        tasks=["boolq", "cosmos_qa", "dream", "ethics_justice", "ethics_deontology", "ethics_virtue",
+               "ethics_utilitarianism", "anli_r2", "cola", "sst2", "hellaswag", "mc_taco", "openbookqa", "paws",
+               "quail", "piqa", "quartz", "sciq", "social_i_qa", "multirc", "wic", "twitter_sentiment"],
+        models=["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"], losses=["xent", "logconf"], seeds=[0, 1, 2],
+        n_train=20000, n_test=10000, epochs=2.0, batch_size=32, minibatch_size=8, max_len=512,
+    ),
+}
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage block
+        raise UsageError(message)
+
+
+def _choices(kind: str, values, valid) -> None:
+    for v in values:
+        if v not in valid:
+            raise UsageError(f"unknown {kind} {v!r}; valid: {', '.join(valid)}")
+
+
+def _csv(s: str) -> list[str]:
+    return [x for x in s.split(",") if x]
+
+
+def _ints(s: str) -> list[int]:
+    try:
+        return [int(x) for x in _csv(s)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {s!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="w2s", description="Weak-to-strong generalization (Burns et al. 2023), reproduced.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    s = sub.add_parser("sweep", help="train weak supervisors, strong ceilings and weak-to-strong students")
+    s.add_argument("--preset", default="smoke", help=f"settings to start from: {', '.join(PRESETS)}")
+    s.add_argument("--out", required=True, help="results folder (created; finished runs in it are reused)")
+    s.add_argument("--tasks", type=_csv, help="comma-separated task names (w2s list tasks)")
+    s.add_argument("--models", type=_csv, help="comma-separated model presets or Hub ids, weakest first")
+    s.add_argument("--pairs", type=_csv, help="comma-separated weak:strong pairs (default: every weak < strong)")
+    s.add_argument("--losses", type=_csv, help="comma-separated losses: xent, logconf, product")
+    s.add_argument("--seeds", type=_ints, help="comma-separated integer seeds")
+    s.add_argument("--n-train", type=int, help="training items before halving")
+    s.add_argument("--n-test", type=int, help="test items")
+    s.add_argument("--epochs", type=float)
+    s.add_argument("--batch-size", type=int)
+    s.add_argument("--minibatch-size", type=int, help="examples per forward pass (gradient accumulation)")
+    s.add_argument("--lr", type=float, help="learning rate for every model (default: each model's preset)")
+    s.add_argument("--max-len", type=int, help="tokens per example (longer ones keep their end)")
+    s.add_argument("--select", choices=None, help="model selection: val (default), last, oracle")
+    s.add_argument("--alpha-max", type=float, help="logconf: final weight of the self-training target")
+    s.add_argument("--force", action="store_true", help="retrain finished runs")
+    s.add_argument("--checkpoint", action="store_true", help="also save each run's selected model")
+    s.add_argument("--quiet", action="store_true", help="no progress bars")
+    r = sub.add_parser("results", help="table of runs and PGR per pair")
+    r.add_argument("dir", help="a results folder written by w2s sweep")
+    r.add_argument("--json", action="store_true", help="print all runs as JSON records")
+    r.add_argument("--runs", action="store_true", help="one line per run instead of per pair")
+    ls = sub.add_parser("list", help="list tasks, models, losses or presets")
+    ls.add_argument("what", help="tasks, models, losses or presets")
+    return p
+
+
+def _sweep_settings(a) -> dict:
+    from w2s_lib.data import TASKS
+    from w2s_lib.losses import LOSSES
+    from w2s_lib.models import MODEL_PRESETS
+    from w2s_lib.train import SELECTIONS
+
+    _choices("preset", [a.preset], list(PRESETS))
+    cfg = dict(PRESETS[a.preset])
+    for key in ("tasks", "models", "losses", "seeds", "n_train", "n_test", "epochs", "batch_size",
+                "minibatch_size", "lr", "max_len", "select", "alpha_max"):
+        if getattr(a, key, None) is not None:
+            cfg[key] = getattr(a, key)
+    _choices("task", cfg["tasks"], sorted(TASKS))
+    _choices("loss", cfg["losses"], list(LOSSES))
+    if cfg.get("select") is not None:
+        _choices("selection", [cfg["select"]], list(SELECTIONS))
+    for m in cfg["models"]:
+        # a preset, a local folder, or something shaped like a Hub id (owner/name)
+        if m not in MODEL_PRESETS and not os.path.isdir(m) and m.count("/") != 1:
+            raise UsageError(f"unknown model {m!r}; valid: {', '.join(MODEL_PRESETS)}, a Hub id or a local path")
+    if not cfg["seeds"]:
+        raise UsageError("no seeds given; pass --seeds 0,1,2")
+    for key in ("n_train", "n_test", "batch_size", "minibatch_size", "max_len"):
+        if cfg[key] <= 0:
+            raise UsageError(f"--{key.replace('_', '-')} must be positive, got {cfg[key]}")
+    if cfg["batch_size"] % cfg["minibatch_size"]:
+        raise UsageError(
+            f"batch size {cfg['batch_size']} is not divisible by minibatch size {cfg['minibatch_size']}; "
+            f"valid minibatch sizes: {', '.join(str(d) for d in range(1, cfg['batch_size'] + 1) if cfg['batch_size'] % d == 0)}"
+        )
+    pairs = None
+    if a.pairs:
+        pairs = []
+        for p in a.pairs:
+            if p.count(":") != 1:
+                raise UsageError(f"bad pair {p!r}; write weak:strong, e.g. tiny-1:tiny-3")
+            w, s = p.split(":")
+            _choices("model in --pairs", [w, s], cfg["models"])
+            pairs.append((w, s))
+    from w2s_lib.protocol import model_order
+
+    order = model_order(cfg["models"])
+    for w, s in pairs or []:
+        if order.index(w) >= order.index(s):
+            raise UsageError(f"weak model {w!r} is not smaller than strong model {s!r}; weakest to strongest: "
+                             f"{', '.join(order)}")
+    cfg["pairs"] = pairs
+    return cfg
+
+
+def _cmd_sweep(a) -> int:
+    cfg = _sweep_settings(a)
+    out = Path(a.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} exists and is not a folder")
+    from w2s_lib.protocol import plan_sweep, pgr_table, run_sweep
+
+    train_kw = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in cfg}
+    if cfg.get("select"):
+        train_kw["select"] = cfg["select"]
+    loss_kw = {"logconf": {"alpha_max": cfg["alpha_max"]}} if cfg.get("alpha_max") is not None else None
+    plan = plan_sweep(
+        cfg["tasks"], cfg["models"], cfg["losses"], cfg["seeds"], pairs=cfg["pairs"], n_train=cfg["n_train"],
+        n_test=cfg["n_test"], lr=cfg.get("lr"), loss_kw=loss_kw, train_kw=train_kw,
+    )
+    print(f"w2s sweep: {len(plan.runs)} runs ({len(plan.weak)} weak, {len(plan.ceilings)} ceilings, "
+          f"{len(plan.w2s)} weak-to-strong) -> {out}", file=sys.stderr)
+    df = run_sweep(plan, out, force=a.force, checkpoint=a.checkpoint, progress=not a.quiet)
+    print(_format_pairs(pgr_table(df)))
+    return 0
+
+
+def _format_pairs(table) -> str:
+    if table.empty:
+        return "(no weak-to-strong runs)"
+    return table.to_string(index=False, float_format=lambda x: f"{x:.3f}")
+
+
+def _cmd_results(a) -> int:
+    from w2s_lib import cache
+    from w2s_lib.protocol import collect, pgr_table
+
+    root = Path(a.dir)
+    if not root.is_dir() or next(cache.iter_runs(root), None) is None:
+        raise UsageError(f"{a.dir!r} is not a results folder (no finished runs in it); make one with w2s sweep --out")
+    df = collect(root)
+    if a.json:
+        print(df.to_json(orient="records", indent=1))
+    elif a.runs:
+        cols = ["task", "role", "weak_model", "model", "loss", "seed", "test_acc", "weak_acc", "strong_acc", "pgr"]
+        print(df[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    else:
+        print(_format_pairs(pgr_table(df)))
+    return 0
+
+
+def _cmd_list(a) -> int:
+    from w2s_lib.data import TASKS
+    from w2s_lib.losses import LOSSES
+    from w2s_lib.models import MODEL_PRESETS
+
+    options = {"tasks": sorted(TASKS), "models": list(MODEL_PRESETS), "losses": list(LOSSES), "presets": list(PRESETS)}
+    _choices("list", [a.what], list(options))
+    print("\n".join(options[a.what]))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        a = build_parser().parse_args(argv)
+        return {"sweep": _cmd_sweep, "results": _cmd_results, "list": _cmd_list}[a.command](a)
+    except UsageError as e:
+        print(f"w2s: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("w2s: interrupted; finished runs are kept, rerun the same command to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+"""Binary tasks: the registry ``TASKS`` (Hub tasks of the paper + offline synthetic tasks) and loading."""
+
+from w2s_lib.data.hub_tasks import HUB_TASKS
+from w2s_lib.data.registry import TaskSpec
+from w2s_lib.data.synthetic import SYNTHETIC_TASKS
+
+TASKS: dict[str, TaskSpec] = {**HUB_TASKS, **SYNTHETIC_TASKS}
+
+from w2s_lib.data.load import load_items, split_halves  # noqa: E402
+
+__all__ = ["TASKS", "TaskSpec", "load_items", "split_halves"]

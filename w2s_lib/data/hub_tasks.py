@@ -1,0 +1,861 @@
+"""The paper's NLP tasks (Burns et al. 2023, Table 1 and App. A.1) as binary tasks on Hugging Face Hub data.
+
+Each ``TaskSpec`` names where its rows come from (``hub_id``, ``config``, ``splits``) and how raw rows in
+that dataset's own schema become balanced binary items ``{"txt", "hard_label", "group"}``:
+
+- Multiple-choice questions with k answers become (question, answer_i) items, labelled 1 for a correct
+  answer; ``balance_choices`` keeps equal numbers of right and wrong answers per question (usually one
+  right and one random wrong one).
+- Items made from the same question, premise or passage share a ``group`` (``group_id`` of that source
+  text), so splitting a dataset in halves keeps them together.
+- Every formatter is wrapped in ``balanced`` so the paper's "majority above 55% -> drop majority items to
+  50/50" rule always applies.
+- Rows without a usable label (``None``, ``-1``, ``""``: the hidden labels of many test splits) or with
+  missing text are skipped, never raised on.
+- Templates are ours, short, and end with the thing being judged (the candidate answer, or the yes/no
+  question about the text) because the model reads the last token.
+
+Formatters are pure given ``rng``: no global randomness, no network, no I/O. The split mapping and every
+assumption about a source (parquet revision, which split serves as test) is in each spec's ``notes``.
+Datasets whose Hub repo still only has a loading script (which ``datasets`` v5 no longer runs) should be
+read from the Hub's automatic parquet export, ``revision=PARQUET_BRANCH`` ("refs/convert/parquet"); its
+config and split names are those of the script, and the columns are the same.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from w2s_lib.data.registry import TaskSpec, balance_choices, balanced, group_id, item
+
+Item = dict
+Row = dict
+
+PARQUET_BRANCH = "refs/convert/parquet"
+
+
+# ---------------------------------------------------------------------------- small helpers
+
+
+def _text(value: Any) -> str | None:
+    """A stripped non-empty string, or None."""
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
+        return None
+    s = str(value).strip()
+    return s or None
+
+
+def _seq(value: Any) -> list:
+    """A list from a sequence feature (list, tuple or NumPy array); [] when missing."""
+    if value is None or isinstance(value, (str, bytes, dict)):
+        return []
+    try:
+        return list(value)
+    except TypeError:
+        return []
+
+
+def _label(value: Any) -> int | None:
+    """A non-negative integer class label, or None for missing/hidden labels (None, -1, "", NaN, junk).
+
+    Accepts Python and NumPy ints, bools and integral floats (rows that went through pandas), digit
+    strings (some sources store labels as strings, e.g. "2" or "1\\n") and "true"/"false".
+    """
+    if value is None:
+        return None
+    s = str(value).strip().lower()
+    if s in ("true", "false"):
+        return int(s == "true")
+    if isinstance(value, str):
+        return int(s) if s.isdigit() else None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    if f != f or f < 0 or not f.is_integer():
+        return None
+    return int(f)
+
+
+def _bool_label(value: Any) -> int | None:
+    """A 0/1 label (see ``_label``); None for anything else."""
+    lab = _label(value)
+    return lab if lab in (0, 1) else None
+
+
+def _question(q: str) -> str:
+    """BoolQ questions are lower-case and lack the question mark."""
+    return q if q.endswith("?") else q + "?"
+
+
+def _choice_list(choices: Any) -> list[tuple[str, str]]:
+    """(key, text) pairs from a choices feature.
+
+    The Hub stores ``choices`` as a struct of lists ``{"text": [...], "label": [...]}``; row-oriented
+    copies sometimes hold a list of ``{"text", "label"}`` dicts. Both are accepted.
+    """
+    if isinstance(choices, dict):
+        texts = _seq(choices.get("text"))
+        keys = _seq(choices.get("label"))
+        return [(str(k).strip(), str(t)) for k, t in zip(keys, texts, strict=False)]
+    return [(str(c.get("label", "")).strip(), str(c.get("text", ""))) for c in _seq(choices) if isinstance(c, dict)]
+
+
+def _mc_items(
+    prefix: str,
+    options: Iterable[tuple[str | None, bool]],
+    group: str,
+    rng: random.Random,
+    suffix: str = "",
+) -> list[Item]:
+    """Items ``prefix + option + suffix`` for one multiple-choice question, balanced to equal right and
+    wrong answers.
+
+    Empty options are dropped, and so is a wrong option whose text repeats a right one (it would be the
+    same text with the opposite label).
+    """
+    seen: dict[str, bool] = {}
+    for text, right in options:
+        t = _text(text)
+        if t is None:
+            continue
+        seen[t] = seen.get(t, False) or bool(right)
+    its = [item(f"{prefix}{t}{suffix}", right, group) for t, right in seen.items()]
+    return balance_choices(its, rng)
+
+
+def _labelled(rows: Iterable[Row]) -> list[Row]:
+    """Rows whose ``label`` is a usable 0/1 label."""
+    return [r for r in rows if _bool_label(r.get("label")) is not None]
+
+
+def _grouped(rows: Iterable[Row], key: Callable[[Row], Any]) -> dict[Any, list[Row]]:
+    """Rows bucketed by ``key`` in first-seen order (deterministic); rows whose key is None are dropped."""
+    out: dict[Any, list[Row]] = {}
+    for r in rows:
+        k = key(r)
+        if k is not None:
+            out.setdefault(k, []).append(r)
+    return out
+
+
+# ---------------------------------------------------------------------------- multiple choice (QA)
+
+
+def sciq_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """SciQ: the correct answer and one of three distractors, each as "Question/Answer"."""
+    out: list[Item] = []
+    for r in rows:
+        q = _text(r.get("question"))
+        if q is None or _text(r.get("correct_answer")) is None:
+            continue
+        options = [(r.get("correct_answer"), True)] + [(r.get(f"distractor{i}"), False) for i in (1, 2, 3)]
+        out += _mc_items(f"Question: {q}\nAnswer: ", options, group_id("sciq", q), rng)
+    return out
+
+
+def cosmos_qa_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """CosmosQA: context + question + one of answer0..answer3.
+
+    "None of the above" options are dropped (alone they cannot be judged), so questions whose correct
+    answer is "None of the above" yield no items. Questions on one context share a group.
+    """
+    out: list[Item] = []
+    for r in rows:
+        ctx, q, lab = _text(r.get("context")), _text(r.get("question")), _label(r.get("label"))
+        if ctx is None or q is None or lab is None or lab > 3:
+            continue
+        options = []
+        for i in range(4):
+            a = _text(r.get(f"answer{i}"))
+            if a is not None and "none of the above" not in a.lower():
+                options.append((a, i == lab))
+        out += _mc_items(f"Context: {ctx}\nQuestion: {q}\nAnswer: ", options, group_id("cosmos_qa", ctx), rng)
+    return out
+
+
+def dream_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """DREAM: dialogue + question + one of three choices; ``answer`` is the text of the right choice."""
+    out: list[Item] = []
+    for r in rows:
+        turns = [t for t in _seq(r.get("dialogue")) if _text(t)]
+        q, ans = _text(r.get("question")), _text(r.get("answer"))
+        choices = [_text(c) for c in _seq(r.get("choice"))]
+        if not turns or q is None or ans is None or ans not in choices:
+            continue
+        dialogue = "\n".join(str(t).strip() for t in turns)
+        key = _text(r.get("dialogue_id")) or dialogue
+        out += _mc_items(
+            f"Dialogue:\n{dialogue}\nQuestion: {q}\nAnswer: ",
+            [(c, c == ans) for c in choices],
+            group_id("dream", key),
+            rng,
+        )
+    return out
+
+
+def hellaswag_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """HellaSwag: context + one of four endings; ``label`` is the index of the right ending as a string.
+
+    Items share a group per ``source_id`` (the video or WikiHow article several contexts come from),
+    falling back to the context text.
+    """
+    out: list[Item] = []
+    for r in rows:
+        ctx, lab = _text(r.get("ctx")), _label(r.get("label"))
+        endings = _seq(r.get("endings"))
+        if ctx is None or lab is None or lab >= len(endings):
+            continue
+        activity = _text(r.get("activity_label"))
+        head = f"{activity}: {ctx}" if activity else ctx
+        key = _text(r.get("source_id")) or ctx
+        out += _mc_items(
+            f"Context: {head}\nEnding: ",
+            [(e, i == lab) for i, e in enumerate(endings)],
+            group_id("hellaswag", key),
+            rng,
+        )
+    return out
+
+
+def openbookqa_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """OpenBookQA (main): question stem + one of four choices keyed A-D by ``answerKey``."""
+    out: list[Item] = []
+    for r in rows:
+        q, key = _text(r.get("question_stem")), _text(r.get("answerKey"))
+        choices = _choice_list(r.get("choices"))
+        if q is None or key is None or key not in {k for k, _ in choices}:
+            continue
+        out += _mc_items(
+            f"Question: {q}\nAnswer: ",
+            [(t, k == key) for k, t in choices],
+            group_id("openbookqa", q),
+            rng,
+        )
+    return out
+
+
+def quail_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """QuAIL: passage + question + one of four answers; ``correct_answer_id`` indexes ``answers``.
+
+    Questions on one passage (``context_id``) share a group.
+    """
+    out: list[Item] = []
+    for r in rows:
+        ctx, q, lab = _text(r.get("context")), _text(r.get("question")), _label(r.get("correct_answer_id"))
+        answers = _seq(r.get("answers"))
+        if ctx is None or q is None or lab is None or lab >= len(answers):
+            continue
+        key = _text(r.get("context_id")) or ctx
+        out += _mc_items(
+            f"Context: {ctx}\nQuestion: {q}\nAnswer: ",
+            [(a, i == lab) for i, a in enumerate(answers)],
+            group_id("quail", key),
+            rng,
+        )
+    return out
+
+
+def piqa_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """PIQA: goal + one of two solutions; ``label`` 0 means sol1, 1 means sol2."""
+    out: list[Item] = []
+    for r in rows:
+        goal, lab = _text(r.get("goal")), _label(r.get("label"))
+        if goal is None or lab not in (0, 1):
+            continue
+        out += _mc_items(
+            f"Goal: {goal}\nSolution: ",
+            [(r.get("sol1"), lab == 0), (r.get("sol2"), lab == 1)],
+            group_id("piqa", goal),
+            rng,
+        )
+    return out
+
+
+def quartz_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """QuaRTz: background paragraph + question + one of two choices keyed by ``answerKey``.
+
+    Questions on one paragraph (``para_id``) share a group.
+    """
+    out: list[Item] = []
+    for r in rows:
+        para, q, key = _text(r.get("para")), _text(r.get("question")), _text(r.get("answerKey"))
+        choices = _choice_list(r.get("choices"))
+        if para is None or q is None or key is None or key not in {k for k, _ in choices}:
+            continue
+        gkey = _text(r.get("para_id")) or para
+        out += _mc_items(
+            f"Context: {para}\nQuestion: {q}\nAnswer: ",
+            [(t, k == key) for k, t in choices],
+            group_id("quartz", gkey),
+            rng,
+        )
+    return out
+
+
+def social_i_qa_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """Social IQa: context + question + one of answerA/B/C; ``label`` is "1", "2" or "3" (1-based)."""
+    out: list[Item] = []
+    for r in rows:
+        ctx, q, lab = _text(r.get("context")), _text(r.get("question")), _label(r.get("label"))
+        if ctx is None or q is None or lab not in (1, 2, 3):
+            continue
+        options = [(r.get(f"answer{c}"), i == lab) for i, c in enumerate("ABC", start=1)]
+        out += _mc_items(f"Context: {ctx}\nQuestion: {q}\nAnswer: ", options, group_id("social_i_qa", ctx), rng)
+    return out
+
+
+def mc_taco_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """MC-TACO: one row per (sentence, question, candidate answer) with a yes(1)/no(0) plausibility label.
+
+    Rows are gathered per question and balanced there; questions on one sentence share a group.
+    """
+    out: list[Item] = []
+
+    def key(r: Row):
+        s, q = _text(r.get("sentence")), _text(r.get("question"))
+        return None if s is None or q is None else (s, q)
+
+    for (s, q), rs in _grouped(rows, key).items():
+        options = [(r.get("answer"), _bool_label(r.get("label")) == 1) for r in _labelled(rs)]
+        out += _mc_items(f"Context: {s}\nQuestion: {q}\nAnswer: ", options, group_id("mc_taco", s), rng)
+    return out
+
+
+def multirc_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """SuperGLUE MultiRC: one row per (paragraph, question, answer), ``label`` 1 for a true answer.
+
+    A question can have several true answers; rows are balanced per question, and all questions on one
+    paragraph share a group.
+    """
+    out: list[Item] = []
+
+    def key(r: Row):
+        p, q = _text(r.get("paragraph")), _text(r.get("question"))
+        return None if p is None or q is None else (p, q)
+
+    for (p, q), rs in _grouped(rows, key).items():
+        options = [(r.get("answer"), _bool_label(r.get("label")) == 1) for r in _labelled(rs)]
+        out += _mc_items(f"Paragraph: {p}\nQuestion: {q}\nAnswer: ", options, group_id("multirc", p), rng)
+    return out
+
+
+# ---------------------------------------------------------------------------- pairs and single texts
+
+
+def boolq_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """BoolQ: passage + yes/no question, labelled with the boolean ``answer``; questions share a passage."""
+    out: list[Item] = []
+    for r in rows:
+        p, q, lab = _text(r.get("passage")), _text(r.get("question")), _bool_label(r.get("answer"))
+        if p is None or q is None or lab is None:
+            continue
+        out.append(item(f"Passage: {p}\nQuestion: {_question(q)}", lab, group_id("boolq", p)))
+    return out
+
+
+def anli_r2_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """ANLI round 2: label 1 for entailment (0); neutral (1) and contradiction (2) both become 0."""
+    out: list[Item] = []
+    for r in rows:
+        p, h, lab = _text(r.get("premise")), _text(r.get("hypothesis")), _label(r.get("label"))
+        if p is None or h is None or lab not in (0, 1, 2):
+            continue
+        txt = f"Premise: {p}\nHypothesis: {h}\nQuestion: Does the premise entail the hypothesis?"
+        out.append(item(txt, lab == 0, group_id("anli", p)))
+    return out
+
+
+def paws_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """PAWS: label 1 when sentence2 paraphrases sentence1; pairs built from one sentence1 share a group."""
+    out: list[Item] = []
+    for r in rows:
+        s1, s2, lab = _text(r.get("sentence1")), _text(r.get("sentence2")), _bool_label(r.get("label"))
+        if s1 is None or s2 is None or lab is None:
+            continue
+        txt = f"Sentence 1: {s1}\nSentence 2: {s2}\nQuestion: Do the two sentences mean the same thing?"
+        out.append(item(txt, lab, group_id("paws", s1)))
+    return out
+
+
+def wic_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """SuperGLUE WiC: label 1 when ``word`` has the same sense in both sentences.
+
+    The group is the target word: WiC reuses sentences across pairs for the same word, so grouping by
+    word keeps every pair that could share a sentence in the same half.
+    """
+    out: list[Item] = []
+    for r in rows:
+        w, s1, s2 = _text(r.get("word")), _text(r.get("sentence1")), _text(r.get("sentence2"))
+        lab = _bool_label(r.get("label"))
+        if w is None or s1 is None or s2 is None or lab is None:
+            continue
+        txt = (
+            f"Sentence 1: {s1}\nSentence 2: {s2}\n"
+            f'Question: Is the word "{w}" used with the same meaning in both sentences?'
+        )
+        out.append(item(txt, lab, group_id("wic", w.lower())))
+    return out
+
+
+def cola_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """GLUE CoLA: label 1 for an acceptable (grammatical) sentence."""
+    out: list[Item] = []
+    for r in rows:
+        s, lab = _text(r.get("sentence")), _bool_label(r.get("label"))
+        if s is None or lab is None:
+            continue
+        txt = f"Sentence: {s}\nQuestion: Is this sentence grammatically acceptable?"
+        out.append(item(txt, lab, group_id("cola", s)))
+    return out
+
+
+def sst2_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """GLUE SST-2: label 1 for positive sentiment."""
+    out: list[Item] = []
+    for r in rows:
+        s, lab = _text(r.get("sentence")), _bool_label(r.get("label"))
+        if s is None or lab is None:
+            continue
+        txt = f"Review: {s}\nQuestion: Is the sentiment of this review positive?"
+        out.append(item(txt, lab, group_id("sst2", s)))
+    return out
+
+
+def amazon_polarity_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """Amazon polarity: title + review, label 1 for positive."""
+    out: list[Item] = []
+    for r in rows:
+        title, body, lab = _text(r.get("title")), _text(r.get("content")), _bool_label(r.get("label"))
+        if body is None or lab is None:
+            continue
+        head = f"Title: {title}\n" if title else ""
+        txt = f"{head}Review: {body}\nQuestion: Is the sentiment of this review positive?"
+        out.append(item(txt, lab, group_id("amazon_polarity", title or "", body)))
+    return out
+
+
+def twitter_sentiment_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """Twitter sentiment: tweet text, label 1 for positive."""
+    out: list[Item] = []
+    for r in rows:
+        t, lab = _text(r.get("text")), _bool_label(r.get("label"))
+        if t is None or lab is None:
+            continue
+        txt = f"Tweet: {t}\nQuestion: Is the sentiment of this tweet positive?"
+        out.append(item(txt, lab, group_id("twitter", t)))
+    return out
+
+
+def _hh_prompt(transcript: str) -> str:
+    """The conversation before the final assistant turn (shared by a pair's chosen and rejected)."""
+    i = transcript.rfind("\n\nAssistant:")
+    return transcript[:i] if i >= 0 else transcript
+
+
+def anthropic_hh_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """HH-RLHF as classification: each transcript with its final assistant reply, 1 if it was chosen.
+
+    A pair gives two items (chosen: 1, rejected: 0) in one group keyed by the conversation before the final
+    assistant turn, so several comparisons made on the same conversation also stay together.
+    """
+    out: list[Item] = []
+    for r in rows:
+        chosen, rejected = _text(r.get("chosen")), _text(r.get("rejected"))
+        if chosen is None or rejected is None or chosen == rejected:
+            continue
+        g = group_id("anthropic_hh", _hh_prompt(chosen))
+        out += balance_choices([item(chosen, 1, g), item(rejected, 0, g)], rng)
+    return out
+
+
+# ---------------------------------------------------------------------------- ETHICS
+
+
+def _justice_key(scenario: str) -> str:
+    """Justice scenarios come in variants of one situation that differ after "because" (desert and
+    impartiality items alike); grouping on the text before the last " because " keeps variants together."""
+    i = scenario.rfind(" because ")
+    return scenario[:i] if i > 0 else scenario
+
+
+def ethics_justice_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """ETHICS justice: label 1 when the stated claim is reasonable (just)."""
+    out: list[Item] = []
+    for r in rows:
+        s, lab = _text(r.get("scenario")), _bool_label(r.get("label"))
+        if s is None or lab is None:
+            continue
+        txt = f"Statement: {s}\nQuestion: Is this reasonable?"
+        out.append(item(txt, lab, group_id("ethics_justice", _justice_key(s))))
+    return out
+
+
+def ethics_deontology_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """ETHICS deontology: a request or role (``scenario``) and an exemption or duty (``excuse``);
+    label 1 when the excuse is reasonable. All excuses for one scenario share a group."""
+    out: list[Item] = []
+    for r in rows:
+        s, e, lab = _text(r.get("scenario")), _text(r.get("excuse")), _bool_label(r.get("label"))
+        if s is None or e is None or lab is None:
+            continue
+        txt = f"Scenario: {s}\nResponse: {e}\nQuestion: Is this response reasonable?"
+        out.append(item(txt, lab, group_id("ethics_deontology", s)))
+    return out
+
+
+def ethics_virtue_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """ETHICS virtue: ``scenario`` is "sentence [SEP] trait", label 1 when the trait fits.
+
+    Each sentence is paired with several traits (usually one fitting), so rows are gathered per sentence
+    like a multiple-choice question and balanced to one fitting and one random non-fitting trait.
+    """
+    out: list[Item] = []
+
+    def split(r: Row):
+        s = _text(r.get("scenario"))
+        if s is None or "[SEP]" not in s:
+            return None
+        sent, _, trait = s.partition("[SEP]")
+        return _text(sent), _text(trait)
+
+    def key(r: Row):
+        st = split(r)
+        return None if st is None or st[0] is None or st[1] is None else st[0]
+
+    for sent, rs in _grouped(rows, key).items():
+        options = [(split(r)[1], _bool_label(r.get("label")) == 1) for r in _labelled(rs)]
+        out += _mc_items(
+            f"Scenario: {sent}\nTrait: ",
+            options,
+            group_id("ethics_virtue", sent),
+            rng,
+            suffix="\nQuestion: Does the person in the scenario show this trait?",
+        )
+    return out
+
+
+def ethics_utilitarianism_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
+    """ETHICS utilitarianism: each row is a pair where ``baseline`` is more pleasant than ``less_pleasant``.
+
+    Binary formulation: the two scenarios in random order (drawn from ``rng``), labelled 1 when the first
+    one shown is the more pleasant. One item per pair; pairs sharing a baseline share a group.
+    """
+    out: list[Item] = []
+    for r in rows:
+        better, worse = _text(r.get("baseline")), _text(r.get("less_pleasant"))
+        if better is None or worse is None or better == worse:
+            continue
+        first_is_better = rng.random() < 0.5
+        a, b = (better, worse) if first_is_better else (worse, better)
+        txt = f"Scenario A: {a}\nScenario B: {b}\nQuestion: Is scenario A more pleasant than scenario B?"
+        out.append(item(txt, first_is_better, group_id("ethics_utilitarianism", better)))
+    return out
+
+
+# ---------------------------------------------------------------------------- the registry
+
+_VAL_AS_TEST = "test labels are hidden (-1 / empty), so the labelled validation split is our test"
+_SCRIPT = (
+    "the Hub repo is built by a loading script that datasets v5 does not run: read the automatic parquet "
+    f"export (revision '{PARQUET_BRANCH}'), whose config/split names and columns match the script"
+)
+
+
+def _spec(
+    name: str, fmt, hub_id: str, *, config: str | None, train: str, test: str, notes: str, revision=None
+) -> TaskSpec:
+    return TaskSpec(
+        name=name,
+        to_binary=balanced(fmt),
+        hub_id=hub_id,
+        config=config,
+        revision=revision,
+        splits={"train": train, "test": test},
+        notes=notes,
+    )
+
+
+_ETHICS_NOTES = (
+    "hendrycks/ethics has only CSVs plus a loading script (ethics.py): " + _SCRIPT + ". In that script "
+    "train=train.csv, validation=test.csv (the normal test set) and test=test_hard.csv (the adversarially "
+    "filtered set); we use train and validation (= the normal ETHICS test set) as our train/test. "
+)
+
+HUB_TASKS: dict[str, TaskSpec] = {
+    s.name: s
+    for s in [
+        _spec(
+            "sciq",
+            sciq_to_binary,
+            "allenai/sciq",
+            config=None,
+            train="train",
+            test="test",
+            notes="Parquet (default config); all three splits are labelled, the 1k-row test split is our test. "
+            "Columns question, distractor1-3, correct_answer, support (unused). Items: correct answer + one "
+            "random distractor per question.",
+        ),
+        _spec(
+            "boolq",
+            boolq_to_binary,
+            "google/boolq",
+            config=None,
+            train="train",
+            test="validation",
+            notes="Parquet (default config); there is no test split, so validation is our test. Columns question, "
+            "answer (bool), passage. Group = passage (several questions share one).",
+        ),
+        _spec(
+            "cosmos_qa",
+            cosmos_qa_to_binary,
+            "allenai/cosmos_qa",
+            revision=PARQUET_BRANCH,
+            config=None,
+            train="train",
+            test="validation",
+            notes="Columns id, context, question, answer0-3, label (int, test rows -1). If the repo's main branch "
+            "still holds only cosmos_qa.py, " + _SCRIPT + " (config 'default'). " + _VAL_AS_TEST + ". "
+            "'None of the above' options are dropped, so questions whose answer it is yield no items.",
+        ),
+        _spec(
+            "amazon_polarity",
+            amazon_polarity_to_binary,
+            "fancyzhx/amazon_polarity",
+            config="amazon_polarity",
+            train="train",
+            test="test",
+            notes="Parquet (config amazon_polarity; moved from 'amazon_polarity' to fancyzhx/). Columns label "
+            "(0 negative, 1 positive), title, content; train 3.6M, test 400k, both labelled. Not one of the "
+            "paper's 22; kept because the reference code has it.",
+        ),
+        _spec(
+            "anthropic_hh",
+            anthropic_hh_to_binary,
+            "Anthropic/hh-rlhf",
+            config=None,
+            train="train",
+            test="test",
+            notes="JSONL (default config = harmless-base + helpful-* tranches; red-team-attempts excluded). Columns "
+            "chosen, rejected: full transcripts ('\\n\\nHuman: ... \\n\\nAssistant: ...'). Classification "
+            "proxy as in the reference code: each transcript is an item, 1 if chosen; the pair shares a "
+            "group keyed by the conversation before the final assistant turn. Not one of the paper's 22.",
+        ),
+        _spec(
+            "dream",
+            dream_to_binary,
+            "dataset-org/dream",
+            revision=PARQUET_BRANCH,
+            config="plain_text",
+            train="train",
+            test="test",
+            notes="dream.py only on main: " + _SCRIPT + " (config plain_text). Columns id, dialogue_id, dialogue "
+            "(list of turns), question, choice (3 strings), answer (text of the right choice); all splits "
+            "labelled, test is our test. Group = dialogue_id.",
+        ),
+        _spec(
+            "ethics_justice",
+            ethics_justice_to_binary,
+            "hendrycks/ethics",
+            revision=PARQUET_BRANCH,
+            config="justice",
+            train="train",
+            test="validation",
+            notes=_ETHICS_NOTES + "Columns label (1 reasonable), scenario. Group = scenario text before its last "
+            "' because ', so variants of one situation stay together.",
+        ),
+        _spec(
+            "ethics_deontology",
+            ethics_deontology_to_binary,
+            "hendrycks/ethics",
+            revision=PARQUET_BRANCH,
+            config="deontology",
+            train="train",
+            test="validation",
+            notes=_ETHICS_NOTES + "Columns label (1 reasonable excuse/duty), scenario, excuse. Group = scenario.",
+        ),
+        _spec(
+            "ethics_virtue",
+            ethics_virtue_to_binary,
+            "hendrycks/ethics",
+            revision=PARQUET_BRANCH,
+            config="virtue",
+            train="train",
+            test="validation",
+            notes=_ETHICS_NOTES + "Columns label (1 trait fits), scenario ('sentence [SEP] trait'). Each sentence "
+            "is treated as a multiple-choice question over its traits: one fitting + one random other trait.",
+        ),
+        _spec(
+            "ethics_utilitarianism",
+            ethics_utilitarianism_to_binary,
+            "hendrycks/ethics",
+            revision=PARQUET_BRANCH,
+            config="utilitarianism",
+            train="train",
+            test="validation",
+            notes=_ETHICS_NOTES + "Columns baseline, less_pleasant (no label: baseline is always the more pleasant). "
+            "Our binary task: both scenarios in rng-random order, 1 if scenario A is the more pleasant.",
+        ),
+        _spec(
+            "anli_r2",
+            anli_r2_to_binary,
+            "facebook/anli",
+            config="plain_text",
+            train="train_r2",
+            test="test_r2",
+            notes="Parquet (config plain_text; splits train_r1..r3, dev_r1..r3, test_r1..r3, all labelled). "
+            "Columns uid, premise, hypothesis, label (0 entailment, 1 neutral, 2 contradiction), reason. "
+            "1 = entailment; neutral is grouped with contradiction as 0 (paper). Our own template, not "
+            "FLAN's. Group = premise.",
+        ),
+        _spec(
+            "cola",
+            cola_to_binary,
+            "nyu-mll/glue",
+            config="cola",
+            train="train",
+            test="validation",
+            notes="Parquet (config cola). Columns sentence, label (0 unacceptable, 1 acceptable), idx. "
+            + _VAL_AS_TEST
+            + ".",
+        ),
+        _spec(
+            "sst2",
+            sst2_to_binary,
+            "stanfordnlp/sst2",
+            config=None,
+            train="train",
+            test="validation",
+            notes="Parquet (default config; the same data as glue/sst2). Columns idx, sentence, label "
+            "(0 negative, 1 positive). " + _VAL_AS_TEST + ".",
+        ),
+        _spec(
+            "hellaswag",
+            hellaswag_to_binary,
+            "Rowan/hellaswag",
+            revision=PARQUET_BRANCH,
+            config=None,
+            train="train",
+            test="validation",
+            notes="If main still holds only hellaswag.py, " + _SCRIPT + " (config 'default'). Columns ind, "
+            "activity_label, ctx_a, ctx_b, ctx, endings (4), source_id, split, split_type, label (string "
+            "'0'-'3', '' on test). " + _VAL_AS_TEST + ". Group = source_id.",
+        ),
+        _spec(
+            "mc_taco",
+            mc_taco_to_binary,
+            "CogComp/mc_taco",
+            revision=PARQUET_BRANCH,
+            config="plain_text",
+            train="test",
+            test="validation",
+            notes="mc_taco.py only on main: " + _SCRIPT + " (config plain_text). There is no train split: the "
+            "larger labelled test split (9,442 rows) is our train and validation (3,783 rows) our test. "
+            "Columns sentence, question, answer, label (0 no, 1 yes), category. Balanced per question, "
+            "group = sentence.",
+        ),
+        _spec(
+            "openbookqa",
+            openbookqa_to_binary,
+            "allenai/openbookqa",
+            config="main",
+            train="train",
+            test="test",
+            notes="Parquet (config main). Columns id, question_stem, choices {text, label A-D}, answerKey; all "
+            "splits labelled, test is our test. The open-book fact (config 'additional') is not used.",
+        ),
+        _spec(
+            "paws",
+            paws_to_binary,
+            "google-research-datasets/paws",
+            config="labeled_final",
+            train="train",
+            test="test",
+            notes="Parquet (config labeled_final). Columns id, sentence1, sentence2, label (1 paraphrase); all "
+            "splits labelled, test is our test. Group = sentence1.",
+        ),
+        _spec(
+            "quail",
+            quail_to_binary,
+            "textmachinelab/quail",
+            config="quail",
+            train="train",
+            test="validation",
+            notes="Parquet (config quail; splits train, validation, challenge). Columns id, context_id, "
+            "question_id, domain, metadata, context, question, question_type, answers (4), "
+            "correct_answer_id. Validation is our test (challenge is a 556-row out-of-domain set). "
+            "Group = context_id.",
+        ),
+        _spec(
+            "piqa",
+            piqa_to_binary,
+            "ybisk/piqa",
+            revision=PARQUET_BRANCH,
+            config="plain_text",
+            train="train",
+            test="validation",
+            notes="piqa.py only on main: " + _SCRIPT + " (config plain_text). Columns goal, sol1, sol2, label "
+            "(0 = sol1, 1 = sol2; -1 on test). " + _VAL_AS_TEST + ".",
+        ),
+        _spec(
+            "quartz",
+            quartz_to_binary,
+            "allenai/quartz",
+            revision=PARQUET_BRANCH,
+            config=None,
+            train="train",
+            test="test",
+            notes="If main still holds only quartz.py, " + _SCRIPT + " (config 'default'). Columns id, question, "
+            "choices {text, label A/B}, answerKey, para, para_id, para_anno, question_anno; all splits "
+            "labelled, test is our test. Group = para_id.",
+        ),
+        _spec(
+            "social_i_qa",
+            social_i_qa_to_binary,
+            "allenai/social_i_qa",
+            revision=PARQUET_BRANCH,
+            config=None,
+            train="train",
+            test="validation",
+            notes="social_i_qa.py only on main: " + _SCRIPT + " (config 'default'). Splits train, validation "
+            "(no test). Columns context, question, answerA-C, label (string '1'-'3', 1-based). Validation "
+            "is our test. Group = context.",
+        ),
+        _spec(
+            "multirc",
+            multirc_to_binary,
+            "aps/super_glue",
+            revision=PARQUET_BRANCH,
+            config="multirc",
+            train="train",
+            test="validation",
+            notes="super_glue.py on main: " + _SCRIPT + " (config multirc). Columns paragraph, question, answer, "
+            "idx {paragraph, question, answer}, label (0 False, 1 True; -1 on test). " + _VAL_AS_TEST + ". "
+            "Balanced per question, group = paragraph.",
+        ),
+        _spec(
+            "wic",
+            wic_to_binary,
+            "aps/super_glue",
+            revision=PARQUET_BRANCH,
+            config="wic",
+            train="train",
+            test="validation",
+            notes="super_glue.py on main: " + _SCRIPT + " (config wic). Columns word, sentence1, sentence2, "
+            "start1, start2, end1, end2, idx, label (0 False, 1 True; -1 on test). " + _VAL_AS_TEST + ". "
+            "Group = target word.",
+        ),
+        _spec(
+            "twitter_sentiment",
+            twitter_sentiment_to_binary,
+            "EleutherAI/twitter-sentiment",
+            config=None,
+            train="train",
+            test="test",
+            notes="Default config, splits train (~1.57M) and test (10k). Columns text, label (1 positive, "
+            "0 negative): taken from public code that loads it, the card itself was not retrieved.",
+        ),
+    ]
+}

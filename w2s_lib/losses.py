@@ -1,0 +1,135 @@
+"""Training losses for weak-to-strong learning.
+
+Every loss here is a cross-entropy against a *target distribution* that may depend on the student's own
+(detached) predictions over the whole batch. We therefore split a loss into two parts:
+
+* ``target(logits, soft_labels, step_frac)``: the per-example target, computed without gradient from
+  the logits of the **whole batch** (the confidence loss thresholds on a batch statistic);
+* ``__call__``: the mean cross-entropy of the logits against that target.
+
+Gradient accumulation uses this split (see ``w2s_lib.train``): a no-grad pass over all minibatches of a
+batch gives the batch's targets, then each minibatch is backpropagated against its slice. The result is
+the same gradient as one pass over the whole batch, at the cost of one extra forward pass when the loss
+needs batch statistics (``needs_batch_logits``). This fixes the reference code's dependence on the
+minibatch size (PEERS.md, B5) without a rolling buffer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+LOSSES = ("xent", "logconf", "product")
+SCHEDULES = ("paper", "reference")
+
+
+def soft_xent(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean over the batch of -sum_c target_c * log softmax(logits)_c."""
+    return -(target * F.log_softmax(logits.float(), dim=-1)).sum(-1).mean()
+
+
+@dataclass(frozen=True)
+class XentLoss:
+    """Cross-entropy against the (soft) labels: the paper's 'naive' weak-to-strong training."""
+
+    needs_batch_logits = False
+
+    def target(self, logits, soft_labels, step_frac):
+        return soft_labels.float()
+
+    def __call__(self, logits, soft_labels, step_frac=0.0):
+        return soft_xent(logits, self.target(logits, soft_labels, step_frac))
+
+
+@dataclass(frozen=True)
+class LogConfLoss:
+    """The auxiliary confidence loss of the paper (eq. 1, App. A.4).
+
+    target = (1 - alpha) * soft_labels + alpha * hard, where ``hard`` is the student's own prediction
+    hardened at a threshold chosen so that the top ``p`` fraction of the batch by the student's class-1
+    probability gets class 1, with ``p`` the batch mean of the soft labels' class-1 probability (the
+    class prior taken from the weak labels, as the paper's footnote advises for unbalanced data).
+
+    alpha schedules:
+      * ``"paper"``: alpha = alpha_max * min(1, step_frac / warmup_frac), a linear warm-up over the
+        first 20% of training (the paper's description);
+      * ``"reference"``: alpha = alpha_max * step_frac while step_frac <= warmup_frac, then alpha_max;
+        warmup_frac defaults to 0.1. This copies the reference code, whose alpha jumps from 0.05 to
+        0.5 at the end of warm-up (PEERS.md, B4). Only for comparisons with that code.
+    """
+
+    alpha_max: float = 0.5
+    warmup_frac: float | None = None
+    schedule: str = "paper"
+    needs_batch_logits = True
+
+    def __post_init__(self):
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown logconf schedule {self.schedule!r}; valid: {', '.join(SCHEDULES)}")
+        if self.warmup_frac is None:
+            object.__setattr__(self, "warmup_frac", 0.2 if self.schedule == "paper" else 0.1)
+        if not 0 <= self.alpha_max <= 1:
+            raise ValueError(f"alpha_max must lie in [0, 1], got {self.alpha_max}")
+
+    def alpha(self, step_frac: float) -> float:
+        if self.schedule == "paper":
+            if self.warmup_frac <= 0:
+                return self.alpha_max
+            return self.alpha_max * min(1.0, step_frac / self.warmup_frac)
+        return self.alpha_max * step_frac if step_frac <= self.warmup_frac else self.alpha_max
+
+    @torch.no_grad()
+    def target(self, logits, soft_labels, step_frac):
+        soft = soft_labels.float()
+        p1 = torch.softmax(logits.float(), dim=-1)[:, 1]
+        n = p1.shape[0]
+        n_pos = int(math.floor(soft[:, 1].mean().item() * n + 0.5))
+        hard1 = torch.zeros_like(p1)
+        if n_pos > 0:
+            # stable sort: ties keep batch order, so the hardening is deterministic
+            order = torch.sort(p1, descending=True, stable=True).indices
+            hard1[order[:n_pos]] = 1.0
+        hard = torch.stack([1 - hard1, hard1], dim=-1)
+        a = self.alpha(step_frac)
+        return (1 - a) * soft + a * hard
+
+    def __call__(self, logits, soft_labels, step_frac=0.0):
+        return soft_xent(logits, self.target(logits.detach(), soft_labels, step_frac))
+
+
+@dataclass(frozen=True)
+class ProductLoss:
+    """App. B's 'product confidence loss': target ∝ p_student^beta * p_weak^alpha, renormalized.
+
+    The target carries no gradient. It depends only on each example's own logits, so it needs no batch
+    statistics.
+    """
+
+    alpha: float = 1.0
+    beta: float = 1.0
+    needs_batch_logits = False
+
+    @torch.no_grad()
+    def target(self, logits, soft_labels, step_frac):
+        # in log space, so that confident students do not underflow to 0/0
+        log_t = self.beta * F.log_softmax(logits.float(), -1) + self.alpha * torch.log(
+            soft_labels.float().clamp_min(1e-12)
+        )
+        return torch.softmax(log_t, dim=-1)
+
+    def __call__(self, logits, soft_labels, step_frac=0.0):
+        return soft_xent(logits, self.target(logits.detach(), soft_labels, step_frac))
+
+
+def get_loss(name: str, **kw):
+    """Return the loss called ``name`` (one of ``LOSSES``) built with keyword arguments ``kw``.
+
+    The result is callable as ``loss(logits[B, 2], soft_labels[B, 2], step_frac) -> scalar``.
+    """
+    classes = {"xent": XentLoss, "logconf": LogConfLoss, "product": ProductLoss}
+    if name not in classes:
+        raise ValueError(f"unknown loss {name!r}; valid: {', '.join(LOSSES)}")
+    return classes[name](**kw)

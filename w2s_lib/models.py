@@ -1,0 +1,340 @@
+"""Backbone + classification head, tokenizers, and the model presets.
+
+The head reads the hidden state of the *last real token*, found from the attention mask, so padding side
+and token ids never move the read position. (The reference code found the last token by counting
+non-zero ids; GPT-2's id 0 is "!", so every "!" in a text made it read an earlier token: PEERS.md, B1.)
+Position ids are derived from the mask too, so a left-padded example sees the same positions as alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+HEAD_INITS = ("zeros", "unembed01")
+POOLINGS = ("last", "mean", "cls")
+
+
+@dataclass(frozen=True)
+class ModelPreset:
+    """A named model. ``lr`` is our default learning rate for full finetuning with batch 32.
+
+    For GPT-2 the rates are the reference code's; for the other families they are our choice by the
+    same rule (5e-5 below ~500M parameters, 1e-5 above), not numbers from the paper (which gives none).
+    ``params`` is the approximate parameter count, used for ordering and plot axes.
+    """
+
+    name: str
+    hub_id: str | None
+    params: float
+    lr: float
+    family: str
+    tiny: dict | None = None  # GPT-2 config overrides for an offline random-init model
+
+
+def _p(name, hub_id, params, lr, family):
+    return ModelPreset(name, hub_id, params, lr, family)
+
+
+MODEL_PRESETS: dict[str, ModelPreset] = {
+    p.name: p
+    for p in [
+        _p("gpt2", "openai-community/gpt2", 124e6, 5e-5, "gpt2"),
+        _p("gpt2-medium", "openai-community/gpt2-medium", 355e6, 5e-5, "gpt2"),
+        _p("gpt2-large", "openai-community/gpt2-large", 774e6, 1e-5, "gpt2"),
+        _p("gpt2-xl", "openai-community/gpt2-xl", 1.56e9, 1e-5, "gpt2"),
+        _p("qwen2.5-0.5b", "Qwen/Qwen2.5-0.5B", 0.49e9, 5e-5, "qwen2"),
+        _p("qwen2.5-1.5b", "Qwen/Qwen2.5-1.5B", 1.54e9, 1e-5, "qwen2"),
+        _p("qwen2.5-3b", "Qwen/Qwen2.5-3B", 3.09e9, 1e-5, "qwen2"),
+        _p("qwen2.5-7b", "Qwen/Qwen2.5-7B", 7.62e9, 1e-5, "qwen2"),
+        _p("pythia-70m", "EleutherAI/pythia-70m", 70e6, 5e-5, "gpt_neox"),
+        _p("pythia-160m", "EleutherAI/pythia-160m", 160e6, 5e-5, "gpt_neox"),
+        _p("pythia-410m", "EleutherAI/pythia-410m", 410e6, 5e-5, "gpt_neox"),
+        _p("pythia-1b", "EleutherAI/pythia-1b", 1.0e9, 1e-5, "gpt_neox"),
+        _p("pythia-1.4b", "EleutherAI/pythia-1.4b", 1.4e9, 1e-5, "gpt_neox"),
+        _p("pythia-2.8b", "EleutherAI/pythia-2.8b", 2.8e9, 1e-5, "gpt_neox"),
+        _p("pythia-6.9b", "EleutherAI/pythia-6.9b", 6.9e9, 1e-5, "gpt_neox"),
+        _p("pythia-12b", "EleutherAI/pythia-12b", 12e9, 1e-5, "gpt_neox"),
+    ]
+}
+# Offline random-init GPT-2s for smoke runs and tests: widths/depths grow so that larger ones learn more.
+# (shape, parameter count, learning rate chosen on synth_sentiment's ground truth)
+TINY_SHAPES = {
+    "tiny-1": (dict(n_layer=1, n_embd=16, n_head=2), 19_730, 3e-3),
+    "tiny-2": (dict(n_layer=2, n_embd=48, n_head=4), 105_890, 3e-3),
+    "tiny-3": (dict(n_layer=3, n_embd=96, n_head=4), 434_210, 1e-3),
+}
+for _name, (_shape, _params, _lr) in TINY_SHAPES.items():
+    MODEL_PRESETS[_name] = ModelPreset(_name, None, _params, _lr, "gpt2", tiny=_shape)
+SMOKE_MODELS = tuple(TINY_SHAPES)
+MODEL_FAMILIES = {
+    "gpt2": ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"),
+    "qwen2.5": ("qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b", "qwen2.5-7b"),
+    "pythia": tuple(n for n in MODEL_PRESETS if n.startswith("pythia")),
+    "smoke": SMOKE_MODELS,
+}
+
+TINY_VOCAB = 512
+TINY_MAX_POSITIONS = 512
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokenizers
+
+
+def _tokenizer_corpus() -> list[str]:
+    """A fixed corpus for the offline tokenizer: the synthetic tasks' text plus plain characters."""
+    import random
+
+    from w2s_lib.data.synthetic import SYNTHETIC_TASKS
+
+    lines = []
+    for spec in SYNTHETIC_TASKS.values():
+        rows = spec.generate(400, "train", random.Random(1234))
+        lines += [it["txt"] for it in spec.to_binary(rows, random.Random(0))]
+    lines.append("0 1 2 3 4 5 6 7 8 9 ! ? . , : ; ' \" ( ) Q: A: Yes No True False")
+    return lines
+
+
+@functools.lru_cache(maxsize=None)
+def _tiny_tokenizer_json() -> str:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=TINY_VOCAB,
+        special_tokens=["<pad>", "<eos>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(_tokenizer_corpus(), trainer=trainer)
+    return tok.to_str()
+
+
+def tiny_tokenizer():
+    """A byte-level BPE with 512 tokens, trained offline on a fixed corpus (deterministic, ~0.1 s).
+
+    Ids: ``<pad>`` = 0, ``<eos>`` = 1. Any text tokenizes (bytes fall back to the base alphabet).
+    """
+    from tokenizers import Tokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer.from_str(_tiny_tokenizer_json()), pad_token="<pad>", eos_token="<eos>"
+    )
+    return configure_tokenizer(tok)
+
+
+def configure_tokenizer(tok):
+    """Give a tokenizer a pad token (its eos, else unk) and truncate from the left.
+
+    Left truncation keeps the end of a long text, where the answer being judged sits and where the head
+    reads; the reference code dropped long examples instead (PEERS.md, B12).
+    """
+    if tok.pad_token is None:
+        if tok.eos_token is not None:
+            tok.pad_token = tok.eos_token
+        elif tok.unk_token is not None:
+            tok.pad_token = tok.unk_token
+        else:
+            tok.add_special_tokens({"pad_token": "<pad>"})
+    tok.truncation_side = "left"
+    return tok
+
+
+def load_tokenizer(name_or_path: str, *, trust_remote_code: bool = False):
+    """The tokenizer of a preset name, Hub id or local folder, with a pad token set."""
+    preset = MODEL_PRESETS.get(name_or_path)
+    if preset is not None and preset.tiny is not None:
+        return tiny_tokenizer()
+    from transformers import AutoTokenizer
+
+    hub_id = preset.hub_id if preset else name_or_path
+    return configure_tokenizer(AutoTokenizer.from_pretrained(hub_id, trust_remote_code=trust_remote_code))
+
+
+def tiny_config(name: str):
+    """The random-init GPT-2 config of a tiny preset (dropout off)."""
+    from transformers import GPT2Config
+
+    shape = MODEL_PRESETS[name].tiny
+    return GPT2Config(
+        vocab_size=TINY_VOCAB,
+        n_positions=TINY_MAX_POSITIONS,
+        bos_token_id=1,
+        eos_token_id=1,
+        pad_token_id=0,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+        **shape,
+    )
+
+
+def resolve_backbone(name_or_path: str):
+    """Preset name -> Hub id, or a config object for tiny presets; anything else passes through."""
+    preset = MODEL_PRESETS.get(name_or_path)
+    if preset is None:
+        return name_or_path
+    return tiny_config(name_or_path) if preset.tiny is not None else preset.hub_id
+
+
+# ---------------------------------------------------------------------------------------------
+# The classifier
+
+
+def last_token_index(attention_mask: torch.Tensor) -> torch.Tensor:
+    """Index of the last position whose mask is 1, per row (works for left, right and no padding)."""
+    positions = torch.arange(attention_mask.shape[-1], device=attention_mask.device)
+    return (attention_mask.long() * (positions + 1)).argmax(dim=-1)
+
+
+class Classifier(nn.Module):
+    """A transformer backbone (no LM head) followed by a linear head on a pooled hidden state."""
+
+    def __init__(self, backbone: nn.Module, num_labels: int = 2, pooling: str = "last", linear_probe=False):
+        super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; valid: {', '.join(POOLINGS)}")
+        self.backbone = backbone
+        self.pooling = pooling
+        self.linear_probe = linear_probe
+        hidden = backbone.config.get_text_config().hidden_size
+        self.head = nn.Linear(hidden, num_labels)
+        self._takes_positions = "position_ids" in inspect.signature(backbone.forward).parameters
+        if linear_probe:
+            backbone.requires_grad_(False)
+
+    @property
+    def num_labels(self) -> int:
+        return self.head.out_features
+
+    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        kw = {}
+        if self._takes_positions:
+            kw["position_ids"] = (attention_mask.long().cumsum(-1) - 1).clamp_min(0)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.linear_probe):
+            h = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **kw).last_hidden_state
+        if self.pooling == "last":
+            return h[torch.arange(h.shape[0], device=h.device), last_token_index(attention_mask)]
+        if self.pooling == "mean":
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            return (h * m).sum(1) / m.sum(1).clamp_min(1)
+        return h[:, 0]
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.pooled(input_ids, attention_mask))
+
+
+def _unembedding_rows(lm: nn.Module, tokenizer, texts=("0", "1")) -> torch.Tensor:
+    ids = []
+    for t in texts:
+        tok_ids = tokenizer.encode(t, add_special_tokens=False)
+        if len(tok_ids) != 1:
+            raise ValueError(f"token {t!r} is not a single token for this tokenizer: {tok_ids}")
+        ids.append(tok_ids[0])
+    return lm.get_output_embeddings().weight.detach()[ids].clone()
+
+
+def build_classifier(
+    backbone,
+    *,
+    num_labels: int = 2,
+    head_init: str = "zeros",
+    linear_probe: bool = False,
+    pooling: str = "last",
+    tokenizer=None,
+    trust_remote_code: bool = False,
+    dtype: torch.dtype | str | None = None,
+    **from_pretrained_kw,
+) -> Classifier:
+    """Build a classifier on a backbone given as a Hub id, a local path, a preset name or a config.
+
+    A ``transformers.PretrainedConfig`` builds a random-init model (seed torch first for determinism).
+    ``head_init="zeros"`` starts the head at 0 (the reference code); ``"unembed01"`` copies the
+    unembedding rows of the tokens "0" and "1" (the paper), and needs a causal LM and its tokenizer.
+    ``linear_probe=True`` freezes the backbone.
+    """
+    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, PretrainedConfig
+
+    if head_init not in HEAD_INITS:
+        raise ValueError(f"unknown head_init {head_init!r}; valid: {', '.join(HEAD_INITS)}")
+    if isinstance(backbone, str):
+        backbone = resolve_backbone(backbone)
+    if isinstance(backbone, PretrainedConfig):
+        config = backbone
+    else:
+        config = AutoConfig.from_pretrained(str(backbone), trust_remote_code=trust_remote_code)
+    is_causal = type(config) in AutoModelForCausalLM._model_mapping
+    auto = AutoModelForCausalLM if (head_init == "unembed01" or is_causal) else AutoModel
+    if head_init == "unembed01" and not is_causal:
+        raise ValueError(f"head_init='unembed01' needs a causal LM; {type(config).__name__} is not one")
+
+    if isinstance(backbone, PretrainedConfig):
+        model = auto.from_config(config, trust_remote_code=trust_remote_code)
+    else:
+        kw = dict(trust_remote_code=trust_remote_code, **from_pretrained_kw)
+        if dtype is not None:
+            kw["dtype"] = dtype
+        model = auto.from_pretrained(str(backbone), **kw)
+
+    rows = None
+    if head_init == "unembed01":
+        if tokenizer is None:
+            if isinstance(backbone, PretrainedConfig):
+                raise ValueError("head_init='unembed01' with a config needs tokenizer=")
+            tokenizer = load_tokenizer(str(backbone), trust_remote_code=trust_remote_code)
+        rows = _unembedding_rows(model, tokenizer)
+    base = model.base_model if auto is AutoModelForCausalLM else model
+    clf = Classifier(base, num_labels=num_labels, pooling=pooling, linear_probe=linear_probe)
+    with torch.no_grad():
+        clf.head.bias.zero_()
+        if rows is None:
+            clf.head.weight.zero_()
+        else:
+            if num_labels != 2:
+                raise ValueError("head_init='unembed01' is defined for num_labels=2")
+            clf.head.weight.copy_(rows.float())
+    clf.head.float()
+    clf.meta = {"num_labels": num_labels, "pooling": pooling, "linear_probe": linear_probe}
+    return clf
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkpoints (safetensors + json, never pickle)
+
+
+def save_classifier(model: Classifier, path: str | Path, tokenizer=None) -> Path:
+    """Write the backbone config, all weights (safetensors) and the head's metadata to ``path``."""
+    from safetensors.torch import save_model
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    model.backbone.config.save_pretrained(path / "backbone")
+    save_model(model, str(path / "classifier.safetensors"))
+    meta = {"num_labels": model.num_labels, "pooling": model.pooling, "linear_probe": model.linear_probe}
+    (path / "classifier.json").write_text(json.dumps(meta, indent=1))
+    if tokenizer is not None:
+        tokenizer.save_pretrained(path / "tokenizer")
+    return path
+
+
+def load_classifier(path: str | Path, *, trust_remote_code: bool = False) -> Classifier:
+    """Rebuild a classifier saved by ``save_classifier``; all weights come from the checkpoint."""
+    from safetensors.torch import load_model
+    from transformers import AutoConfig
+
+    path = Path(path)
+    meta = json.loads((path / "classifier.json").read_text())
+    config = AutoConfig.from_pretrained(path / "backbone", trust_remote_code=trust_remote_code)
+    model = build_classifier(config, trust_remote_code=trust_remote_code, **meta)
+    load_model(model, str(path / "classifier.safetensors"), strict=True)
+    return model

@@ -1,0 +1,285 @@
+"""Training and prediction for classifiers: one loop for ground-truth and weak-label training.
+
+Design points (each tested in tests/test_train.py):
+* batches are padded per batch to their longest example (dynamic padding), never to a fixed length;
+* a batch of ``batch_size`` examples is processed in minibatches of ``minibatch_size`` (gradient
+  accumulation). Losses that threshold on batch statistics (the confidence loss) get their targets
+  from a no-grad pass over the whole batch first, so the gradient equals one pass over the batch
+  (see ``w2s_lib.losses``);
+* dropout is off by default: the model is kept in eval mode while it trains (no layer here behaves
+  differently in train mode except dropout);
+* evaluation every ``eval_every`` steps records the history; the returned model is the one selected by
+  ``select``: "last", "val" (accuracy against the training labels on a held-out validation slice,
+  which for weak-to-strong runs uses no ground truth) or "oracle" (test ground truth: only for the
+  paper's early-stopping analyses, Figures 7 and 13);
+* bf16 autocast on CUDA, full precision on CPU; the same seed gives the same numbers on CPU.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from w2s_lib.losses import get_loss, soft_xent
+
+OPTIMIZERS = ("adam", "adamw", "adafactor")
+LR_SCHEDULES = ("cosine", "constant")
+SELECTIONS = ("last", "val", "oracle")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    lr: float = 5e-5
+    epochs: float = 2.0
+    batch_size: int = 32
+    minibatch_size: int = 32
+    optimizer: str = "adam"
+    lr_schedule: str = "cosine"
+    warmup_frac: float = 0.0
+    weight_decay: float = 0.0
+    max_len: int = 512
+    eval_every: int = 0  # 0: about 8 evaluations per run
+    select: str = "val"
+    dropout: bool = False
+    loss: str = "xent"
+    loss_kw: tuple = ()  # sorted (key, value) pairs, hashable
+    eval_batch_size: int = 64
+    seed: int = 0
+
+    def __post_init__(self):
+        for name, value, valid in [
+            ("optimizer", self.optimizer, OPTIMIZERS),
+            ("lr_schedule", self.lr_schedule, LR_SCHEDULES),
+            ("select", self.select, SELECTIONS),
+        ]:
+            if value not in valid:
+                raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
+        if self.batch_size % self.minibatch_size:
+            raise ValueError(
+                f"batch size {self.batch_size} is not divisible by minibatch size {self.minibatch_size}"
+            )
+
+
+@dataclass
+class TrainResult:
+    history: list[dict]
+    selected_step: int
+    n_steps: int
+    test_p1: np.ndarray  # test predictions of the selected model
+    seconds: float
+    extra: dict = field(default_factory=dict)
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _autocast(device: torch.device):
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return nullcontext()
+
+
+def tokenize(tokenizer, texts: list[str], max_len: int) -> list[list[int]]:
+    return tokenizer(list(texts), truncation=True, max_length=max_len, add_special_tokens=True)["input_ids"]
+
+
+def collate(seqs: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad to the longest sequence of this batch; the mask marks real tokens."""
+    width = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s, dtype=torch.long)
+        mask[i, : len(s)] = 1
+    return ids.to(device), mask.to(device)
+
+
+@torch.inference_mode()
+def predict_tokens(model, seqs: list[list[int]], pad_id: int, batch_size: int = 64, device=None) -> np.ndarray:
+    """Class probabilities [N, C] for pre-tokenized sequences; batches sorted by length for speed."""
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    order = np.argsort([len(s) for s in seqs], kind="stable")
+    out = np.zeros((len(seqs), model.num_labels), dtype=np.float32)
+    with _autocast(device):
+        for start in range(0, len(seqs), batch_size):
+            idx = order[start : start + batch_size]
+            ids, mask = collate([seqs[i] for i in idx], pad_id, device)
+            out[idx] = torch.softmax(model(ids, mask).float(), -1).cpu().numpy()
+    model.train(was_training)
+    return out
+
+
+def predict(model, tokenizer, texts: list[str], max_len: int = 512, batch_size: int = 64) -> np.ndarray:
+    """Class probabilities [N, C] for raw texts."""
+    return predict_tokens(model, tokenize(tokenizer, texts, max_len), tokenizer.pad_token_id, batch_size)
+
+
+def _optimizer(cfg: TrainConfig, params):
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    from transformers.optimization import Adafactor
+
+    return Adafactor(params, lr=cfg.lr, scale_parameter=False, relative_step=False, weight_decay=cfg.weight_decay)
+
+
+def _scheduler(cfg: TrainConfig, opt, n_steps: int):
+    from transformers import get_constant_schedule_with_warmup, get_cosine_schedule_with_warmup
+
+    warmup = int(cfg.warmup_frac * n_steps)
+    if cfg.lr_schedule == "cosine":
+        return get_cosine_schedule_with_warmup(opt, warmup, n_steps)
+    return get_constant_schedule_with_warmup(opt, warmup)
+
+
+def _batches(n: int, batch_size: int, n_steps: int, gen: torch.Generator):
+    """``n_steps`` batches of indices drawn from consecutive shuffled epochs (the last one may be cut)."""
+    stream: list[int] = []
+    for _ in range(n_steps):
+        while len(stream) < batch_size:
+            stream += torch.randperm(n, generator=gen).tolist()
+        yield stream[:batch_size]
+        stream = stream[batch_size:]
+
+
+def _accuracy(p1, labels) -> float:
+    return float(((np.asarray(p1) > 0.5) == (np.asarray(labels) > 0.5)).mean()) if len(labels) else float("nan")
+
+
+def train_classifier(
+    model,
+    tokenizer,
+    train_texts: list[str],
+    train_soft: np.ndarray,
+    cfg: TrainConfig,
+    *,
+    val_texts: list[str] = (),
+    val_soft: np.ndarray | None = None,
+    test_texts: list[str] = (),
+    test_labels: np.ndarray | None = None,
+    device=None,
+    progress: bool | None = None,
+    desc: str = "train",
+) -> TrainResult:
+    """Train ``model`` in place on soft labels ``train_soft`` ([N, 2] or [N] class-1 probabilities).
+
+    ``val_*`` is the selection slice (its labels are whatever the model is trained on); ``test_*`` is
+    evaluated at every evaluation for the history. On return the model holds the selected weights.
+    """
+    device = torch.device(device) if device is not None else default_device()
+    model.to(device)
+    # Dropout off: eval mode disables it and changes nothing else in these transformer models.
+    model.train(cfg.dropout)
+    if progress is None:
+        progress = os.environ.get("W2S_PROGRESS", "1") != "0"
+
+    def as_soft(y):
+        y = np.asarray(y, dtype=np.float32)
+        return np.stack([1 - y, y], -1) if y.ndim == 1 else y
+
+    train_soft = torch.tensor(as_soft(train_soft))
+    val_soft = as_soft(val_soft) if val_soft is not None else np.zeros((0, 2), np.float32)
+    pad = tokenizer.pad_token_id
+    train_seqs = tokenize(tokenizer, train_texts, cfg.max_len)
+    val_seqs = tokenize(tokenizer, val_texts, cfg.max_len) if len(val_texts) else []
+    test_seqs = tokenize(tokenizer, test_texts, cfg.max_len) if len(test_texts) else []
+    loss_fn = get_loss(cfg.loss, **dict(cfg.loss_kw))
+
+    n_steps = max(1, math.ceil(cfg.epochs * len(train_seqs) / cfg.batch_size))
+    eval_every = cfg.eval_every or max(1, n_steps // 8)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = _optimizer(cfg, params)
+    sched = _scheduler(cfg, opt, n_steps)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    if cfg.select == "oracle" and not len(test_seqs):
+        raise ValueError("select='oracle' needs test texts and labels")
+    if cfg.select == "val" and not len(val_seqs):
+        raise ValueError("select='val' needs a validation slice (val_texts, val_soft)")
+
+    history: list[dict] = []
+    best = {"score": -1.0, "step": 0, "state": None, "test_p1": None}
+    running, n_running = 0.0, 0
+    t0 = time.time()
+
+    def evaluate(step: int):
+        nonlocal running, n_running
+        rec = {"step": step, "progress": step / n_steps, "epoch": step * cfg.batch_size / len(train_seqs)}
+        rec["train_loss"] = running / max(n_running, 1)
+        running, n_running = 0.0, 0
+        test_p1 = None
+        if val_seqs:
+            vp = predict_tokens(model, val_seqs, pad, cfg.eval_batch_size, device)
+            rec["val_loss"] = float(soft_xent(torch.log(torch.tensor(vp).clamp_min(1e-12)), torch.tensor(val_soft)))
+            rec["val_acc"] = _accuracy(vp[:, 1], val_soft[:, 1])
+        if test_seqs:
+            test_p1 = predict_tokens(model, test_seqs, pad, cfg.eval_batch_size, device)[:, 1]
+            if test_labels is not None:
+                rec["test_acc"] = _accuracy(test_p1, test_labels)
+        history.append(rec)
+        score = {"val": rec.get("val_acc"), "oracle": rec.get("test_acc"), "last": step}[cfg.select]
+        if score is not None and score > best["score"]:  # ties keep the earlier step
+            best.update(score=score, step=step, test_p1=test_p1)
+            if cfg.select != "last" and step < n_steps:
+                frozen = {k for k, p in model.named_parameters() if not p.requires_grad}
+                best["state"] = {
+                    k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items() if k not in frozen
+                }
+            else:
+                best["state"] = None
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_steps, desc=desc, leave=False, dynamic_ncols=True)
+    for step, idx in enumerate(_batches(len(train_seqs), cfg.batch_size, n_steps, gen)):
+        if step % eval_every == 0 and step > 0:
+            evaluate(step)
+        step_frac = step / n_steps
+        soft = train_soft[idx].to(device)
+        minibatches = [idx[i : i + cfg.minibatch_size] for i in range(0, len(idx), cfg.minibatch_size)]
+        target = None
+        if len(minibatches) > 1 and loss_fn.needs_batch_logits:
+            with torch.no_grad(), _autocast(device):
+                logits = torch.cat([model(*collate([train_seqs[i] for i in mb], pad, device)) for mb in minibatches])
+            target = loss_fn.target(logits.float(), soft, step_frac)
+        total = 0.0
+        offset = 0
+        for mb in minibatches:
+            ids, mask = collate([train_seqs[i] for i in mb], pad, device)
+            with _autocast(device):
+                logits = model(ids, mask).float()
+            sl = slice(offset, offset + len(mb))
+            t = target[sl] if target is not None else loss_fn.target(logits.detach(), soft[sl], step_frac)
+            loss = soft_xent(logits, t) * (len(mb) / len(idx))
+            loss.backward()
+            total += loss.item()
+            offset += len(mb)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        running += total
+        n_running += 1
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{total:.3f}")
+    evaluate(n_steps)
+    if bar is not None:
+        bar.close()
+    if best["state"] is not None:
+        model.load_state_dict(best["state"], strict=False)
+    test_p1 = best["test_p1"]
+    if test_p1 is None and test_seqs:
+        test_p1 = predict_tokens(model, test_seqs, pad, cfg.eval_batch_size, device)[:, 1]
+    return TrainResult(history, best["step"], n_steps, test_p1, time.time() - t0)
+
