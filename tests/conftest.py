@@ -19,6 +19,8 @@ os.environ.update(
     W2S_PROGRESS="0",
     MPLBACKEND="Agg",
     TOKENIZERS_PARALLELISM="false",
+    # Tiny models run faster on one thread than two, and subprocesses (CLI tests) inherit this.
+    OMP_NUM_THREADS="1",
 )
 
 

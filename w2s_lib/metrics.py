@@ -53,7 +53,7 @@ def auroc(p1, labels) -> float:
     from sklearn.metrics import roc_auc_score
 
     labels = np.asarray(labels, int)
-    if labels.min(initial=0) == labels.max(initial=0):
+    if len(labels) == 0 or labels.min() == labels.max():
         return float("nan")
     return float(roc_auc_score(labels, np.asarray(p1, float)))
 

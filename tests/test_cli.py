@@ -1,0 +1,58 @@
+"""The w2s command line: bad input gives one line, exit status 2, and writes nothing."""
+
+import subprocess
+import sys
+
+import pytest
+
+from w2s_lib.cli import main
+
+BAD = [
+    (["sweep", "--out", "{out}", "--tasks", "nope"], "unknown task 'nope'; valid: ", "sciq"),
+    (["sweep", "--out", "{out}", "--models", "gpt3"], "unknown model 'gpt3'; valid: ", "tiny-1"),
+    (["sweep", "--out", "{out}", "--losses", "mse"], "unknown loss 'mse'; valid: ", "xent, logconf, product"),
+    (["sweep", "--out", "{out}", "--preset", "huge"], "unknown preset 'huge'; valid: ", "smoke, paper"),
+    (["sweep", "--out", "{out}", "--pairs", "tiny-3:tiny-1"], "weak model 'tiny-3' is not smaller than", "tiny-1, tiny-2, tiny-3"),
+    (["sweep", "--out", "{out}", "--batch-size", "32", "--minibatch-size", "5"], "batch size 32 is not divisible", "1, 2, 4, 8, 16, 32"),
+    (["sweep", "--out", "{out}", "--select", "best"], "unknown selection 'best'; valid: ", "last, val, oracle"),
+    (["sweep", "--out", "{out}", "--seeds", "a,b"], "expected comma-separated integers", "a,b"),
+    (["results", "{out}"], "is not a results folder", "w2s sweep"),
+    (["list", "things"], "unknown list 'things'; valid: ", "tasks, models, losses, presets"),
+]
+
+
+@pytest.mark.parametrize("argv,message,valid", BAD)
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, argv, message, valid):
+    out = tmp_path / "out"
+    code = main([a.replace("{out}", str(out)) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("w2s: error: ") and message in err and valid in err, err
+    assert not out.exists()
+
+
+def test_console_script_reports_without_traceback(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "w2s_lib.cli", "sweep", "--out", str(tmp_path / "o"), "--tasks", "x"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and r.stderr.strip().startswith("w2s: error: unknown task 'x'")
+
+
+def test_missing_required_flag_is_one_line(capsys):
+    assert main(["sweep"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_results_table_and_json(tmp_path, capsys):
+    args = ["sweep", "--tasks", "synth_keyword", "--models", "tiny-1,tiny-2", "--losses", "xent", "--n-train", "200",
+            "--n-test", "50", "--epochs", "1", "--max-len", "32", "--quiet", "--out", str(tmp_path)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "tiny-1" in printed and "pgr" in printed
+    assert main(["results", str(tmp_path), "--json"]) == 0
+    import json
+
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["role"] for r in rows} == {"weak", "ceiling", "w2s"}
+    assert main(["list", "tasks"]) == 0
+    assert "synth_sentiment" in capsys.readouterr().out.split()

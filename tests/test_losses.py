@@ -1,0 +1,282 @@
+"""Losses: hand-computed values for tiny batches, the logconf alpha schedules, and gradient flow.
+
+Logits are written as log-probabilities (``[log(1 - p1), log(p1)]``), so that softmax(logits) is exactly
+the probability pair we hand-compute with.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from w2s_lib.losses import LOSSES, SCHEDULES, get_loss
+
+
+def logits_for(p1s):
+    """Logits whose softmax is [1 - p1, p1] per row."""
+    return torch.tensor([[math.log(1 - p), math.log(p)] for p in p1s], dtype=torch.float32)
+
+
+def soft_for(p1s):
+    return torch.tensor([[1 - p, p] for p in p1s], dtype=torch.float32)
+
+
+def bce(t1, p1):
+    """Hand formula for one example: -(t1 * log p1 + (1 - t1) * log(1 - p1))."""
+    return -(t1 * math.log(p1) + (1 - t1) * math.log(1 - p1))
+
+
+# ---------------------------------------------------------------------------------------------
+# xent
+
+
+def test_xent_two_examples_by_hand():
+    loss = get_loss("xent")
+    logits = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    soft = torch.tensor([[0.7, 0.3], [0.4, 0.6]])
+    # ex 0: log-softmax = [1 - log(1+e), -log(1+e)]  ->  CE = log(1+e) - 0.7*1 = log(1+e) - 0.7
+    # ex 1: log-softmax = [-log(1+e^2), 2 - log(1+e^2)]  ->  CE = log(1+e^2) - 0.6*2 = log(1+e^2) - 1.2
+    ce0 = math.log(1 + math.e) - 0.7
+    ce1 = math.log(1 + math.e**2) - 1.2
+    expected = (ce0 + ce1) / 2
+    assert loss(logits, soft, 0.0).item() == pytest.approx(expected, rel=1e-6)
+    # xent ignores the training progress
+    assert loss(logits, soft, 0.7).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_xent_hard_labels_is_nll():
+    loss = get_loss("xent")
+    logits = logits_for([0.8, 0.3])
+    soft = torch.tensor([[0.0, 1.0], [1.0, 0.0]])
+    # -(log 0.8 + log 0.7) / 2
+    assert loss(logits, soft, 0.0).item() == pytest.approx(-(math.log(0.8) + math.log(0.7)) / 2, rel=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# logconf: alpha schedules
+
+
+def test_logconf_paper_schedule_alpha():
+    loss = get_loss("logconf", alpha_max=0.5)  # schedule "paper" is the default
+    assert loss.schedule == "paper"
+    assert loss.warmup_frac == pytest.approx(0.2)
+    # alpha = 0.5 * min(1, s / 0.2)
+    assert loss.alpha(0.0) == pytest.approx(0.0)
+    assert loss.alpha(0.1) == pytest.approx(0.25)
+    assert loss.alpha(0.2) == pytest.approx(0.5)
+    assert loss.alpha(0.9) == pytest.approx(0.5)
+    assert loss.alpha(1.0) == pytest.approx(0.5)
+
+
+def test_logconf_reference_schedule_alpha_and_jump():
+    ref = get_loss("logconf", alpha_max=0.5, schedule="reference")
+    assert ref.warmup_frac == pytest.approx(0.1)
+    # alpha = 0.5 * s while s <= 0.1, then 0.5
+    assert ref.alpha(0.0) == pytest.approx(0.0)
+    assert ref.alpha(0.05) == pytest.approx(0.025)
+    assert ref.alpha(0.1) == pytest.approx(0.05)
+    assert ref.alpha(0.11) == pytest.approx(0.5)
+    assert ref.alpha(0.9) == pytest.approx(0.5)
+
+    paper = get_loss("logconf", alpha_max=0.5, schedule="paper")
+    grid = [i / 1000 for i in range(1001)]
+
+    def max_step(loss):
+        return max(abs(loss.alpha(b) - loss.alpha(a)) for a, b in zip(grid, grid[1:]))
+
+    # "paper" ramps at slope 0.5 / 0.2 = 2.5 per unit, so a 0.001 step moves alpha by <= 0.0025
+    assert max_step(paper) <= 0.0025 + 1e-9
+    # "reference" jumps from 0.05 to 0.5 right after s = 0.1 (PEERS.md B4)
+    assert max_step(ref) == pytest.approx(0.45, abs=1e-3)
+
+
+def test_logconf_explicit_warmup_frac_overrides_default():
+    loss = get_loss("logconf", alpha_max=0.5, warmup_frac=0.5)
+    # alpha = 0.5 * 0.25 / 0.5
+    assert loss.alpha(0.25) == pytest.approx(0.25)
+    assert get_loss("logconf", alpha_max=0.75, warmup_frac=0.0).alpha(0.0) == pytest.approx(0.75)
+
+
+# ---------------------------------------------------------------------------------------------
+# logconf: hardening and loss values
+
+# Student p1 = [0.9, 0.2, 0.45, 0.3]; weak soft p1 = [0.6, 0.4, 0.2, 0.8] (mean 0.5 -> 2 of 4 hardened to 1).
+# The top 2 by *student* p1 are examples 0 (0.9) and 2 (0.45): example 2 is hardened to class 1 although its
+# p1 < 0.5 (so the threshold is not 0.5), and example 3 is not although it has the highest soft label
+# (so the ranking uses the student, not the weak labels).  hard1 = [1, 0, 1, 0].
+STUDENT_P1 = [0.9, 0.2, 0.45, 0.3]
+SOFT_P1 = [0.6, 0.4, 0.2, 0.8]
+
+
+def test_logconf_target_hardens_top_half_by_student():
+    loss = get_loss("logconf", alpha_max=1.0)
+    # alpha_max = 1 at the end of training: the target is the hardened prediction itself
+    t = loss.target(logits_for(STUDENT_P1), soft_for(SOFT_P1), 1.0)
+    expected = torch.tensor([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    assert torch.allclose(t, expected, atol=1e-6)
+
+
+def test_logconf_value_during_warmup():
+    loss = get_loss("logconf", alpha_max=0.5, warmup_frac=0.2, schedule="paper")
+    # step 0.1 -> alpha 0.25; t1 = 0.75 * soft1 + 0.25 * hard1
+    #   ex0: 0.75*0.6 + 0.25 = 0.70;  ex1: 0.75*0.4 = 0.30;  ex2: 0.75*0.2 + 0.25 = 0.40;  ex3: 0.75*0.8 = 0.60
+    expected = (bce(0.70, 0.9) + bce(0.30, 0.2) + bce(0.40, 0.45) + bce(0.60, 0.3)) / 4
+    got = loss(logits_for(STUDENT_P1), soft_for(SOFT_P1), 0.1)
+    assert got.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_logconf_value_after_warmup():
+    loss = get_loss("logconf", alpha_max=0.5, warmup_frac=0.2, schedule="paper")
+    # step 1.0 -> alpha 0.5; t1 = 0.5 * soft1 + 0.5 * hard1
+    #   ex0: 0.3 + 0.5 = 0.8;  ex1: 0.2;  ex2: 0.1 + 0.5 = 0.6;  ex3: 0.4
+    expected = (bce(0.8, 0.9) + bce(0.2, 0.2) + bce(0.6, 0.45) + bce(0.4, 0.3)) / 4
+    got = loss(logits_for(STUDENT_P1), soft_for(SOFT_P1), 1.0)
+    assert got.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_logconf_at_step_zero_equals_xent():
+    logits, soft = logits_for(STUDENT_P1), soft_for(SOFT_P1)
+    a = get_loss("logconf")(logits, soft, 0.0).item()
+    b = get_loss("xent")(logits, soft, 0.0).item()
+    assert a == pytest.approx(b, rel=1e-6)
+
+
+def test_logconf_reference_schedule_value_just_after_warmup():
+    # "reference" at step 0.11 uses alpha = 0.5 already, so it equals the after-warm-up value above
+    loss = get_loss("logconf", alpha_max=0.5, schedule="reference")
+    expected = (bce(0.8, 0.9) + bce(0.2, 0.2) + bce(0.6, 0.45) + bce(0.4, 0.3)) / 4
+    got = loss(logits_for(STUDENT_P1), soft_for(SOFT_P1), 0.11)
+    assert got.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_logconf_class_prior_from_weak_labels():
+    # soft p1 = [0.1, 0.2, 0.3, 0.4]: mean 0.25 -> round(0.25 * 4) = 1 example hardened to class 1,
+    # the one with the highest student p1 (example 1, 0.95), though every student p1 is > 0.5.
+    student = [0.6, 0.95, 0.7, 0.8]
+    soft = [0.1, 0.2, 0.3, 0.4]
+    hard_only = get_loss("logconf", alpha_max=1.0)
+    t = hard_only.target(logits_for(student), soft_for(soft), 1.0)
+    expected = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
+    assert torch.allclose(t, expected, atol=1e-6)
+    # loss against the pure hard target: -(log 0.4 + log 0.95 + log 0.3 + log 0.2) / 4
+    want = -(math.log(0.4) + math.log(0.95) + math.log(0.3) + math.log(0.2)) / 4
+    assert hard_only(logits_for(student), soft_for(soft), 1.0).item() == pytest.approx(want, rel=1e-5)
+
+    # with alpha 0.5: t1 = 0.5 * soft1 + 0.5 * hard1 = [0.05, 0.6, 0.15, 0.2]
+    half = get_loss("logconf", alpha_max=0.5)
+    t = half.target(logits_for(student), soft_for(soft), 1.0)
+    assert torch.allclose(t[:, 1], torch.tensor([0.05, 0.6, 0.15, 0.2]), atol=1e-6)
+    assert torch.allclose(t.sum(-1), torch.ones(4), atol=1e-6)
+
+
+def test_logconf_no_positive_class_when_weak_labels_all_zero():
+    # mean soft p1 = 0 -> nothing hardened to class 1 (even a very confident student)
+    t = get_loss("logconf", alpha_max=1.0).target(logits_for([0.99, 0.9]), soft_for([0.0, 0.0]), 1.0)
+    assert torch.allclose(t, torch.tensor([[1.0, 0.0], [1.0, 0.0]]), atol=1e-6)
+
+
+def test_logconf_gradient_is_soft_xent_against_fixed_target():
+    loss = get_loss("logconf", alpha_max=0.5, warmup_frac=0.2)
+    logits = logits_for(STUDENT_P1).requires_grad_(True)
+    loss(logits, soft_for(SOFT_P1), 0.1).backward()
+    # target t1 at step 0.1 = [0.70, 0.30, 0.40, 0.60] (see above); grad = (softmax - t) / B, B = 4
+    #   class 1: (0.9-0.7)/4 = 0.05, (0.2-0.3)/4 = -0.025, (0.45-0.4)/4 = 0.0125, (0.3-0.6)/4 = -0.075
+    g1 = torch.tensor([0.05, -0.025, 0.0125, -0.075])
+    expected = torch.stack([-g1, g1], dim=-1)
+    assert torch.allclose(logits.grad, expected, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# product
+
+
+def test_product_value_and_target_two_examples():
+    loss = get_loss("product")  # alpha = beta = 1
+    logits = logits_for([0.4, 0.8])  # student [0.6, 0.4], [0.2, 0.8]
+    soft = torch.tensor([[0.25, 0.75], [0.8, 0.2]])
+    # ex0: [0.6*0.25, 0.4*0.75] = [0.15, 0.30] -> [1/3, 2/3]
+    # ex1: [0.2*0.8, 0.8*0.2] = [0.16, 0.16] -> [1/2, 1/2]
+    t = loss.target(logits, soft, 0.0)
+    assert torch.allclose(t, torch.tensor([[1 / 3, 2 / 3], [0.5, 0.5]]), atol=1e-6)
+    ce0 = -(1 / 3 * math.log(0.6) + 2 / 3 * math.log(0.4))
+    ce1 = -(0.5 * math.log(0.2) + 0.5 * math.log(0.8))
+    assert loss(logits, soft, 0.0).item() == pytest.approx((ce0 + ce1) / 2, rel=1e-5)
+
+
+def test_product_exponents():
+    loss = get_loss("product", alpha=2.0, beta=0.5)
+    logits = logits_for([0.36])  # student [0.64, 0.36]
+    soft = torch.tensor([[0.5, 0.5]])
+    # [0.64^0.5 * 0.5^2, 0.36^0.5 * 0.5^2] = [0.8, 0.6] * 0.25 -> [4/7, 3/7]
+    t = loss.target(logits, soft, 0.0)
+    assert torch.allclose(t, torch.tensor([[4 / 7, 3 / 7]]), atol=1e-6)
+    want = -(4 / 7 * math.log(0.64) + 3 / 7 * math.log(0.36))
+    assert loss(logits, soft, 0.0).item() == pytest.approx(want, rel=1e-5)
+
+
+def test_product_target_carries_no_gradient():
+    loss = get_loss("product")
+    logits = logits_for([0.4, 0.8]).requires_grad_(True)
+    soft = torch.tensor([[0.25, 0.75], [0.8, 0.2]])
+    loss(logits, soft, 0.0).backward()
+    # target fixed at [[1/3, 2/3], [1/2, 1/2]]; grad = (softmax - t) / 2
+    #   ex0: ([0.6, 0.4] - [1/3, 2/3]) / 2 = [0.4/3, -0.4/3];  ex1: ([0.2, 0.8] - [0.5, 0.5]) / 2 = [-0.15, 0.15]
+    expected = torch.tensor([[0.4 / 3, -0.4 / 3], [-0.15, 0.15]])
+    assert torch.allclose(logits.grad, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_losses_stable_for_confident_logits(name):
+    loss = get_loss(name)
+    # the last row is a confident student against a weak label of the opposite class: in probability space
+    # the product target would be e^-200 * 1 and 1 * 0, both 0 in float32, and 0/0 = nan
+    logits = torch.tensor(
+        [[50.0, -50.0], [-50.0, 50.0], [50.0, -50.0], [-50.0, 50.0], [100.0, -100.0]], requires_grad=True
+    )
+    soft = torch.tensor([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 0.0], [0.0, 1.0]])
+    target = loss.target(logits.detach(), soft, 0.5)
+    assert torch.isfinite(target).all()
+    assert torch.allclose(target.sum(-1), torch.ones(5), atol=1e-6)
+    value = loss(logits, soft, 0.5)
+    assert torch.isfinite(value)
+    value.backward()
+    assert torch.isfinite(logits.grad).all()
+
+
+def test_product_confident_student_follows_itself():
+    # student [1, ~e^-100], weak [0.5, 0.5]: target -> [1, ~0], so the loss is ~0, not nan
+    loss = get_loss("product")
+    logits = torch.tensor([[50.0, -50.0]], requires_grad=True)
+    value = loss(logits, torch.tensor([[0.5, 0.5]]), 0.0)
+    assert value.item() == pytest.approx(0.0, abs=1e-6)
+    value.backward()
+    assert torch.isfinite(logits.grad).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# errors
+
+
+def test_unknown_loss_names_valid_choices():
+    with pytest.raises(ValueError) as err:
+        get_loss("hinge")
+    msg = str(err.value)
+    assert "hinge" in msg
+    for name in LOSSES:
+        assert name in msg
+
+
+def test_unknown_schedule_names_valid_choices():
+    with pytest.raises(ValueError) as err:
+        get_loss("logconf", schedule="cosine")
+    msg = str(err.value)
+    assert "cosine" in msg
+    for name in SCHEDULES:
+        assert name in msg
+
+
+def test_alpha_max_out_of_range():
+    with pytest.raises(ValueError):
+        get_loss("logconf", alpha_max=1.5)

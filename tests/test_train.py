@@ -1,0 +1,103 @@
+"""The training loop: gradient accumulation, selection, determinism, progress through the steps."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from w2s_lib.data import load_items
+from w2s_lib.models import build_classifier
+from w2s_lib.train import TrainConfig, collate, predict, train_classifier
+
+
+@pytest.fixture(scope="module")
+def data():
+    tr = load_items("synth_keyword", "train", 96, 0)
+    te = load_items("synth_keyword", "test", 64, 0)
+    return [x["txt"] for x in tr], np.array([x["hard_label"] for x in tr]), [x["txt"] for x in te], np.array(
+        [x["hard_label"] for x in te]
+    )
+
+
+def _model(seed=0):
+    torch.manual_seed(seed)
+    m = build_classifier("tiny-1")
+    torch.nn.init.normal_(m.head.weight, std=0.5)  # so the backbone gets gradient from step 0
+    return m
+
+
+@pytest.mark.parametrize("loss", ["xent", "logconf", "product"])
+def test_gradient_accumulation_matches_one_big_batch(data, tiny_tok, loss):
+    """Minibatches of 4 give the same training as one pass over the 16-example batch (the confidence
+    loss's threshold is a batch statistic, so its targets must come from the whole batch)."""
+    txt, y, _, _ = data
+    soft = np.clip(y * 0.8 + 0.1 + np.linspace(-0.05, 0.05, len(y)), 0, 1)
+    cfg = TrainConfig(lr=1e-3, epochs=0.5, batch_size=16, minibatch_size=16, loss=loss, select="last",
+                      loss_kw=(("warmup_frac", 0.0),) if loss == "logconf" else ())
+    a, b = _model(), _model()
+    train_classifier(a, tiny_tok, txt, soft, cfg, progress=False)
+    train_classifier(b, tiny_tok, txt, soft, dataclasses.replace(cfg, minibatch_size=4), progress=False)
+    # Compare what the models compute (Adam turns float-rounding noise in near-zero gradients, such as
+    # the attention query bias's, into visible parameter noise, so parameters are compared loosely).
+    np.testing.assert_allclose(predict(a, tiny_tok, txt), predict(b, tiny_tok, txt), atol=2e-5)
+    torch.testing.assert_close(a.head.weight, b.head.weight, atol=1e-5, rtol=1e-4)
+    for (k, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
+        assert torch.allclose(pa, pb, atol=1e-4), (k, (pa - pb).abs().max())
+    # and the weights did move
+    assert not torch.allclose(a.head.weight, _model().head.weight)
+
+
+def test_same_seed_same_numbers(data, tiny_tok):
+    txt, y, te, ty = data
+    cfg = TrainConfig(lr=3e-3, epochs=1, batch_size=16, minibatch_size=8, select="oracle", seed=3)
+    r1 = train_classifier(_model(), tiny_tok, txt, y, cfg, test_texts=te, test_labels=ty, progress=False)
+    r2 = train_classifier(_model(), tiny_tok, txt, y, cfg, test_texts=te, test_labels=ty, progress=False)
+    assert r1.history == r2.history
+    np.testing.assert_array_equal(r1.test_p1, r2.test_p1)
+    r3 = train_classifier(_model(), tiny_tok, txt, y, dataclasses.replace(cfg, seed=4), test_texts=te,
+                          test_labels=ty, progress=False)
+    assert r3.history != r1.history  # the seed drives the data order
+
+
+def test_selection_restores_the_selected_weights(data, tiny_tok):
+    """With select='oracle' the returned model is the test-best one, whichever step that was."""
+    txt, y, te, ty = data
+    cfg = TrainConfig(lr=1e-2, epochs=2, batch_size=8, minibatch_size=8, select="oracle", eval_every=2)
+    m = _model()
+    r = train_classifier(m, tiny_tok, txt, 1 - y, cfg, test_texts=te, test_labels=ty, progress=False)
+    accs = [h["test_acc"] for h in r.history]
+    best = int(np.argmax(accs))
+    assert r.selected_step == r.history[best]["step"]
+    p = predict(m, tiny_tok, te)[:, 1]
+    np.testing.assert_allclose(p, r.test_p1, atol=1e-6)
+    assert ((p > 0.5) == ty).mean() == pytest.approx(max(accs))
+
+
+def test_val_selection_uses_training_labels_not_test(data, tiny_tok):
+    txt, y, te, ty = data
+    cfg = TrainConfig(lr=3e-3, epochs=1, batch_size=16, minibatch_size=16, select="val", eval_every=1)
+    r = train_classifier(_model(), tiny_tok, txt[:64], y[:64], cfg, val_texts=txt[64:], val_soft=y[64:],
+                         test_texts=te, test_labels=ty, progress=False)
+    vals = [h["val_acc"] for h in r.history]
+    assert r.selected_step == r.history[int(np.argmax(vals))]["step"]
+    assert len(r.history) == r.n_steps  # one evaluation per step with eval_every=1
+
+
+def test_steps_follow_epochs_and_batch_size(data, tiny_tok):
+    txt, y, _, _ = data
+    r = train_classifier(_model(), tiny_tok, txt, y, TrainConfig(epochs=2, batch_size=32, minibatch_size=32,
+                         select="last"), progress=False)
+    assert r.n_steps == 6  # ceil(2 * 96 / 32)
+
+
+def test_dynamic_padding_pads_to_the_batch_longest():
+    ids, mask = collate([[5, 6, 7], [8]], pad_id=0, device="cpu")
+    assert ids.tolist() == [[5, 6, 7], [8, 0, 0]] and mask.tolist() == [[1, 1, 1], [1, 0, 0]]
+
+
+def test_bad_train_config_names_valid_choices():
+    with pytest.raises(ValueError, match="valid: adam, adamw, adafactor"):
+        TrainConfig(optimizer="sgd")
+    with pytest.raises(ValueError, match="not divisible"):
+        TrainConfig(batch_size=32, minibatch_size=5)
