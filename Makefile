@@ -16,7 +16,9 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "$(TORCH_SPEC)" --index-url $(TORCH_INDEX)
+	@# torch alone from its index (its own dependencies come from PyPI with the project, next line)
+	@$(PY) -c "import torch" 2>/dev/null || \
+		$(PY) -m pip install --quiet --no-deps --retries 2 "$(TORCH_SPEC)" --index-url $(TORCH_INDEX)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
