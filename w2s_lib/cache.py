@@ -26,8 +26,29 @@ def config_dict(cfg) -> dict:
     return dataclasses.asdict(cfg)
 
 
+def _non_default(obj):
+    """The dataclass as a dict without fields left at their defaults, recursively.
+
+    Hashing this instead of every field means that adding a new option with a default later keeps
+    the hashes, and so the cached results, of every existing run.
+    """
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out = {}
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if f.default is not dataclasses.MISSING and value == f.default:
+                continue
+            if f.default_factory is not dataclasses.MISSING and value == f.default_factory():
+                continue
+            out[f.name] = _non_default(value)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_non_default(v) for v in obj]
+    return obj
+
+
 def config_hash(cfg) -> str:
-    blob = json.dumps(config_dict(cfg), sort_keys=True, default=str)
+    blob = json.dumps(_non_default(cfg), sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
 

@@ -209,12 +209,21 @@ class Classifier(nn.Module):
             raise ValueError(f"unknown pooling {pooling!r}; valid: {', '.join(POOLINGS)}")
         self.backbone = backbone
         self.pooling = pooling
-        self.linear_probe = linear_probe
         hidden = backbone.config.get_text_config().hidden_size
         self.head = nn.Linear(hidden, num_labels)
         self._takes_positions = "position_ids" in inspect.signature(backbone.forward).parameters
-        if linear_probe:
-            backbone.requires_grad_(False)
+        self.set_linear_probe(linear_probe)
+
+    def set_linear_probe(self, on: bool) -> None:
+        """Freeze (or unfreeze) the backbone; the head always trains."""
+        self.linear_probe = bool(on)
+        self.backbone.requires_grad_(not on)
+
+    def reset_head(self) -> None:
+        """A fresh zero head, e.g. to probe a finetuned backbone (paper Fig. 11, ft(weak)+lp(gt))."""
+        with torch.no_grad():
+            self.head.weight.zero_()
+            self.head.bias.zero_()
 
     @property
     def num_labels(self) -> int:

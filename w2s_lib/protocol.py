@@ -31,6 +31,11 @@ from w2s_lib.train import TrainConfig
 
 LABELS = ("gt", "weak")
 HALVES = ("A", "B")
+# How weak-to-strong labels are made from the supervisor (paper App. E.2, Figs. 25-26): "real" uses its
+# labels as they are; the others flip as many ground-truth labels as the supervisor gets wrong, chosen by
+# a rule: at random, the longest/shortest texts, or where the student's own model trained on ground
+# truth (on half A) is least confident / most confidently right.
+WEAK_ERRORS = ("real", "random", "longest", "shortest", "strong_least_confident", "strong_most_confident")
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,16 @@ class RunConfig:
     linear_probe: bool = False
     hard_weak_labels: bool = False  # the paper trains on the supervisor's soft labels
     weak: "RunConfig | None" = None
+    weak_errors: str = "real"  # one of WEAK_ERRORS
+    # Fig. 27: append the supervisor's label to every prompt ("I think this is correct...").
+    weak_label_in_prompt: bool = False
+    # Fig. 11, ft(weak)+lp(gt): start from this run's selected weights (with a fresh head).
+    init_from: "RunConfig | None" = None
+    # Fig. 21: train only on items of difficulty <= difficulty_max, where an item's difficulty is the
+    # index of the smallest of these ground-truth half-A runs from which every larger one gets it right.
+    difficulty_runs: tuple = ()
+    difficulty_max: int | None = None
+    difficulty_n: int | None = None  # subsample the kept items to this many (equal sizes across cutoffs)
 
     def __post_init__(self):
         if self.labels not in LABELS or self.half not in HALVES:
@@ -61,6 +76,14 @@ class RunConfig:
             raise ValueError("a run trains on weak labels exactly when it has a weak supervisor")
         if self.weak is not None and (self.weak.labels, self.weak.half, self.half) != ("gt", "A", "B"):
             raise ValueError("weak labels come from a ground-truth half-A run and train on half B")
+        if self.weak_errors not in WEAK_ERRORS:
+            raise ValueError(f"unknown weak_errors {self.weak_errors!r}; valid: {', '.join(WEAK_ERRORS)}")
+        if (self.weak_errors != "real" or self.weak_label_in_prompt) and self.weak is None:
+            raise ValueError("weak_errors and weak_label_in_prompt need a weak supervisor")
+        if any((r.labels, r.half) != ("gt", "A") for r in self.difficulty_runs):
+            raise ValueError("difficulty comes from ground-truth half-A runs (their predictions on half B)")
+        if self.difficulty_runs and self.half != "B":
+            raise ValueError("difficulty filtering applies to half-B runs")
 
     @property
     def role(self) -> str:
@@ -75,18 +98,43 @@ class RunConfig:
         tr = dict(d["train"])
         tr["loss_kw"] = tuple(tuple(kv) for kv in tr.get("loss_kw", ()))
         d["train"] = TrainConfig(**tr)
-        d["weak"] = RunConfig.from_dict(d["weak"]) if d.get("weak") else None
+        for key in ("weak", "init_from"):
+            d[key] = RunConfig.from_dict(d[key]) if d.get(key) else None
+        d["difficulty_runs"] = tuple(RunConfig.from_dict(r) for r in d.get("difficulty_runs", ()))
         return RunConfig(**d)
+
+    def dependencies(self) -> list["RunConfig"]:
+        """Runs whose outputs this run reads, in the order they must exist."""
+        deps = [self.weak, self.init_from, *self.difficulty_runs]
+        if self.weak_errors.startswith("strong_"):
+            deps.append(error_reference(self))
+        return [d for d in deps if d is not None]
 
 
 def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "--", s)
 
 
+def variant(cfg: RunConfig) -> str:
+    """A short readable tag for the non-standard options of a run ('' for the paper's plain protocol)."""
+    tags = []
+    if cfg.linear_probe:
+        tags.append("lp")
+    if cfg.init_from is not None:
+        tags.append(f"from-{cfg.init_from.role}")
+    if cfg.weak_errors != "real":
+        tags.append(cfg.weak_errors)
+    if cfg.weak_label_in_prompt:
+        tags.append("label-in-prompt")
+    if cfg.difficulty_runs:
+        tags.append(f"difficulty-le{cfg.difficulty_max}")
+    return "+".join(tags)
+
+
 def run_name(cfg: RunConfig) -> str:
     who = cfg.model if cfg.weak is None else f"{cfg.weak.model}-to-{cfg.model}"
-    parts = [cfg.role, _slug(who), cfg.train.loss, f"s{cfg.data.seed}", cache.config_hash(cfg)]
-    return "_".join(parts)
+    parts = [cfg.role, _slug(who), cfg.train.loss, variant(cfg), f"s{cfg.data.seed}", cache.config_hash(cfg)]
+    return "_".join(p for p in parts if p)
 
 
 def run_dir(cfg: RunConfig, root: str | Path) -> Path:
@@ -150,8 +198,8 @@ def run_or_load(
     out = run_dir(cfg, root)
     if cache.is_finished(out) and not force and (not checkpoint or (out / "checkpoint").exists()):
         return cache.read_json(out / cache.METRICS_FILE)
-    if cfg.weak is not None:
-        run_or_load(cfg.weak, root, progress=progress)
+    for dep in cfg.dependencies():
+        run_or_load(dep, root, progress=progress, checkpoint=dep == cfg.init_from)
     cache.clean_stale_tmp(out.parent)
     writer = cache.RunWriter(out)
     try:
@@ -163,40 +211,124 @@ def run_or_load(
     return metrics
 
 
+def _gt(items) -> np.ndarray:
+    return np.array([it["hard_label"] for it in items], dtype=np.float32)
+
+
+def _supervisor_labels(cfg: RunConfig, root, items) -> np.ndarray:
+    labels = pd.read_parquet(run_dir(cfg.weak, root) / "weak_labels.parquet").set_index("id")["p1"]
+    return labels.loc[[it["id"] for it in items]].to_numpy(np.float32)
+
+
+def error_reference(cfg: RunConfig) -> RunConfig:
+    """The student's own model trained on the ground truth of half A: its confidence on half B ranks
+    items for the strong_* error structures."""
+    return ceiling_config(cfg, half="A")
+
+
+def structured_weak_labels(cfg: RunConfig, root, items) -> np.ndarray:
+    """Weak labels for ``items`` with the error structure ``cfg.weak_errors`` (see WEAK_ERRORS).
+
+    Every structure other than "real" flips exactly as many ground-truth labels as the supervisor's
+    hardened labels get wrong on these items, so all structures share the supervisor's accuracy.
+    """
+    sup = _supervisor_labels(cfg, root, items)
+    if cfg.weak_errors == "real":
+        return (sup > 0.5).astype(np.float32) if cfg.hard_weak_labels else sup
+    y = _gt(items)
+    n_err = int(((sup > 0.5) != (y > 0.5)).sum())
+    rng = np.random.default_rng(cfg.data.seed)
+    if cfg.weak_errors == "random":
+        order = rng.permutation(len(items))
+    elif cfg.weak_errors in ("longest", "shortest"):
+        length = np.array([len(it["txt"]) for it in items])
+        # stable sort on a random permutation: ties broken at random, reproducibly
+        perm = rng.permutation(len(items))
+        key = -length[perm] if cfg.weak_errors == "longest" else length[perm]
+        order = perm[np.argsort(key, kind="stable")]
+    else:
+        ref = pd.read_parquet(run_dir(error_reference(cfg), root) / "weak_labels.parquet").set_index("id")["p1"]
+        p = ref.loc[[it["id"] for it in items]].to_numpy()
+        confidence = np.abs(p - 0.5)
+        if cfg.weak_errors == "strong_least_confident":
+            order = np.argsort(confidence, kind="stable")
+        else:  # most confidently right first, then the rest by confidence
+            right = (p > 0.5) == (y > 0.5)
+            order = np.lexsort((-confidence, ~right))
+    flipped = y.copy()
+    flipped[order[:n_err]] = 1 - flipped[order[:n_err]]
+    return flipped
+
+
+def item_difficulty(runs, root, items) -> np.ndarray:
+    """Per item, the index of the smallest run (in the given size order) from which every larger run
+    predicts it right; ``len(runs)`` when even the largest gets it wrong."""
+    right = []
+    for r in runs:
+        pred = pd.read_parquet(run_dir(r, root) / "weak_labels.parquet").set_index("id")
+        pred = pred.loc[[it["id"] for it in items]]
+        right.append(((pred["p1"] > 0.5).astype(int) == pred["label"]).to_numpy())
+    right = np.array(right)  # [runs, items]
+    difficulty = np.full(len(items), len(runs))
+    for k in range(len(runs) - 1, -1, -1):
+        solved_from_k = right[k:].all(axis=0)
+        difficulty[solved_from_k] = k
+    return difficulty
+
+
+def _with_label_in_prompt(items, p1) -> list[str]:
+    return [f"{it['txt']}\nI think this is {'correct' if p > 0.5 else 'incorrect'}. What do you think?"
+            for it, p in zip(items, p1)]
+
+
 def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, progress) -> dict:
     import torch
 
-    from w2s_lib.models import build_classifier, load_tokenizer, save_classifier
+    from w2s_lib.models import build_classifier, load_classifier, load_tokenizer, save_classifier
     from w2s_lib.train import predict, train_classifier
 
     data = prepare_data(cfg.data)
     train_items, val_items = data.half(cfg.half)
-    gt = lambda items: np.array([it["hard_label"] for it in items], dtype=np.float32)  # noqa: E731
+    if cfg.difficulty_runs:
+        level = item_difficulty(cfg.difficulty_runs, root, train_items)
+        keep = np.flatnonzero(level <= (cfg.difficulty_max if cfg.difficulty_max is not None else len(level)))
+        if cfg.difficulty_n is not None and len(keep) > cfg.difficulty_n:
+            keep = np.sort(np.random.default_rng(cfg.data.seed).choice(keep, cfg.difficulty_n, replace=False))
+        train_items = [train_items[i] for i in keep]
+        if not train_items:
+            raise ValueError(f"no training items of difficulty <= {cfg.difficulty_max}")
     if cfg.weak is None:
-        train_y, val_y = gt(train_items), gt(val_items)
+        train_y, val_y = _gt(train_items), _gt(val_items)
     else:
-        labels = pd.read_parquet(run_dir(cfg.weak, root) / "weak_labels.parquet").set_index("id")["p1"]
-        train_y = labels.loc[[it["id"] for it in train_items]].to_numpy(np.float32)
-        val_y = labels.loc[[it["id"] for it in val_items]].to_numpy(np.float32)
-        if cfg.hard_weak_labels:
-            train_y, val_y = (train_y > 0.5).astype(np.float32), (val_y > 0.5).astype(np.float32)
+        train_y = structured_weak_labels(cfg, root, train_items)
+        val_y = structured_weak_labels(cfg, root, val_items)
+    test_y = _gt(data.test)
+    sup_test = None
+    if cfg.weak is not None:
+        sup_preds = pd.read_parquet(run_dir(cfg.weak, root) / "test_predictions.parquet")
+        assert sup_preds["id"].tolist() == [it["id"] for it in data.test], "supervisor saw another test set"
+        sup_test = sup_preds["p1"].to_numpy()
+    texts = {"train": [it["txt"] for it in train_items], "val": [it["txt"] for it in val_items],
+             "test": [it["txt"] for it in data.test]}
+    if cfg.weak_label_in_prompt:
+        texts = {"train": _with_label_in_prompt(train_items, train_y),
+                 "val": _with_label_in_prompt(val_items, val_y),
+                 "test": _with_label_in_prompt(data.test, sup_test)}
 
     torch.manual_seed(cfg.train.seed)
-    tok = load_tokenizer(cfg.model)
-    model = build_classifier(cfg.model, head_init=cfg.head_init, linear_probe=cfg.linear_probe, tokenizer=tok)
-    test_y = gt(data.test)
+    if cfg.init_from is not None:
+        ckpt = run_dir(cfg.init_from, root) / "checkpoint"
+        tok = load_tokenizer(str(ckpt / "tokenizer"))
+        model = load_classifier(ckpt)
+        model.set_linear_probe(cfg.linear_probe)
+        model.reset_head()
+    else:
+        tok = load_tokenizer(cfg.model)
+        model = build_classifier(cfg.model, head_init=cfg.head_init, linear_probe=cfg.linear_probe, tokenizer=tok)
     res = train_classifier(
-        model,
-        tok,
-        [it["txt"] for it in train_items],
-        train_y,
-        cfg.train,
-        val_texts=[it["txt"] for it in val_items],
-        val_soft=val_y,
-        test_texts=[it["txt"] for it in data.test],
-        test_labels=test_y,
-        progress=progress,
-        desc=run_name(cfg)[:40],
+        model, tok, texts["train"], train_y, cfg.train,
+        val_texts=texts["val"], val_soft=val_y, test_texts=texts["test"], test_labels=test_y,
+        test_reference_p1=sup_test, progress=progress, desc=run_name(cfg)[:40],
     )
     p1 = res.test_p1
     hist = pd.DataFrame(res.history)
@@ -208,6 +340,12 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         "weak_model": cfg.weak.model if cfg.weak else None,
         "loss": cfg.train.loss,
         "seed": cfg.data.seed,
+        "linear_probe": cfg.linear_probe,
+        "variant": variant(cfg),
+        "weak_errors": cfg.weak_errors,
+        "weak_label_in_prompt": cfg.weak_label_in_prompt,
+        "init_from": run_name(cfg.init_from) if cfg.init_from else None,
+        "difficulty_max": cfg.difficulty_max if cfg.difficulty_runs else None,
         "test_acc": accuracy(p1, test_y),
         "test_auroc": auroc(p1, test_y),
         "test_ece": ece(p1, test_y),
@@ -223,20 +361,18 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
     }
     preds = pd.DataFrame({"id": [it["id"] for it in data.test], "label": test_y.astype(int), "p1": p1})
     if cfg.weak is not None:
-        sup = pd.read_parquet(run_dir(cfg.weak, root) / "test_predictions.parquet")
-        assert (sup["id"].to_numpy() == preds["id"].to_numpy()).all(), "supervisor saw another test set"
-        metrics.update({f"agreement_{k}": v for k, v in agreement(p1, sup["p1"], test_y).items()})
-        metrics["weak_label_acc"] = accuracy(train_y, gt(train_items))
-        preds["supervisor_p1"] = sup["p1"].to_numpy()
+        metrics.update({f"agreement_{k}": v for k, v in agreement(p1, sup_test, test_y).items()})
+        metrics["weak_label_acc"] = accuracy(train_y, _gt(train_items))
+        preds["supervisor_p1"] = sup_test
     if cfg.role == "weak":
         # soft labels for the other half: the student's training and validation data
         b_items = data.B_train + data.B_val
         b_p1 = predict(model, tok, [it["txt"] for it in b_items], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
         writer.parquet(
             "weak_labels.parquet",
-            pd.DataFrame({"id": [it["id"] for it in b_items], "label": gt(b_items).astype(int), "p1": b_p1}),
+            pd.DataFrame({"id": [it["id"] for it in b_items], "label": _gt(b_items).astype(int), "p1": b_p1}),
         )
-        metrics["weak_label_acc"] = accuracy(b_p1, gt(b_items))
+        metrics["weak_label_acc"] = accuracy(b_p1, _gt(b_items))
     if checkpoint:
         save_classifier(model.cpu(), writer.path("checkpoint"), tok)
     writer.json(cache.CONFIG_FILE, cache.config_dict(cfg))
@@ -250,14 +386,12 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
 # Sweeps
 
 
-def weak_config(cfg: RunConfig) -> RunConfig:
-    return cfg.weak
-
-
 def ceiling_config(cfg: RunConfig, half: str = "B") -> RunConfig:
-    """The ground-truth run that a weak-to-strong run's PGR is measured against."""
+    """The ground-truth run that a weak-to-strong run's PGR is measured against: the same model and
+    training settings, ground-truth labels, plain cross-entropy, no label tricks."""
     train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
-    return dataclasses.replace(cfg, labels="gt", half=half, weak=None, train=train, hard_weak_labels=False)
+    return RunConfig(data=cfg.data, model=cfg.model, labels="gt", half=half, train=train, head_init=cfg.head_init,
+                     linear_probe=cfg.linear_probe)
 
 
 def model_order(models: list[str]) -> list[str]:
@@ -392,7 +526,8 @@ def collect(root: str | Path) -> pd.DataFrame:
         ceil = [acc.get(run_name(ceiling_config(cfg, h)), np.nan) for h in HALVES]
         strong_acc.append(ceil[1] if not np.isnan(ceil[1]) else ceil[0])
     df["weak_acc"], df["strong_acc"] = weak_acc, strong_acc
-    df["pgr"] = [pgr(w, s2, s) for w, s2, s in zip(df["weak_acc"], df["test_acc"], df["strong_acc"])]
+    for col, acc_col in (("pgr", "test_acc"), ("pgr_last", "test_acc_last"), ("pgr_oracle", "test_acc_oracle")):
+        df[col] = [pgr(w, s2, s) for w, s2, s in zip(df["weak_acc"], df[acc_col], df["strong_acc"])]
     front = ["task", "role", "weak_model", "model", "loss", "seed", "weak_acc", "test_acc", "strong_acc", "pgr"]
     return df[front + [c for c in df.columns if c not in front]].sort_values(["task", "role", "run"], ignore_index=True)
 
@@ -406,3 +541,15 @@ def pgr_table(df: pd.DataFrame) -> pd.DataFrame:
     out = g[["weak_acc", "test_acc", "strong_acc", "pgr"]].mean()
     out["n_seeds"] = g.size()
     return out.reset_index().rename(columns={"model": "strong_model", "test_acc": "w2s_acc"})
+
+
+def collect_histories(root: str | Path) -> pd.DataFrame:
+    """Every evaluation of every finished run: one row per (run, step), with the run's identity."""
+    frames = []
+    for d in cache.iter_runs(Path(root)):
+        m = cache.read_json(d / cache.METRICS_FILE)
+        h = pd.DataFrame(cache.read_json(d / "history.json"))
+        for key in ("run", "role", "task", "model", "weak_model", "loss", "seed"):
+            h[key] = m.get(key)
+        frames.append(h)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

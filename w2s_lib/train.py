@@ -167,6 +167,7 @@ def train_classifier(
     val_soft: np.ndarray | None = None,
     test_texts: list[str] = (),
     test_labels: np.ndarray | None = None,
+    test_reference_p1: np.ndarray | None = None,
     device=None,
     progress: bool | None = None,
     desc: str = "train",
@@ -174,7 +175,8 @@ def train_classifier(
     """Train ``model`` in place on soft labels ``train_soft`` ([N, 2] or [N] class-1 probabilities).
 
     ``val_*`` is the selection slice (its labels are whatever the model is trained on); ``test_*`` is
-    evaluated at every evaluation for the history. On return the model holds the selected weights.
+    evaluated at every evaluation for the history, with the agreement with ``test_reference_p1`` (the
+    supervisor's test predictions) when given. On return the model holds the selected weights.
     """
     device = torch.device(device) if device is not None else default_device()
     model.to(device)
@@ -225,6 +227,11 @@ def train_classifier(
             test_p1 = predict_tokens(model, test_seqs, pad, cfg.eval_batch_size, device)[:, 1]
             if test_labels is not None:
                 rec["test_acc"] = _accuracy(test_p1, test_labels)
+                if test_reference_p1 is not None:
+                    from w2s_lib.metrics import agreement
+
+                    agree = agreement(test_p1, test_reference_p1, test_labels)
+                    rec.update({f"test_agreement_{k}": v for k, v in agree.items()})
         history.append(rec)
         score = {"val": rec.get("val_acc"), "oracle": rec.get("test_acc"), "last": step}[cfg.select]
         if score is not None and score > best["score"]:  # ties keep the earlier step

@@ -1,0 +1,435 @@
+"""The one plotting style of the notebooks: the paper's visual conventions, applied to our tidy results.
+
+Conventions kept from the paper (Burns et al. 2023, Figs. 3, 5, 8): x = strong student size on a log
+axis (we use parameter counts, the paper uses compute); hue = weak supervisor size, light (small) to
+dark (large); black = ceiling trained on ground truth; dotted + circles = naive training (``xent``);
+solid + triangles = auxiliary confidence loss (``logconf``). Accuracies, PGR and agreement are drawn in
+percent, the paper's unit, so its numbers (``w2s_lib.reference``) overlay directly.
+
+Plot functions take the tidy table of ``protocol.collect`` (fractions, one row per run and seed) and
+let seaborn average over seeds, with standard-error bars. With several tasks they first average seeds
+within each task, then take the median across tasks, as the paper does for NLP.
+
+Importing this module changes no global state; call ``style()`` to apply the theme.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import uuid
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+# line style and marker of each loss (paper: dotted circles naive, triangles confidence loss,
+# squares bootstrapping); unlisted losses get a solid line with diamonds
+LOSS_STYLES = {
+    "xent": dict(linestyle=":", marker="o", label="naive"),
+    "logconf": dict(linestyle="-", marker="^", label="aux. conf. loss"),
+    "product": dict(linestyle="--", marker="s", label="product loss"),
+}
+_OTHER_LOSS = dict(linestyle="-", marker="D")
+# Fig. 2 bar colours: weak light grey, naive green, best method purple, ceiling dark grey
+BAR_COLORS = {"weak": "#c7c7c7", "naive": "#5aae61", "best_method": "#7b3294", "best": "#7b3294", "ceiling": "#404040"}
+CEILING_COLOR = "black"
+PAPER_COLOR = "#555555"
+STAMP_GID = "w2s-preset-stamp"
+_RC = {
+    "axes.titlesize": "medium",
+    "legend.fontsize": "small",
+    "legend.title_fontsize": "small",
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "pdf.fonttype": 42,  # embed TrueType so text stays editable in the PDF
+    "ps.fonttype": 42,
+    "lines.markersize": 5,
+}
+
+
+class _Style(contextlib.AbstractContextManager):
+    def __init__(self, rc_context):
+        self._ctx = rc_context
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+def style(context: str = "notebook", font_scale: float = 0.9) -> contextlib.AbstractContextManager:
+    """Apply the project theme (seaborn whitegrid + our rc); as ``with style():`` it is undone on exit.
+
+    Called plainly it stays applied, which is what a notebook wants after its imports.
+    """
+    ctx = mpl.rc_context()
+    ctx.__enter__()
+    sns.set_theme(context=context, style="whitegrid", font_scale=font_scale, rc=_RC)
+    return _Style(ctx)
+
+
+# ---------------------------------------------------------------------------------------------
+# Model sizes, x axis and colours
+
+
+def model_x(model: str) -> float:
+    """Parameter count of a preset model: the x coordinate of every size axis."""
+    from w2s_lib.models import MODEL_PRESETS
+
+    if model not in MODEL_PRESETS:
+        raise KeyError(f"unknown model {model!r}: no parameter count to plot it at; known: {', '.join(MODEL_PRESETS)}")
+    return float(MODEL_PRESETS[model].params)
+
+
+def _by_size(models) -> list[str]:
+    """Unique models, smallest first (ties keep the given order)."""
+    uniq = list(dict.fromkeys(models))
+    return sorted(uniq, key=model_x)
+
+
+def weak_palette(models: list[str]) -> dict[str, str]:
+    """Colour per weak supervisor, light (smallest) to dark (largest) along viridis.
+
+    Depends only on the set of names, so every figure of a notebook colours a supervisor alike.
+    """
+    order = _by_size(models)
+    cmap = mpl.colormaps["viridis"]
+    stops = [0.5] if len(order) == 1 else np.linspace(0.85, 0.1, len(order))  # skip the pale yellow end
+    return {m: mpl.colors.to_hex(cmap(s)) for m, s in zip(order, stops)}
+
+
+def format_params(n: float) -> str:
+    """20k, 124M, 1.6B: short tick labels for parameter counts."""
+    for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= div:
+            v = n / div
+            return f"{v:.2g}{unit}" if v < 10 else f"{v:.0f}{unit}"
+    return f"{n:.0f}"
+
+
+def format_model_axis(ax, models, *, names: bool = True, label: str = "strong student parameters") -> None:
+    """Log x axis with ticks at the models' sizes; the model names go on a secondary axis on top."""
+    order = _by_size(models)
+    xs = [model_x(m) for m in order]
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(xs))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_params(v)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel(label)
+    if xs:
+        lo, hi = min(xs), max(xs)
+        ax.set_xlim(lo / 1.5, hi * 1.5)
+    if names and xs:
+        top = ax.secondary_xaxis("top")
+        top.set_xticks(xs, labels=order, fontsize="x-small", rotation=30, ha="left")
+        top.xaxis.set_minor_locator(NullLocator())
+
+
+# ---------------------------------------------------------------------------------------------
+# Data preparation
+
+
+def seed_summary(df: pd.DataFrame, value: str, by=("task", "weak_model", "model", "loss")) -> pd.DataFrame:
+    """Mean, standard error and number of seeds of ``value`` per group: the numbers a figure shows."""
+    by = [c for c in by if c in df.columns and df[c].notna().any()]
+    g = df.groupby(by, sort=True, dropna=False)[value]
+    out = g.agg(mean="mean", sem="sem", n_seeds="count").reset_index()
+    return out.rename(columns={"mean": value, "sem": f"{value}_sem"})
+
+
+def _prepare(df: pd.DataFrame, role: str, value: str, losses=None, task=None) -> tuple[pd.DataFrame, dict]:
+    """Rows of one role with x and the value in percent, plus the seaborn kwargs for the aggregation."""
+    sub = df[df["role"] == role]
+    if task is not None:
+        sub = sub[sub["task"] == task]
+    if losses is not None and role == "w2s":
+        sub = sub[sub["loss"].isin(losses)]
+    sub = sub[sub[value].notna()].copy()
+    if sub.empty:
+        raise ValueError(f"no {role} rows with {value!r}" + (f" for task {task!r}" if task else ""))
+    agg = dict(estimator="mean", errorbar="se", err_style="bars")
+    if sub["task"].nunique() > 1:  # average seeds per task, then the paper's median across tasks
+        keys = [c for c in ("task", "weak_model", "model", "loss") if sub[c].notna().any()]
+        sub = sub.groupby(keys, as_index=False)[value].mean()
+        agg = dict(estimator="median", errorbar=None)
+    sub["x"] = sub["model"].map(model_x)
+    sub["y"] = 100 * sub[value]
+    return sub, agg
+
+
+def _loss_style(loss: str) -> dict:
+    return LOSS_STYLES.get(loss, {**_OTHER_LOSS, "label": loss})
+
+
+def _lines_by_supervisor(ax, sub, agg, palette, losses) -> None:
+    """One line per (loss, weak supervisor): colour = supervisor, line style and marker = loss."""
+    for loss in losses:
+        st = _loss_style(loss)
+        part = sub[sub["loss"] == loss]
+        if part.empty:
+            continue
+        hue_order = [m for m in palette if m in set(part["weak_model"])]
+        n0 = len(ax.lines)
+        sns.lineplot(data=part, x="x", y="y", hue="weak_model", hue_order=hue_order, palette=palette, ax=ax,
+                     linestyle=st["linestyle"], marker=st["marker"], legend=False, **agg)  # fmt: skip
+        _tag_lines(ax.lines[n0:], {c: f"w2s|{m}|{loss}" for m, c in palette.items()})
+
+
+def _tag_lines(lines, gid_by_color: dict) -> None:
+    """Give each drawn curve a gid (``w2s|<weak>|<loss>``, ``ceiling``) and seaborn's error-bar stubs
+    ``errorbar``, so tests and notebooks can find a curve without relying on draw order."""
+    for line in lines:
+        visible = line.get_linestyle() not in ("None", "", " ")
+        line.set_gid(gid_by_color.get(mpl.colors.to_hex(line.get_color()), "curve") if visible else "errorbar")
+
+
+def curves(ax, prefix: str = "w2s") -> list:
+    """Lines on ``ax`` whose gid starts with ``prefix``: "w2s", "w2s|tiny-1", "ceiling", "paper"."""
+    return [ln for ln in ax.lines if (ln.get_gid() or "errorbar") != "errorbar" and ln.get_gid().startswith(prefix)]
+
+
+def _legend(ax, palette, losses, ceiling: bool) -> None:
+    """A legend of supervisors (colour) and methods (line style), which seaborn cannot combine."""
+    handles = [Line2D([], [], color=c, lw=2, label=m) for m, c in palette.items()]
+    handles += [Line2D([], [], color="grey", linestyle=_loss_style(x)["linestyle"], marker=_loss_style(x)["marker"],
+                       label=_loss_style(x)["label"]) for x in losses]  # fmt: skip
+    if ceiling:
+        handles.append(Line2D([], [], color=CEILING_COLOR, marker="o", label="strong ceiling (g.t.)"))
+    ax.legend(handles=handles, title="weak supervisor", loc="best")
+
+
+def _setup(ax, figsize=(5, 3.6)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+def plot_accuracy_vs_student(df, ax=None, losses=("xent",), *, task=None, palette=None, ceiling=True, legend=True):
+    """Test accuracy against student size (paper Figs. 3a-c, 5a): ceiling in black, w2s per supervisor."""
+    ax = _setup(ax)
+    sub, agg = _prepare(df, "w2s", "test_acc", losses, task)
+    palette = palette or weak_palette(sub["weak_model"].unique())
+    models = set(sub["model"])
+    if ceiling:
+        ceil, cagg = _prepare(df, "ceiling", "test_acc", task=task)
+        models |= set(ceil["model"])
+        n0 = len(ax.lines)
+        sns.lineplot(data=ceil, x="x", y="y", color=CEILING_COLOR, marker="o", ax=ax, legend=False, **cagg)
+        _tag_lines(ax.lines[n0:], {mpl.colors.to_hex(CEILING_COLOR): "ceiling"})
+    _lines_by_supervisor(ax, sub, agg, palette, losses)
+    format_model_axis(ax, models)
+    ax.set_ylabel("test accuracy (%)")
+    if legend:
+        _legend(ax, palette, losses, ceiling)
+    return ax
+
+
+def plot_pgr_vs_student(df, ax=None, losses=("xent",), *, task=None, palette=None, legend=True):
+    """PGR (%) against student size (paper Figs. 3d-f, 5b), one line per supervisor and loss."""
+    ax = _setup(ax)
+    sub, agg = _prepare(df, "w2s", "pgr", losses, task)
+    palette = palette or weak_palette(sub["weak_model"].unique())
+    ax.axhline(0, color="grey", lw=0.8)
+    _lines_by_supervisor(ax, sub, agg, palette, losses)
+    format_model_axis(ax, sub["model"])
+    ax.set_ylabel("performance gap recovered (%)")
+    if legend:
+        _legend(ax, palette, losses, ceiling=False)
+    return ax
+
+
+AGREEMENT_PANELS = {
+    "agreement_all": "all samples",
+    "agreement_supervisor_right": "supervisor correct",
+    "agreement_supervisor_wrong": "supervisor mistakes",
+}
+
+
+def plot_agreement(df, axes=None, losses=("xent", "logconf"), *, task=None, palette=None):
+    """Student-supervisor agreement (%) in three panels: all / supervisor right / wrong (paper Fig. 8)."""
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)
+    w2s = df[df["role"] == "w2s"]
+    palette = palette or weak_palette(w2s["weak_model"].dropna().unique())
+    for i, (ax, (col, title)) in enumerate(zip(axes, AGREEMENT_PANELS.items())):
+        sub, agg = _prepare(df, "w2s", col, losses, task)
+        _lines_by_supervisor(ax, sub, agg, palette, losses)
+        format_model_axis(ax, sub["model"])
+        ax.set_title(f"({'abc'[i]}) {title}")
+        ax.set_ylabel("student-supervisor agreement (%)")
+    _legend(axes[-1], palette, losses, ceiling=False)
+    return axes
+
+
+def _size_ratio(history: pd.DataFrame) -> pd.Series:
+    return history["model"].map(model_x) / history["weak_model"].map(model_x)
+
+
+def plot_training_curves(history_df, ax=None, *, x="progress", y="test_acc", hue="ratio"):
+    """Test accuracy (%) during training, one line per student/supervisor size ratio (paper Figs. 7a, 13a).
+
+    ``history_df``: one row per evaluation (``progress``, ``test_acc``, ...) with either a ``ratio``
+    column or ``model`` and ``weak_model`` to compute it. Seeds at the same x are averaged.
+    """
+    ax = _setup(ax)
+    h = history_df.copy()
+    if hue == "ratio" and "ratio" not in h:
+        h["ratio"] = _size_ratio(h)
+    h["y"] = 100 * h[y]
+    order = sorted(h[hue].unique())
+    labels = {r: f"×{r:.3g}" if hue == "ratio" else str(r) for r in order}
+    h["hue"] = h[hue].map(labels)
+    cmap = mpl.colormaps["viridis"]
+    pal = {labels[r]: mpl.colors.to_hex(cmap(s)) for r, s in zip(order, np.linspace(0.85, 0.1, len(order)))}
+    sns.lineplot(data=h, x=x, y="y", hue="hue", hue_order=list(pal), palette=pal, errorbar="se", ax=ax)
+    ax.legend(title="student / supervisor\nparameters" if hue == "ratio" else hue)
+    ax.set_xlabel("training progress (fraction of training)" if x == "progress" else x)
+    ax.set_ylabel("test accuracy (%)")
+    return ax
+
+
+def plot_bars(values: dict[str, float], ax=None, reference: dict[str, float] | None = None, *, ylim=None):
+    """Fig. 2-style bars (weak / naive / best method / ceiling), in percent, with the paper's as markers.
+
+    ``values`` and ``reference`` map a bar name to a test accuracy in percent; reference keys missing
+    from ``values`` are ignored.
+    """
+    ax = _setup(ax, figsize=(3.4, 3.6))
+    names = list(values)
+    colors = [BAR_COLORS.get(n, f"C{i}") for i, n in enumerate(names)]
+    bars = ax.bar(range(len(names)), [values[n] for n in names], color=colors, width=0.7)
+    ax.bar_label(bars, fmt="%.1f", fontsize="x-small", padding=2)
+    ax.set_xticks(range(len(names)), [n.replace("_", "\n") for n in names])
+    ref = [(i, reference[n]) for i, n in enumerate(names) if reference and n in reference]
+    if ref:
+        xs, ys = zip(*ref)
+        ax.plot(xs, ys, marker="D", mfc="none", mec=PAPER_COLOR, ms=8, mew=1.5, ls="none", label="paper", gid="paper")
+        ax.legend(loc="upper left")
+    ax.set_ylim(*(ylim or (0, 100)))
+    ax.set_ylabel("test accuracy (%)")
+    return ax
+
+
+def overlay_reference(ax, figure: str, *, x_positions: dict | None = None, x_by: str = "x", colors: dict | None = None,
+                      label: str = "paper", **filters) -> pd.DataFrame:  # fmt: skip
+    """Draw the paper's numbers for ``figure`` (filtered like ``reference.paper_values``) on ``ax``.
+
+    A record whose ``x_by`` value is a key of ``x_positions`` becomes a hollow marker at that x;
+    every other one a dashed horizontal line (with a light band when the paper gives a range).
+    Each is labelled with its series; the legend, if any, gains one "paper" entry.
+    Returns the records drawn, for the figure's JSON.
+    """
+    from w2s_lib.reference import paper_values
+
+    recs = paper_values(figure, **filters)
+    x_positions, colors = x_positions or {}, colors or {}
+    for _, r in recs.iterrows():
+        color = colors.get(r["series"], PAPER_COLOR)
+        text = " ".join(str(v) for v in (r["series"], r["x"]) if v is not None)
+        pos = x_positions.get(r[x_by])
+        if pos is not None:
+            ax.plot(pos, r["value"], marker="D", mfc="none", mec=color, ms=8, mew=1.5, ls="none",
+                    gid=f"paper|{r['series']}", zorder=5)  # fmt: skip
+            ax.annotate(r["series"], (pos, r["value"]), xytext=(6, 0), textcoords="offset points", va="center",
+                        fontsize="xx-small", color=color)  # fmt: skip
+            continue
+        ax.axhline(r["value"], color=color, ls="--", lw=1, gid=f"paper|{r['series']}")
+        if not (math.isnan(r["lo"]) or math.isnan(r["hi"])):
+            ax.axhspan(r["lo"], r["hi"], color=color, alpha=0.08, lw=0)
+        ax.text(0.99, r["value"], f"{label}: {text}", transform=ax.get_yaxis_transform(), ha="right", va="bottom",
+                fontsize="xx-small", color=color)  # fmt: skip
+    if len(recs):
+        _add_to_legend(ax, Line2D([], [], color=PAPER_COLOR, ls="--", marker="D", mfc="none", label=label))
+    return recs
+
+
+def _add_to_legend(ax, handle) -> None:
+    """Append one entry to the axes' legend (or start one), keeping its title."""
+    old = ax.get_legend()
+    handles = list(old.legend_handles) if old else []
+    if handle.get_label() in [h.get_label() for h in handles]:
+        return
+    title = old.get_title().get_text() if old else None
+    ax.legend(handles=handles + [handle], title=title or None, loc="best")
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving
+
+
+def preset_stamp(preset: str) -> str:
+    """The line stamped on every saved figure, so a smoke plot is never mistaken for a result."""
+    return "preset: smoke — not a reproduction" if preset == "smoke" else f"preset: {preset}"
+
+
+def stamp(fig, preset: str):
+    """Put (or replace) the preset stamp in the figure's bottom-right corner."""
+    for t in [t for t in fig.texts if t.get_gid() == STAMP_GID]:
+        t.remove()
+    return fig.text(0.995, 0.005, preset_stamp(preset), ha="right", va="bottom", fontsize=7, color="grey", gid=STAMP_GID)
+
+
+def _jsonable(obj):
+    """Plain JSON types; NaN/inf become null (JSON has no NaN)."""
+    if isinstance(obj, pd.DataFrame):
+        return _jsonable(obj.to_dict(orient="records"))
+    if isinstance(obj, pd.Series):
+        return _jsonable(obj.to_dict())
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return str(obj)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write through a temp file in the same folder, then rename: readers never see half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # open() honours umask
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_figure(fig, name: str, preset: str, data, out_dir="figures") -> dict[str, Path]:
+    """Stamp the preset and write ``{name}_{preset}`` .png, .pdf and .json (the plotted numbers).
+
+    The PDF has no creation date and neither file names the software version, so saving the same
+    figure twice gives identical bytes. The JSON is ``{"figure", "preset", "data"}`` with NaN as null.
+    """
+    for part in (name, preset):
+        if not part or any(c in part for c in "/\\ ") or part.startswith("."):
+            raise ValueError(f"figure name and preset must be plain file-name parts, got {part!r}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp(fig, preset)
+    paths = {ext: out / f"{name}_{preset}.{ext}" for ext in ("png", "pdf", "json")}
+    meta = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
+    for ext in ("png", "pdf"):
+        _atomic_write(paths[ext], lambda f, e=ext: fig.savefig(f, format=e, metadata=meta[e]))
+    doc = {"figure": name, "preset": preset, "data": _jsonable(data)}
+    text = json.dumps(doc, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+    _atomic_write(paths["json"], lambda f: f.write(text.encode("utf-8")))
+    return paths

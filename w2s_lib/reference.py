@@ -1,0 +1,121 @@
+"""The paper's numbers (docs/PAPER.md) as data, so notebooks compare against them instead of retyping them.
+
+The numbers live in ``paper_values.yaml`` next to this module (packaged data, read with
+``importlib.resources`` so an installed wheel finds it too). Values are in percent, as the paper writes
+them; our results tables hold fractions, so multiply those by 100 before comparing.
+
+Tags: ``P`` stated in the text, ``P-fig`` read by eye off a figure (about +-1-2 points), ``C`` what the
+public reference code reports.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import pandas as pd
+
+COLUMNS = (
+    "figure", "panel", "series", "setting", "task", "x", "supervisor",
+    "metric", "value", "err", "lo", "hi", "bound", "tag", "page", "note",
+)  # fmt: skip
+TAGS = ("P", "P-fig", "C")
+METRICS = ("accuracy", "pgr", "agreement")
+SETTINGS = ("nlp", "chess", "rm", "vision")
+# When several records match, a number stated in the text beats one read off a plot, which beats the
+# reference code's: the order in which the paper's own claims should be trusted.
+_TAG_RANK = {t: i for i, t in enumerate(TAGS)}
+
+
+def _flatten(doc: dict) -> list[dict]:
+    """One record per number: each figure block's page and defaults are copied into its records."""
+    out = []
+    for figure, block in doc.items():
+        for rec in block["records"]:
+            row = dict.fromkeys(COLUMNS)
+            row.update(figure=figure, page=block["page"], **block.get("defaults", {}))
+            row.update(rec)
+            out.append(row)
+    return out
+
+
+def _check(rows: list[dict]) -> None:
+    """Fail loudly on a malformed record: a typo in the YAML should not become a silent NaN."""
+    for r in rows:
+        where = f"{r['figure']}/{r['series']}"
+        unknown = set(r) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"paper_values.yaml {where}: unknown fields {sorted(unknown)}")
+        if r["tag"] not in TAGS or r["metric"] not in METRICS or r["setting"] not in SETTINGS:
+            raise ValueError(f"paper_values.yaml {where}: bad tag/metric/setting {r['tag'], r['metric'], r['setting']}")
+        if not isinstance(r["page"], int) or not isinstance(r["value"], (int, float)) or r["series"] is None:
+            raise ValueError(f"paper_values.yaml {where}: needs an int page, a numeric value and a series")
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> pd.DataFrame:
+    import yaml
+
+    text = resources.files("w2s_lib").joinpath("paper_values.yaml").read_text(encoding="utf-8")
+    rows = _flatten(yaml.safe_load(text))
+    _check(rows)
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    for col in ("value", "err", "lo", "hi"):
+        df[col] = df[col].astype(float)
+    df["page"] = df["page"].astype(int)
+    # Missing text fields stay None (not NaN); x mixes labels and numbers, kept as strings for filtering.
+    for col in ("figure", "panel", "series", "setting", "task", "x", "supervisor", "metric", "bound", "tag", "note"):
+        df[col] = pd.Series([None if v is None or v != v else str(v) for v in df[col]], dtype=object)
+    return df
+
+
+def paper_values(figure: str | None = None, **filters) -> pd.DataFrame:
+    """The paper's numbers as a tidy table (a copy), optionally filtered by any column's value.
+
+    ``paper_values("fig02", setting="nlp")``; a filter value of ``None`` means "any".
+    """
+    df = _table()
+    filters = {"figure": figure, **filters}
+    unknown = set(filters) - set(COLUMNS)
+    if unknown:
+        raise TypeError(f"unknown filter(s) {sorted(unknown)}; columns: {', '.join(COLUMNS)}")
+    mask = pd.Series(True, index=df.index)
+    for col, want in filters.items():
+        if want is not None:
+            mask &= df[col] == want
+    return df[mask].reset_index(drop=True).copy()
+
+
+def paper_value(
+    figure: str,
+    series: str,
+    panel: str | None = None,
+    setting: str | None = None,
+    metric: str | None = None,
+    x: str | None = None,
+    **filters,
+) -> float:
+    """The one number matching the arguments (in percent).
+
+    When the match is ambiguous only by tag, the stated [P] number wins over a read [P-fig] one, and
+    both over the reference code's [C] (pass ``tag=`` to choose). Raises KeyError naming what exists.
+    """
+    fig = paper_values(figure)
+    if fig.empty:
+        raise KeyError(f"no paper values for figure {figure!r}; figures: {', '.join(_table()['figure'].unique())}")
+    kw = dict(series=series, panel=panel, setting=setting, metric=metric, x=x, **filters)
+    hits = paper_values(figure, **kw)
+    if hits.empty:
+        raise KeyError(
+            f"no paper value for {figure} with {_fmt(kw)}; available series: {', '.join(sorted(fig['series'].unique()))}"
+        )
+    hits = hits[hits["tag"].map(_TAG_RANK) == hits["tag"].map(_TAG_RANK).min()]
+    if len(hits) > 1:
+        cols = ["panel", "setting", "x", "supervisor", "metric"]
+        options = hits[cols].drop_duplicates().to_dict("records")
+        raise KeyError(f"{len(hits)} paper values for {figure} with {_fmt(kw)}; narrow it down with one of {options}")
+    return float(hits["value"].iloc[0])
+
+
+def _fmt(kw: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in kw.items() if v is not None)
