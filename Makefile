@@ -9,8 +9,11 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 RESULTS ?= results
+PRESET ?= smoke
+NOTEBOOKS := $(filter-out notebooks/conftest.py,$(wildcard notebooks/*.py))
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-.PHONY: venv demo test test-fast clean-venv
+.PHONY: venv demo test test-notebooks notebooks figures clean-venv
 
 venv: $(VENV)/.installed
 
@@ -26,8 +29,23 @@ $(VENV)/.installed: pyproject.toml
 demo: venv
 	$(VENV)/bin/w2s sweep --preset smoke --out $(RESULTS)/smoke
 
+# The library's tests, then every notebook at its smoke defaults under nbval.
 test: venv
 	$(PY) -m pytest -q tests/
+	$(PY) -m pytest -q $(NBVAL) notebooks/
+
+test-notebooks: venv
+	$(PY) -m pytest -q $(NBVAL) notebooks/
+
+# .ipynb copies next to the .py sources, for Jupyter without jupytext's contents manager (not tracked).
+# --sync: the newer side wins, so edits made in the .ipynb flow back into the .py.
+notebooks: venv
+	$(VENV)/bin/jupytext --sync $(NOTEBOOKS)
+
+# Every notebook at a preset through papermill (executed copies in build/executed/$(PRESET)/, never
+# over the sources). PRESET=paper needs a GPU and the Hugging Face Hub.
+figures: venv
+	$(PY) tools/run_notebooks.py --preset $(PRESET)
 
 clean-venv:
 	rm -rf $(VENV)

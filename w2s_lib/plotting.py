@@ -178,7 +178,7 @@ def _lines_by_supervisor(ax, sub, agg, palette, losses) -> None:
         hue_order = [m for m in palette if m in set(part["weak_model"])]
         n0 = len(ax.lines)
         sns.lineplot(data=part, x="x", y="y", hue="weak_model", hue_order=hue_order, palette=palette, ax=ax,
-                     linestyle=st["linestyle"], marker=st["marker"], legend=False, **agg)  # fmt: skip
+                     linestyle=st["linestyle"], marker=st["marker"], markersize=6.5, legend=False, **agg)  # fmt: skip
         _tag_lines(ax.lines[n0:], {c: f"w2s|{m}|{loss}" for m, c in palette.items()})
 
 
@@ -277,7 +277,7 @@ def _size_ratio(history: pd.DataFrame) -> pd.Series:
 
 
 def plot_training_curves(history_df, ax=None, *, x="progress", y="test_acc", hue="ratio"):
-    """Test accuracy (%) during training, one line per student/supervisor size ratio (paper Figs. 7a, 13a).
+    """``y`` (test accuracy) in % during training, one line per student/supervisor size ratio (Figs. 7a, 13a).
 
     ``history_df``: one row per evaluation (``progress``, ``test_acc``, ...) with either a ``ratio``
     column or ``model`` and ``weak_model`` to compute it. Seeds at the same x are averaged.
@@ -295,7 +295,7 @@ def plot_training_curves(history_df, ax=None, *, x="progress", y="test_acc", hue
     sns.lineplot(data=h, x=x, y="y", hue="hue", hue_order=list(pal), palette=pal, errorbar="se", ax=ax)
     ax.legend(title="student / supervisor\nparameters" if hue == "ratio" else hue)
     ax.set_xlabel("training progress (fraction of training)" if x == "progress" else x)
-    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylabel("test accuracy (%)" if y == "test_acc" else f"{y.replace('_', ' ')} (%)")
     return ax
 
 
@@ -309,7 +309,11 @@ def plot_bars(values: dict[str, float], ax=None, reference: dict[str, float] | N
     names = list(values)
     colors = [BAR_COLORS.get(n, f"C{i}") for i, n in enumerate(names)]
     bars = ax.bar(range(len(names)), [values[n] for n in names], color=colors, width=0.7)
-    ax.bar_label(bars, fmt="%.1f", fontsize="x-small", padding=2)
+    for bar, c in zip(bars, colors):  # value just inside the bar's top, clear of the paper's marker
+        dark = np.dot(mpl.colors.to_rgb(c), [0.299, 0.587, 0.114]) < 0.5
+        ax.annotate(f"{bar.get_height():.1f}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, -4),
+                    textcoords="offset points", ha="center", va="top", fontsize="x-small",
+                    color="white" if dark else "black")  # fmt: skip
     ax.set_xticks(range(len(names)), [n.replace("_", "\n") for n in names])
     ref = [(i, reference[n]) for i, n in enumerate(names) if reference and n in reference]
     if ref:
@@ -374,10 +378,16 @@ def preset_stamp(preset: str) -> str:
 
 
 def stamp(fig, preset: str):
-    """Put (or replace) the preset stamp in the figure's bottom-right corner."""
+    """Put (or replace) the preset stamp just below everything drawn, at the right.
+
+    Below the drawn area it can overlap nothing; the tight bounding box of ``save_figure`` takes it in.
+    """
     for t in [t for t in fig.texts if t.get_gid() == STAMP_GID]:
         t.remove()
-    return fig.text(0.995, 0.005, preset_stamp(preset), ha="right", va="bottom", fontsize=7, color="grey", gid=STAMP_GID)
+    w, h = fig.get_size_inches()
+    bb = fig.get_tightbbox(fig.canvas.get_renderer())  # inches, may reach outside the figure
+    return fig.text(bb.x1 / w, bb.y0 / h, preset_stamp(preset), ha="right", va="top", fontsize=7, color="grey",
+                    gid=STAMP_GID)  # fmt: skip
 
 
 def _jsonable(obj):
@@ -428,7 +438,7 @@ def save_figure(fig, name: str, preset: str, data, out_dir="figures") -> dict[st
     paths = {ext: out / f"{name}_{preset}.{ext}" for ext in ("png", "pdf", "json")}
     meta = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
     for ext in ("png", "pdf"):
-        _atomic_write(paths[ext], lambda f, e=ext: fig.savefig(f, format=e, metadata=meta[e]))
+        _atomic_write(paths[ext], lambda f, e=ext: fig.savefig(f, format=e, metadata=meta[e], bbox_inches="tight"))
     doc = {"figure": name, "preset": preset, "data": _jsonable(data)}
     text = json.dumps(doc, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
     _atomic_write(paths["json"], lambda f: f.write(text.encode("utf-8")))

@@ -492,6 +492,13 @@ def run_sweep(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = 
     return collect(root)
 
 
+def run_plan(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = False, progress=None) -> pd.DataFrame:
+    """Run (or load) ``plan`` and return only its runs' rows (``root`` may hold other sweeps too)."""
+    df = run_sweep(plan, root, force=force, checkpoint=checkpoint, progress=progress)
+    names = {run_name(c) for c in plan.runs}
+    return df[df["run"].isin(names)].reset_index(drop=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # Results
 

@@ -106,9 +106,8 @@ def paper_value(
     kw = dict(series=series, panel=panel, setting=setting, metric=metric, x=x, **filters)
     hits = paper_values(figure, **kw)
     if hits.empty:
-        raise KeyError(
-            f"no paper value for {figure} with {_fmt(kw)}; available series: {', '.join(sorted(fig['series'].unique()))}"
-        )
+        series = ", ".join(sorted(fig["series"].unique()))
+        raise KeyError(f"no paper value for {figure} with {_fmt(kw)}; available series: {series}")
     hits = hits[hits["tag"].map(_TAG_RANK) == hits["tag"].map(_TAG_RANK).min()]
     if len(hits) > 1:
         cols = ["panel", "setting", "x", "supervisor", "metric"]

@@ -1,0 +1,186 @@
+"""The plotting module on a small synthetic results table: the right curves, axes, stamp and files."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import matplotlib
+import matplotlib.pyplot as plt  # the conftest sets MPLBACKEND=Agg before this import
+import numpy as np
+import pandas as pd
+import pytest
+
+from w2s_lib import plotting as P
+
+MODELS = ["tiny-1", "tiny-2", "tiny-3"]
+LOSSES = ("xent", "logconf")
+BASE = {"tiny-1": 0.6, "tiny-2": 0.7, "tiny-3": 0.8}
+
+
+@pytest.fixture(scope="module")
+def results() -> pd.DataFrame:
+    """A ``protocol.collect``-shaped table: 3 tiny models, 2 losses, 2 seeds, accuracies as fractions."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for seed, m in itertools.product((0, 1), MODELS):
+        for role, acc in (("weak", BASE[m] - 0.05), ("ceiling", BASE[m])):
+            rows.append(dict(task="t", role=role, weak_model=None, model=m, loss="xent", seed=seed,
+                             test_acc=acc + rng.normal(0, 0.01)))  # fmt: skip
+    for seed, (w, s), loss in itertools.product((0, 1), itertools.combinations(MODELS, 2), LOSSES):
+        wa, sa = BASE[w] - 0.05, BASE[s]
+        acc = wa + (0.3 if loss == "xent" else 0.6) * (sa - wa) + rng.normal(0, 0.01)
+        agree = dict(agreement_all=0.9, agreement_supervisor_right=0.95,
+                     agreement_supervisor_wrong=0.5 - 0.1 * MODELS.index(s))  # falls with student size
+        rows.append(dict(task="t", role="w2s", weak_model=w, model=s, loss=loss, seed=seed, weak_acc=wa,
+                         test_acc=acc, strong_acc=sa, pgr=(acc - wa) / (sa - wa), **agree))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_model_x_and_unknown_model():
+    assert P.model_x("tiny-1") < P.model_x("tiny-2") < P.model_x("gpt2") < P.model_x("gpt2-xl")
+    with pytest.raises(KeyError, match="unknown model 'nope'.*tiny-1"):
+        P.model_x("nope")
+
+
+def test_weak_palette_is_ordered_by_size_and_stable():
+    pal = P.weak_palette(["tiny-3", "tiny-1", "tiny-2"])
+    assert list(pal) == MODELS
+    assert pal == P.weak_palette(["tiny-2", "tiny-3", "tiny-1"])
+    lum = [np.dot(matplotlib.colors.to_rgb(c), [0.299, 0.587, 0.114]) for c in pal.values()]
+    assert lum == sorted(lum, reverse=True), "small supervisors light, large ones dark"
+
+
+def test_style_is_a_context_manager_that_restores():
+    before = dict(matplotlib.rcParams)
+    with P.style():
+        assert matplotlib.rcParams["pdf.fonttype"] == 42
+    assert matplotlib.rcParams["pdf.fonttype"] == before["pdf.fonttype"]
+    assert matplotlib.rcParams["axes.prop_cycle"] == before["axes.prop_cycle"]
+
+
+def test_accuracy_vs_student(results):
+    ax = P.plot_accuracy_vs_student(results, losses=LOSSES)
+    assert ax.get_xscale() == "log"
+    # tiny-1 supervises tiny-2 and tiny-3, tiny-2 supervises tiny-3: 2 supervisors x 2 losses + ceiling
+    assert sorted(ln.get_gid() for ln in P.curves(ax)) == sorted(
+        f"w2s|{w}|{loss}" for w in ("tiny-1", "tiny-2") for loss in LOSSES
+    )
+    (ceiling,) = P.curves(ax, "ceiling")
+    assert list(ceiling.get_xdata()) == [P.model_x(m) for m in MODELS]
+    assert np.allclose(ceiling.get_ydata(), [100 * BASE[m] for m in MODELS], atol=2)  # percent, seed mean
+    naive = P.curves(ax, "w2s|tiny-1|xent")[0]
+    aux = P.curves(ax, "w2s|tiny-1|logconf")[0]
+    assert (naive.get_linestyle(), naive.get_marker()) == (":", "o")
+    assert (aux.get_linestyle(), aux.get_marker()) == ("-", "^")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["20k", "106k", "434k"]
+    labels = [t.get_text() for t in ax.get_legend().texts]
+    assert {"tiny-1", "tiny-2", "naive", "aux. conf. loss", "strong ceiling (g.t.)"} <= set(labels)
+
+
+def test_pgr_vs_student_default_is_naive_only(results):
+    ax = P.plot_pgr_vs_student(results)
+    assert ax.get_xscale() == "log"
+    assert {ln.get_gid() for ln in P.curves(ax)} == {"w2s|tiny-1|xent", "w2s|tiny-2|xent"}
+    (line,) = P.curves(ax, "w2s|tiny-2|xent")
+    assert line.get_ydata()[0] == pytest.approx(30, abs=5)  # the synthetic naive PGR is 30%
+
+
+def test_several_tasks_take_the_median_of_task_means(results):
+    other = results.assign(task="u", test_acc=results["test_acc"] + 0.1)
+    third = results.assign(task="v", test_acc=results["test_acc"] + 0.5)  # an outlier task the median ignores
+    ax = P.plot_accuracy_vs_student(pd.concat([results, other, third]), ceiling=True)
+    (ceiling,) = P.curves(ax, "ceiling")
+    means = results[results["role"] == "ceiling"].groupby("model")["test_acc"].mean()
+    assert ceiling.get_ydata() == pytest.approx(100 * (means.loc[MODELS].to_numpy() + 0.1))
+    assert not [ln for ln in ax.lines if ln.get_gid() == "errorbar"]  # no seed error bars across tasks
+    alone = P.plot_accuracy_vs_student(other, ax=plt.figure().gca())  # the median task on its own
+    (multi,), (single,) = P.curves(ax, "w2s|tiny-1|xent"), P.curves(alone, "w2s|tiny-1|xent")
+    assert multi.get_ydata() == pytest.approx(single.get_ydata())
+
+
+def test_plot_functions_refuse_empty_selections(results):
+    with pytest.raises(ValueError, match="no w2s rows"):
+        P.plot_accuracy_vs_student(results, task="other")
+
+
+def test_agreement_three_panels(results):
+    axes = P.plot_agreement(results)
+    assert len(axes) == 3
+    assert [a.get_title()[:3] for a in axes] == ["(a)", "(b)", "(c)"]
+    for ax in axes:
+        assert ax.get_xscale() == "log" and len(P.curves(ax)) == 4
+    wrong = P.curves(axes[2], "w2s|tiny-1|xent")[0]
+    assert list(wrong.get_ydata()) == pytest.approx([40, 30])  # supervisor-wrong agreement falls with size
+
+
+def test_training_curves_hue_by_size_ratio():
+    hist = pd.DataFrame(
+        [dict(model=s, weak_model=w, seed=sd, progress=p, test_acc=0.6 + 0.1 * p)
+         for w, s in itertools.combinations(MODELS, 2) for sd in (0, 1) for p in np.linspace(0, 1, 5)]
+    )  # fmt: skip
+    ax = P.plot_training_curves(hist)
+    ratios = sorted(P.model_x(s) / P.model_x(w) for w, s in itertools.combinations(MODELS, 2))
+    assert [t.get_text() for t in ax.get_legend().texts] == [f"×{r:.3g}" for r in ratios]
+
+
+def test_bars_with_paper_markers():
+    from w2s_lib.reference import paper_values
+
+    ref = dict(zip(*paper_values("fig02", setting="nlp")[["series", "value"]].T.values))
+    ax = P.plot_bars({"weak": 60.0, "naive": 75.0, "best_method": 80.0, "ceiling": 90.0}, reference=ref)
+    assert [p.get_height() for p in ax.patches] == [60, 75, 80, 90]
+    (markers,) = P.curves(ax, "paper")
+    assert list(markers.get_ydata()) == [62, 80.5, 87.5, 94]
+    assert [t.get_text() for t in ax.get_legend().texts] == ["paper"]
+
+
+def test_overlay_reference_markers_and_lines(results):
+    ax = P.plot_accuracy_vs_student(results, losses=LOSSES)
+    drawn = P.overlay_reference(ax, "fig05", panel="a", x_positions={"gpt4": P.model_x("tiny-3")})
+    assert len(drawn) == 3 and len(P.curves(ax, "paper")) == 3
+    P.overlay_reference(ax, "fig03", panel="a", series="ceiling", x="smallest_student")
+    line = P.curves(ax, "paper|ceiling")[-1]
+    assert set(line.get_ydata()) == {62.0}  # a horizontal line at the paper's value
+    assert [t.get_text() for t in ax.get_legend().texts].count("paper") == 1
+
+
+def test_save_figure_writes_stamped_deterministic_files(results, tmp_path):
+    ax = P.plot_accuracy_vs_student(results, losses=LOSSES)
+    data = P.seed_summary(results[results["role"] == "w2s"], "pgr")
+    data.loc[0, "pgr_sem"] = float("nan")
+    paths = P.save_figure(ax.figure, "fig05", "smoke", data, out_dir=tmp_path)
+    assert {k: v.name for k, v in paths.items()} == {
+        "png": "fig05_smoke.png", "pdf": "fig05_smoke.pdf", "json": "fig05_smoke.json"}  # fmt: skip
+    stamps = [t.get_text() for t in ax.figure.texts]
+    assert stamps == ["preset: smoke — not a reproduction"]
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pdf = paths["pdf"].read_bytes()
+    assert pdf.startswith(b"%PDF") and b"CreationDate" not in pdf
+    doc = json.loads(paths["json"].read_text())
+    assert (doc["figure"], doc["preset"], len(doc["data"])) == ("fig05", "smoke", len(data))
+    assert doc["data"][0]["pgr_sem"] is None
+    assert doc["data"][1]["pgr"] == pytest.approx(data["pgr"].iloc[1])
+    assert not list(tmp_path.glob(".*.tmp"))
+
+    again = P.save_figure(ax.figure, "fig05", "smoke", data, out_dir=tmp_path / "again")
+    assert [t.get_text() for t in ax.figure.texts] == stamps  # re-saving does not stamp twice
+    assert again["pdf"].read_bytes() == pdf
+    assert again["png"].read_bytes() == paths["png"].read_bytes()
+
+
+def test_save_figure_paper_preset_and_bad_names(tmp_path):
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    P.save_figure(fig, "fig02", "paper", {"nlp": {"weak": 62.0, "extra": math.inf}}, out_dir=tmp_path)
+    assert [t.get_text() for t in fig.texts] == ["preset: paper"]
+    assert json.loads((tmp_path / "fig02_paper.json").read_text())["data"] == {"nlp": {"weak": 62.0, "extra": None}}
+    with pytest.raises(ValueError, match="file-name"):
+        P.save_figure(fig, "../x", "paper", {}, out_dir=tmp_path)
