@@ -499,6 +499,17 @@ def run_plan(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = F
     return df[df["run"].isin(names)].reset_index(drop=True)
 
 
+def sweep_results(
+    root, tasks, models, losses, seeds, *, n_train: int, n_test: int, epochs: float, batch_size: int = 32,
+    minibatch_size: int = 32, max_len: int = 512, progress=None, **plan_kw,
+) -> pd.DataFrame:
+    """The notebooks' one call: plan the paper's sweep, run what is missing, return its rows."""
+    train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+    train_kw.update(plan_kw.pop("train_kw", {}))
+    plan = plan_sweep(tasks, models, losses, seeds, n_train=n_train, n_test=n_test, train_kw=train_kw, **plan_kw)
+    return run_plan(plan, root, progress=progress)
+
+
 # ---------------------------------------------------------------------------------------------
 # Results
 

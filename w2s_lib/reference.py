@@ -118,3 +118,22 @@ def paper_value(
 
 def _fmt(kw: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in kw.items() if v is not None)
+
+
+def versus(rows: list[dict]) -> pd.DataFrame:
+    """A table of our numbers beside the paper's, for a notebook's "ours vs the paper" cell.
+
+    Each row is ``{"quantity": str, "ours": float, "figure": ..., "series": ..., **paper_value filters}``;
+    the paper's number, tag and page come from the machine-readable values (never typed by hand).
+    """
+    out = []
+    for r in rows:
+        r = dict(r)
+        quantity, ours = r.pop("quantity"), r.pop("ours")
+        figure = r.pop("figure")
+        value = paper_value(figure, **r)
+        hit = paper_values(figure, **{k: v for k, v in r.items() if v is not None})
+        hit = hit[hit["value"] == value].iloc[0]
+        out.append({"quantity": quantity, "paper": value, "tag": hit["tag"], "page": int(hit["page"]),
+                    "ours": round(float(ours), 1) if ours == ours else float("nan")})
+    return pd.DataFrame(out)
