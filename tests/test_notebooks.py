@@ -93,7 +93,8 @@ def test_round_trip_and_one_parameters_cell_first(path):
 @nb_param
 def test_parameters_are_typed_literals_with_help(path, tmp_path):
     params = _parameters(path)
-    assert {"seed", "cache_dir", "out_dir", "preset"} <= set(params)
+    assert {"cache_dir", "out_dir", "preset"} <= set(params)
+    assert {"seed", "seeds"} & set(params), "every notebook takes its seed(s) as a parameter"
     # papermill reads the same names, types and help (papermill --help-notebook)
     import papermill
 

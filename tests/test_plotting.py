@@ -184,3 +184,26 @@ def test_save_figure_paper_preset_and_bad_names(tmp_path):
     assert json.loads((tmp_path / "fig02_paper.json").read_text())["data"] == {"nlp": {"weak": 62.0, "extra": None}}
     with pytest.raises(ValueError, match="file-name"):
         P.save_figure(fig, "../x", "paper", {}, out_dir=tmp_path)
+
+
+def test_analysis_plots_draw_what_they_are_given():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from w2s_lib import plotting
+    from w2s_lib.simulation import load_features, simulation_experiment
+
+    X, y = load_features("sklearn:breast_cancer")
+    sim = simulation_experiment(X, y, ks=(3, 10), mixed_k=10, noise=(0.1, 0.0))
+    axes = plotting.plot_simulation(sim)
+    assert [len(ax.lines) for ax in axes[0]] == [3, 3, 3] and [len(ax.lines) for ax in axes[1]] == [1, 1, 1]
+    plt.close("all")
+    bars = pd.DataFrame({"kind": ["a", "a", "b", "b"], "loss": ["xent", "logconf"] * 2, "pgr": [0.1, 0.2, 0.3, 0.4]})
+    ax = plotting.plot_grouped_bars(bars, x="kind", y="pgr", hue="loss")
+    assert sorted(round(p.get_height(), 6) for p in ax.patches if p.get_height()) == [10, 20, 30, 40]
+    plt.close("all")
+    diff = pd.DataFrame({"model": ["tiny-1", "tiny-1", "tiny-2", "tiny-2"], "cutoff_model": ["tiny-1", "all"] * 2,
+                         "test_acc": [0.6, 0.7, 0.65, 0.8]})
+    ax = plotting.plot_difficulty(diff)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["tiny-1", "∞ (all)"]
+    plt.close("all")

@@ -161,3 +161,26 @@ def test_bad_variant_options_are_refused(w2s):
         dataclasses.replace(w2s, weak_errors="sideways")
     with pytest.raises(ValueError, match="need a weak supervisor"):
         RunConfig(data=w2s.data, model="tiny-2", half="B", weak_errors="random")
+
+
+def test_difficulty_sweep_equal_sizes_and_cutoff_names(tmp_path):
+    from w2s_lib.protocol import difficulty_sweep
+
+    df = difficulty_sweep(tmp_path, "synth_sentiment", ["tiny-1", "tiny-2"], 0, n_train=300, n_test=60,
+                          train_kw=FAST)
+    assert len(df) == 2 * 3  # 2 models x cutoffs {tiny-1, tiny-2, all}
+    assert df["n_train"].nunique() == 1
+    assert sorted(set(df["cutoff_model"])) == ["all", "tiny-1", "tiny-2"]
+    assert df["role"].eq("ceiling").all()
+
+
+def test_with_variant_and_probe_of_build_distinct_runs(w2s):
+    from w2s_lib.protocol import probe_of, run_name, with_variant
+
+    (v,) = with_variant([w2s], weak_errors="random")
+    assert v.weak_errors == "random" and v.weak == w2s.weak and run_name(v) != run_name(w2s)
+    p = probe_of(w2s)
+    assert (p.labels, p.half, p.linear_probe, p.init_from) == ("gt", "B", True, w2s)
+    import json
+
+    assert RunConfig.from_dict(json.loads(json.dumps(dataclasses.asdict(p)))) == p

@@ -443,3 +443,68 @@ def save_figure(fig, name: str, preset: str, data, out_dir="figures") -> dict[st
     text = json.dumps(doc, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
     _atomic_write(paths["json"], lambda f: f.write(text.encode("utf-8")))
     return paths
+
+
+# ---------------------------------------------------------------------------------------------
+# Analysis figures (Figs. 21, 24, 25, 27)
+
+
+def plot_grouped_bars(df: pd.DataFrame, x: str, y: str, hue: str, ax=None, *, percent: bool = True, order=None):
+    """Bars of ``y`` per ``x`` category, one colour per ``hue`` (seed/task means, s.e. error bars)."""
+    ax = _setup(ax, figsize=(6, 3.6))
+    d = df[df[y].notna()].copy()
+    d["y"] = 100 * d[y] if percent else d[y]
+    sns.barplot(data=d, x=x, y="y", hue=hue, order=order, errorbar="se", ax=ax)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_ylabel(f"{y.replace('_', ' ')}{' (%)' if percent else ''}")
+    ax.tick_params(axis="x", labelrotation=20)
+    return ax
+
+
+def plot_simulation(df: pd.DataFrame, axes=None):
+    """Paper Fig. 24: student test accuracy (top) and agreement with its weak labels (bottom) for
+    simulatable (first k features), random (matched accuracy) and mixed (extra noise) weak labels."""
+    if axes is None:
+        _, axes = plt.subplots(2, 3, figsize=(12, 6), sharey="row")
+    titles = {"simulatable": "perfectly simulatable", "random": "random errors", "mixed": "mixed"}
+    for j, kind in enumerate(("simulatable", "random", "mixed")):
+        part = df[df["kind"] == kind]
+        if part.empty:
+            axes[0, j].set_visible(False)
+            axes[1, j].set_visible(False)
+            continue
+        xcol = "noise" if kind == "mixed" else "k"
+        xs = [str(v) for v in part[xcol]]
+        ax = axes[0, j]
+        ax.plot(xs, 100 * part["student_acc"], marker="o", color="C0", label="student")
+        ax.plot(xs, 100 * part["weak_acc"], marker="s", color="grey", ls=":", label="weak labels")
+        ax.axhline(100 * part["strong_acc"].iloc[0], color=CEILING_COLOR, ls="--", label="ceiling (g.t.)")
+        ax.set_title(titles[kind])
+        axes[1, j].plot(xs, 100 * part["agreement"], marker="o", color="C1")
+        axes[1, j].set_xlabel("# features of the weak model" if kind != "mixed" else
+                              f"{int(part['k'].iloc[0])} features + label noise")
+    axes[0, 0].set_ylabel("test accuracy (%)")
+    axes[1, 0].set_ylabel("agreement with weak labels (%)")
+    axes[0, 0].legend(loc="lower right", fontsize="small")
+    return axes
+
+
+def plot_difficulty(df: pd.DataFrame, ax=None):
+    """Paper Fig. 21: test accuracy against the training-data difficulty cutoff, one line per model."""
+    ax = _setup(ax)
+    d = df.copy()
+    cut_order = [m for m in sorted(set(d["cutoff_model"]) - {"all"}, key=model_x)] + ["all"]
+    d["cutoff"] = d["cutoff_model"].map({m: i for i, m in enumerate(cut_order)})
+    d["y"] = 100 * d["test_acc"]
+    models = sorted(d["model"].unique(), key=model_x)
+    pal = weak_palette(models)
+    sns.lineplot(data=d, x="cutoff", y="y", hue="model", hue_order=models, palette=pal, marker="o",
+                 errorbar="se", ax=ax)
+    for m in models:  # a star where the cutoff equals the model's own size (paper's convention)
+        row = d[(d["model"] == m) & (d["cutoff_model"] == m)]
+        if not row.empty:
+            ax.plot(row["cutoff"].iloc[0], row["y"].mean(), marker="*", ms=12, color=pal[m], ls="none")
+    ax.set_xticks(range(len(cut_order)), [c if c != "all" else "∞ (all)" for c in cut_order])
+    ax.set_xlabel("sample difficulty cutoff (smallest model that solves it)")
+    ax.set_ylabel("test accuracy (%)")
+    return ax

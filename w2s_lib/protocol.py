@@ -510,6 +510,59 @@ def sweep_results(
     return run_plan(plan, root, progress=progress)
 
 
+def with_variant(configs, **changes) -> list[RunConfig]:
+    """Copies of (weak-to-strong) run configs with some options changed, e.g. ``weak_errors="random"``."""
+    return [dataclasses.replace(c, **changes) for c in configs]
+
+
+def probe_of(cfg: RunConfig) -> RunConfig:
+    """A linear probe trained on the ground truth of half B on top of ``cfg``'s finetuned backbone
+    (paper Fig. 11, ft(weak)+lp(gt)); it has the same training settings as ``cfg``."""
+    train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
+    return RunConfig(data=cfg.data, model=cfg.model, labels="gt", half="B", train=train, linear_probe=True,
+                     init_from=cfg)
+
+
+def run_configs(configs, root, *, progress=None) -> pd.DataFrame:
+    """Run (or load) arbitrary run configs (and what they depend on); return their rows."""
+    for cfg in configs:
+        run_or_load(cfg, root, progress=progress)
+    df = collect(root)
+    return df[df["run"].isin({run_name(c) for c in configs})].reset_index(drop=True)
+
+
+def difficulty_sweep(
+    root, task: str, models: list[str], seed: int, *, n_train: int, n_test: int, train_kw: dict, progress=None,
+) -> pd.DataFrame:
+    """Paper Fig. 21: every model trained on ground truth of half B filtered by difficulty cutoffs.
+
+    An item's difficulty is the smallest model (in ``models`` order) from which every larger model,
+    trained on half A, gets it right (out of sample). Cutoff k keeps items of difficulty <= k; k =
+    len(models) keeps everything. As in the paper (App. C.2), every filtered set is subsampled to the
+    size of the smallest one. Rows get ``difficulty_max`` and ``cutoff_model`` ("all" for no filter).
+    """
+    plan = plan_sweep([task], models, [], [seed], n_train=n_train, n_test=n_test, train_kw=train_kw,
+                      ceiling_half="A")
+    order = model_order(models)
+    gt_a = {c.model: c for c in plan.weak}
+    gt_a.update({c.model: c for c in plan.ceilings})
+    graders = tuple(gt_a[m] for m in order)
+    for cfg in graders:
+        run_or_load(cfg, root, progress=progress)
+    items = prepare_data(graders[0].data).B_train
+    level = item_difficulty(graders, root, items)
+    counts = [int((level <= k).sum()) for k in range(len(order) + 1)]
+    n_keep = max(min(c for c in counts if c > 0), 1)
+    runs = []
+    for m in order:
+        base = dataclasses.replace(gt_a[m], half="B")
+        for k in range(len(order) + 1):
+            runs.append(dataclasses.replace(base, difficulty_runs=graders, difficulty_max=k, difficulty_n=n_keep))
+    df = run_configs(runs, root, progress=progress)
+    df["cutoff_model"] = [order[int(k)] if k < len(order) else "all" for k in df["difficulty_max"]]
+    return df
+
+
 # ---------------------------------------------------------------------------------------------
 # Results
 

@@ -1,0 +1,80 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Figure 8: student-supervisor agreement
+#
+# > **Figure 8** of Burns et al. (2023), p. 13: "Student-supervisor agreement decreases with larger
+# > student-supervisor gaps; the confidence loss reduces imitation of supervisor mistakes."
+#
+# Agreement between the student's and the supervisor's test predictions: (a) on all test items, (b) where
+# the supervisor is right, (c) where it is wrong. Dotted: naive training; triangles: confidence loss.
+#
+# What the paper reports [P, p. 13]: with naive training agreement is high, often above the supervisor's
+# accuracy; the confidence loss lowers it, mostly on the supervisor's mistakes; larger students agree less
+# with the mistakes (inverse scaling). Read off the figure [P-fig]: the weakest supervisor's naive
+# agreement falls from about 94% to 81% across students, its confidence-loss agreement from 85% to 73%.
+
+# %% tags=["parameters"]
+tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks
+models: list = ["tiny-1", "tiny-2", "tiny-3"]  # model presets from weakest to strongest
+seeds: list = [0]  # seeds: data split and initialisation
+n_train: int = 2000  # training items before halving
+n_test: int = 300  # test items
+epochs: float = 3.0  # passes over each half's training data
+batch_size: int = 16  # examples per optimizer step
+minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
+max_len: int = 32  # tokens per example; longer texts keep their end
+preset: str = "smoke"  # stamped on every output: smoke or paper
+cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
+out_dir: str = "../figures"  # where figures and their numbers go
+
+# %%
+from w2s_lib import plotting
+from w2s_lib.protocol import sweep_results
+from w2s_lib.reference import versus
+
+# %%
+df = sweep_results(
+    cache_dir, tasks, models, ["xent", "logconf"], seeds, n_train=n_train, n_test=n_test, epochs=epochs,
+    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len,
+)
+plotting.style()
+fig, axes = plotting.plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
+plotting.plot_agreement(df, axes=axes, palette=plotting.weak_palette(models[:-1]))
+students = df[df["role"] == "w2s"]
+cols = ["agreement_all", "agreement_supervisor_right", "agreement_supervisor_wrong"]
+numbers = students.groupby(["task", "weak_model", "model", "loss"])[cols].mean().reset_index()
+paths = plotting.save_figure(fig, "fig08_agreement", preset, numbers, out_dir)
+
+# %%
+assert numbers["agreement_all"].between(0, 1).all()
+assert all(p.exists() for p in paths.values())
+
+# %% [markdown]
+# ## Ours vs the paper
+#
+# Agreement on all test items of the weakest supervisor's students, smallest and largest student, median
+# over tasks (paper: read off Fig. 8a [P-fig]).
+
+# %%
+w = numbers[numbers["weak_model"] == models[0]].groupby(["model", "loss"])["agreement_all"].median()
+versus([
+    dict(quantity=f"naive, {models[1]} (%)", ours=100 * w[(models[1], "xent")], figure="fig08", series="naive",
+         x="smallest_student"),
+    dict(quantity=f"naive, {models[-1]} (%)", ours=100 * w[(models[-1], "xent")], figure="fig08",
+         series="naive", x="largest_student"),
+    dict(quantity=f"confidence loss, {models[1]} (%)", ours=100 * w[(models[1], "logconf")], figure="fig08",
+         series="aux_loss", x="smallest_student"),
+    dict(quantity=f"confidence loss, {models[-1]} (%)", ours=100 * w[(models[-1], "logconf")], figure="fig08",
+         series="aux_loss", x="largest_student"),
+])

@@ -1,0 +1,69 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Figure 21: how hard should the training data be?
+#
+# > **Figure 21** of Burns et al. (2023), p. 38: "Effect of varying training data difficulty on test set
+# > accuracy."
+#
+# An item's difficulty is the smallest model that gets it right, in the sense that every larger model
+# (each trained on ground truth of the other half) gets it right too. Each model is trained on ground
+# truth of the items at or below a cutoff (subsampled to equal sizes, as the paper does) and tested on
+# everything; ∞ trains on all items. Stars mark the cutoff equal to the model's own size.
+#
+# What the paper reports [P, p. 38]: raising the cutoff generally raises accuracy; small models improve
+# and then decline once the examples exceed their capacity. It gives no numbers.
+
+# %% tags=["parameters"]
+tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks
+models: list = ["tiny-1", "tiny-2", "tiny-3"]  # model presets from weakest to strongest
+seeds: list = [0]  # seeds: data split and initialisation
+n_train: int = 2000  # training items before halving
+n_test: int = 300  # test items
+epochs: float = 3.0  # passes over each half's training data
+batch_size: int = 16  # examples per optimizer step
+minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
+max_len: int = 32  # tokens per example; longer texts keep their end
+preset: str = "smoke"  # stamped on every output: smoke or paper
+cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
+out_dir: str = "../figures"  # where figures and their numbers go
+
+# %%
+import pandas as pd
+
+from w2s_lib import plotting
+from w2s_lib.protocol import difficulty_sweep
+
+# %%
+train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+df = pd.concat([difficulty_sweep(cache_dir, task, models, seed, n_train=n_train, n_test=n_test, train_kw=train_kw)
+                for task in tasks for seed in seeds], ignore_index=True)
+plotting.style()
+fig, ax = plotting.plt.subplots(figsize=(6, 3.8))
+plotting.plot_difficulty(df, ax=ax)
+numbers = df.groupby(["task", "model", "cutoff_model"])[["test_acc", "n_train"]].mean().reset_index()
+paths = plotting.save_figure(fig, "fig21_difficulty_cutoffs", preset, numbers, out_dir)
+
+# %%
+assert df["n_train"].nunique() == 1  # every cutoff trains on the same number of items
+assert set(df["cutoff_model"]) == set(models) | {"all"}
+assert all(p.exists() for p in paths.values())
+
+# %% [markdown]
+# ## Ours vs the paper
+#
+# The paper has no numbers here. Ours: test accuracy (%) of each model by cutoff, mean over tasks and
+# seeds, to read against the claim that accuracy generally rises with the cutoff.
+
+# %%
+numbers.pivot_table(index="model", columns="cutoff_model", values="test_acc").mul(100).round(1)

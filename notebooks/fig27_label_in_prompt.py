@@ -1,0 +1,79 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Figure 27: when imitating the supervisor is trivial, students imitate it
+#
+# > **Figure 27** of Burns et al. (2023), p. 46: "Generalization when emulating weak labels is trivial."
+#
+# Every prompt gets the supervisor's label appended: "I think this is correct/incorrect. What do you
+# think?" (on training data the label the student is trained on, on test data the supervisor's test
+# prediction). The student can now copy its supervisor without learning anything about the task.
+#
+# What the paper reports [P, p. 46]: average PGR 0.002 ± 0.003 (naive) and 0.046 ± 0.108 (confidence
+# loss), against about 0.2 and 0.8 on the original tasks.
+
+# %% tags=["parameters"]
+tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks
+models: list = ["tiny-1", "tiny-2", "tiny-3"]  # model presets from weakest to strongest
+seeds: list = [0]  # seeds: data split and initialisation
+n_train: int = 2000  # training items before halving
+n_test: int = 300  # test items
+epochs: float = 3.0  # passes over each half's training data
+batch_size: int = 16  # examples per optimizer step
+minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
+max_len: int = 32  # tokens per example; longer texts keep their end
+preset: str = "smoke"  # stamped on every output: smoke or paper
+cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
+out_dir: str = "../figures"  # where figures and their numbers go
+
+# %%
+from w2s_lib import plotting
+from w2s_lib.protocol import plan_sweep, run_configs, with_variant
+from w2s_lib.reference import versus
+
+# %%
+train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+plan = plan_sweep(tasks, models, ["xent", "logconf"], seeds, pairs=[(models[0], models[-1])], n_train=n_train,
+                  n_test=n_test, train_kw=train_kw)
+runs = plan.w2s + with_variant(plan.w2s, weak_label_in_prompt=True)
+df = run_configs(runs + plan.ceilings, cache_dir)
+students = df[df["role"] == "w2s"].copy()
+students["prompt"] = students["weak_label_in_prompt"].map({True: "label in prompt", False: "original"})
+plotting.style()
+fig, ax = plotting.plt.subplots(figsize=(6, 3.8))
+plotting.plot_grouped_bars(students, x="prompt", y="pgr", hue="loss", ax=ax)
+ax.set_title(f"{models[0]} → {models[-1]}")
+pgr = students.groupby(["prompt", "loss", "task"])["pgr"].mean().groupby(["prompt", "loss"]).mean() * 100
+paths = plotting.save_figure(fig, "fig27_label_in_prompt", preset, pgr.reset_index(), out_dir)
+
+# %%
+assert len(pgr) == 4
+assert students.loc[students["weak_label_in_prompt"], "agreement_all"].between(0, 1).all()
+assert all(p.exists() for p in paths.values())
+
+# %% [markdown]
+# ## Ours vs the paper
+#
+# Mean over tasks of the seed-averaged PGR, with the weak label in the prompt and on the original task.
+
+# %%
+versus([
+    dict(quantity="naive, label in prompt (%)", ours=pgr[("label in prompt", "xent")], figure="fig27",
+         series="naive", x="weak_label_in_prompt"),
+    dict(quantity="confidence loss, label in prompt (%)", ours=pgr[("label in prompt", "logconf")],
+         figure="fig27", series="aux_loss", x="weak_label_in_prompt"),
+    dict(quantity="naive, original (%)", ours=pgr[("original", "xent")], figure="fig27", series="naive",
+         x="original_task"),
+    dict(quantity="confidence loss, original (%)", ours=pgr[("original", "logconf")], figure="fig27",
+         series="aux_loss", x="original_task"),
+])
