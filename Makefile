@@ -29,10 +29,12 @@ $(VENV)/.installed: pyproject.toml
 demo: venv
 	$(VENV)/bin/w2s sweep --preset smoke --out $(RESULTS)/smoke
 
-# The library's tests, then every notebook at its smoke defaults under nbval.
+# The library's tests, every notebook at its smoke defaults under nbval, then every notebook through
+# papermill with params/smoke/ (the parameter-injection path nbval never takes; runs come from the cache).
 test: venv
 	$(PY) -m pytest -q tests/
 	$(PY) -m pytest -q $(NBVAL) notebooks/
+	$(PY) tools/run_notebooks.py --preset smoke
 
 test-notebooks: venv
 	$(PY) -m pytest -q $(NBVAL) notebooks/

@@ -453,6 +453,10 @@ def plot_grouped_bars(df: pd.DataFrame, x: str, y: str, hue: str, ax=None, *, pe
     """Bars of ``y`` per ``x`` category, one colour per ``hue`` (seed/task means, s.e. error bars)."""
     ax = _setup(ax, figsize=(6, 3.6))
     d = df[df[y].notna()].copy()
+    if d.empty:  # say so on the figure rather than leave a blank panel
+        ax.text(0.5, 0.5, f"no finite {y} values\n(PGR is undefined when the ceiling does not beat the supervisor)",
+                ha="center", va="center", transform=ax.transAxes, color="grey")
+        return ax
     d["y"] = 100 * d[y] if percent else d[y]
     sns.barplot(data=d, x=x, y="y", hue=hue, order=order, errorbar="se", ax=ax)
     ax.axhline(0, color="grey", lw=0.8)
