@@ -13,7 +13,7 @@ PRESET ?= smoke
 NOTEBOOKS := $(filter-out notebooks/conftest.py,$(wildcard notebooks/*.py))
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-.PHONY: venv demo test test-notebooks notebooks figures clean-venv
+.PHONY: venv demo smoke test test-notebooks notebooks figures clean-venv
 
 venv: $(VENV)/.installed
 
@@ -25,8 +25,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-# The main job: the smoke sweep (tiny offline models on a generated task, ~1 minute on 2 CPU cores).
+# The main job: the offline demo (from-scratch supervisors, pretrained MiniLM students; 3 seeds).
 demo: venv
+	$(VENV)/bin/w2s sandbox --out figures/sandbox --cache $(RESULTS)/sandbox
+
+# The tiny plumbing sweep of the CLI (random-init models on a generated task).
+smoke: venv
 	$(VENV)/bin/w2s sweep --preset smoke --out $(RESULTS)/smoke
 
 # The library's tests, every notebook at its smoke defaults under nbval, then every notebook through

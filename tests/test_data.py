@@ -53,7 +53,7 @@ def test_synth_sentiment_label_follows_negation():
     rows = [{"review": "the food was not good", "label": 0}, {"review": "superb", "label": 1}]
     it, _ = TASKS["synth_sentiment"].to_binary(rows, random.Random(0))
     assert it["txt"] == "Review: the food was not good\nPositive:" and it["hard_label"] == 0
-    gen = TASKS["synth_sentiment"].generate(500, "train", random.Random(0))
+    gen = TASKS["synth_sentiment"].generate(500, "train", 0)
     from w2s_lib.data.synthetic import MILD_NEGATIVE, MILD_POSITIVE, STRONG_NEGATIVE, STRONG_POSITIVE
 
     for r in gen:

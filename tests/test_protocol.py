@@ -112,7 +112,7 @@ def test_checkpoint_reload_reproduces_saved_predictions(tmp_path):
     assert saved["id"].tolist() == [it["id"] for it in test]
     p1 = predict(model, tok, [it["txt"] for it in test], max_len=cfg.train.max_len)[:, 1]
     np.testing.assert_allclose(p1, saved["p1"].to_numpy(), atol=1e-5)
-    assert np.abs(saved["p1"].to_numpy() - 0.5).max() > 0.01  # a trained head, not the zero init
+    assert np.abs(saved["p1"].to_numpy() - 0.5).max() > 1e-3  # a trained head, not the zero init
 
 
 def test_a_failed_run_leaves_nothing_behind(tmp_path, monkeypatch):

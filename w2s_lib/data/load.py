@@ -40,7 +40,7 @@ def load_items(task: str, split: str, n: int | None, seed: int) -> list[Item]:
     n_rows = None if n is None else max(2 * n, 64)
     while True:
         if spec.synthetic:
-            rows = spec.generate(n_rows, split, random.Random(f"{task}/{split}/{seed}/rows"))
+            rows = spec.generate(n_rows, split, seed)
         else:
             rows = _hub_rows(spec, split, n_rows, seed)
         items = spec.to_binary(rows, random.Random(f"{task}/{split}/{seed}/binary"))

@@ -38,8 +38,9 @@ class TaskSpec:
     revision: str | None = None
     # our split name -> the dataset's split name; "train" and "test" are required for Hub tasks.
     splits: dict[str, str] = field(default_factory=lambda: {"train": "train", "test": "validation"})
-    # (n_rows, split, rng) -> raw rows; only for offline synthetic tasks.
-    generate: Callable[[int, str, random.Random], list[dict]] | None = None
+    # (n_rows, split, seed) -> raw rows; only for offline synthetic tasks. Training rows may carry a
+    # "half" key ("A"/"B") when the task defines its own halves (the sandbox task does).
+    generate: Callable[[int, str, int], list[dict]] | None = None
     # What we assumed about the source (parquet revision, which split serves as test, templates).
     notes: str = ""
 

