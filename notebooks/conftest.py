@@ -23,22 +23,14 @@ from pathlib import Path
 
 import pytest
 
+from w2s_lib.testing import offline_env
+
 HERE = Path(__file__).resolve().parent
 JUPYTEXT_HEADER = "# ---\n# jupyter:\n"
 
 _HF_HOME = tempfile.mkdtemp(prefix="w2s-nbval-hf-")
 atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
-os.environ.update(
-    HF_HUB_OFFLINE="1",
-    HF_DATASETS_OFFLINE="1",
-    TRANSFORMERS_OFFLINE="1",
-    HF_HOME=_HF_HOME,
-    HF_HUB_DISABLE_TELEMETRY="1",
-    W2S_PROGRESS="0",
-    MPLBACKEND="Agg",
-    TOKENIZERS_PARALLELISM="false",
-    OMP_NUM_THREADS="1",
-)
+os.environ.update(offline_env(_HF_HOME))
 
 # Run in each kernel before the first cell (in a throwaway namespace): the guard of tests/conftest.py.
 KERNEL_NETWORK_GUARD = '''

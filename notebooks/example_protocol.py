@@ -42,7 +42,9 @@ import numpy as np
 
 from w2s_lib import cache
 from w2s_lib.metrics import pgr
-from w2s_lib.protocol import pgr_table, plan_sweep, run_name, run_sweep
+from w2s_lib.protocol import run_name
+from w2s_lib.results import pgr_table
+from w2s_lib.sweep import plan_sweep, run_sweep
 
 # %% [markdown]
 # Plan every run the sweep needs (supervisors, ceilings, students), then train the ones not yet in the

@@ -41,7 +41,7 @@ out_dir: str = "../figures"  # where figures and their numbers go
 import math
 
 from w2s_lib import plotting
-from w2s_lib.protocol import sweep_results
+from w2s_lib.sweep import sweep_results
 
 # %%
 df = sweep_results(

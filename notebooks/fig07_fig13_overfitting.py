@@ -42,7 +42,8 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.protocol import collect_histories, sweep_results
+from w2s_lib.results import collect_histories
+from w2s_lib.sweep import sweep_results
 from w2s_lib.reference import paper_values, versus
 
 # %%

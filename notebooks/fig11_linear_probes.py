@@ -44,7 +44,8 @@ probe_epochs: float = 6.0  # epochs of the linear probes
 import dataclasses
 
 from w2s_lib import plotting
-from w2s_lib.protocol import plan_sweep, probe_of, run_configs, run_name
+from w2s_lib.protocol import run_name
+from w2s_lib.sweep import plan_sweep, probe_of, run_configs
 from w2s_lib.reference import paper_values, versus
 
 # %% [markdown]

@@ -42,7 +42,7 @@ out_dir: str = "../figures"  # where figures and their numbers go
 import pandas as pd
 
 from w2s_lib import plotting
-from w2s_lib.protocol import difficulty_sweep
+from w2s_lib.sweep import difficulty_sweep
 
 # %%
 train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)

@@ -40,7 +40,7 @@ probe_epochs: float = 6.0  # epochs of the linear probes (the paper: 200)
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.protocol import sweep_results
+from w2s_lib.sweep import sweep_results
 
 # %%
 df = sweep_results(

@@ -41,7 +41,9 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.protocol import WEAK_ERRORS, collect_histories, plan_sweep, run_configs, with_variant
+from w2s_lib.protocol import WEAK_ERRORS
+from w2s_lib.results import collect_histories
+from w2s_lib.sweep import plan_sweep, run_configs, with_variant
 
 # %%
 train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)

@@ -38,7 +38,7 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.protocol import plan_sweep, run_configs, with_variant
+from w2s_lib.sweep import plan_sweep, run_configs, with_variant
 from w2s_lib.reference import versus
 
 # %%

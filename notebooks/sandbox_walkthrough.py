@@ -44,7 +44,8 @@ import pandas as pd
 from w2s_lib import plotting
 from w2s_lib.data.sandbox import vocabularies
 from w2s_lib.metrics import pgr
-from w2s_lib.protocol import prepare_data, run_configs
+from w2s_lib.protocol import prepare_data
+from w2s_lib.sweep import run_configs
 from w2s_lib.sandbox import SANDBOX, accuracy_by_source, sandbox_plan, weak_label_accuracy_by_source
 from w2s_lib.simulation import load_features, simulation_experiment
 

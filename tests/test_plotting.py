@@ -21,7 +21,7 @@ BASE = {"tiny-1": 0.6, "tiny-2": 0.7, "tiny-3": 0.8}
 
 @pytest.fixture(scope="module")
 def results() -> pd.DataFrame:
-    """A ``protocol.collect``-shaped table: 3 tiny models, 2 losses, 2 seeds, accuracies as fractions."""
+    """A ``results.collect``-shaped table: 3 tiny models, 2 losses, 2 seeds, accuracies as fractions."""
     rng = np.random.default_rng(0)
     rows = []
     for seed, m in itertools.product((0, 1), MODELS):

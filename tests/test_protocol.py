@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,8 +13,10 @@ import pytest
 
 from w2s_lib import cache
 from w2s_lib.models import load_classifier, load_tokenizer
-from w2s_lib.protocol import DataConfig, RunConfig, collect, plan_sweep, prepare_data, run_dir, run_or_load, run_sweep
-from w2s_lib.train import TrainConfig, predict
+from w2s_lib.protocol import RunConfig, prepare_data, run_dir, run_or_load
+from w2s_lib.results import collect
+from w2s_lib.sweep import plan_sweep, run_sweep
+from w2s_lib.train import predict
 
 SMALL = dict(n_train=400, n_test=100)
 FAST = dict(epochs=1.0, batch_size=32, minibatch_size=32, max_len=32)

@@ -7,20 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from w2s_lib.protocol import (
-    WEAK_ERRORS,
-    RunConfig,
-    _gt,
-    collect,
-    collect_histories,
-    error_reference,
-    item_difficulty,
-    plan_sweep,
-    prepare_data,
-    run_dir,
-    run_or_load,
-    structured_weak_labels,
-)
+from w2s_lib.protocol import WEAK_ERRORS, RunConfig, _gt, error_reference, item_difficulty, prepare_data, run_dir, run_or_load, structured_weak_labels
+from w2s_lib.results import collect, collect_histories
+from w2s_lib.sweep import plan_sweep
 
 FAST = dict(epochs=1.0, batch_size=32, minibatch_size=32, max_len=32)
 
@@ -166,7 +155,7 @@ def test_bad_variant_options_are_refused(w2s):
 
 
 def test_difficulty_sweep_equal_sizes_and_cutoff_names(tmp_path):
-    from w2s_lib.protocol import difficulty_sweep
+    from w2s_lib.sweep import difficulty_sweep
 
     df = difficulty_sweep(tmp_path, "synth_sentiment", ["tiny-1", "tiny-2"], 0, n_train=300, n_test=60,
                           train_kw=FAST)
@@ -177,7 +166,8 @@ def test_difficulty_sweep_equal_sizes_and_cutoff_names(tmp_path):
 
 
 def test_with_variant_and_probe_of_build_distinct_runs(w2s):
-    from w2s_lib.protocol import probe_of, run_name, with_variant
+    from w2s_lib.protocol import run_name
+    from w2s_lib.sweep import probe_of, with_variant
 
     (v,) = with_variant([w2s], weak_errors="random")
     assert v.weak_errors == "random" and v.weak == w2s.weak and run_name(v) != run_name(w2s)

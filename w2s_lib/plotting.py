@@ -6,7 +6,7 @@ dark (large); black = ceiling trained on ground truth; dotted + circles = naive 
 solid + triangles = auxiliary confidence loss (``logconf``). Accuracies, PGR and agreement are drawn in
 percent, the paper's unit, so its numbers (``w2s_lib.reference``) overlay directly.
 
-Plot functions take the tidy table of ``protocol.collect`` (fractions, one row per run and seed) and
+Plot functions take the tidy table of ``results.collect`` (fractions, one row per run and seed) and
 let seaborn average over seeds, with standard-error bars. With several tasks they first average seeds
 within each task, then take the median across tasks, as the paper does for NLP.
 

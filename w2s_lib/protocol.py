@@ -11,7 +11,10 @@ keeps a validation slice for model selection:
 * **strong ceiling** = ``RunConfig(labels="gt", half="B")``: the student's model trained on the ground
   truth of half B. We train the ceiling on half B (the reference code reuses its half-A run) so that
   it sees exactly the inputs, step count and selection slice of the weak-to-strong student, and
-  differs from it only in its labels; ``ceiling_half="A"`` in ``plan_sweep`` reproduces the reference.
+  differs from it only in its labels; ``ceiling_half="A"`` in ``sweep.plan_sweep`` reproduces the
+  reference.
+
+Sweeps of many runs are planned in ``w2s_lib.sweep``; ``w2s_lib.results`` tabulates a results folder.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -386,257 +388,9 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
     return cache._clean(metrics)
 
 
-# ---------------------------------------------------------------------------------------------
-# Sweeps
-
-
 def ceiling_config(cfg: RunConfig, half: str = "B") -> RunConfig:
     """The ground-truth run that a weak-to-strong run's PGR is measured against: the same model and
     training settings, ground-truth labels, plain cross-entropy, no label tricks."""
     train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
     return RunConfig(data=cfg.data, model=cfg.model, labels="gt", half=half, train=train, head_init=cfg.head_init,
                      linear_probe=cfg.linear_probe)
-
-
-def model_order(models: list[str]) -> list[str]:
-    """Models from weakest to strongest: presets by parameter count, others where the user put them."""
-    from w2s_lib.models import MODEL_PRESETS
-
-    if all(m in MODEL_PRESETS for m in models):
-        return sorted(models, key=lambda m: (MODEL_PRESETS[m].params, list(MODEL_PRESETS).index(m)))
-    return list(models)
-
-
-def default_lr(model: str) -> float:
-    from w2s_lib.models import MODEL_PRESETS
-
-    return MODEL_PRESETS[model].lr if model in MODEL_PRESETS else 1e-5
-
-
-@dataclass(frozen=True)
-class SweepPlan:
-    """All runs of a sweep, in an order where every run comes after the runs it needs."""
-
-    weak: list[RunConfig]
-    ceilings: list[RunConfig]
-    w2s: list[RunConfig]
-
-    @property
-    def runs(self) -> list[RunConfig]:
-        return self.weak + self.ceilings + self.w2s
-
-
-def plan_sweep(
-    tasks: list[str],
-    models: list[str],
-    losses: list[str],
-    seeds: list[int],
-    *,
-    pairs: list[tuple[str, str]] | None = None,
-    n_train: int = 2000,
-    n_test: int = 500,
-    val_frac: float = 0.1,
-    lr: float | dict | None = None,
-    loss_kw: dict | None = None,
-    ceiling_half: str = "B",
-    train_kw: dict | None = None,
-    head_init: str = "zeros",
-    linear_probe: bool | Collection[str] = False,
-) -> SweepPlan:
-    """Every (weak < strong) pair of ``models`` (or the given ``pairs``), for each loss, task and seed.
-
-    ``lr``: one rate for all, a dict model -> rate, or None for each model's preset rate.
-    ``linear_probe``: True/False for all models, or the names of the models to train as probes (e.g.
-    frozen pretrained students supervised by models trained from scratch). ``loss_kw`` maps a loss name
-    to its kwargs.
-    """
-    order = model_order(models)
-    if pairs is None:
-        pairs = [(w, s) for i, w in enumerate(order) for s in order[i + 1 :]]
-    loss_kw = loss_kw or {}
-    weak, ceilings, w2s = {}, {}, []
-
-    def probe(model):
-        return linear_probe if isinstance(linear_probe, bool) else model in linear_probe
-
-    def model_lr(model):
-        if isinstance(lr, dict):
-            return lr.get(model) or default_lr(model)
-        return lr or default_lr(model)
-
-    def gt_run(data, model, half):
-        tc = TrainConfig(lr=model_lr(model), seed=data.seed, **(train_kw or {}))
-        return RunConfig(data=data, model=model, labels="gt", half=half, train=tc, head_init=head_init,
-                         linear_probe=probe(model))
-
-    for task in tasks:
-        for seed in seeds:
-            data = DataConfig(task=task, n_train=n_train, n_test=n_test, val_frac=val_frac, seed=seed)
-            for m in order:
-                weak[(data, m)] = gt_run(data, m, "A")
-            for w, s in pairs:
-                ceilings.setdefault((data, s), gt_run(data, s, ceiling_half))
-                for loss in losses:
-                    kw = tuple(sorted((loss_kw.get(loss) or {}).items()))
-                    tc = dataclasses.replace(weak[(data, s)].train, loss=loss, loss_kw=kw)
-                    w2s.append(
-                        RunConfig(data=data, model=s, labels="weak", half="B", train=tc, head_init=head_init,
-                                  linear_probe=probe(s), weak=weak[(data, w)])
-                    )
-    used_weak = [c for (d, m), c in weak.items() if any(r.weak == c for r in w2s) or ceiling_half == "A"]
-    return SweepPlan(weak=used_weak, ceilings=[c for c in ceilings.values() if c not in used_weak], w2s=w2s)
-
-
-def run_sweep(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = False, progress=None) -> pd.DataFrame:
-    """Run (or load) every run of ``plan`` and return the tidy results table of ``root``."""
-    from tqdm.auto import tqdm
-
-    runs = plan.runs
-    show = progress if progress is not None else True
-    todo = [c for c in runs if force or not cache.is_finished(run_dir(c, root))]
-    with tqdm(total=len(runs), initial=len(runs) - len(todo), desc="sweep", disable=not show) as bar:
-        done = set()
-        for cfg in runs:
-            if cfg in done:
-                continue
-            if cfg in todo:
-                bar.set_postfix_str(run_name(cfg)[:48])
-                run_or_load(cfg, root, force=force, checkpoint=checkpoint, progress=progress)
-                bar.update(1)
-            done.add(cfg)
-    return collect(root)
-
-
-def run_plan(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = False, progress=None) -> pd.DataFrame:
-    """Run (or load) ``plan`` and return only its runs' rows (``root`` may hold other sweeps too)."""
-    df = run_sweep(plan, root, force=force, checkpoint=checkpoint, progress=progress)
-    names = {run_name(c) for c in plan.runs}
-    return df[df["run"].isin(names)].reset_index(drop=True)
-
-
-def sweep_results(
-    root, tasks, models, losses, seeds, *, n_train: int, n_test: int, epochs: float, batch_size: int = 32,
-    minibatch_size: int = 32, max_len: int = 512, progress=None, **plan_kw,
-) -> pd.DataFrame:
-    """The notebooks' one call: plan the paper's sweep, run what is missing, return its rows."""
-    train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-    train_kw.update(plan_kw.pop("train_kw", {}))
-    plan = plan_sweep(tasks, models, losses, seeds, n_train=n_train, n_test=n_test, train_kw=train_kw, **plan_kw)
-    return run_plan(plan, root, progress=progress)
-
-
-def with_variant(configs, **changes) -> list[RunConfig]:
-    """Copies of (weak-to-strong) run configs with some options changed, e.g. ``weak_errors="random"``."""
-    return [dataclasses.replace(c, **changes) for c in configs]
-
-
-def probe_of(cfg: RunConfig) -> RunConfig:
-    """A linear probe trained on the ground truth of half B on top of ``cfg``'s finetuned backbone
-    (paper Fig. 11, ft(weak)+lp(gt)); it has the same training settings as ``cfg``."""
-    train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
-    return RunConfig(data=cfg.data, model=cfg.model, labels="gt", half="B", train=train, linear_probe=True,
-                     init_from=cfg)
-
-
-def run_configs(configs, root, *, progress=None) -> pd.DataFrame:
-    """Run (or load) arbitrary run configs (and what they depend on); return their rows."""
-    for cfg in configs:
-        run_or_load(cfg, root, progress=progress)
-    df = collect(root)
-    return df[df["run"].isin({run_name(c) for c in configs})].reset_index(drop=True)
-
-
-def difficulty_sweep(
-    root, task: str, models: list[str], seed: int, *, n_train: int, n_test: int, train_kw: dict, progress=None,
-) -> pd.DataFrame:
-    """Paper Fig. 21: every model trained on ground truth of half B filtered by difficulty cutoffs.
-
-    An item's difficulty is the smallest model (in ``models`` order) from which every larger model,
-    trained on half A, gets it right (out of sample). Cutoff k keeps items of difficulty <= k; k =
-    len(models) keeps everything. As in the paper (App. C.2), every filtered set is subsampled to the
-    size of the smallest one. Rows get ``difficulty_max`` and ``cutoff_model`` ("all" for no filter).
-    """
-    plan = plan_sweep([task], models, [], [seed], n_train=n_train, n_test=n_test, train_kw=train_kw,
-                      ceiling_half="A")
-    order = model_order(models)
-    gt_a = {c.model: c for c in plan.weak}
-    gt_a.update({c.model: c for c in plan.ceilings})
-    graders = tuple(gt_a[m] for m in order)
-    for cfg in graders:
-        run_or_load(cfg, root, progress=progress)
-    items = prepare_data(graders[0].data).B_train
-    level = item_difficulty(graders, root, items)
-    counts = [int((level <= k).sum()) for k in range(len(order) + 1)]
-    n_keep = max(min(c for c in counts if c > 0), 1)
-    runs = []
-    for m in order:
-        base = dataclasses.replace(gt_a[m], half="B")
-        for k in range(len(order) + 1):
-            if counts[k]:  # a cutoff that no item meets has nothing to train on
-                runs.append(dataclasses.replace(base, difficulty_runs=graders, difficulty_max=k, difficulty_n=n_keep))
-    df = run_configs(runs, root, progress=progress)
-    df["cutoff_model"] = [order[int(k)] if k < len(order) else "all" for k in df["difficulty_max"]]
-    return df
-
-
-# ---------------------------------------------------------------------------------------------
-# Results
-
-
-def collect(root: str | Path) -> pd.DataFrame:
-    """One row per finished run under ``root``; weak-to-strong rows get weak_acc, strong_acc and pgr.
-
-    ``weak_acc`` is the supervisor's test accuracy and ``strong_acc`` that of the matching ceiling
-    (same model, data and training settings, trained on ground truth); missing ones give nan.
-    """
-    from w2s_lib.metrics import pgr
-
-    root = Path(root)
-    rows, configs = [], {}
-    for d in cache.iter_runs(root):
-        m = cache.read_json(d / cache.METRICS_FILE)
-        cfg = RunConfig.from_dict(cache.read_json(d / cache.CONFIG_FILE))
-        configs[d.name] = cfg
-        rows.append({**m, "run": d.name, "dir": str(d.relative_to(root))})
-    df = pd.DataFrame(rows)
-    if df.empty:
-        return df
-    acc = dict(zip(df["run"], df["test_acc"]))
-    weak_acc, strong_acc = [], []
-    for run in df["run"]:
-        cfg = configs[run]
-        if cfg.weak is None:
-            weak_acc.append(np.nan)
-            strong_acc.append(np.nan)
-            continue
-        weak_acc.append(acc.get(run_name(cfg.weak), np.nan))
-        ceil = [acc.get(run_name(ceiling_config(cfg, h)), np.nan) for h in HALVES]
-        strong_acc.append(ceil[1] if not np.isnan(ceil[1]) else ceil[0])
-    df["weak_acc"], df["strong_acc"] = weak_acc, strong_acc
-    for col, acc_col in (("pgr", "test_acc"), ("pgr_last", "test_acc_last"), ("pgr_oracle", "test_acc_oracle")):
-        df[col] = [pgr(w, s2, s) for w, s2, s in zip(df["weak_acc"], df[acc_col], df["strong_acc"])]
-    front = ["task", "role", "weak_model", "model", "loss", "seed", "weak_acc", "test_acc", "strong_acc", "pgr"]
-    return df[front + [c for c in df.columns if c not in front]].sort_values(["task", "role", "run"], ignore_index=True)
-
-
-def pgr_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean accuracies and PGR per (task, weak, strong, loss) over seeds, with the number of seeds."""
-    w2s = df[df["role"] == "w2s"]
-    if w2s.empty:
-        return w2s
-    g = w2s.groupby(["task", "weak_model", "model", "loss"], sort=False)
-    out = g[["weak_acc", "test_acc", "strong_acc", "pgr"]].mean()
-    out["n_seeds"] = g.size()
-    return out.reset_index().rename(columns={"model": "strong_model", "test_acc": "w2s_acc"})
-
-
-def collect_histories(root: str | Path) -> pd.DataFrame:
-    """Every evaluation of every finished run: one row per (run, step), with the run's identity."""
-    frames = []
-    for d in cache.iter_runs(Path(root)):
-        m = cache.read_json(d / cache.METRICS_FILE)
-        h = pd.DataFrame(cache.read_json(d / "history.json"))
-        for key in ("run", "role", "task", "model", "weak_model", "loss", "seed"):
-            h[key] = m.get(key)
-        frames.append(h)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -40,7 +40,7 @@ SANDBOX = dict(
 
 def sandbox_plan(seeds, cfg: dict = SANDBOX):
     """The demo's runs: every (from-scratch supervisor, pretrained probe student) pair, each loss."""
-    from w2s_lib.protocol import plan_sweep
+    from w2s_lib.sweep import plan_sweep
 
     models = cfg["weak_models"] + cfg["students"]
     pairs = [(w, s) for w in cfg["weak_models"] for s in cfg["students"]]
@@ -61,7 +61,7 @@ def run_sandbox(out_dir="figures/sandbox", cache_dir="results/sandbox", seeds=(0
     from w2s_lib import plotting
     from w2s_lib.cache import write_json
     from w2s_lib.metrics import bootstrap_ci
-    from w2s_lib.protocol import run_configs
+    from w2s_lib.sweep import run_configs
     from w2s_lib.simulation import load_features, simulation_experiment
 
     t0 = time.time()

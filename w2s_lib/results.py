@@ -1,0 +1,70 @@
+"""Results: a folder of finished runs as tidy tables (one row per run, or per evaluation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from w2s_lib import cache
+from w2s_lib.protocol import HALVES, RunConfig, ceiling_config, run_name
+
+
+def collect(root: str | Path) -> pd.DataFrame:
+    """One row per finished run under ``root``; weak-to-strong rows get weak_acc, strong_acc and pgr.
+
+    ``weak_acc`` is the supervisor's test accuracy and ``strong_acc`` that of the matching ceiling
+    (same model, data and training settings, trained on ground truth); missing ones give nan.
+    """
+    from w2s_lib.metrics import pgr
+
+    root = Path(root)
+    rows, configs = [], {}
+    for d in cache.iter_runs(root):
+        m = cache.read_json(d / cache.METRICS_FILE)
+        cfg = RunConfig.from_dict(cache.read_json(d / cache.CONFIG_FILE))
+        configs[d.name] = cfg
+        rows.append({**m, "run": d.name, "dir": str(d.relative_to(root))})
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    acc = dict(zip(df["run"], df["test_acc"]))
+    weak_acc, strong_acc = [], []
+    for run in df["run"]:
+        cfg = configs[run]
+        if cfg.weak is None:
+            weak_acc.append(np.nan)
+            strong_acc.append(np.nan)
+            continue
+        weak_acc.append(acc.get(run_name(cfg.weak), np.nan))
+        ceil = [acc.get(run_name(ceiling_config(cfg, h)), np.nan) for h in HALVES]
+        strong_acc.append(ceil[1] if not np.isnan(ceil[1]) else ceil[0])
+    df["weak_acc"], df["strong_acc"] = weak_acc, strong_acc
+    for col, acc_col in (("pgr", "test_acc"), ("pgr_last", "test_acc_last"), ("pgr_oracle", "test_acc_oracle")):
+        df[col] = [pgr(w, s2, s) for w, s2, s in zip(df["weak_acc"], df[acc_col], df["strong_acc"])]
+    front = ["task", "role", "weak_model", "model", "loss", "seed", "weak_acc", "test_acc", "strong_acc", "pgr"]
+    return df[front + [c for c in df.columns if c not in front]].sort_values(["task", "role", "run"], ignore_index=True)
+
+
+def pgr_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean accuracies and PGR per (task, weak, strong, loss) over seeds, with the number of seeds."""
+    w2s = df[df["role"] == "w2s"]
+    if w2s.empty:
+        return w2s
+    g = w2s.groupby(["task", "weak_model", "model", "loss"], sort=False)
+    out = g[["weak_acc", "test_acc", "strong_acc", "pgr"]].mean()
+    out["n_seeds"] = g.size()
+    return out.reset_index().rename(columns={"model": "strong_model", "test_acc": "w2s_acc"})
+
+
+def collect_histories(root: str | Path) -> pd.DataFrame:
+    """Every evaluation of every finished run: one row per (run, step), with the run's identity."""
+    frames = []
+    for d in cache.iter_runs(Path(root)):
+        m = cache.read_json(d / cache.METRICS_FILE)
+        h = pd.DataFrame(cache.read_json(d / "history.json"))
+        for key in ("run", "role", "task", "model", "weak_model", "loss", "seed"):
+            h[key] = m.get(key)
+        frames.append(h)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,208 @@
+"""Sweeps: every run the paper's figures need, planned from a few lists and run through the cache.
+
+``plan_sweep`` turns tasks x models x losses x seeds into supervisors, ceilings and weak-to-strong
+students; the helpers below build the analysis figures' variants (error structures, probes of
+finetuned models, difficulty cutoffs) from those plans.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import pandas as pd
+
+from w2s_lib import cache
+from w2s_lib.protocol import (
+    DataConfig,
+    RunConfig,
+    item_difficulty,
+    prepare_data,
+    run_dir,
+    run_name,
+    run_or_load,
+)
+from w2s_lib.results import collect
+from w2s_lib.train import TrainConfig
+
+
+def model_order(models: list[str]) -> list[str]:
+    """Models from weakest to strongest: presets by parameter count, others where the user put them."""
+    from w2s_lib.models import MODEL_PRESETS
+
+    if all(m in MODEL_PRESETS for m in models):
+        return sorted(models, key=lambda m: (MODEL_PRESETS[m].params, list(MODEL_PRESETS).index(m)))
+    return list(models)
+
+
+def default_lr(model: str) -> float:
+    from w2s_lib.models import MODEL_PRESETS
+
+    return MODEL_PRESETS[model].lr if model in MODEL_PRESETS else 1e-5
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """All runs of a sweep, in an order where every run comes after the runs it needs."""
+
+    weak: list[RunConfig]
+    ceilings: list[RunConfig]
+    w2s: list[RunConfig]
+
+    @property
+    def runs(self) -> list[RunConfig]:
+        return self.weak + self.ceilings + self.w2s
+
+
+def plan_sweep(
+    tasks: list[str],
+    models: list[str],
+    losses: list[str],
+    seeds: list[int],
+    *,
+    pairs: list[tuple[str, str]] | None = None,
+    n_train: int = 2000,
+    n_test: int = 500,
+    val_frac: float = 0.1,
+    lr: float | dict | None = None,
+    loss_kw: dict | None = None,
+    ceiling_half: str = "B",
+    train_kw: dict | None = None,
+    head_init: str = "zeros",
+    linear_probe: bool | Collection[str] = False,
+) -> SweepPlan:
+    """Every (weak < strong) pair of ``models`` (or the given ``pairs``), for each loss, task and seed.
+
+    ``lr``: one rate for all, a dict model -> rate, or None for each model's preset rate.
+    ``linear_probe``: True/False for all models, or the names of the models to train as probes (e.g.
+    frozen pretrained students supervised by models trained from scratch). ``loss_kw`` maps a loss name
+    to its kwargs.
+    """
+    order = model_order(models)
+    if pairs is None:
+        pairs = [(w, s) for i, w in enumerate(order) for s in order[i + 1 :]]
+    loss_kw = loss_kw or {}
+    weak, ceilings, w2s = {}, {}, []
+
+    def probe(model):
+        return linear_probe if isinstance(linear_probe, bool) else model in linear_probe
+
+    def model_lr(model):
+        if isinstance(lr, dict):
+            return lr.get(model) or default_lr(model)
+        return lr or default_lr(model)
+
+    def gt_run(data, model, half):
+        tc = TrainConfig(lr=model_lr(model), seed=data.seed, **(train_kw or {}))
+        return RunConfig(data=data, model=model, labels="gt", half=half, train=tc, head_init=head_init,
+                         linear_probe=probe(model))
+
+    for task in tasks:
+        for seed in seeds:
+            data = DataConfig(task=task, n_train=n_train, n_test=n_test, val_frac=val_frac, seed=seed)
+            for m in order:
+                weak[(data, m)] = gt_run(data, m, "A")
+            for w, s in pairs:
+                ceilings.setdefault((data, s), gt_run(data, s, ceiling_half))
+                for loss in losses:
+                    kw = tuple(sorted((loss_kw.get(loss) or {}).items()))
+                    tc = dataclasses.replace(weak[(data, s)].train, loss=loss, loss_kw=kw)
+                    w2s.append(
+                        RunConfig(data=data, model=s, labels="weak", half="B", train=tc, head_init=head_init,
+                                  linear_probe=probe(s), weak=weak[(data, w)])
+                    )
+    used_weak = [c for (d, m), c in weak.items() if any(r.weak == c for r in w2s) or ceiling_half == "A"]
+    return SweepPlan(weak=used_weak, ceilings=[c for c in ceilings.values() if c not in used_weak], w2s=w2s)
+
+
+def run_sweep(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = False, progress=None) -> pd.DataFrame:
+    """Run (or load) every run of ``plan`` and return the tidy results table of ``root``."""
+    from tqdm.auto import tqdm
+
+    runs = plan.runs
+    show = progress if progress is not None else True
+    todo = [c for c in runs if force or not cache.is_finished(run_dir(c, root))]
+    with tqdm(total=len(runs), initial=len(runs) - len(todo), desc="sweep", disable=not show) as bar:
+        done = set()
+        for cfg in runs:
+            if cfg in done:
+                continue
+            if cfg in todo:
+                bar.set_postfix_str(run_name(cfg)[:48])
+                run_or_load(cfg, root, force=force, checkpoint=checkpoint, progress=progress)
+                bar.update(1)
+            done.add(cfg)
+    return collect(root)
+
+
+def run_plan(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = False, progress=None) -> pd.DataFrame:
+    """Run (or load) ``plan`` and return only its runs' rows (``root`` may hold other sweeps too)."""
+    df = run_sweep(plan, root, force=force, checkpoint=checkpoint, progress=progress)
+    names = {run_name(c) for c in plan.runs}
+    return df[df["run"].isin(names)].reset_index(drop=True)
+
+
+def sweep_results(
+    root, tasks, models, losses, seeds, *, n_train: int, n_test: int, epochs: float, batch_size: int = 32,
+    minibatch_size: int = 32, max_len: int = 512, progress=None, **plan_kw,
+) -> pd.DataFrame:
+    """The notebooks' one call: plan the paper's sweep, run what is missing, return its rows."""
+    train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+    train_kw.update(plan_kw.pop("train_kw", {}))
+    plan = plan_sweep(tasks, models, losses, seeds, n_train=n_train, n_test=n_test, train_kw=train_kw, **plan_kw)
+    return run_plan(plan, root, progress=progress)
+
+
+def with_variant(configs, **changes) -> list[RunConfig]:
+    """Copies of (weak-to-strong) run configs with some options changed, e.g. ``weak_errors="random"``."""
+    return [dataclasses.replace(c, **changes) for c in configs]
+
+
+def probe_of(cfg: RunConfig) -> RunConfig:
+    """A linear probe trained on the ground truth of half B on top of ``cfg``'s finetuned backbone
+    (paper Fig. 11, ft(weak)+lp(gt)); it has the same training settings as ``cfg``."""
+    train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
+    return RunConfig(data=cfg.data, model=cfg.model, labels="gt", half="B", train=train, linear_probe=True,
+                     init_from=cfg)
+
+
+def run_configs(configs, root, *, progress=None) -> pd.DataFrame:
+    """Run (or load) arbitrary run configs (and what they depend on); return their rows."""
+    for cfg in configs:
+        run_or_load(cfg, root, progress=progress)
+    df = collect(root)
+    return df[df["run"].isin({run_name(c) for c in configs})].reset_index(drop=True)
+
+
+def difficulty_sweep(
+    root, task: str, models: list[str], seed: int, *, n_train: int, n_test: int, train_kw: dict, progress=None,
+) -> pd.DataFrame:
+    """Paper Fig. 21: every model trained on ground truth of half B filtered by difficulty cutoffs.
+
+    An item's difficulty is the smallest model (in ``models`` order) from which every larger model,
+    trained on half A, gets it right (out of sample). Cutoff k keeps items of difficulty <= k; k =
+    len(models) keeps everything. As in the paper (App. C.2), every filtered set is subsampled to the
+    size of the smallest one. Rows get ``difficulty_max`` and ``cutoff_model`` ("all" for no filter).
+    """
+    plan = plan_sweep([task], models, [], [seed], n_train=n_train, n_test=n_test, train_kw=train_kw,
+                      ceiling_half="A")
+    order = model_order(models)
+    gt_a = {c.model: c for c in plan.weak}
+    gt_a.update({c.model: c for c in plan.ceilings})
+    graders = tuple(gt_a[m] for m in order)
+    for cfg in graders:
+        run_or_load(cfg, root, progress=progress)
+    items = prepare_data(graders[0].data).B_train
+    level = item_difficulty(graders, root, items)
+    counts = [int((level <= k).sum()) for k in range(len(order) + 1)]
+    n_keep = max(min(c for c in counts if c > 0), 1)
+    runs = []
+    for m in order:
+        base = dataclasses.replace(gt_a[m], half="B")
+        for k in range(len(order) + 1):
+            if counts[k]:  # a cutoff that no item meets has nothing to train on
+                runs.append(dataclasses.replace(base, difficulty_runs=graders, difficulty_max=k, difficulty_n=n_keep))
+    df = run_configs(runs, root, progress=progress)
+    df["cutoff_model"] = [order[int(k)] if k < len(order) else "all" for k in df["difficulty_max"]]
+    return df
