@@ -279,7 +279,7 @@ def train_classifier(
         n_running += 1
         if bar is not None:
             bar.update(1)
-            bar.set_postfix(loss=f"{total:.3f}")
+            bar.set_postfix(loss=f"{total:.3f}", refresh=False)  # redrawn at tqdm's own pace
     evaluate(n_steps)
     if bar is not None:
         bar.close()
