@@ -110,3 +110,18 @@ def test_small_sandbox_run_writes_results(tmp_path):
     assert summary["headline"]["xent"]["strong"] == "minilm-l1"
     assert (tmp_path / "fig" / "sandbox_w2s_sandbox.png").exists()
     assert (tmp_path / "fig" / "sandbox_fig24_sandbox.png").exists()
+
+
+def test_features_first_seen_in_evaluation_can_train_a_probe():
+    """A text embedded under inference_mode (evaluation) and later trained on must not break autograd."""
+    from w2s_lib.models import build_classifier, clear_feature_cache, load_tokenizer
+
+    clear_feature_cache()
+    tok = load_tokenizer("minilm-l1")
+    probe = build_classifier("minilm-l1", linear_probe=True)
+    enc = tok(["a small owl", "a rusty saw"], padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        probe(enc["input_ids"], enc["attention_mask"])
+    loss = probe(enc["input_ids"], enc["attention_mask"]).sum()
+    loss.backward()
+    assert probe.head.weight.grad is not None
