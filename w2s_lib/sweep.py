@@ -122,8 +122,8 @@ def run_sweep(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = 
 
     runs = plan.runs
     show = progress if progress is not None else True
-    todo = [c for c in runs if force or not cache.is_finished(run_dir(c, root))]
-    with tqdm(total=len(runs), initial=len(runs) - len(todo), desc="sweep", disable=not show) as bar:
+    todo = {c for c in runs if force or not cache.is_finished(run_dir(c, root))}
+    with tqdm(total=len(set(runs)), initial=len(set(runs)) - len(todo), desc="sweep", disable=not show) as bar:
         done = set()
         for cfg in runs:
             if cfg in done:
