@@ -101,3 +101,28 @@ def test_bad_train_config_names_valid_choices():
         TrainConfig(optimizer="sgd")
     with pytest.raises(ValueError, match="not divisible"):
         TrainConfig(batch_size=32, minibatch_size=5)
+
+
+def test_length_grouping_covers_each_epoch_once_with_similar_lengths():
+    from w2s_lib.train import GROUP_WINDOW, _batches
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 200, size=1000).tolist()
+    bs = 8
+    per_epoch = sum(-(-min(bs * GROUP_WINDOW, 1000 - i) // bs) for i in range(0, 1000, bs * GROUP_WINDOW))
+    batches = list(_batches(lengths, bs, per_epoch, torch.Generator().manual_seed(0), group_by_length=True))
+    assert sorted(i for b in batches for i in b) == list(range(1000))  # one epoch, each example once
+    spread = np.mean([max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches])
+    plain = list(_batches(lengths, bs, per_epoch, torch.Generator().manual_seed(0)))
+    plain_spread = np.mean([max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in plain])
+    assert spread < plain_spread / 5, (spread, plain_spread)
+    # batch order is shuffled, not sorted by length
+    means = [np.mean([lengths[i] for i in b]) for b in batches]
+    assert means != sorted(means) and means != sorted(means, reverse=True)
+
+
+def test_length_grouping_runs_the_planned_steps(data, tiny_tok):
+    txt, y, te, ty = data
+    cfg = TrainConfig(lr=3e-3, epochs=3, batch_size=16, minibatch_size=16, select="last", group_by_length=True)
+    r = train_classifier(_model(), tiny_tok, txt, y, cfg, test_texts=te, test_labels=ty, progress=False)
+    assert r.n_steps == 18 and len(r.history) >= 1 and np.isfinite(r.history[-1]["train_loss"])

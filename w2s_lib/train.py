@@ -51,6 +51,7 @@ class TrainConfig:
     loss_kw: tuple = ()  # sorted (key, value) pairs, hashable
     eval_batch_size: int = 64
     seed: int = 0
+    group_by_length: bool = False  # batches of similar lengths (less padding; see _batches)
 
     def __post_init__(self):
         for name, value, valid in [
@@ -142,14 +143,40 @@ def _scheduler(cfg: TrainConfig, opt, n_steps: int):
     return get_constant_schedule_with_warmup(opt, warmup)
 
 
-def _batches(n: int, batch_size: int, n_steps: int, gen: torch.Generator):
-    """``n_steps`` batches of indices drawn from consecutive shuffled epochs (the last one may be cut)."""
-    stream: list[int] = []
-    for _ in range(n_steps):
-        while len(stream) < batch_size:
-            stream += torch.randperm(n, generator=gen).tolist()
-        yield stream[:batch_size]
-        stream = stream[batch_size:]
+# Length grouping sorts this many batches' worth of examples at a time: batches stay random across the
+# epoch while each one holds examples of similar length, so dynamic padding wastes little.
+GROUP_WINDOW = 50
+
+
+def _batches(lengths: list[int], batch_size: int, n_steps: int, gen: torch.Generator, group_by_length=False):
+    """``n_steps`` batches of indices drawn from consecutive shuffled epochs.
+
+    Without grouping, epochs form one stream cut into batches (a batch may straddle two epochs). With
+    grouping, each epoch's permutation is cut into windows of ``GROUP_WINDOW`` batches, each window is
+    sorted by length and cut into batches, and the epoch's batches are shuffled.
+    """
+    n = len(lengths)
+    if not group_by_length:
+        stream: list[int] = []
+        for _ in range(n_steps):
+            while len(stream) < batch_size:
+                stream += torch.randperm(n, generator=gen).tolist()
+            yield stream[:batch_size]
+            stream = stream[batch_size:]
+        return
+    produced = 0
+    while produced < n_steps:
+        perm = torch.randperm(n, generator=gen).tolist()
+        window = batch_size * GROUP_WINDOW
+        batches = []
+        for i in range(0, n, window):
+            chunk = sorted(perm[i : i + window], key=lambda j: lengths[j])
+            batches += [chunk[k : k + batch_size] for k in range(0, len(chunk), batch_size)]
+        for b in torch.randperm(len(batches), generator=gen).tolist():
+            if produced == n_steps:
+                return
+            yield batches[b]
+            produced += 1
 
 
 def _accuracy(p1, labels) -> float:
@@ -249,7 +276,8 @@ def train_classifier(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n_steps, desc=desc, leave=False, dynamic_ncols=True)
-    for step, idx in enumerate(_batches(len(train_seqs), cfg.batch_size, n_steps, gen)):
+    lengths = [len(x) for x in train_seqs]
+    for step, idx in enumerate(_batches(lengths, cfg.batch_size, n_steps, gen, cfg.group_by_length)):
         if step % eval_every == 0 and step > 0:
             evaluate(step)
         step_frac = step / n_steps

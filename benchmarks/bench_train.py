@@ -1,0 +1,136 @@
+"""Training throughput: the library's training path against a re-creation of the reference loop.
+
+Both paths train the same model (same initial weights) on the same examples for the same number of
+examples, alternating (a, b, a, b, ...) in one process so that machine noise hits both alike:
+
+(a) ``w2s_lib.train.train_classifier``: batches of 32 in one forward pass, length-grouped batches with
+    dynamic padding, last-token pooling from the attention mask in one indexing operation, bf16
+    autocast on CUDA;
+(b) the reference loop as PEERS.md describes it, written here from that description: minibatches of
+    one example (gradient accumulation up to the batch), the backbone's hidden states per example, the
+    last token picked in a Python loop, fp32, no length grouping.
+
+Prints examples/s, tokens/s, peak memory and the ratio (a)/(b); on CUDA also model FLOPs utilisation
+against the device's bf16 peak (``--peak-tflops``). CPU default: a tiny GPT-2 (2 minutes at most);
+``--model gpt2-large`` builds that architecture from its config with random weights (no download).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def build(model_name: str, vocab: int, seed: int):
+    from transformers import GPT2Config
+
+    from w2s_lib.models import build_classifier
+
+    shapes = {
+        "tiny": dict(n_layer=2, n_embd=128, n_head=4),
+        "gpt2": dict(n_layer=12, n_embd=768, n_head=12),
+        "gpt2-large": dict(n_layer=36, n_embd=1280, n_head=20),
+    }
+    cfg = GPT2Config(vocab_size=vocab, n_positions=1024, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                     bos_token_id=1, eos_token_id=1, pad_token_id=0, **shapes[model_name])
+    torch.manual_seed(seed)
+    model = build_classifier(cfg)
+    torch.nn.init.normal_(model.head.weight, std=0.02)
+    return model
+
+
+class _Tok:
+    """A stand-in tokenizer over pre-made token ids (the benchmark times models, not tokenizers)."""
+
+    pad_token_id = 0
+
+    def __init__(self, seqs):
+        self.seqs = {f"t{i}": s for i, s in enumerate(seqs)}
+
+    def __call__(self, texts, truncation=True, max_length=None, add_special_tokens=True):
+        return {"input_ids": [self.seqs[t][:max_length] for t in texts]}
+
+
+def reference_loop(model, seqs, labels, batch_size: int, lr: float, device) -> None:
+    """Minibatch 1, per-example last-token gather in Python, fp32 (the reference code's shape)."""
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    model.train(False)
+    for start in range(0, len(seqs), batch_size):
+        for i in range(start, min(start + batch_size, len(seqs))):
+            ids = torch.tensor([seqs[i]], device=device)
+            hidden = model.backbone(input_ids=ids).last_hidden_state
+            pooled = torch.stack([hidden[j, len(seqs[i]) - 1] for j in range(hidden.shape[0])])
+            logits = model.head(pooled)
+            loss = torch.nn.functional.cross_entropy(logits, torch.tensor([labels[i]], device=device))
+            (loss / batch_size).backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+
+def library_path(model, seqs, labels, batch_size: int, lr: float, device) -> None:
+    from w2s_lib.train import TrainConfig, train_classifier
+
+    tok = _Tok(seqs)
+    cfg = TrainConfig(lr=lr, epochs=1.0, batch_size=batch_size, minibatch_size=batch_size, select="last",
+                      eval_every=10**9, max_len=1024, group_by_length=True)
+    train_classifier(model, tok, list(tok.seqs), np.array(labels), cfg, device=device, progress=False)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default=None, choices=["tiny", "gpt2", "gpt2-large"],
+                   help="architecture (default: tiny on CPU, gpt2-large on CUDA)")
+    p.add_argument("--examples", type=int, default=None, help="examples per timed run")
+    p.add_argument("--rounds", type=int, default=3, help="alternating (a, b) rounds; the median is reported")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--min-len", type=int, default=16)
+    p.add_argument("--max-len", type=int, default=128)
+    p.add_argument("--peak-tflops", type=float, default=989.0, help="device bf16 dense peak, for MFU (H100 SXM: 989)")
+    a = p.parse_args(argv)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model_name = a.model or ("gpt2-large" if device.type == "cuda" else "tiny")
+    n = a.examples or (2048 if device.type == "cuda" else 256)
+    rng = np.random.default_rng(0)
+    vocab = 50257 if model_name != "tiny" else 512
+    lengths = rng.integers(a.min_len, a.max_len + 1, size=n)
+    seqs = [rng.integers(2, vocab, size=int(k)).tolist() for k in lengths]
+    labels = rng.integers(0, 2, size=n).tolist()
+    n_tokens = int(lengths.sum())
+    timings = {"library": [], "reference": []}
+    peaks = {"library": 0, "reference": 0}
+    for r in range(a.rounds):
+        for name, fn in (("library", library_path), ("reference", reference_loop)):
+            model = build(model_name, vocab, seed=r).to(device)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+                torch.cuda.reset_peak_memory_stats()
+            t0 = time.perf_counter()
+            fn(model, seqs, labels, a.batch_size, 1e-5, device)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+                peaks[name] = max(peaks[name], torch.cuda.max_memory_allocated())
+            timings[name].append(time.perf_counter() - t0)
+            print(f"round {r + 1}/{a.rounds} {name:9s} {timings[name][-1]:7.2f} s", file=sys.stderr, flush=True)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"\nmodel {model_name} ({params / 1e6:.1f}M parameters), {n} examples, {n_tokens} tokens, "
+          f"lengths {a.min_len}-{a.max_len}, batch {a.batch_size}, device {device.type}, torch {torch.__version__}")
+    rows = {}
+    for name in ("library", "reference"):
+        t = statistics.median(timings[name])
+        rows[name] = t
+        line = f"{name:9s}  {n / t:9.1f} examples/s  {n_tokens / t:11.0f} tokens/s"
+        if device.type == "cuda":
+            mfu = 6 * params * n_tokens / t / (a.peak_tflops * 1e12)
+            line += f"  peak memory {peaks[name] / 2**30:6.2f} GiB  MFU {100 * mfu:5.1f}%"
+        print(line)
+    print(f"ratio library/reference: {rows['reference'] / rows['library']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
