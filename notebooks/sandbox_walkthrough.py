@@ -94,7 +94,7 @@ weakest = next(c for c in weak_runs if c.model == SANDBOX["weak_models"][0] and 
 pd.DataFrame({
     "weak labels on half B": weak_label_accuracy_by_source(weakest, cache_dir),
     "supervisor on test": accuracy_by_source(weakest, cache_dir),
-}).round(3)
+}).reindex(["weak", "student", "novel"]).round(3)
 
 # %% [markdown]
 # ## 3. Performance gap recovered
@@ -111,7 +111,7 @@ parts = pd.DataFrame({
     "weak supervisor": accuracy_by_source(weakest, cache_dir),
     "weak-to-strong student": accuracy_by_source(student, cache_dir),
     "strong ceiling": accuracy_by_source(ceiling, cache_dir),
-})
+}).reindex(["weak", "student", "novel"])
 parts.round(3)
 
 # %%
