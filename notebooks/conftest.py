@@ -36,11 +36,7 @@ os.environ.update(offline_env(_HF_HOME))
 KERNEL_NETWORK_GUARD = '''
 import socket
 
-def _is_local(address):
-    if isinstance(address, (str, bytes)):
-        return True
-    host = address[0] if isinstance(address, tuple) else address
-    return host in ("localhost", "::1") or str(host).startswith("127.")
+from w2s_lib.testing import is_local as _is_local
 
 def _guard(real):
     def connect(self, address, *a, **kw):

@@ -11,11 +11,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import shutil
 import socket
+import uuid
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 CONFIG_FILE = "config.json"
@@ -52,24 +55,45 @@ def config_hash(cfg) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
 
-def write_json(path: Path, obj) -> None:
-    """Write JSON atomically (temp file + rename); NaN becomes null."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(_clean(obj), indent=1, sort_keys=True))
-    os.replace(tmp, path)
-
-
-def _clean(obj):
-    if isinstance(obj, float) and obj != obj:
-        return None
+def jsonable(obj):
+    """Plain JSON types: DataFrames become records, numpy scalars Python ones, NaN/inf null."""
+    if isinstance(obj, pd.DataFrame):
+        return jsonable(obj.to_dict(orient="records"))
+    if isinstance(obj, pd.Series):
+        return jsonable(obj.to_dict())
     if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "ndim", 1) == 0:
-        return _clean(obj.item())
-    return obj
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return str(obj)
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(binary_file)`` on a temp file in the same folder, then rename it into place:
+    readers never see half a file, and a failed write leaves nothing behind."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj, *, sort_keys: bool = True) -> None:
+    """Write JSON atomically; NaN and inf become null."""
+    text = json.dumps(jsonable(obj), indent=1, sort_keys=sort_keys, allow_nan=False, ensure_ascii=False) + "\n"
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
 def read_json(path: Path):

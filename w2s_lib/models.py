@@ -419,7 +419,6 @@ def build_classifier(
                 raise ValueError("head_init='unembed01' is defined for num_labels=2")
             clf.head.weight.copy_(rows.float())
     clf.head.float()
-    clf.meta = {"num_labels": num_labels, "pooling": pooling, "linear_probe": linear_probe}
     return clf
 
 

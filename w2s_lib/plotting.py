@@ -16,10 +16,7 @@ Importing this module changes no global state; call ``style()`` to apply the the
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-import os
-import uuid
 from pathlib import Path
 
 import matplotlib as mpl
@@ -29,6 +26,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from w2s_lib.cache import atomic_write, write_json
 
 # line style and marker of each loss (paper: dotted circles naive, triangles confidence loss,
 # squares bootstrapping); unlisted losses get a solid line with diamonds
@@ -390,39 +389,6 @@ def stamp(fig, preset: str):
                     gid=STAMP_GID)  # fmt: skip
 
 
-def _jsonable(obj):
-    """Plain JSON types; NaN/inf become null (JSON has no NaN)."""
-    if isinstance(obj, pd.DataFrame):
-        return _jsonable(obj.to_dict(orient="records"))
-    if isinstance(obj, pd.Series):
-        return _jsonable(obj.to_dict())
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, np.ndarray)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if obj is None or isinstance(obj, (str, int, bool)):
-        return obj
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return str(obj)
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temp file in the same folder, then rename: readers never see half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # open() honours umask
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def save_figure(fig, name: str, preset: str, data, out_dir="figures") -> dict[str, Path]:
     """Stamp the preset and write ``{name}_{preset}`` .png, .pdf and .json (the plotted numbers).
 
@@ -438,10 +404,8 @@ def save_figure(fig, name: str, preset: str, data, out_dir="figures") -> dict[st
     paths = {ext: out / f"{name}_{preset}.{ext}" for ext in ("png", "pdf", "json")}
     meta = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}
     for ext in ("png", "pdf"):
-        _atomic_write(paths[ext], lambda f, e=ext: fig.savefig(f, format=e, metadata=meta[e], bbox_inches="tight"))
-    doc = {"figure": name, "preset": preset, "data": _jsonable(data)}
-    text = json.dumps(doc, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
-    _atomic_write(paths["json"], lambda f: f.write(text.encode("utf-8")))
+        atomic_write(paths[ext], lambda f, e=ext: fig.savefig(f, format=e, metadata=meta[e], bbox_inches="tight"))
+    write_json(paths["json"], {"figure": name, "preset": preset, "data": data}, sort_keys=False)
     return paths
 
 

@@ -185,10 +185,6 @@ def prepare_data(dc: DataConfig) -> Splits:
 # Running (or loading) one run
 
 
-def load_metrics(cfg: RunConfig, root) -> dict:
-    return cache.read_json(run_dir(cfg, root) / cache.METRICS_FILE)
-
-
 def run_or_load(
     cfg: RunConfig,
     root: str | Path,
@@ -221,9 +217,14 @@ def _gt(items) -> np.ndarray:
     return np.array([it["hard_label"] for it in items], dtype=np.float32)
 
 
-def _supervisor_labels(cfg: RunConfig, root, items) -> np.ndarray:
-    labels = pd.read_parquet(run_dir(cfg.weak, root) / "weak_labels.parquet").set_index("id")["p1"]
-    return labels.loc[[it["id"] for it in items]].to_numpy(np.float32)
+WEAK_LABELS_FILE = "weak_labels.parquet"  # a half-A run's predictions on half B
+TEST_PREDICTIONS_FILE = "test_predictions.parquet"
+
+
+def half_b_p1(cfg: RunConfig, root, items) -> np.ndarray:
+    """A ground-truth half-A run's class-1 probabilities on the half-B ``items`` (saved by that run)."""
+    p1 = pd.read_parquet(run_dir(cfg, root) / WEAK_LABELS_FILE).set_index("id")["p1"]
+    return p1.loc[[it["id"] for it in items]].to_numpy(np.float32)
 
 
 def error_reference(cfg: RunConfig) -> RunConfig:
@@ -238,7 +239,7 @@ def structured_weak_labels(cfg: RunConfig, root, items) -> np.ndarray:
     Every structure other than "real" flips exactly as many ground-truth labels as the supervisor's
     hardened labels get wrong on these items, so all structures share the supervisor's accuracy.
     """
-    sup = _supervisor_labels(cfg, root, items)
+    sup = half_b_p1(cfg.weak, root, items)
     if cfg.weak_errors == "real":
         return (sup > 0.5).astype(np.float32) if cfg.hard_weak_labels else sup
     y = _gt(items)
@@ -253,8 +254,7 @@ def structured_weak_labels(cfg: RunConfig, root, items) -> np.ndarray:
         key = -length[perm] if cfg.weak_errors == "longest" else length[perm]
         order = perm[np.argsort(key, kind="stable")]
     else:
-        ref = pd.read_parquet(run_dir(error_reference(cfg), root) / "weak_labels.parquet").set_index("id")["p1"]
-        p = ref.loc[[it["id"] for it in items]].to_numpy()
+        p = half_b_p1(error_reference(cfg), root, items)
         confidence = np.abs(p - 0.5)
         if cfg.weak_errors == "strong_least_confident":
             order = np.argsort(confidence, kind="stable")
@@ -269,12 +269,8 @@ def structured_weak_labels(cfg: RunConfig, root, items) -> np.ndarray:
 def item_difficulty(runs, root, items) -> np.ndarray:
     """Per item, the index of the smallest run (in the given size order) from which every larger run
     predicts it right; ``len(runs)`` when even the largest gets it wrong."""
-    right = []
-    for r in runs:
-        pred = pd.read_parquet(run_dir(r, root) / "weak_labels.parquet").set_index("id")
-        pred = pred.loc[[it["id"] for it in items]]
-        right.append(((pred["p1"] > 0.5).astype(int) == pred["label"]).to_numpy())
-    right = np.array(right)  # [runs, items]
+    y = _gt(items) > 0.5
+    right = np.array([(half_b_p1(r, root, items) > 0.5) == y for r in runs])  # [runs, items]
     difficulty = np.full(len(items), len(runs))
     for k in range(len(runs) - 1, -1, -1):
         solved_from_k = right[k:].all(axis=0)
@@ -311,7 +307,7 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
     test_y = _gt(data.test)
     sup_test = None
     if cfg.weak is not None:
-        sup_preds = pd.read_parquet(run_dir(cfg.weak, root) / "test_predictions.parquet")
+        sup_preds = pd.read_parquet(run_dir(cfg.weak, root) / TEST_PREDICTIONS_FILE)
         assert sup_preds["id"].tolist() == [it["id"] for it in data.test], "supervisor saw another test set"
         sup_test = sup_preds["p1"].to_numpy()
     texts = {"train": [it["txt"] for it in train_items], "val": [it["txt"] for it in val_items],
@@ -375,7 +371,7 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         b_items = data.B_train + data.B_val
         b_p1 = predict(model, tok, [it["txt"] for it in b_items], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
         writer.parquet(
-            "weak_labels.parquet",
+            WEAK_LABELS_FILE,
             pd.DataFrame({"id": [it["id"] for it in b_items], "label": _gt(b_items).astype(int), "p1": b_p1}),
         )
         metrics["weak_label_acc"] = accuracy(b_p1, _gt(b_items))
@@ -383,9 +379,9 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         save_classifier(model.cpu(), writer.path("checkpoint"), tok)
     writer.json(cache.CONFIG_FILE, cache.config_dict(cfg))
     writer.json("history.json", res.history)
-    writer.parquet("test_predictions.parquet", preds)
+    writer.parquet(TEST_PREDICTIONS_FILE, preds)
     writer.json(cache.METRICS_FILE, metrics)
-    return cache._clean(metrics)
+    return cache.jsonable(metrics)
 
 
 def ceiling_config(cfg: RunConfig, half: str = "B") -> RunConfig:

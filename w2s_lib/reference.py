@@ -95,7 +95,20 @@ def paper_value(
     x: str | None = None,
     **filters,
 ) -> float:
-    """The one number matching the arguments (in percent).
+    """The one number matching the arguments (in percent); see ``paper_record``."""
+    return float(paper_record(figure, series, panel, setting, metric, x, **filters)["value"])
+
+
+def paper_record(
+    figure: str,
+    series: str,
+    panel: str | None = None,
+    setting: str | None = None,
+    metric: str | None = None,
+    x: str | None = None,
+    **filters,
+) -> pd.Series:
+    """The one record (value, tag, page, ...) matching the arguments.
 
     When the match is ambiguous only by tag, the stated [P] number wins over a read [P-fig] one, and
     both over the reference code's [C] (pass ``tag=`` to choose). Raises KeyError naming what exists.
@@ -113,7 +126,7 @@ def paper_value(
         cols = ["panel", "setting", "x", "supervisor", "metric"]
         options = hits[cols].drop_duplicates().to_dict("records")
         raise KeyError(f"{len(hits)} paper values for {figure} with {_fmt(kw)}; narrow it down with one of {options}")
-    return float(hits["value"].iloc[0])
+    return hits.iloc[0]
 
 
 def _fmt(kw: dict) -> str:
@@ -131,9 +144,7 @@ def versus(rows: list[dict]) -> pd.DataFrame:
         r = dict(r)
         quantity, ours = r.pop("quantity"), r.pop("ours")
         figure = r.pop("figure")
-        value = paper_value(figure, **r)
-        hit = paper_values(figure, **{k: v for k, v in r.items() if v is not None})
-        hit = hit[hit["value"] == value].iloc[0]
-        out.append({"quantity": quantity, "paper": value, "tag": hit["tag"], "page": int(hit["page"]),
+        hit = paper_record(figure, **r)
+        out.append({"quantity": quantity, "paper": float(hit["value"]), "tag": hit["tag"], "page": int(hit["page"]),
                     "ours": round(float(ours), 1) if ours == ours else float("nan")})
     return pd.DataFrame(out)

@@ -44,14 +44,11 @@ def sandbox_plan(seeds, cfg: dict = SANDBOX):
 
     models = cfg["weak_models"] + cfg["students"]
     pairs = [(w, s) for w in cfg["weak_models"] for s in cfg["students"]]
-    common = dict(pairs=pairs, n_train=cfg["n_train"], n_test=cfg["n_test"], linear_probe=set(cfg["students"]))
-    # two plans with the same pairs: one gives the supervisors their training settings, the other the probes
-    weak_plan = plan_sweep([cfg["task"]], models, cfg["losses"], list(seeds), train_kw=cfg["weak_train"], **common)
-    probe_plan = plan_sweep([cfg["task"]], models, cfg["losses"], list(seeds), train_kw=cfg["probe_train"], **common)
-    import dataclasses
-
-    w2s = [dataclasses.replace(p, weak=w.weak) for p, w in zip(probe_plan.w2s, weak_plan.w2s)]
-    return weak_plan.weak, probe_plan.ceilings, w2s
+    model_train_kw = {m: cfg["weak_train"] for m in cfg["weak_models"]}
+    model_train_kw.update({m: cfg["probe_train"] for m in cfg["students"]})
+    plan = plan_sweep([cfg["task"]], models, cfg["losses"], list(seeds), pairs=pairs, n_train=cfg["n_train"],
+                      n_test=cfg["n_test"], linear_probe=set(cfg["students"]), model_train_kw=model_train_kw)
+    return plan.weak, plan.ceilings, plan.w2s
 
 
 def run_sandbox(out_dir="figures/sandbox", cache_dir="results/sandbox", seeds=(0, 1, 2), *, progress=None,
@@ -122,23 +119,29 @@ def headline_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+SOURCES = ("weak", "student", "novel")  # the vocabulary parts of w2s_lib/data/sandbox.py
+
+
+def _by_source(p1, items) -> pd.Series:
+    right = (np.asarray(p1) > 0.5) == np.array([it["hard_label"] == 1 for it in items])
+    return pd.Series(right).groupby([it["source"] for it in items]).mean().reindex(list(SOURCES))
+
+
 def accuracy_by_source(cfg, root) -> pd.Series:
     """A run's test accuracy on each third of the sandbox test set: words the supervisor saw ("weak"),
     words only in the student's half ("student"), and words in no training data ("novel")."""
-    from w2s_lib.protocol import prepare_data, run_dir
+    from w2s_lib.protocol import TEST_PREDICTIONS_FILE, prepare_data, run_dir
 
-    preds = pd.read_parquet(run_dir(cfg, root) / "test_predictions.parquet")
-    source = pd.Series({it["id"]: it["source"] for it in prepare_data(cfg.data).test})
-    right = (preds["p1"] > 0.5).astype(int) == preds["label"]
-    return right.groupby(preds["id"].map(source).to_numpy()).mean().reindex(["weak", "student", "novel"])
+    test = prepare_data(cfg.data).test
+    preds = pd.read_parquet(run_dir(cfg, root) / TEST_PREDICTIONS_FILE)
+    assert preds["id"].tolist() == [it["id"] for it in test], "predictions of another test set"
+    return _by_source(preds["p1"], test)
 
 
 def weak_label_accuracy_by_source(weak_cfg, root) -> pd.Series:
     """How good a supervisor's labels on the student's half are, for words it saw and words it did not."""
-    from w2s_lib.protocol import prepare_data, run_dir
+    from w2s_lib.protocol import half_b_p1, prepare_data
 
-    labels = pd.read_parquet(run_dir(weak_cfg, root) / "weak_labels.parquet")
     data = prepare_data(weak_cfg.data)
-    source = pd.Series({it["id"]: it["source"] for it in data.B_train + data.B_val})
-    right = (labels["p1"] > 0.5).astype(int) == labels["label"]
-    return right.groupby(labels["id"].map(source).to_numpy()).mean().reindex(["weak", "student"])
+    items = data.B_train + data.B_val
+    return _by_source(half_b_p1(weak_cfg, root, items), items)

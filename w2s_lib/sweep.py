@@ -69,11 +69,15 @@ def plan_sweep(
     loss_kw: dict | None = None,
     ceiling_half: str = "B",
     train_kw: dict | None = None,
+    model_train_kw: dict | None = None,
     head_init: str = "zeros",
     linear_probe: bool | Collection[str] = False,
 ) -> SweepPlan:
     """Every (weak < strong) pair of ``models`` (or the given ``pairs``), for each loss, task and seed.
 
+    ``train_kw``: TrainConfig settings for every run; ``model_train_kw``: per-model overrides (e.g. a
+    from-scratch supervisor and a probe student train differently). A student's weak-to-strong runs
+    use its own settings.
     ``lr``: one rate for all, a dict model -> rate, or None for each model's preset rate.
     ``linear_probe``: True/False for all models, or the names of the models to train as probes (e.g.
     frozen pretrained students supervised by models trained from scratch). ``loss_kw`` maps a loss name
@@ -94,7 +98,8 @@ def plan_sweep(
         return lr or default_lr(model)
 
     def gt_run(data, model, half):
-        tc = TrainConfig(lr=model_lr(model), seed=data.seed, **(train_kw or {}))
+        kw = {**(train_kw or {}), **(model_train_kw or {}).get(model, {})}
+        tc = TrainConfig(lr=model_lr(model), seed=data.seed, **kw)
         return RunConfig(data=data, model=model, labels="gt", half=half, train=tc, head_init=head_init,
                          linear_probe=probe(model))
 

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from w2s_lib.losses import get_loss, soft_xent
+from w2s_lib.metrics import accuracy, agreement
 
 OPTIMIZERS = ("adam", "adamw", "adafactor")
 LR_SCHEDULES = ("cosine", "constant")
@@ -179,10 +180,6 @@ def _batches(lengths: list[int], batch_size: int, n_steps: int, gen: torch.Gener
             produced += 1
 
 
-def _accuracy(p1, labels) -> float:
-    return float(((np.asarray(p1) > 0.5) == (np.asarray(labels) > 0.5)).mean()) if len(labels) else float("nan")
-
-
 def train_classifier(
     model,
     tokenizer,
@@ -249,14 +246,12 @@ def train_classifier(
         if val_seqs:
             vp = predict_tokens(model, val_seqs, pad, cfg.eval_batch_size, device)
             rec["val_loss"] = float(soft_xent(torch.log(torch.tensor(vp).clamp_min(1e-12)), torch.tensor(val_soft)))
-            rec["val_acc"] = _accuracy(vp[:, 1], val_soft[:, 1])
+            rec["val_acc"] = accuracy(vp[:, 1], val_soft[:, 1] > 0.5)
         if test_seqs:
             test_p1 = predict_tokens(model, test_seqs, pad, cfg.eval_batch_size, device)[:, 1]
             if test_labels is not None:
-                rec["test_acc"] = _accuracy(test_p1, test_labels)
+                rec["test_acc"] = accuracy(test_p1, np.asarray(test_labels) > 0.5)
                 if test_reference_p1 is not None:
-                    from w2s_lib.metrics import agreement
-
                     agree = agreement(test_p1, test_reference_p1, test_labels)
                     rec.update({f"test_agreement_{k}": v for k, v in agree.items()})
         history.append(rec)
