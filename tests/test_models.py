@@ -3,6 +3,7 @@ unembedding head, linear probes, checkpoint round trips (B2), tokenizers and pre
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -397,3 +398,42 @@ def test_hub_presets_are_complete():
         assert names and all(n in MODEL_PRESETS for n in names), family
         sizes = [MODEL_PRESETS[n].params for n in names]
         assert sizes == sorted(sizes), family
+
+
+def test_lora_trains_only_adapters_and_head_and_round_trips(tiny_tok, tmp_path):
+    pytest.importorskip("peft")
+    from w2s_lib.models import add_lora, build_classifier, load_classifier, save_classifier
+    from w2s_lib.train import TrainConfig, predict, train_classifier
+
+    torch.manual_seed(0)
+    model = build_classifier("tiny-2", tokenizer=tiny_tok, head_init="unembed01")
+    texts = ["good food", "bad service", "nice place and good", "awful bad"] * 4
+    before = predict(model, tiny_tok, texts)
+    base = {k: v.clone() for k, v in model.state_dict().items()}
+    add_lora(model, 4)
+    np.testing.assert_allclose(predict(model, tiny_tok, texts), before, atol=1e-6)  # B = 0: a no-op at first
+    trainable = {k for k, p in model.named_parameters() if p.requires_grad}
+    assert trainable == {k for k in trainable if "lora_" in k} | {"head.weight", "head.bias"}
+    assert 0 < sum(model.get_parameter(k).numel() for k in trainable) < 0.1 * sum(v.numel() for v in base.values())
+    train_classifier(model, tiny_tok, texts, np.array([1, 0, 1, 0] * 4), TrainConfig(lr=1e-2, epochs=2, batch_size=8,
+                     minibatch_size=8, select="last"), progress=False)
+    after = model.state_dict()
+    # the pretrained weights did not move; the adapters did
+
+    def moved(k):  # where peft put a wrapped layer's own weights
+        stem, _, leaf = k.rpartition(".")
+        return f"{stem}.base_layer.{leaf}" if f"{stem}.base_layer.{leaf}" in after else k
+
+    assert all(torch.equal(after[moved(k)], v) for k, v in base.items() if k.startswith("backbone."))
+    assert any(after[k].abs().sum() > 0 for k in after if "lora_B" in k)
+    save_classifier(model, tmp_path / "ckpt", tiny_tok)
+    np.testing.assert_allclose(predict(load_classifier(tmp_path / "ckpt"), tiny_tok, texts),
+                               predict(model, tiny_tok, texts), atol=1e-6)
+
+
+def test_lora_and_linear_probe_exclude_each_other(tiny_tok):
+    pytest.importorskip("peft")
+    from w2s_lib.models import build_classifier
+
+    with pytest.raises(ValueError, match="choose one"):
+        build_classifier("tiny-1", tokenizer=tiny_tok, linear_probe=True, lora_r=4)

@@ -126,3 +126,17 @@ def test_length_grouping_runs_the_planned_steps(data, tiny_tok):
     cfg = TrainConfig(lr=3e-3, epochs=3, batch_size=16, minibatch_size=16, select="last", group_by_length=True)
     r = train_classifier(_model(), tiny_tok, txt, y, cfg, test_texts=te, test_labels=ty, progress=False)
     assert r.n_steps == 18 and len(r.history) >= 1 and np.isfinite(r.history[-1]["train_loss"])
+
+
+@pytest.mark.slow
+def test_compiled_training_matches_eager(data, tiny_tok):
+    """torch.compile (its graph-capturing "aot_eager" backend: no C++ toolchain, seconds not minutes)
+    traces our forward with varying batch widths and trains the same model."""
+    txt, y, _, _ = data
+    cfg = TrainConfig(lr=1e-3, epochs=0.5, batch_size=16, minibatch_size=8, select="last", group_by_length=True)
+    a, b = _model(), _model()
+    ra = train_classifier(a, tiny_tok, txt, y, cfg, progress=False)
+    rb = train_classifier(b, tiny_tok, txt, y, dataclasses.replace(cfg, compile="aot_eager"), progress=False)
+    assert [h["train_loss"] for h in ra.history] == pytest.approx([h["train_loss"] for h in rb.history], abs=1e-5)
+    np.testing.assert_allclose(predict(a, tiny_tok, txt), predict(b, tiny_tok, txt), atol=1e-5)
+    assert not torch.allclose(a.head.weight, _model().head.weight)

@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-len", type=int, help="tokens per example (longer ones keep their end)")
     s.add_argument("--select", choices=None, help="model selection: val (default), last, oracle")
     s.add_argument("--alpha-max", type=float, help="logconf: final weight of the self-training target")
+    s.add_argument("--compile", action="store_true", help="torch.compile the training forward (GPU runs)")
+    s.add_argument("--lora-r", type=int, default=0, help="train rank-R LoRA adapters instead of whole backbones")
     s.add_argument("--force", action="store_true", help="retrain finished runs")
     s.add_argument("--checkpoint", action="store_true", help="also save each run's selected model")
     s.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -153,6 +155,10 @@ def _sweep_settings(a) -> dict:
             raise UsageError(f"weak model {w!r} is not smaller than strong model {s!r}; weakest to strongest: "
                              f"{', '.join(order)}")
     cfg["pairs"] = pairs
+    if a.lora_r < 0:
+        raise UsageError(f"--lora-r must be 0 (off) or positive, got {a.lora_r}")
+    if a.lora_r and importlib.util.find_spec("peft") is None:
+        raise UsageError("--lora-r needs peft: pip install 'w2s[scale]'")
     _choices("launcher", [a.launcher], LAUNCHERS)
     if a.launcher == "submitit":
         from w2s_lib.launch import CLUSTERS
@@ -179,10 +185,12 @@ def _cmd_sweep(a) -> int:
     train_kw = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in cfg}
     if cfg.get("select"):
         train_kw["select"] = cfg["select"]
+    if a.compile:
+        train_kw["compile"] = True
     loss_kw = {"logconf": {"alpha_max": cfg["alpha_max"]}} if cfg.get("alpha_max") is not None else None
     plan = plan_sweep(
         cfg["tasks"], cfg["models"], cfg["losses"], cfg["seeds"], pairs=cfg["pairs"], n_train=cfg["n_train"],
-        n_test=cfg["n_test"], lr=cfg.get("lr"), loss_kw=loss_kw, train_kw=train_kw,
+        n_test=cfg["n_test"], lr=cfg.get("lr"), loss_kw=loss_kw, train_kw=train_kw, lora_r=a.lora_r,
     )
     print(f"w2s sweep: {len(plan.runs)} runs ({len(plan.weak)} weak, {len(plan.ceilings)} ceilings, "
           f"{len(plan.w2s)} weak-to-strong) -> {out}", file=sys.stderr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,12 +265,16 @@ class Classifier(nn.Module):
         self.head = nn.Linear(hidden, num_labels)
         self._takes_positions = "position_ids" in inspect.signature(backbone.forward).parameters
         self.feature_cache_key: str | None = None  # set for pretrained weights (see pooled)
+        self.lora_r = 0  # see add_lora
         self.set_linear_probe(linear_probe)
 
     def set_linear_probe(self, on: bool) -> None:
         """Freeze (or unfreeze) the backbone; the head always trains."""
         self.linear_probe = bool(on)
         self.backbone.requires_grad_(not on)
+        if not on and getattr(self, "lora_r", 0):  # LoRA trains its adapters only
+            for name, p in self.backbone.named_parameters():
+                p.requires_grad_("lora_" in name)
         # features memoized so far may come from other weights (e.g. before finetuning): forget them
         self.__dict__.pop("_features", None)
         self.feature_cache_key = None
@@ -366,6 +371,7 @@ def build_classifier(
     tokenizer=None,
     trust_remote_code: bool = False,
     dtype: torch.dtype | str | None = None,
+    lora_r: int = 0,
     **from_pretrained_kw,
 ) -> Classifier:
     """Build a classifier on a backbone given as a Hub id, a local path, a preset name or a config.
@@ -374,6 +380,8 @@ def build_classifier(
     ``head_init="zeros"`` starts the head at 0 (the reference code); ``"unembed01"`` copies the
     unembedding rows of the tokens "0" and "1" (the paper), and needs a causal LM and its tokenizer.
     ``linear_probe=True`` freezes the backbone. ``pooling=None`` takes the preset's (else "last").
+    ``lora_r > 0`` trains rank-``lora_r`` adapters on the backbone's linear layers instead of its weights
+    (see ``add_lora``).
     """
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, PretrainedConfig
 
@@ -424,6 +432,32 @@ def build_classifier(
                 raise ValueError("head_init='unembed01' is defined for num_labels=2")
             clf.head.weight.copy_(rows.float())
     clf.head.float()
+    if lora_r:
+        add_lora(clf, lora_r)
+    return clf
+
+
+def add_lora(clf: Classifier, r: int) -> Classifier:
+    """Low-rank adapters (LoRA, through ``peft``) on every linear layer of the backbone; the backbone's
+    own weights freeze and the head still trains in full. For students too large to finetune whole.
+
+    The adapters start as an exact no-op (B = 0), so the model's predictions are unchanged until trained.
+    alpha = 2r and no dropout, as dropout is off everywhere else here.
+    """
+    try:
+        from peft import LoraConfig, inject_adapter_in_model
+    except ImportError:
+        raise ImportError("LoRA needs peft: pip install 'w2s[scale]'") from None
+    if r < 0:
+        raise ValueError(f"lora_r must be positive, got {r}")
+    if clf.linear_probe:
+        raise ValueError("a linear probe freezes the backbone; LoRA would train it: choose one")
+    with warnings.catch_warnings():  # GPT-2's Conv1D layers: peft switches fan_in_fan_out on and says so
+        warnings.filterwarnings("ignore", message=".*fan_in_fan_out.*")
+        inject_adapter_in_model(LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.0, target_modules="all-linear"),
+                                clf.backbone)
+    clf.lora_r = r
+    clf.feature_cache_key = None
     return clf
 
 
@@ -439,7 +473,8 @@ def save_classifier(model: Classifier, path: str | Path, tokenizer=None) -> Path
     path.mkdir(parents=True, exist_ok=True)
     model.backbone.config.save_pretrained(path / "backbone")
     save_model(model, str(path / "classifier.safetensors"))
-    meta = {"num_labels": model.num_labels, "pooling": model.pooling, "linear_probe": model.linear_probe}
+    meta = {"num_labels": model.num_labels, "pooling": model.pooling, "linear_probe": model.linear_probe,
+            "lora_r": model.lora_r}
     (path / "classifier.json").write_text(json.dumps(meta, indent=1))
     if tokenizer is not None:
         tokenizer.save_pretrained(path / "tokenizer")

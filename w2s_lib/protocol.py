@@ -59,6 +59,7 @@ class RunConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     head_init: str = "zeros"
     linear_probe: bool = False
+    lora_r: int = 0  # > 0: train LoRA adapters of this rank instead of the backbone (models.add_lora)
     hard_weak_labels: bool = False  # the paper trains on the supervisor's soft labels
     weak: "RunConfig | None" = None
     weak_errors: str = "real"  # one of WEAK_ERRORS
@@ -123,6 +124,8 @@ def variant(cfg: RunConfig) -> str:
     tags = []
     if cfg.linear_probe:
         tags.append("lp")
+    if cfg.lora_r:
+        tags.append(f"lora{cfg.lora_r}")
     if cfg.init_from is not None:
         tags.append(f"from-{cfg.init_from.role}")
     if cfg.weak_errors != "real":
@@ -335,7 +338,8 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         model.reset_head()
     else:
         tok = load_tokenizer(cfg.model)
-        model = build_classifier(cfg.model, head_init=cfg.head_init, linear_probe=cfg.linear_probe, tokenizer=tok)
+        model = build_classifier(cfg.model, head_init=cfg.head_init, linear_probe=cfg.linear_probe, tokenizer=tok,
+                                 lora_r=cfg.lora_r)
     res = train_classifier(
         model, tok, texts["train"], train_y, cfg.train,
         val_texts=texts["val"], val_soft=val_y, test_texts=texts["test"], test_labels=test_y,
@@ -400,4 +404,4 @@ def ceiling_config(cfg: RunConfig, half: str = "B") -> RunConfig:
     training settings, ground-truth labels, plain cross-entropy, no label tricks."""
     train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
     return RunConfig(data=cfg.data, model=cfg.model, labels="gt", half=half, train=train, head_init=cfg.head_init,
-                     linear_probe=cfg.linear_probe)
+                     linear_probe=cfg.linear_probe, lora_r=cfg.lora_r)

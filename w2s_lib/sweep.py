@@ -72,6 +72,7 @@ def plan_sweep(
     model_train_kw: dict | None = None,
     head_init: str = "zeros",
     linear_probe: bool | Collection[str] = False,
+    lora_r: int | dict = 0,
 ) -> SweepPlan:
     """Every (weak < strong) pair of ``models`` (or the given ``pairs``), for each loss, task and seed.
 
@@ -80,8 +81,8 @@ def plan_sweep(
     use its own settings.
     ``lr``: one rate for all, a dict model -> rate, or None for each model's preset rate.
     ``linear_probe``: True/False for all models, or the names of the models to train as probes (e.g.
-    frozen pretrained students supervised by models trained from scratch). ``loss_kw`` maps a loss name
-    to its kwargs.
+    frozen pretrained students supervised by models trained from scratch). ``lora_r``: one LoRA rank for
+    all models or a dict model -> rank (0: full finetuning). ``loss_kw`` maps a loss name to its kwargs.
     """
     order = model_order(models)
     if pairs is None:
@@ -92,6 +93,9 @@ def plan_sweep(
     def probe(model):
         return linear_probe if isinstance(linear_probe, bool) else model in linear_probe
 
+    def lora(model):
+        return lora_r.get(model, 0) if isinstance(lora_r, dict) else lora_r
+
     def model_lr(model):
         if isinstance(lr, dict):
             return lr.get(model) or default_lr(model)
@@ -101,7 +105,7 @@ def plan_sweep(
         kw = {**(train_kw or {}), **(model_train_kw or {}).get(model, {})}
         tc = TrainConfig(lr=model_lr(model), seed=data.seed, **kw)
         return RunConfig(data=data, model=model, labels="gt", half=half, train=tc, head_init=head_init,
-                         linear_probe=probe(model))
+                         linear_probe=probe(model), lora_r=lora(model))
 
     for task in tasks:
         for seed in seeds:
@@ -115,7 +119,7 @@ def plan_sweep(
                     tc = dataclasses.replace(weak[(data, s)].train, loss=loss, loss_kw=kw)
                     w2s.append(
                         RunConfig(data=data, model=s, labels="weak", half="B", train=tc, head_init=head_init,
-                                  linear_probe=probe(s), weak=weak[(data, w)])
+                                  linear_probe=probe(s), lora_r=lora(s), weak=weak[(data, w)])
                     )
     used_weak = [c for (d, m), c in weak.items() if any(r.weak == c for r in w2s) or ceiling_half == "A"]
     return SweepPlan(weak=used_weak, ceilings=[c for c in ceilings.values() if c not in used_weak], w2s=w2s)

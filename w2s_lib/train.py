@@ -54,6 +54,7 @@ class TrainConfig:
     eval_batch_size: int = 64
     seed: int = 0
     group_by_length: bool = False  # batches of similar lengths (less padding; see _batches)
+    compile: bool | str = False  # torch.compile the training forward: True, or a backend name
 
     def __post_init__(self):
         for name, value, valid in [
@@ -234,6 +235,11 @@ def train_classifier(
     eval_every = cfg.eval_every or max(1, n_steps // 8)
     # the optimizer is built on the wrapped model's parameters (FSDP replaces them)
     wrapped = dist.prepare_model(model)
+    # dynamic shapes: batches are padded to their own longest example, so widths vary
+    forward = wrapped
+    if cfg.compile:
+        backend = cfg.compile if isinstance(cfg.compile, str) else "inductor"
+        forward = torch.compile(wrapped, dynamic=True, backend=backend)
     params = [p for p in wrapped.parameters() if p.requires_grad]
     opt = _optimizer(cfg, params)
     sched = _scheduler(cfg, opt, n_steps)
@@ -296,7 +302,7 @@ def train_classifier(
         if loss_fn.needs_batch_logits and (len(minibatches) > 1 or world > 1):
             # one statistic for the whole global batch: a no-grad pass, gathered from every process
             with torch.no_grad(), _autocast(device):
-                logits = torch.cat([wrapped(*collate([train_seqs[local[j]] for j in mb], pad, device)) for mb in minibatches])
+                logits = torch.cat([forward(*collate([train_seqs[local[j]] for j in mb], pad, device)) for mb in minibatches])
             everyone = dist.gather_rows(logits.float(), n_real, len(idx))
             start = dist.rank() * len(local)
             target = torch.zeros_like(soft)
@@ -307,7 +313,7 @@ def train_classifier(
             n = max(0, min(mb.stop, n_real) - mb.start)  # real examples in this minibatch
             with dist.no_sync(wrapped, last=k == len(minibatches) - 1):
                 with _autocast(device):
-                    logits = wrapped(ids, mask).float()
+                    logits = forward(ids, mask).float()
                 t = target[mb.start : mb.stop] if target is not None else loss_fn.target(logits.detach(), soft[mb.start : mb.stop], step_frac)
                 # the global batch's mean loss; DDP averages gradients over processes, hence * world
                 loss = soft_xent(logits[:n], t[:n]) * (n * world / len(idx)) if n else logits.sum() * 0.0
