@@ -13,7 +13,7 @@ PRESET ?= smoke
 NOTEBOOKS := $(filter-out notebooks/conftest.py,$(wildcard notebooks/*.py))
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-.PHONY: venv demo smoke test test-notebooks notebooks figures clean-venv
+.PHONY: venv demo smoke bench test test-notebooks notebooks figures clean-venv
 
 venv: $(VENV)/.installed
 
@@ -32,6 +32,12 @@ demo: venv
 # The tiny plumbing sweep of the CLI (random-init models on a generated task).
 smoke: venv
 	$(VENV)/bin/w2s sweep --preset smoke --out $(RESULTS)/smoke
+
+# Throughput against the reference loop (CPU: tiny-3 on the smoke texts; CUDA: gpt2-large), then the
+# cost of the smoke sweep. Numbers and the machines they came from: benchmarks/README.md.
+bench: venv
+	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_sweep.py
 
 # The library's tests, every notebook at its smoke defaults under nbval, then every notebook through
 # papermill with params/smoke/ (the parameter-injection path nbval never takes; runs come from the cache).

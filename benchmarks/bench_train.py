@@ -1,4 +1,4 @@
-"""Training throughput: the library's training path against a re-creation of the reference loop.
+"""Throughput: the library's training and prediction paths against a re-creation of the reference loop.
 
 Both paths train the same model (same initial weights) on the same examples for the same number of
 examples, alternating (a, b, a, b, ...) in one process so that machine noise hits both alike:
@@ -10,9 +10,14 @@ examples, alternating (a, b, a, b, ...) in one process so that machine noise hit
     one example (gradient accumulation up to the batch), the backbone's hidden states per example, the
     last token picked in a Python loop, fp32, no length grouping.
 
-Prints examples/s, tokens/s, peak memory and the ratio (a)/(b); on CUDA also model FLOPs utilisation
-against the device's bf16 peak (``--peak-tflops``). CPU default: a tiny GPT-2 (2 minutes at most);
-``--model gpt2-large`` builds that architecture from its config with random weights (no download).
+Prediction (weak labelling and evaluation) is timed the same way: ``predict_tokens`` (length-sorted
+batches of 256 under ``torch.inference_mode``) against one example per forward pass; the script checks
+that both give the same probabilities.
+
+Prints examples/s, tokens/s, peak memory and the ratios (a)/(b); on CUDA also model FLOPs utilisation
+against the device's bf16 peak (``--peak-tflops``). CPU default: tiny-3 (the smoke sweep's largest
+model) on the smoke sweep's own texts, under a minute; ``--model gpt2-large`` builds that architecture
+from its config with random weights (no download). Results: benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -26,16 +31,19 @@ import numpy as np
 import torch
 
 
+SHAPES = {
+    "tiny": dict(n_layer=2, n_embd=128, n_head=4),
+    "gpt2": dict(n_layer=12, n_embd=768, n_head=12),
+    "gpt2-large": dict(n_layer=36, n_embd=1280, n_head=20),
+}
+
+
 def build(model_name: str, vocab: int, seed: int):
     from transformers import GPT2Config
 
-    from w2s_lib.models import build_classifier
+    from w2s_lib.models import TINY_SHAPES, build_classifier
 
-    shapes = {
-        "tiny": dict(n_layer=2, n_embd=128, n_head=4),
-        "gpt2": dict(n_layer=12, n_embd=768, n_head=12),
-        "gpt2-large": dict(n_layer=36, n_embd=1280, n_head=20),
-    }
+    shapes = {**SHAPES, **{name: shape for name, (shape, _, _) in TINY_SHAPES.items()}}
     cfg = GPT2Config(vocab_size=vocab, n_positions=1024, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
                      bos_token_id=1, eos_token_id=1, pad_token_id=0, **shapes[model_name])
     torch.manual_seed(seed)
@@ -54,6 +62,32 @@ class _Tok:
 
     def __call__(self, texts, truncation=True, max_length=None, add_special_tokens=True):
         return {"input_ids": [self.seqs[t][:max_length] for t in texts]}
+
+
+def smoke_data(n: int, max_len: int):
+    """The smoke sweep's own inputs: synth_sentiment texts through the tiny tokenizer (about 10 tokens)."""
+    from w2s_lib.data.load import load_items
+    from w2s_lib.models import tiny_tokenizer
+
+    items = load_items("synth_sentiment", "train", n, 0)
+    ids = tiny_tokenizer()([it["txt"] for it in items], truncation=True, max_length=max_len)["input_ids"]
+    return ids, [it["hard_label"] for it in items]
+
+
+def reference_predict(model, seqs, device) -> np.ndarray:
+    """Evaluation in the reference's shape: one example per forward pass."""
+    out = []
+    with torch.no_grad():
+        for s in seqs:
+            hidden = model.backbone(input_ids=torch.tensor([s], device=device)).last_hidden_state
+            out.append(torch.softmax(model.head(hidden[0, len(s) - 1]).float(), -1).cpu().numpy())
+    return np.stack(out)
+
+
+def library_predict(model, seqs, device) -> np.ndarray:
+    from w2s_lib.train import predict_tokens
+
+    return predict_tokens(model, seqs, 0, batch_size=256, device=device)
 
 
 def reference_loop(model, seqs, labels, batch_size: int, lr: float, device) -> None:
@@ -81,10 +115,24 @@ def library_path(model, seqs, labels, batch_size: int, lr: float, device) -> Non
     train_classifier(model, tok, list(tok.seqs), np.array(labels), cfg, device=device, progress=False)
 
 
+def _time(fn) -> float:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    fn()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.perf_counter() - t0
+
+
 def main(argv=None) -> int:
+    from w2s_lib.models import TINY_SHAPES
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default=None, choices=["tiny", "gpt2", "gpt2-large"],
-                   help="architecture (default: tiny on CPU, gpt2-large on CUDA)")
+    p.add_argument("--model", default=None, choices=[*SHAPES, *TINY_SHAPES],
+                   help="architecture (default: tiny-3, the smoke sweep's student, on CPU; gpt2-large on CUDA)")
+    p.add_argument("--data", default=None, choices=["smoke", "random"],
+                   help="smoke: the smoke sweep's texts (CPU default); random: token ids of --min-len..--max-len")
     p.add_argument("--examples", type=int, default=None, help="examples per timed run")
     p.add_argument("--rounds", type=int, default=3, help="alternating (a, b) rounds; the median is reported")
     p.add_argument("--batch-size", type=int, default=32)
@@ -93,42 +141,54 @@ def main(argv=None) -> int:
     p.add_argument("--peak-tflops", type=float, default=989.0, help="device bf16 dense peak, for MFU (H100 SXM: 989)")
     a = p.parse_args(argv)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    model_name = a.model or ("gpt2-large" if device.type == "cuda" else "tiny")
-    n = a.examples or (2048 if device.type == "cuda" else 256)
-    rng = np.random.default_rng(0)
-    vocab = 50257 if model_name != "tiny" else 512
-    lengths = rng.integers(a.min_len, a.max_len + 1, size=n)
-    seqs = [rng.integers(2, vocab, size=int(k)).tolist() for k in lengths]
-    labels = rng.integers(0, 2, size=n).tolist()
+    model_name = a.model or ("gpt2-large" if device.type == "cuda" else "tiny-3")
+    data = a.data or ("random" if device.type == "cuda" else "smoke")
+    n = a.examples or (2048 if device.type == "cuda" else 512)
+    vocab = 512 if model_name in TINY_SHAPES or model_name == "tiny" else 50257
+    if data == "smoke":
+        seqs, labels = smoke_data(n, a.max_len)
+        lengths = np.array([len(s) for s in seqs])
+    else:
+        rng = np.random.default_rng(0)
+        lengths = rng.integers(a.min_len, a.max_len + 1, size=n)
+        seqs = [rng.integers(2, vocab, size=int(k)).tolist() for k in lengths]
+        labels = rng.integers(0, 2, size=n).tolist()
     n_tokens = int(lengths.sum())
-    timings = {"library": [], "reference": []}
+    timings = {k: [] for k in ("library", "reference", "library_predict", "reference_predict")}
     peaks = {"library": 0, "reference": 0}
     for r in range(a.rounds):
         for name, fn in (("library", library_path), ("reference", reference_loop)):
             model = build(model_name, vocab, seed=r).to(device)
             if device.type == "cuda":
-                torch.cuda.synchronize()
                 torch.cuda.reset_peak_memory_stats()
-            t0 = time.perf_counter()
-            fn(model, seqs, labels, a.batch_size, 1e-5, device)
+            timings[name].append(_time(lambda: fn(model, seqs, labels, a.batch_size, 1e-5, device)))
             if device.type == "cuda":
-                torch.cuda.synchronize()
                 peaks[name] = max(peaks[name], torch.cuda.max_memory_allocated())
-            timings[name].append(time.perf_counter() - t0)
-            print(f"round {r + 1}/{a.rounds} {name:9s} {timings[name][-1]:7.2f} s", file=sys.stderr, flush=True)
+            print(f"round {r + 1}/{a.rounds} train   {name:9s} {timings[name][-1]:7.2f} s", file=sys.stderr, flush=True)
+        preds = {}
+        for name, fn in (("library", library_predict), ("reference", reference_predict)):
+            timings[f"{name}_predict"].append(_time(lambda: preds.setdefault(name, fn(model, seqs, device))))
+            print(f"round {r + 1}/{a.rounds} predict {name:9s} {timings[name + '_predict'][-1]:7.2f} s",
+                  file=sys.stderr, flush=True)
+        # the fast path computes the same predictions (bf16 on CUDA: loosely)
+        tol = 2e-2 if device.type == "cuda" else 1e-4
+        assert np.abs(preds["library"] - preds["reference"]).max() < tol, "batched predictions differ"
     params = sum(p.numel() for p in model.parameters())
-    print(f"\nmodel {model_name} ({params / 1e6:.1f}M parameters), {n} examples, {n_tokens} tokens, "
-          f"lengths {a.min_len}-{a.max_len}, batch {a.batch_size}, device {device.type}, torch {torch.__version__}")
-    rows = {}
+    print(f"\nmodel {model_name} ({params / 1e6:.2f}M parameters), data {data}, {n} examples, {n_tokens} tokens "
+          f"(mean {lengths.mean():.1f}), batch {a.batch_size}, device {device.type}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} CPU threads")
+    med = {k: statistics.median(v) for k, v in timings.items()}
     for name in ("library", "reference"):
-        t = statistics.median(timings[name])
-        rows[name] = t
-        line = f"{name:9s}  {n / t:9.1f} examples/s  {n_tokens / t:11.0f} tokens/s"
+        line = f"train    {name:9s}  {n / med[name]:9.1f} examples/s  {n_tokens / med[name]:11.0f} tokens/s"
         if device.type == "cuda":
-            mfu = 6 * params * n_tokens / t / (a.peak_tflops * 1e12)
+            mfu = 6 * params * n_tokens / med[name] / (a.peak_tflops * 1e12)
             line += f"  peak memory {peaks[name] / 2**30:6.2f} GiB  MFU {100 * mfu:5.1f}%"
         print(line)
-    print(f"ratio library/reference: {rows['reference'] / rows['library']:.2f}x")
+    for name in ("library", "reference"):
+        t = med[f"{name}_predict"]
+        print(f"predict  {name:9s}  {n / t:9.1f} examples/s  {n_tokens / t:11.0f} tokens/s")
+    print(f"ratio library/reference: train {med['reference'] / med['library']:.2f}x, "
+          f"predict {med['reference_predict'] / med['library_predict']:.2f}x")
     return 0
 
 

@@ -216,7 +216,8 @@ def train_classifier(
         progress = os.environ.get("W2S_PROGRESS", "1") != "0"
     progress = progress and dist.is_main()
     if dist.is_fsdp() and cfg.select != "last":
-        raise ValueError(f"select={cfg.select!r} keeps a copy of the best weights, which FSDP shards; use select='last'")
+        raise ValueError(f"select={cfg.select!r} keeps a copy of the best weights, which FSDP shards; "
+                         "use select='last'")
     world = dist.world_size()
 
     def as_soft(y):
@@ -233,13 +234,12 @@ def train_classifier(
 
     n_steps = max(1, math.ceil(cfg.epochs * len(train_seqs) / cfg.batch_size))
     eval_every = cfg.eval_every or max(1, n_steps // 8)
-    # the optimizer is built on the wrapped model's parameters (FSDP replaces them)
     wrapped = dist.prepare_model(model)
-    # dynamic shapes: batches are padded to their own longest example, so widths vary
     forward = wrapped
-    if cfg.compile:
+    if cfg.compile:  # dynamic shapes: each batch is padded to its own longest example
         backend = cfg.compile if isinstance(cfg.compile, str) else "inductor"
         forward = torch.compile(wrapped, dynamic=True, backend=backend)
+    # the optimizer is built on the wrapped model's parameters (FSDP replaces them)
     params = [p for p in wrapped.parameters() if p.requires_grad]
     opt = _optimizer(cfg, params)
     sched = _scheduler(cfg, opt, n_steps)
@@ -297,12 +297,14 @@ def train_classifier(
         # positions (only in multi-process runs) come last and get zero weight
         local, n_real = dist.local_part(idx)
         soft = train_soft[local].to(device)
-        minibatches = [range(i, min(i + cfg.minibatch_size, len(local))) for i in range(0, len(local), cfg.minibatch_size)]
+        mbs = cfg.minibatch_size
+        minibatches = [range(i, min(i + mbs, len(local))) for i in range(0, len(local), mbs)]
         target = None
         if loss_fn.needs_batch_logits and (len(minibatches) > 1 or world > 1):
             # one statistic for the whole global batch: a no-grad pass, gathered from every process
             with torch.no_grad(), _autocast(device):
-                logits = torch.cat([forward(*collate([train_seqs[local[j]] for j in mb], pad, device)) for mb in minibatches])
+                logits = torch.cat([forward(*collate([train_seqs[local[j]] for j in mb], pad, device))
+                                    for mb in minibatches])
             everyone = dist.gather_rows(logits.float(), n_real, len(idx))
             start = dist.rank() * len(local)
             target = torch.zeros_like(soft)
@@ -314,7 +316,8 @@ def train_classifier(
             with dist.no_sync(wrapped, last=k == len(minibatches) - 1):
                 with _autocast(device):
                     logits = forward(ids, mask).float()
-                t = target[mb.start : mb.stop] if target is not None else loss_fn.target(logits.detach(), soft[mb.start : mb.stop], step_frac)
+                part = slice(mb.start, mb.stop)
+                t = target[part] if target is not None else loss_fn.target(logits.detach(), soft[part], step_frac)
                 # the global batch's mean loss; DDP averages gradients over processes, hence * world
                 loss = soft_xent(logits[:n], t[:n]) * (n * world / len(idx)) if n else logits.sum() * 0.0
                 dist.backward(loss)
