@@ -87,3 +87,18 @@ def test_fsdp_auto_wrap_finds_the_backbone_blocks(tiny_tok):
 
     model = build_classifier("tiny-1", tokenizer=tiny_tok)
     assert set(model._no_split_modules) == {"GPT2Block"}
+
+
+@pytest.mark.parametrize("world", [2, 3, 4])
+@pytest.mark.parametrize("n", [0, 1, 5, 8, 9])
+def test_local_parts_cover_the_batch_once_with_equal_lengths(monkeypatch, world, n):
+    from w2s_lib import dist
+
+    batch = list(range(100, 100 + n))
+    monkeypatch.setattr(dist, "world_size", lambda: world)
+    parts = []
+    for r in range(world):
+        monkeypatch.setattr(dist, "rank", lambda r=r: r)
+        parts.append(dist.local_part(batch))
+    assert len({len(ids) for ids, _ in parts}) == 1  # every process runs the same number of passes
+    assert [i for ids, n_real in parts for i in ids[:n_real]] == batch

@@ -93,7 +93,8 @@ def local_part(batch: list[int]) -> tuple[list[int], int]:
     size = -(-len(batch) // w)
     mine = list(batch[r * size : (r + 1) * size])
     n_real = len(mine)
-    return mine + [(mine or batch)[0]] * (size - n_real), n_real
+    padding = [(mine or batch)[0]] * (size - n_real) if size > n_real else []
+    return mine + padding, n_real
 
 
 def gather_rows(x: torch.Tensor, n_real: int, total: int) -> torch.Tensor:
