@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -75,8 +76,6 @@ def backward(loss: torch.Tensor) -> None:
 
 def no_sync(model, last: bool):
     """Skip the gradient all-reduce on all but the last minibatch of a step (gradient accumulation)."""
-    from contextlib import nullcontext
-
     return nullcontext() if last or not is_distributed() else accelerator().no_sync(model)
 
 

@@ -448,7 +448,7 @@ def add_lora(clf: Classifier, r: int) -> Classifier:
         from peft import LoraConfig, inject_adapter_in_model
     except ImportError:
         raise ImportError("LoRA needs peft: pip install 'w2s[scale]'") from None
-    if r < 0:
+    if r <= 0:
         raise ValueError(f"lora_r must be positive, got {r}")
     if clf.linear_probe:
         raise ValueError("a linear probe freezes the backbone; LoRA would train it: choose one")
