@@ -280,3 +280,72 @@ def test_unknown_schedule_names_valid_choices():
 def test_alpha_max_out_of_range():
     with pytest.raises(ValueError):
         get_loss("logconf", alpha_max=1.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# The confidence loss for many classes (ImageNet): hard labels follow the weak labels' class prior
+
+
+def test_prior_counts_largest_remainder():
+    from w2s_lib.losses import prior_counts
+
+    # 3 * [.5, .3, .2] = [1.5, .9, .6]: floors [1, 0, 0], the two largest remainders (.9, .6) get one each
+    assert prior_counts([0.5, 0.3, 0.2], 3).tolist() == [1, 1, 1]
+    assert prior_counts([0.5, 0.25, 0.25], 4).tolist() == [2, 1, 1]
+    assert prior_counts([1.0, 0.0, 0.0], 5).tolist() == [5, 0, 0]
+    counts = prior_counts(torch.rand(1000).numpy(), 128)
+    assert counts.sum() == 128 and counts.min() >= 0
+
+
+def test_many_class_logconf_hand_case():
+    """Three examples, three classes. The student puts every example on class 0, but the weak labels'
+    prior is uniform, so the hardened labels must use each class once. Of the 6 labelings, the most
+    likely under the student is (0, 1, 2): .7 * .3 * .4 = .084 (next: (1, 0, 2) with .048)."""
+    p = [[0.7, 0.2, 0.1], [0.6, 0.3, 0.1], [0.5, 0.1, 0.4]]
+    soft = [[0.2, 0.5, 0.3], [0.5, 0.2, 0.3], [0.3, 0.3, 0.4]]  # mean [1/3, 1/3, 1/3]
+    logits = torch.tensor(p).log()
+    loss = get_loss("logconf", alpha_max=0.5)
+    # past the warm-up alpha = 0.5: target = 0.5 * soft + 0.5 * onehot((0, 1, 2))
+    target = [[0.6, 0.25, 0.15], [0.25, 0.6, 0.15], [0.15, 0.15, 0.7]]
+    assert torch.allclose(loss.target(logits, torch.tensor(soft), 1.0), torch.tensor(target))
+    hand = -sum(t * math.log(q) for trow, prow in zip(target, p) for t, q in zip(trow, prow)) / 3
+    assert hand == pytest.approx(1.082665, abs=1e-6)
+    assert loss(logits, torch.tensor(soft), 1.0).item() == pytest.approx(hand, abs=1e-6)
+    # at the start of training alpha = 0: plain cross-entropy against the weak labels
+    assert loss(logits, torch.tensor(soft), 0.0).item() == pytest.approx(get_loss("xent")(logits, torch.tensor(soft)).item(), abs=1e-6)
+
+
+def test_many_class_hard_labels_follow_an_unequal_prior():
+    from w2s_lib.losses import balanced_hard_labels
+
+    # prior [.5, .25, .25] over 4 examples: two of class 0, one each of 1 and 2. Examples 0 and 1 are
+    # the student's surest class-0 cases, so they keep class 0; example 2 prefers 2 over 1 (.3 > .1).
+    p = torch.tensor([[0.9, 0.05, 0.05], [0.8, 0.1, 0.1], [0.6, 0.1, 0.3], [0.55, 0.4, 0.05]])
+    soft = torch.tensor([[1.0, 0, 0], [1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])
+    assert balanced_hard_labels(p.log(), soft).tolist() == [0, 0, 2, 1]
+
+
+def test_many_class_rule_reduces_to_the_binary_threshold():
+    """For two classes the assignment is the paper's adaptive threshold (the K = 2 code path)."""
+    from w2s_lib.losses import balanced_hard_labels
+
+    gen = torch.Generator().manual_seed(0)
+    loss = get_loss("logconf", alpha_max=1.0)
+    for _ in range(50):
+        n = int(torch.randint(2, 40, (1,), generator=gen))
+        logits = torch.randn(n, 2, generator=gen) * 2
+        soft = torch.softmax(torch.randn(n, 2, generator=gen) * 2, -1)
+        binary = loss.target(logits, soft, 1.0).argmax(-1)  # alpha = 1: the hard labels themselves
+        assert balanced_hard_labels(logits, soft).tolist() == binary.tolist()
+
+
+def test_many_class_logconf_gradient_matches_the_target():
+    """The target is detached: the gradient is that of cross-entropy against a fixed distribution."""
+    logits = torch.randn(8, 5, requires_grad=True)
+    soft = torch.softmax(torch.randn(8, 5), -1)
+    loss = get_loss("logconf", alpha_max=0.75)
+    loss(logits, soft, 0.5).backward()
+    target = loss.target(logits.detach(), soft, 0.5)
+    expected = (torch.softmax(logits.detach(), -1) - target) / 8
+    assert torch.allclose(logits.grad, expected, atol=1e-6)
+    assert torch.allclose(target.sum(-1), torch.ones(8))

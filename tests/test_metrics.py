@@ -210,3 +210,26 @@ def test_bootstrap_custom_stat_and_paired_rows():
     assert bootstrap_ci(rows, stat=lambda a: float((a[:, 0] - a[:, 1]).mean())) == (1.0, 1.0)
     lo, hi = bootstrap_ci(rows, stat=lambda a: float(a[:, 0].mean()))
     assert hi - lo > 1.0
+
+
+def test_many_class_accuracy_and_agreement_hand_case():
+    from w2s_lib.metrics import hard_predictions
+
+    labels = [0, 1, 2, 2]
+    student = np.array([[0.6, 0.3, 0.1], [0.1, 0.8, 0.1], [0.5, 0.1, 0.4], [0.2, 0.2, 0.6]])  # 0, 1, 0, 2
+    supervisor = np.array([0, 2, 0, 1])  # class indices; right only on example 0
+    assert hard_predictions(student).tolist() == [0, 1, 0, 2]
+    assert accuracy(student, labels) == 0.75
+    assert accuracy(supervisor, labels) == 0.25
+    a = agreement(student, supervisor, labels)
+    # agree on examples 0 and 2; the supervisor is right on 0 (agreed) and wrong on 1, 2, 3 (agreed on 2)
+    assert a == {"all": 0.5, "supervisor_right": 1.0, "supervisor_wrong": pytest.approx(1 / 3)}
+
+
+def test_hard_predictions_formats_agree_on_binary_tasks():
+    from w2s_lib.metrics import hard_predictions
+
+    p1 = np.array([0.2, 0.7, 0.5, 0.51])
+    assert hard_predictions(p1).tolist() == [0, 1, 0, 1]  # ties at 0.5 count as class 0
+    assert hard_predictions(np.stack([1 - p1, p1], -1)).tolist() == [0, 1, 0, 1]
+    assert hard_predictions(np.array([0, 1, 1])).tolist() == [0, 1, 1]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -44,14 +45,53 @@ class XentLoss:
         return soft_xent(logits, self.target(logits, soft_labels, step_frac))
 
 
+def prior_counts(prior: np.ndarray, n: int) -> np.ndarray:
+    """Split ``n`` examples over classes in proportion to ``prior`` (largest remainders; sums to ``n``).
+
+    Ties in the remainders go to the lower class index, so the counts are deterministic.
+    """
+    exact = np.asarray(prior, np.float64) / max(float(np.sum(prior)), 1e-12) * n
+    counts = np.floor(exact).astype(int)
+    left = n - int(counts.sum())
+    if left > 0:
+        counts[np.argsort(-(exact - counts), kind="stable")[:left]] += 1
+    return counts
+
+
+@torch.no_grad()
+def balanced_hard_labels(logits: torch.Tensor, soft_labels: torch.Tensor) -> torch.Tensor:
+    """The student's hard labels for a batch, constrained to the weak labels' class prior.
+
+    Class k receives ``prior_counts(mean soft label, n)[k]`` examples, and among all such labelings we
+    take the one the student finds most likely (max sum of log p(label)): an assignment problem,
+    solved exactly with ``scipy.optimize.linear_sum_assignment`` on n x n slots. For two classes the
+    objective ranks examples by log p1 - log p0, i.e. by p1, so this is the paper's threshold rule;
+    for many classes it is its generalisation, with the prior taken from the weak predictions as the
+    paper's footnote says. Returns class indices [n].
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    n = logits.shape[0]
+    counts = prior_counts(soft_labels.float().mean(0).cpu().numpy(), n)
+    slots = np.repeat(np.arange(len(counts)), counts)  # one column per place in the quota
+    logp = F.log_softmax(logits.float(), dim=-1).cpu().numpy()
+    rows, cols = linear_sum_assignment(-logp[:, slots])
+    out = np.empty(n, np.int64)
+    out[rows] = slots[cols]
+    return torch.from_numpy(out).to(logits.device)
+
+
 @dataclass(frozen=True)
 class LogConfLoss:
     """The auxiliary confidence loss of the paper (eq. 1, App. A.4).
 
     target = (1 - alpha) * soft_labels + alpha * hard, where ``hard`` is the student's own prediction
-    hardened at a threshold chosen so that the top ``p`` fraction of the batch by the student's class-1
-    probability gets class 1, with ``p`` the batch mean of the soft labels' class-1 probability (the
-    class prior taken from the weak labels, as the paper's footnote advises for unbalanced data).
+    hardened so that the batch's hard labels follow the class prior of the weak labels (the batch mean of
+    the soft labels, as the paper's footnote advises for unbalanced or non-binary data):
+
+      * two classes: the top ``p`` fraction of the batch by the student's class-1 probability gets
+        class 1, with ``p`` the soft labels' mean class-1 probability (the paper's adaptive threshold);
+      * K > 2 classes: see ``balanced_hard_labels``. Its rule reduces to the one above for K = 2.
 
     alpha schedules:
       * ``"paper"``: alpha = alpha_max * min(1, step_frac / warmup_frac), a linear warm-up over the
@@ -84,6 +124,10 @@ class LogConfLoss:
     @torch.no_grad()
     def target(self, logits, soft_labels, step_frac):
         soft = soft_labels.float()
+        a = self.alpha(step_frac)
+        if soft.shape[-1] != 2:
+            hard = F.one_hot(balanced_hard_labels(logits, soft), soft.shape[-1]).to(soft)
+            return (1 - a) * soft + a * hard
         p1 = torch.softmax(logits.float(), dim=-1)[:, 1]
         n = p1.shape[0]
         n_pos = int(math.floor(soft[:, 1].mean().item() * n + 0.5))
@@ -93,7 +137,6 @@ class LogConfLoss:
             order = torch.sort(p1, descending=True, stable=True).indices
             hard1[order[:n_pos]] = 1.0
         hard = torch.stack([1 - hard1, hard1], dim=-1)
-        a = self.alpha(step_frac)
         return (1 - a) * soft + a * hard
 
     def __call__(self, logits, soft_labels, step_frac=0.0):
@@ -127,7 +170,8 @@ class ProductLoss:
 def get_loss(name: str, **kw):
     """Return the loss called ``name`` (one of ``LOSSES``) built with keyword arguments ``kw``.
 
-    The result is callable as ``loss(logits[B, 2], soft_labels[B, 2], step_frac) -> scalar``.
+    The result is callable as ``loss(logits[B, K], soft_labels[B, K], step_frac) -> scalar`` (K = 2 in
+    the NLP settings, 1000 for ImageNet).
     """
     classes = {"xent": XentLoss, "logconf": LogConfLoss, "product": ProductLoss}
     if name not in classes:

@@ -22,23 +22,38 @@ def pgr(weak_acc: float, w2s_acc: float, strong_acc: float) -> float:
     return (w2s_acc - weak_acc) / gap
 
 
-def accuracy(p1: Sequence[float], labels: Sequence[int]) -> float:
-    """Accuracy of predicting class 1 when p1 > 0.5 (ties count as class 0)."""
-    p1, labels = np.asarray(p1, float), np.asarray(labels, int)
+def hard_predictions(pred) -> np.ndarray:
+    """Class indices from any of the prediction formats used here.
+
+    * [N] floats: class-1 probabilities of a binary task; class 1 when p1 > 0.5 (ties count as 0);
+    * [N, K] floats: class probabilities or logits; the argmax (the first class on ties);
+    * [N] integers: class indices already (e.g. ImageNet predictions), returned as they are.
+    """
+    a = np.asarray(pred)
+    if a.ndim == 2:
+        return a.argmax(-1)
+    if np.issubdtype(a.dtype, np.integer) or a.dtype == bool:
+        return a.astype(int)
+    return (a.astype(float) > 0.5).astype(int)
+
+
+def accuracy(pred, labels: Sequence[int]) -> float:
+    """Top-1 accuracy of ``pred`` (any format of ``hard_predictions``) against integer labels."""
+    labels = np.asarray(labels, int)
     if len(labels) == 0:
         return float("nan")
-    return float(((p1 > 0.5).astype(int) == labels).mean())
+    return float((hard_predictions(pred) == labels).mean())
 
 
-def agreement(student_p1, supervisor_p1, labels) -> dict[str, float]:
+def agreement(student, supervisor, labels) -> dict[str, float]:
     """Fraction of examples where the student's hard prediction equals the supervisor's.
 
     Also split by whether the supervisor is right or wrong about the ground truth (paper, Fig. 8):
-    ``all``, ``supervisor_right``, ``supervisor_wrong`` (nan when the subset is empty).
+    ``all``, ``supervisor_right``, ``supervisor_wrong`` (nan when the subset is empty). Predictions
+    take any format of ``hard_predictions``, so this serves binary tasks and ImageNet alike.
     """
-    s = np.asarray(student_p1, float) > 0.5
-    w = np.asarray(supervisor_p1, float) > 0.5
-    y = np.asarray(labels, int).astype(bool)
+    s, w = hard_predictions(student), hard_predictions(supervisor)
+    y = np.asarray(labels, int)
     agree = s == w
     right = w == y
 
