@@ -104,16 +104,16 @@ def test_bad_train_config_names_valid_choices():
 
 
 def test_length_grouping_covers_each_epoch_once_with_similar_lengths():
-    from w2s_lib.train import GROUP_WINDOW, _batches
+    from w2s_lib.train import GROUP_WINDOW, index_batches
 
     rng = np.random.default_rng(0)
     lengths = rng.integers(1, 200, size=1000).tolist()
     bs = 8
     per_epoch = sum(-(-min(bs * GROUP_WINDOW, 1000 - i) // bs) for i in range(0, 1000, bs * GROUP_WINDOW))
-    batches = list(_batches(lengths, bs, per_epoch, torch.Generator().manual_seed(0), group_by_length=True))
+    batches = list(index_batches(lengths, bs, per_epoch, torch.Generator().manual_seed(0), group_by_length=True))
     assert sorted(i for b in batches for i in b) == list(range(1000))  # one epoch, each example once
     spread = np.mean([max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches])
-    plain = list(_batches(lengths, bs, per_epoch, torch.Generator().manual_seed(0)))
+    plain = list(index_batches(lengths, bs, per_epoch, torch.Generator().manual_seed(0)))
     plain_spread = np.mean([max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in plain])
     assert spread < plain_spread / 5, (spread, plain_spread)
     # batch order is shuffled, not sorted by length

@@ -6,7 +6,7 @@ process writes the results. Without a launcher (``WORLD_SIZE`` unset) nothing he
 ``accelerate`` and every helper is the identity, so single-device runs keep their exact numbers.
 
 Why these helpers and not ``accelerator.prepare(dataloader)``: our batches come from
-``train._batches`` (seeded, optionally length-grouped) and the confidence loss needs the whole
+``train.index_batches`` (seeded, optionally length-grouped) and the confidence loss needs the whole
 global batch's predictions, so the global batch is formed first and then split here.
 """
 

@@ -53,7 +53,7 @@ class TrainConfig:
     loss_kw: tuple = ()  # sorted (key, value) pairs, hashable
     eval_batch_size: int = 64
     seed: int = 0
-    group_by_length: bool = False  # batches of similar lengths (less padding; see _batches)
+    group_by_length: bool = False  # batches of similar lengths (less padding; see index_batches)
     compile: bool | str = False  # torch.compile the training forward: True, or a backend name
 
     def __post_init__(self):
@@ -131,7 +131,7 @@ def predict(model, tokenizer, texts: list[str], max_len: int = 512, batch_size: 
     return predict_tokens(model, tokenize(tokenizer, texts, max_len), tokenizer.pad_token_id, batch_size)
 
 
-def _optimizer(cfg: TrainConfig, params):
+def make_optimizer(cfg: TrainConfig, params):
     if cfg.optimizer == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     if cfg.optimizer == "adamw":
@@ -141,7 +141,7 @@ def _optimizer(cfg: TrainConfig, params):
     return Adafactor(params, lr=cfg.lr, scale_parameter=False, relative_step=False, weight_decay=cfg.weight_decay)
 
 
-def _scheduler(cfg: TrainConfig, opt, n_steps: int):
+def make_scheduler(cfg: TrainConfig, opt, n_steps: int):
     from transformers import get_constant_schedule_with_warmup, get_cosine_schedule_with_warmup
 
     warmup = int(cfg.warmup_frac * n_steps)
@@ -155,7 +155,7 @@ def _scheduler(cfg: TrainConfig, opt, n_steps: int):
 GROUP_WINDOW = 50
 
 
-def _batches(lengths: list[int], batch_size: int, n_steps: int, gen: torch.Generator, group_by_length=False):
+def index_batches(lengths: list[int], batch_size: int, n_steps: int, gen: torch.Generator, group_by_length=False):
     """``n_steps`` batches of indices drawn from consecutive shuffled epochs.
 
     Without grouping, epochs form one stream cut into batches (a batch may straddle two epochs). With
@@ -241,8 +241,8 @@ def train_classifier(
         forward = torch.compile(wrapped, dynamic=True, backend=backend)
     # the optimizer is built on the wrapped model's parameters (FSDP replaces them)
     params = [p for p in wrapped.parameters() if p.requires_grad]
-    opt = _optimizer(cfg, params)
-    sched = _scheduler(cfg, opt, n_steps)
+    opt = make_optimizer(cfg, params)
+    sched = make_scheduler(cfg, opt, n_steps)
     gen = torch.Generator().manual_seed(cfg.seed)
     if cfg.select == "oracle" and not len(test_seqs):
         raise ValueError("select='oracle' needs test texts and labels")
@@ -289,7 +289,7 @@ def train_classifier(
 
         bar = tqdm(total=n_steps, desc=desc, leave=False, dynamic_ncols=True)
     lengths = [len(x) for x in train_seqs]
-    for step, idx in enumerate(_batches(lengths, cfg.batch_size, n_steps, gen, cfg.group_by_length)):
+    for step, idx in enumerate(index_batches(lengths, cfg.batch_size, n_steps, gen, cfg.group_by_length)):
         if step % eval_every == 0 and step > 0:
             evaluate(step)
         step_frac = step / n_steps

@@ -1,0 +1,212 @@
+"""Table 3's protocol: an ImageNet classifier supervises linear probes on frozen features.
+
+Three roles, as in the NLP protocol (``w2s_lib.protocol``), on one pool of images split into disjoint
+train and test parts (the paper: 40k / 10k of the ImageNet validation set):
+
+* **supervisor** (``strong=None``): the weak classifier itself; its test top-1 is the weak accuracy and
+  its softmax on the train part gives the weak labels. It is pretrained, so nothing trains.
+* **ceiling** (``labels="gt"``): a linear probe on the strong backbone's features, trained on the
+  ground truth of the train part.
+* **weak-to-strong student** (``labels="weak"``): the same probe trained on the supervisor's labels.
+
+Each run is cached like the NLP runs (``w2s_lib.cache``: one folder per config, published atomically),
+and the frozen models' outputs are cached once per image source (``w2s_lib.vision.features``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from w2s_lib import cache
+from w2s_lib.metrics import accuracy, agreement, pgr
+from w2s_lib.train import TrainConfig
+from w2s_lib.vision import features as feats
+from w2s_lib.vision.data import EvalTransform, parse_source, source_name, split
+from w2s_lib.vision.probe import PAPER_EPOCHS, PROBE_TRAIN, train_probe
+
+LABELS = ("gt", "weak")
+
+
+@dataclass(frozen=True)
+class VisionRunConfig:
+    source: str = "fake"  # see vision.data.parse_source
+    weak: str = "alexnet"
+    strong: str | None = None  # None: the supervisor's own evaluation
+    labels: str = "gt"
+    pretrained: bool = True  # False: random weights, offline (tests, smoke)
+    n_train: int = 40000
+    n_test: int = 10000
+    seed: int = 0  # the split and the probe's initialisation and batches
+    image_size: int = 224
+    num_classes: int = 1000  # classes of random-init classifiers and of fake sources
+    hard_weak_labels: bool = False  # the paper trains on the supervisor's soft labels
+    train: TrainConfig = field(default_factory=lambda: PROBE_TRAIN)
+
+    def __post_init__(self):
+        if self.labels not in LABELS:
+            raise ValueError(f"unknown labels {self.labels!r}; valid: {', '.join(LABELS)}")
+        if self.strong is None and self.labels != "gt":
+            raise ValueError("the supervisor is evaluated, not trained: it has no weak labels")
+
+    @property
+    def role(self) -> str:
+        if self.strong is None:
+            return "weak"
+        return "w2s" if self.labels == "weak" else "ceiling"
+
+    @staticmethod
+    def from_dict(d: dict) -> "VisionRunConfig":
+        d = dict(d)
+        tr = dict(d["train"])
+        tr["loss_kw"] = tuple(tuple(kv) for kv in tr.get("loss_kw", ()))
+        d["train"] = TrainConfig(**tr)
+        return VisionRunConfig(**d)
+
+
+def run_name(cfg: VisionRunConfig) -> str:
+    parts = [source_name(cfg.source), cfg.role, cfg.weak]
+    if cfg.strong:
+        parts += [cfg.strong, cfg.train.loss]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", "--".join(parts))
+    return f"{name}--s{cfg.seed}-{cache.config_hash(cfg)}"
+
+
+def run_dir(cfg: VisionRunConfig, root) -> Path:
+    return Path(root) / "runs" / run_name(cfg)
+
+
+def _wanted(cfg: VisionRunConfig) -> list[tuple[str, str]]:
+    return [(cfg.weak, "logits")] + ([(cfg.strong, "features")] if cfg.strong else [])
+
+
+def _outputs(cfg: VisionRunConfig, root, **kw):
+    source = parse_source(cfg.source, num_classes=cfg.num_classes)
+    x, labels = feats.outputs(_wanted(cfg), source, EvalTransform(cfg.image_size), Path(root) / "features",
+                              pretrained=cfg.pretrained, num_classes=cfg.num_classes,
+                              fake_image_size=cfg.image_size, **kw)
+    logits = x[(cfg.weak, "logits")]
+    if int(labels.max()) >= logits.shape[1]:
+        raise ValueError(f"the source has labels up to {int(labels.max())} but {cfg.weak} predicts "
+                         f"{logits.shape[1]} classes: their label spaces differ")
+    return source, logits, x.get((cfg.strong, "features")), labels.numpy()
+
+
+def run_or_load(cfg: VisionRunConfig, root, *, force: bool = False, progress: bool | None = None,
+                device=None, batch_size: int = 64, num_workers: int | None = None) -> dict:
+    """The metrics of ``cfg``'s run, computing it (and any missing features) unless cached in ``root``."""
+    out = run_dir(cfg, root)
+    if cache.is_finished(out) and not force:
+        return cache.read_json(out / cache.METRICS_FILE)
+    cache.clean_stale_tmp(out.parent)
+    source, logits, x, y = _outputs(cfg, root, batch_size=batch_size, num_workers=num_workers,
+                                    device=device, progress=progress)
+    train_idx, test_idx = split(len(y), cfg.n_train, cfg.n_test, cfg.seed)
+    weak_test = logits[test_idx].argmax(-1).numpy()
+    metrics = {
+        "setting": "vision", "task": source.name, "role": cfg.role, "weak_model": cfg.weak,
+        "model": cfg.strong or cfg.weak, "loss": cfg.train.loss if cfg.strong else None, "seed": cfg.seed,
+        "n_train": len(train_idx), "n_test": len(test_idx),
+        "weak_label_acc": accuracy(logits[train_idx].numpy(), y[train_idx]),
+    }
+    writer = cache.RunWriter(out)
+    try:
+        if cfg.strong is None:
+            pred, history = weak_test, []
+            metrics.update(test_acc=accuracy(pred, y[test_idx]), n_steps=0, seconds=0.0)
+        else:
+            n_classes = logits.shape[1]
+            if cfg.labels == "gt":
+                soft = torch.nn.functional.one_hot(torch.as_tensor(y[train_idx]), n_classes).float()
+            elif cfg.hard_weak_labels:
+                soft = torch.nn.functional.one_hot(logits[train_idx].argmax(-1), n_classes).float()
+            else:
+                soft = torch.softmax(logits[train_idx].float(), -1)
+            res = train_probe(x[train_idx], soft, cfg.train, x_test=x[test_idx], y_test=y[test_idx],
+                              reference_test=weak_test, device=device, progress=progress,
+                              desc=f"{cfg.role} {cfg.strong} {cfg.train.loss}")
+            pred, history = res.test_pred, res.history
+            metrics.update(test_acc=accuracy(pred, y[test_idx]), n_steps=res.n_steps, seconds=res.seconds)
+            metrics.update({f"agreement_{k}": v for k, v in agreement(pred, weak_test, y[test_idx]).items()})
+        writer.json(cache.CONFIG_FILE, dataclasses.asdict(cfg))
+        writer.json("history.json", history)
+        writer.parquet("test_predictions.parquet", pd.DataFrame({"index": test_idx, "pred": pred,
+                                                                  "label": y[test_idx]}))
+        writer.json(cache.METRICS_FILE, metrics)
+        writer.commit(force=True)
+    except BaseException:
+        writer.abort()
+        raise
+    return metrics
+
+
+def plan_table3(source: str, weak: str = "alexnet", strongs=("dino_resnet50", "dino_vitb8"),
+                losses=("xent", "logconf"), seeds=(0,), *, epochs: dict | float | None = None,
+                **common) -> list[VisionRunConfig]:
+    """Every run of Table 3: the supervisor, one ceiling per student, one student per loss.
+
+    ``epochs``: one number, or per student (default: the paper's 20 for DINO ResNet-50, 5 for ViT-B/8,
+    20 otherwise). ``common`` sets other ``VisionRunConfig`` fields (n_train, pretrained, ...).
+    Students with ``logconf`` use the paper's alpha_max 0.5 and 20% warm-up.
+    """
+    runs = []
+    for seed in seeds:
+        base = VisionRunConfig(source=source, weak=weak, seed=seed, **common)
+        runs.append(base)
+        for strong in strongs:
+            ep = epochs if isinstance(epochs, (int, float)) else (epochs or PAPER_EPOCHS).get(strong, 20.0)
+            train = dataclasses.replace(base.train, epochs=float(ep), seed=seed)
+            runs.append(dataclasses.replace(base, strong=strong, train=train))
+            for loss in losses:
+                runs.append(dataclasses.replace(base, strong=strong, labels="weak",
+                                                train=dataclasses.replace(train, loss=loss)))
+    return runs
+
+
+def prefetch(runs: list[VisionRunConfig], root, **kw) -> None:
+    """Compute the frozen outputs every run needs, one pass over the images per source and transform."""
+    groups: dict[tuple, set] = {}
+    for cfg in runs:
+        key = (cfg.source, cfg.image_size, cfg.pretrained, cfg.num_classes)
+        groups.setdefault(key, set()).update(_wanted(cfg))
+    for (source, image_size, pretrained, num_classes), wanted in groups.items():
+        feats.outputs(sorted(wanted), parse_source(source, num_classes=num_classes), EvalTransform(image_size),
+                      Path(root) / "features", pretrained=pretrained, num_classes=num_classes,
+                      fake_image_size=image_size, **kw)
+
+
+def run_all(runs: list[VisionRunConfig], root, **kw) -> pd.DataFrame:
+    """Run (or load) every config; one row of metrics per run, with its folder name."""
+    prefetch([c for c in runs if not cache.is_finished(run_dir(c, root))], root, **kw)
+    rows = []
+    for cfg in runs:
+        rows.append({**run_or_load(cfg, root, **kw), "run": run_name(cfg)})
+    return pd.DataFrame(rows)
+
+
+def table3(df: pd.DataFrame) -> pd.DataFrame:
+    """Table 3 from ``run_all``'s rows: top-1 (%), PGR (%) and agreement with the supervisor (%).
+
+    Means over seeds; PGR from the mean accuracies (as the paper computes it from its table).
+    """
+    weak_acc = df.loc[df["role"] == "weak", "test_acc"].mean()
+    ceilings = df[df["role"] == "ceiling"].groupby("model")["test_acc"].mean()
+    rows = [{"model": df.loc[df["role"] == "weak", "model"].iloc[0], "role": "weak", "loss": None,
+             "top1": weak_acc}]
+    for model, acc in ceilings.items():
+        rows.append({"model": model, "role": "ceiling", "loss": "xent", "top1": acc})
+    agree = [c for c in df.columns if c.startswith("agreement_")]
+    for (model, loss), g in df[df["role"] == "w2s"].groupby(["model", "loss"], sort=False):
+        acc = g["test_acc"].mean()
+        rows.append({"model": model, "role": "w2s", "loss": loss, "top1": acc,
+                     "pgr": pgr(weak_acc, acc, ceilings.get(model, np.nan)), **g[agree].mean().to_dict()})
+    out = pd.DataFrame(rows)
+    pct = ["top1", "pgr", *agree]
+    out[pct] = out.reindex(columns=pct).astype(float) * 100
+    return out
