@@ -4,9 +4,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# A CPU build of torch, so that a laptop or CI machine does not download a multi-GB CUDA build.
+# torch and torchvision together from one index (torchvision is built for one torch release): the CPU
+# builds, so that a laptop or CI machine does not download a multi-GB CUDA build.
 # GPU machines: make TORCH_INDEX=https://download.pytorch.org/whl/cu128 (or install into your own env).
-TORCH_SPEC ?= torch==2.13.0
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 RESULTS ?= results
 PRESET ?= smoke
@@ -19,9 +20,9 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@# torch alone from its index (its own dependencies come from PyPI with the project, next line)
-	@$(PY) -c "import torch" 2>/dev/null || \
-		$(PY) -m pip install --quiet --no-deps --retries 2 "$(TORCH_SPEC)" --index-url $(TORCH_INDEX)
+	@# torch and torchvision first, from their index with their own dependencies; then the project
+	@$(PY) -c "import torch, torchvision" 2>/dev/null || \
+		$(PY) -m pip install --quiet --retries 2 $(TORCH_SPEC) --index-url $(TORCH_INDEX)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 

@@ -245,3 +245,37 @@ def test_label_spaces_must_match(tmp_path, monkeypatch):
     monkeypatch.setattr(feats, "outputs", two_class_supervisor)
     with pytest.raises(ValueError, match="label spaces differ"):
         protocol.run_or_load(protocol.VisionRunConfig(**TINY), tmp_path, progress=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def test_cli_vision_runs_and_resumes(tmp_path, capsys):
+    from w2s_lib.cli import main
+
+    args = ["vision", "--out", str(tmp_path / "v"), "--source", "fake:48", "--random-init", "--strong", "tv:resnet18",
+            "--losses", "xent", "--epochs", "1", "--n-train", "32", "--n-test", "16", "--image-size", "64",
+            "--num-classes", "4", "--quiet"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert "ceiling" in first and "w2s" in first
+    assert len(list((tmp_path / "v" / "runs").iterdir())) == 3
+    assert main(args) == 0 and capsys.readouterr().out == first  # all cached
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["--source", "cifar"], "valid: imagenet:ROOT, folder:PATH, fake, fake:N"),
+    (["--losses", "hinge"], "valid: xent, logconf, product"),
+    (["--strong", "tv:nope"], "unknown torchvision classifier 'nope'; valid: alexnet"),
+    (["--weak", "keras:x"], "valid: a torchvision classifier"),
+    (["--source", "fake:10"], "exceeds the 10 images"),
+])
+def test_cli_vision_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, bad, message):
+    from w2s_lib.cli import main
+
+    out = tmp_path / "v"
+    assert main(["vision", "--out", str(out), "--random-init", *bad]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not out.exists()

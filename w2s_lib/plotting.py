@@ -38,7 +38,8 @@ LOSS_STYLES = {
 }
 _OTHER_LOSS = dict(linestyle="-", marker="D")
 # Fig. 2 bar colours: weak light grey, naive green, best method purple, ceiling dark grey
-BAR_COLORS = {"weak": "#c7c7c7", "naive": "#5aae61", "best_method": "#7b3294", "best": "#7b3294", "ceiling": "#404040"}
+BAR_COLORS = {"weak": "#c7c7c7", "naive": "#5aae61", "best_method": "#7b3294", "best": "#7b3294", "conf_loss": "#7b3294",
+              "ceiling": "#404040"}
 CEILING_COLOR = "black"
 PAPER_COLOR = "#555555"
 STAMP_GID = "w2s-preset-stamp"

@@ -26,9 +26,6 @@ FORMS = "a torchvision classifier (alexnet, tv:NAME), timm:NAME, or " + ", ".joi
 def _torchvision(name: str, pretrained: bool, num_classes: int) -> nn.Module:
     import torchvision
 
-    valid = torchvision.models.list_models(module=torchvision.models)
-    if name not in valid:
-        raise ValueError(f"unknown torchvision classifier {name!r}; valid: {', '.join(valid)}")
     if pretrained:
         return torchvision.models.get_model(name, weights="DEFAULT")
     return torchvision.models.get_model(name, weights=None, num_classes=num_classes)
@@ -44,6 +41,26 @@ def _drop_last_linear(model: nn.Module) -> nn.Module:
     return model
 
 
+def check_spec(spec: str) -> None:
+    """Raise ValueError (naming the valid forms) for a name ``load_backbone`` cannot resolve; loads nothing."""
+    kind, _, name = spec.partition(":") if ":" in spec else ("tv", "", spec)
+    if spec in DINO_MODELS:
+        return
+    if kind == "tv":
+        import torchvision
+
+        valid = torchvision.models.list_models(module=torchvision.models)
+        if name not in valid:
+            raise ValueError(f"unknown torchvision classifier {name!r}; valid: {', '.join(valid)}")
+    elif kind == "timm":
+        import timm
+
+        if not timm.is_model(name):
+            raise ValueError(f"unknown timm model {name!r}; see timm.list_models()")
+    else:
+        raise ValueError(f"unknown vision model {spec!r}; valid: {FORMS}")
+
+
 def load_backbone(spec: str, output: str, *, pretrained: bool = True, num_classes: int = 1000) -> nn.Module:
     """The model ``spec`` in eval mode with gradients off, returning ``output`` (logits or features).
 
@@ -51,6 +68,7 @@ def load_backbone(spec: str, output: str, *, pretrained: bool = True, num_classe
     """
     if output not in OUTPUTS:
         raise ValueError(f"unknown output {output!r}; valid: {', '.join(OUTPUTS)}")
+    check_spec(spec)
     kind, _, name = spec.partition(":") if ":" in spec else ("tv", "", spec)
     if spec in DINO_MODELS:
         if output == "logits":
@@ -69,8 +87,6 @@ def load_backbone(spec: str, output: str, *, pretrained: bool = True, num_classe
         head = num_classes if output == "logits" else 0  # timm: num_classes=0 returns pooled features
         kw = {} if pretrained and output == "logits" else {"num_classes": head}
         model = timm.create_model(name, pretrained=pretrained, **kw)
-    else:
-        raise ValueError(f"unknown vision model {spec!r}; valid: {FORMS}")
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)

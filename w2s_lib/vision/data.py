@@ -51,7 +51,9 @@ def source_name(spec: str) -> str:
 
 
 def parse_source(spec: str, *, num_classes: int = 10) -> ImageSource:
-    """``imagenet:ROOT``, ``folder:PATH``, ``fake`` or ``fake:N`` (see the module docstring)."""
+    """``imagenet:ROOT``, ``folder:PATH``, ``fake`` or ``fake:N`` (see the module docstring).
+
+    Paths may use ``~`` and environment variables (``imagenet:$IMAGENET_ROOT``)."""
     kind, _, arg = str(spec).partition(":")
     if kind not in SOURCES:
         raise ValueError(f"unknown image source {spec!r}; valid: imagenet:ROOT, folder:PATH, fake, fake:N")
@@ -61,7 +63,10 @@ def parse_source(spec: str, *, num_classes: int = 10) -> ImageSource:
         return ImageSource("fake", size=int(arg) if arg else FAKE_DEFAULT_SIZE, num_classes=num_classes)
     if not arg:
         raise ValueError(f"{kind}: needs a path, as in {kind}:/data/imagenet")
-    root = os.path.abspath(os.path.expanduser(arg))
+    root = os.path.expandvars(os.path.expanduser(arg))
+    if "$" in root:
+        raise ValueError(f"{spec!r} names an unset environment variable: export it or write the path")
+    root = os.path.abspath(root)
     if not os.path.isdir(root):
         raise FileNotFoundError(f"{kind} source {root} is not a folder")
     return ImageSource(kind, root=root)

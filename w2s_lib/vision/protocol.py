@@ -28,7 +28,7 @@ from w2s_lib import cache
 from w2s_lib.metrics import accuracy, agreement, pgr
 from w2s_lib.train import TrainConfig
 from w2s_lib.vision import features as feats
-from w2s_lib.vision.data import EvalTransform, parse_source, source_name, split
+from w2s_lib.vision.data import EvalTransform, open_dataset, parse_source, source_name, split
 from w2s_lib.vision.probe import PAPER_EPOCHS, PROBE_TRAIN, train_probe
 
 LABELS = ("gt", "weak")
@@ -169,8 +169,19 @@ def plan_table3(source: str, weak: str = "alexnet", strongs=("dino_resnet50", "d
     return runs
 
 
+def check_splits(runs: list[VisionRunConfig]) -> None:
+    """Raise ValueError if a run's split does not fit its pool of images; reads no image."""
+    sizes: dict[tuple, int] = {}
+    for cfg in runs:
+        pool = (cfg.source, cfg.num_classes)
+        if pool not in sizes:
+            sizes[pool] = len(open_dataset(parse_source(cfg.source, num_classes=cfg.num_classes)))
+        split(sizes[pool], cfg.n_train, cfg.n_test, cfg.seed)
+
+
 def prefetch(runs: list[VisionRunConfig], root, **kw) -> None:
     """Compute the frozen outputs every run needs, one pass over the images per source and transform."""
+    check_splits(runs)
     groups: dict[tuple, set] = {}
     for cfg in runs:
         key = (cfg.source, cfg.image_size, cfg.pretrained, cfg.num_classes)
@@ -210,3 +221,39 @@ def table3(df: pd.DataFrame) -> pd.DataFrame:
     pct = ["top1", "pgr", *agree]
     out[pct] = out.reindex(columns=pct).astype(float) * 100
     return out
+
+
+def _paper_number(role: str, row: str | None, tag: str, metric: str = "accuracy") -> float:
+    from w2s_lib.reference import paper_values
+
+    ref = paper_values("table03")
+    x = "alexnet" if role == "weak" else row
+    hit = ref[(ref["tag"] == tag) & (ref["metric"] == metric) & (ref["series"] == role) & (ref["x"] == x)]
+    return float(hit["value"].iloc[0]) if len(hit) else float("nan")
+
+
+def beside_paper(table: pd.DataFrame, paper_rows: dict[str, str]) -> pd.DataFrame:
+    """``table3``'s rows with Table 3's numbers [P], the reference code's re-run [C] and the paper's PGR.
+
+    ``paper_rows`` maps each of our students to the paper's row it stands for (e.g. ``tv:resnet50`` ->
+    ``dino_resnet50`` at the smoke preset). Only the supervisor, the ceilings and the cross-entropy
+    students have paper numbers: Table 3 has no confidence loss.
+    """
+    out = table.copy()
+    naive = out["loss"].isna() | (out["loss"] == "xent")
+    for col, tag, metric in (("paper", "P", "accuracy"), ("reference re-run", "C", "accuracy"), ("paper pgr", "P", "pgr")):
+        out[col] = [_paper_number(r["role"], paper_rows.get(r["model"]), tag, metric) if ok else float("nan")
+                    for ok, (_, r) in zip(naive, out.iterrows())]
+    return out
+
+
+def bars(table: pd.DataFrame, strong: str, paper_row: str) -> tuple[dict, dict]:
+    """Fig. 2-style bars for one student (weak, naive, conf_loss when run, ceiling) and the paper's."""
+    top1 = table.set_index(["model", "role", "loss"])["top1"]
+    ours = {"weak": table.loc[table["role"] == "weak", "top1"].iloc[0], "naive": top1[(strong, "w2s", "xent")]}
+    if (strong, "w2s", "logconf") in top1.index:
+        ours["conf_loss"] = top1[(strong, "w2s", "logconf")]
+    ours["ceiling"] = top1[(strong, "ceiling", "xent")]
+    paper = {"weak": _paper_number("weak", None, "P"), "naive": _paper_number("w2s", paper_row, "P"),
+             "ceiling": _paper_number("ceiling", paper_row, "P")}
+    return ours, paper
