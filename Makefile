@@ -34,11 +34,12 @@ demo: venv
 smoke: venv
 	$(VENV)/bin/w2s sweep --preset smoke --out $(RESULTS)/smoke
 
-# Throughput against the reference loop (CPU: tiny-3 on the smoke texts; CUDA: gpt2-large), then the
-# cost of the smoke sweep. Numbers and the machines they came from: benchmarks/README.md.
+# Throughput against the reference loop (CPU: tiny-3 on the smoke texts; CUDA: gpt2-large), the cost
+# of the smoke sweep, and of Table 3's models and probes. Numbers and machines: benchmarks/README.md.
 bench: venv
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_sweep.py
+	$(PY) benchmarks/bench_vision.py
 
 # The library's tests, every notebook at its smoke defaults under nbval, then every notebook through
 # papermill with params/smoke/ (the parameter-injection path nbval never takes; runs come from the cache).
