@@ -20,9 +20,11 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@# torch and torchvision first, from their index with their own dependencies; then the project
+	@# torch and torchvision first, from their index (its +cpu/+cuXXX builds rank above PyPI's same
+	@# release); PyPI serves what that index lacks. Then the project.
 	@$(PY) -c "import torch, torchvision" 2>/dev/null || \
-		$(PY) -m pip install --quiet --retries 2 $(TORCH_SPEC) --index-url $(TORCH_INDEX)
+		$(PY) -m pip install --quiet --retries 2 $(TORCH_SPEC) --index-url $(TORCH_INDEX) \
+			--extra-index-url https://pypi.org/simple
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
