@@ -253,16 +253,26 @@ def last_token_index(attention_mask: torch.Tensor) -> torch.Tensor:
 
 
 class Classifier(nn.Module):
-    """A transformer backbone (no LM head) followed by a linear head on a pooled hidden state."""
+    """A transformer backbone (no LM head) followed by a linear head on a pooled hidden state.
 
-    def __init__(self, backbone: nn.Module, num_labels: int = 2, pooling: str = "last", linear_probe=False):
+    ``pairwise=True`` makes it a reward model for comparisons: the head gives one logit r per text, the
+    inputs come as consecutive pairs of rows (text 1, text 2), and the output for each pair is
+    [r_1, r_2], so softmax gives P(text 2 preferred) = sigmoid(r_2 - r_1) as the comparison's class 1.
+    Every loss and metric of a binary task then applies to comparisons unchanged.
+    """
+
+    def __init__(self, backbone: nn.Module, num_labels: int = 2, pooling: str = "last", linear_probe=False,
+                 pairwise: bool = False):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; valid: {', '.join(POOLINGS)}")
+        if pairwise and num_labels != 2:
+            raise ValueError("a pairwise reward model compares two texts: num_labels must be 2")
         self.backbone = backbone
         self.pooling = pooling
+        self.pairwise = bool(pairwise)
         hidden = backbone.config.get_text_config().hidden_size
-        self.head = nn.Linear(hidden, num_labels)
+        self.head = nn.Linear(hidden, 1 if pairwise else num_labels)
         self._takes_positions = "position_ids" in inspect.signature(backbone.forward).parameters
         self.feature_cache_key: str | None = None  # set for pretrained weights (see pooled)
         self.lora_r = 0  # see add_lora
@@ -287,7 +297,7 @@ class Classifier(nn.Module):
 
     @property
     def num_labels(self) -> int:
-        return self.head.out_features
+        return 2 if self.pairwise else self.head.out_features
 
     @property
     def _no_split_modules(self):
@@ -328,7 +338,8 @@ class Classifier(nn.Module):
         return h[:, 0]
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.head(self.pooled(input_ids, attention_mask))
+        logits = self.head(self.pooled(input_ids, attention_mask))
+        return logits.view(-1, 2) if self.pairwise else logits
 
 
 class _quiet_loading:
@@ -372,6 +383,7 @@ def build_classifier(
     trust_remote_code: bool = False,
     dtype: torch.dtype | str | None = None,
     lora_r: int = 0,
+    pairwise: bool = False,
     **from_pretrained_kw,
 ) -> Classifier:
     """Build a classifier on a backbone given as a Hub id, a local path, a preset name or a config.
@@ -381,7 +393,8 @@ def build_classifier(
     unembedding rows of the tokens "0" and "1" (the paper), and needs a causal LM and its tokenizer.
     ``linear_probe=True`` freezes the backbone. ``pooling=None`` takes the preset's (else "last").
     ``lora_r > 0`` trains rank-``lora_r`` adapters on the backbone's linear layers instead of its weights
-    (see ``add_lora``).
+    (see ``add_lora``). ``pairwise=True`` builds a reward model (one logit per text; see ``Classifier``);
+    its ``"unembed01"`` head starts from the unembedding of the token "1" (the paper: "an arbitrary token").
     """
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, PretrainedConfig
 
@@ -418,9 +431,9 @@ def build_classifier(
             if isinstance(backbone, PretrainedConfig):
                 raise ValueError("head_init='unembed01' with a config needs tokenizer=")
             tokenizer = load_tokenizer(str(backbone), trust_remote_code=trust_remote_code)
-        rows = _unembedding_rows(model, tokenizer)
+        rows = _unembedding_rows(model, tokenizer, ("1",) if pairwise else ("0", "1"))
     base = model.base_model if auto is AutoModelForCausalLM else model
-    clf = Classifier(base, num_labels=num_labels, pooling=pooling, linear_probe=linear_probe)
+    clf = Classifier(base, num_labels=num_labels, pooling=pooling, linear_probe=linear_probe, pairwise=pairwise)
     if not isinstance(backbone, PretrainedConfig):  # the same pretrained weights: features can be shared
         clf.feature_cache_key = f"{backbone}|{dtype}|{sorted(from_pretrained_kw.items())}|{pooling}"
     with torch.no_grad():
@@ -474,7 +487,7 @@ def save_classifier(model: Classifier, path: str | Path, tokenizer=None) -> Path
     model.backbone.config.save_pretrained(path / "backbone")
     save_model(model, str(path / "classifier.safetensors"))
     meta = {"num_labels": model.num_labels, "pooling": model.pooling, "linear_probe": model.linear_probe,
-            "lora_r": model.lora_r}
+            "lora_r": model.lora_r, "pairwise": model.pairwise}
     (path / "classifier.json").write_text(json.dumps(meta, indent=1))
     if tokenizer is not None:
         tokenizer.save_pretrained(path / "tokenizer")

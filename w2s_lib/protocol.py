@@ -88,6 +88,9 @@ class RunConfig:
             raise ValueError("difficulty comes from ground-truth half-A runs (their predictions on half B)")
         if self.difficulty_runs and self.half != "B":
             raise ValueError("difficulty filtering applies to half-B runs")
+        if _pairwise(self) and (self.weak_label_in_prompt or self.weak_errors in ("longest", "shortest")):
+            raise ValueError("comparison tasks have two texts per item: weak_label_in_prompt and length-based "
+                             "weak_errors do not apply")
 
     @property
     def role(self) -> str:
@@ -113,6 +116,14 @@ class RunConfig:
         if self.weak_errors.startswith("strong_"):
             deps.append(error_reference(self))
         return [d for d in deps if d is not None]
+
+
+def _pairwise(cfg: RunConfig) -> bool:
+    """Whether the run's task is made of comparisons (a reward model; ``w2s_lib.data.preferences``)."""
+    from w2s_lib.data import TASKS
+
+    spec = TASKS.get(cfg.data.task)
+    return bool(spec and spec.pairwise)
 
 
 def _slug(s: str) -> str:
@@ -339,7 +350,7 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
     else:
         tok = load_tokenizer(cfg.model)
         model = build_classifier(cfg.model, head_init=cfg.head_init, linear_probe=cfg.linear_probe, tokenizer=tok,
-                                 lora_r=cfg.lora_r)
+                                 lora_r=cfg.lora_r, pairwise=_pairwise(cfg))
     res = train_classifier(
         model, tok, texts["train"], train_y, cfg.train,
         val_texts=texts["val"], val_soft=val_y, test_texts=texts["test"], test_labels=test_y,

@@ -90,12 +90,25 @@ def _autocast(device: torch.device):
     return nullcontext()
 
 
-def tokenize(tokenizer, texts: list[str], max_len: int) -> list[list[int]]:
-    return tokenizer(list(texts), truncation=True, max_length=max_len, add_special_tokens=True)["input_ids"]
+def tokenize(tokenizer, texts: list, max_len: int) -> list:
+    """Token ids per text; a comparison (a pair of texts, for reward models) gives a pair of id lists."""
+    texts = list(texts)
+    if texts and isinstance(texts[0], (tuple, list)):
+        flat = tokenize(tokenizer, [t for pair in texts for t in pair], max_len)
+        return [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+    return tokenizer(texts, truncation=True, max_length=max_len, add_special_tokens=True)["input_ids"]
 
 
-def collate(seqs: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-pad to the longest sequence of this batch; the mask marks real tokens."""
+def seq_len(seq) -> int:
+    """Tokens of a sequence, or of the longer text of a pair (what it costs after padding)."""
+    return max(len(s) for s in seq) if isinstance(seq, tuple) else len(seq)
+
+
+def collate(seqs: list, pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad to the longest sequence of this batch; the mask marks real tokens. Pairs of sequences
+    become two consecutive rows (the layout ``Classifier(pairwise=True)`` reads)."""
+    if seqs and isinstance(seqs[0], tuple):
+        seqs = [s for pair in seqs for s in pair]
     width = max(len(s) for s in seqs)
     ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(seqs), width), dtype=torch.long)
@@ -115,7 +128,7 @@ def predict_tokens(model, seqs: list[list[int]], pad_id: int, batch_size: int = 
     was_training = model.training
     model.eval()
     mine, n_real = dist.local_part(list(range(len(seqs))))
-    order = np.argsort([len(seqs[i]) for i in mine], kind="stable")
+    order = np.argsort([seq_len(seqs[i]) for i in mine], kind="stable")
     out = np.zeros((len(mine), dist.unwrap(model).num_labels), dtype=np.float32)
     with _autocast(device):
         for start in range(0, len(mine), batch_size):
@@ -288,7 +301,7 @@ def train_classifier(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n_steps, desc=desc, leave=False, dynamic_ncols=True)
-    lengths = [len(x) for x in train_seqs]
+    lengths = [seq_len(x) for x in train_seqs]
     for step, idx in enumerate(index_batches(lengths, cfg.batch_size, n_steps, gen, cfg.group_by_length)):
         if step % eval_every == 0 and step > 0:
             evaluate(step)

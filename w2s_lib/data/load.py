@@ -18,7 +18,8 @@ def _spec(task: str) -> TaskSpec:
 def _hub_rows(spec: TaskSpec, split: str, n_rows: int | None, seed: int) -> list[dict]:
     import datasets
 
-    ds = datasets.load_dataset(spec.hub_id, spec.config, split=spec.splits[split], revision=spec.revision)
+    kw = {"data_dir": spec.data_dir} if spec.data_dir else {}
+    ds = datasets.load_dataset(spec.hub_id, spec.config, split=spec.splits[split], revision=spec.revision, **kw)
     # shuffle before selecting (the reference code took the first N rows: PEERS.md, B12)
     ds = ds.shuffle(seed=seed)
     if n_rows is not None and n_rows < len(ds):

@@ -43,6 +43,11 @@ class TaskSpec:
     generate: Callable[[int, str, int], list[dict]] | None = None
     # What we assumed about the source (parquet revision, which split serves as test, templates).
     notes: str = ""
+    # A folder of the Hub dataset to load (``datasets.load_dataset(..., data_dir=)``), e.g. hh-rlhf's subsets.
+    data_dir: str | None = None
+    # Comparisons (reward modelling): items hold two texts, label 1 when the second is preferred
+    # (see ``w2s_lib.data.preferences``).
+    pairwise: bool = False
 
     @property
     def synthetic(self) -> bool:

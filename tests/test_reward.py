@@ -1,0 +1,152 @@
+"""Reward modelling: comparison items, the pairwise reward model and its loss, splitting by prompt."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from w2s_lib.data import TASKS, load_items, split_halves
+from w2s_lib.data.preferences import comparison, split_hh
+from w2s_lib.losses import get_loss
+from w2s_lib.models import build_classifier, load_classifier, save_classifier, tiny_config, tiny_tokenizer
+from w2s_lib.train import collate, predict, tokenize
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return tiny_tokenizer()
+
+
+def reward_model(seed=0):
+    torch.manual_seed(seed)
+    model = build_classifier(tiny_config("tiny-1"), pairwise=True)
+    with torch.no_grad():  # a random head, so that rewards differ between texts
+        model.head.weight.normal_()
+        model.head.bias.fill_(0.3)
+    return model.eval()
+
+
+def reward(model, tok, text):
+    """r(text) from the head on the text alone: no batch, no padding, no pair."""
+    ids = torch.tensor([tokenize(tok, [text], 64)[0]])
+    with torch.no_grad():
+        return float(model.head(model.pooled(ids, torch.ones_like(ids)))[0, 0])
+
+
+# ---------------------------------------------------------------------------------------------
+# The comparison probability and the loss, by hand
+
+
+def test_pairwise_loss_hand_computed():
+    """Rewards r1 = 0.5, r2 = 1.5: P(2 preferred) = sigmoid(1) = 0.731059; against a soft label 0.8 the
+    cross-entropy is -(0.8 ln 0.731059 + 0.2 ln 0.268941) = 0.513262."""
+    logits = torch.tensor([[0.5, 1.5]])
+    assert torch.softmax(logits, -1)[0, 1].item() == pytest.approx(1 / (1 + math.exp(-1)), abs=1e-6)
+    loss = get_loss("xent")(logits, torch.tensor([[0.2, 0.8]]))
+    assert loss.item() == pytest.approx(0.513262, abs=1e-6)
+
+
+def test_reward_model_gives_sigmoid_of_reward_difference(tok):
+    model = reward_model()
+    pairs = [("Human: hi\n\nAssistant: It was great.", "Human: hi\n\nAssistant: It was not great at all."),
+             ("Human: How was the room?\n\nAssistant: dull", "Human: How was the room?\n\nAssistant: fun")]
+    p = predict(model, tok, pairs, max_len=64)
+    for (a, b), row in zip(pairs, p):
+        delta = reward(model, tok, b) - reward(model, tok, a)
+        assert row[1] == pytest.approx(1 / (1 + math.exp(-delta)), abs=1e-5)  # padding and pairing change nothing
+    swapped = predict(model, tok, [(b, a) for a, b in pairs], max_len=64)
+    assert np.allclose(swapped[:, 1], p[:, 0], atol=1e-6)
+
+
+def test_collate_puts_each_pair_on_consecutive_rows():
+    ids, mask = collate([([5, 6, 7], [8]), ([9], [10, 11])], pad_id=0, device="cpu")
+    assert ids.tolist() == [[5, 6, 7], [8, 0, 0], [9, 0, 0], [10, 11, 0]]
+    assert mask.sum(1).tolist() == [3, 1, 1, 2]
+
+
+def test_reward_model_trains_on_soft_comparison_labels(tok):
+    """One step of the training loop moves P(preferred) toward the soft labels."""
+    from w2s_lib.train import TrainConfig, train_classifier
+
+    model = reward_model()
+    pairs = [("Human: x\n\nAssistant: good", "Human: x\n\nAssistant: bad")] * 8
+    soft = np.full(8, 0.1, np.float32)  # the first completion is preferred with probability 0.9
+    before = predict(model, tok, pairs[:1], max_len=32)[0, 1]
+    cfg = TrainConfig(lr=1e-2, epochs=4, batch_size=8, minibatch_size=4, select="last", max_len=32)
+    train_classifier(model, tok, pairs, soft, cfg, progress=False)
+    after = predict(model, tok, pairs[:1], max_len=32)[0, 1]
+    assert abs(after - 0.1) < abs(before - 0.1)
+
+
+def test_pairwise_checkpoint_round_trip(tok, tmp_path):
+    model = reward_model()
+    pairs = [("Human: a\n\nAssistant: b", "Human: a\n\nAssistant: c")]
+    save_classifier(model, tmp_path / "rm", tok)
+    again = load_classifier(tmp_path / "rm")
+    assert again.pairwise and again.head.out_features == 1
+    assert np.allclose(predict(model, tok, pairs, 32), predict(again, tok, pairs, 32), atol=1e-6)
+
+
+def test_pairwise_head_has_one_logit():
+    model = build_classifier(tiny_config("tiny-1"), pairwise=True)
+    assert model.head.out_features == 1 and model.num_labels == 2
+    with pytest.raises(ValueError, match="num_labels must be 2"):
+        build_classifier(tiny_config("tiny-1"), pairwise=True, num_labels=3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison data
+
+
+def test_split_hh_takes_the_shared_conversation_as_prompt():
+    conv = "\n\nHuman: Can you help?\n\nAssistant: Sure.\n\nHuman: How do I boil an egg?\n\nAssistant:"
+    assert split_hh(conv + " Put it in water.", conv + " No.") == (conv, " Put it in water.", " No.")
+    assert split_hh(conv + " Same.", conv + " Same.") is None
+    assert split_hh("\n\nHuman: a\n\nAssistant: b", "\n\nHuman: other\n\nAssistant: b") is None
+    assert split_hh("no turns here", "none") is None
+
+
+def test_comparison_order_is_random_and_label_follows_it():
+    rng = random.Random(0)
+    items = [comparison("P:", " yes", " no", "g", rng) for _ in range(200)]
+    for it in items:
+        preferred = it["txt"][it["hard_label"]]
+        assert preferred == "P: yes"
+    assert 70 < sum(it["hard_label"] for it in items) < 130
+
+
+def test_preference_tasks_are_registered_pairwise():
+    assert {"hh_rlhf_helpful", "hh_rlhf_harmless", "synth_prefs"} <= {n for n, s in TASKS.items() if s.pairwise}
+    assert TASKS["hh_rlhf_helpful"].data_dir == "helpful-base"
+
+
+def test_synthetic_preferences_split_by_prompt():
+    items = load_items("synth_prefs", "train", 600, seed=0)
+    assert all(isinstance(it["txt"], tuple) and len(it["txt"]) == 2 for it in items)
+    assert 0.4 < np.mean([it["hard_label"] for it in items]) < 0.6
+    a, b = split_halves(items, seed=0)
+    prompts_a, prompts_b = {it["prompt"] for it in a}, {it["prompt"] for it in b}
+    assert not prompts_a & prompts_b
+    assert len(prompts_a) > 10 and len(prompts_b) > 10  # many prompts, several comparisons each
+    assert len(items) > len(prompts_a | prompts_b)
+
+
+def test_protocol_splits_comparisons_by_prompt():
+    from w2s_lib.protocol import DataConfig, prepare_data
+
+    data = prepare_data(DataConfig("synth_prefs", n_train=400, n_test=100, seed=0))
+    parts = [data.A_train + data.A_val, data.B_train + data.B_val, data.test]
+    prompts = [{it["prompt"] for it in p} for p in parts]
+    assert not (prompts[0] & prompts[1]) and not (prompts[0] & prompts[2]) and not (prompts[1] & prompts[2])
+
+
+def test_length_based_weak_errors_are_refused_for_comparisons():
+    from w2s_lib.protocol import DataConfig, RunConfig
+
+    weak = RunConfig(DataConfig("synth_prefs"), "tiny-1")
+    with pytest.raises(ValueError, match="comparison tasks have two texts"):
+        RunConfig(DataConfig("synth_prefs"), "tiny-3", labels="weak", half="B", weak=weak, weak_errors="longest")
