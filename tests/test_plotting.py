@@ -207,3 +207,16 @@ def test_analysis_plots_draw_what_they_are_given():
     ax = plotting.plot_difficulty(diff)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["tiny-1", "∞ (all)"]
     plt.close("all")
+
+
+def test_best_vs_final_draws_the_oracle_and_last_accuracies(results):
+    df = results.assign(test_acc_last=results["test_acc"], test_acc_oracle=results["test_acc"] + 0.05)
+    ax = P.plot_best_vs_final(df)
+    best = next(ln for ln in ax.lines if ln.get_gid() == "best-tiny-1")
+    final = next(ln for ln in ax.lines if ln.get_gid() == "final-tiny-1")
+    students = df[(df["role"] == "w2s") & (df["weak_model"] == "tiny-1")].groupby("model")
+    assert np.allclose(best.get_ydata(), 100 * students["test_acc_oracle"].mean().to_numpy())
+    assert np.allclose(final.get_ydata(), 100 * students["test_acc_last"].mean().to_numpy())
+    assert final.get_linestyle() == "--" and best.get_marker() == "*"
+    weak = next(ln for ln in ax.lines if ln.get_gid() == "weak")
+    assert np.allclose(weak.get_ydata(), 100 * df[df["role"] == "weak"].groupby("model")["test_acc"].mean())

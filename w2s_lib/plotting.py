@@ -30,11 +30,13 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from w2s_lib.cache import atomic_write, write_json
 
 # line style and marker of each loss (paper: dotted circles naive, triangles confidence loss,
-# squares bootstrapping); unlisted losses get a solid line with diamonds
+# squares bootstrapping, pentagons generative finetuning); unlisted losses get a solid line with diamonds
 LOSS_STYLES = {
     "xent": dict(linestyle=":", marker="o", label="naive"),
     "logconf": dict(linestyle="-", marker="^", label="aux. conf. loss"),
     "product": dict(linestyle="--", marker="s", label="product loss"),
+    # not a loss: the paper's pentagons for generative finetuning (Figs. 10, 17, 18); notebooks label such runs so
+    "genft": dict(linestyle="-", marker="p", label="generative finetuning"),
 }
 _OTHER_LOSS = dict(linestyle="-", marker="D")
 # Fig. 2 bar colours: weak light grey, naive green, best method purple, ceiling dark grey
@@ -270,6 +272,30 @@ def plot_agreement(df, axes=None, losses=("xent", "logconf"), *, task=None, pale
         ax.set_ylabel("student-supervisor agreement (%)")
     _legend(axes[-1], palette, losses, ceiling=False)
     return axes
+
+
+def plot_best_vs_final(df, ax=None, *, task=None, palette=None):
+    """Best test accuracy during training (stars) and final accuracy (dashed) against student size, per
+    supervisor, with the supervisors' own accuracy in black (paper Fig. 7b). Means over seeds."""
+    ax = _setup(ax)
+    sub = df if task is None else df[df["task"] == task]
+    w2s = sub[sub["role"] == "w2s"]
+    palette = palette or weak_palette(w2s["weak_model"].unique())
+    for weak, g in w2s.groupby("weak_model"):
+        m = g.groupby("model")[["test_acc_oracle", "test_acc_last"]].mean().reindex(_by_size(g["model"]))
+        xs = [model_x(x) for x in m.index]
+        ax.plot(xs, 100 * m["test_acc_last"], ls="--", color=palette[weak], gid=f"final-{weak}")
+        ax.plot(xs, 100 * m["test_acc_oracle"], ls="none", marker="*", ms=10, color=palette[weak], gid=f"best-{weak}")
+    weak = sub[sub["role"] == "weak"].groupby("model")["test_acc"].mean()
+    weak = weak.reindex(_by_size(weak.index))
+    ax.plot([model_x(x) for x in weak.index], 100 * weak, color=CEILING_COLOR, marker="o", gid="weak")
+    format_model_axis(ax, list(w2s["model"]) + list(weak.index))
+    ax.set_ylabel("test accuracy (%)")
+    handles = [mpl.lines.Line2D([], [], color="grey", ls="none", marker="*", ms=10, label="best during training"),
+               mpl.lines.Line2D([], [], color="grey", ls="--", label="final"),
+               mpl.lines.Line2D([], [], color=CEILING_COLOR, marker="o", label="weak supervisors")]
+    ax.legend(handles=handles, loc="best", fontsize="x-small")
+    return ax
 
 
 def _size_ratio(history: pd.DataFrame) -> pd.Series:

@@ -72,6 +72,9 @@ class RunConfig:
     difficulty_runs: tuple = ()
     difficulty_max: int | None = None
     difficulty_n: int | None = None  # subsample the kept items to this many (equal sizes across cutoffs)
+    # Figs. 10, 17, 18: > 0 first finetunes the model as a language model on the task's training texts for
+    # this many epochs, labels unread (w2s_lib.genft); the ceiling of such a student gets the same pass.
+    genft_epochs: float = 0.0
 
     def __post_init__(self):
         if self.labels not in LABELS or self.half not in HALVES:
@@ -145,6 +148,8 @@ def variant(cfg: RunConfig) -> str:
         tags.append("label-in-prompt")
     if cfg.difficulty_runs:
         tags.append(f"difficulty-le{cfg.difficulty_max}")
+    if cfg.genft_epochs:
+        tags.append(f"genft{cfg.genft_epochs:g}")
     return "+".join(tags)
 
 
@@ -349,8 +354,17 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         model.reset_head()
     else:
         tok = load_tokenizer(cfg.model)
-        model = build_classifier(cfg.model, head_init=cfg.head_init, linear_probe=cfg.linear_probe, tokenizer=tok,
-                                 lora_r=cfg.lora_r, pairwise=_pairwise(cfg))
+        source, kw = cfg.model, {}
+        if cfg.genft_epochs:
+            from w2s_lib.genft import ensure_genft
+            from w2s_lib.models import MODEL_PRESETS
+
+            source = str(ensure_genft(cfg, root, progress=progress))
+            torch.manual_seed(cfg.train.seed)
+            preset = MODEL_PRESETS.get(cfg.model)
+            kw["pooling"] = preset.pooling if preset else None
+        model = build_classifier(source, head_init=cfg.head_init, linear_probe=cfg.linear_probe, tokenizer=tok,
+                                 lora_r=cfg.lora_r, pairwise=_pairwise(cfg), **kw)
     res = train_classifier(
         model, tok, texts["train"], train_y, cfg.train,
         val_texts=texts["val"], val_soft=val_y, test_texts=texts["test"], test_labels=test_y,
@@ -415,4 +429,4 @@ def ceiling_config(cfg: RunConfig, half: str = "B") -> RunConfig:
     training settings, ground-truth labels, plain cross-entropy, no label tricks."""
     train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
     return RunConfig(data=cfg.data, model=cfg.model, labels="gt", half=half, train=train, head_init=cfg.head_init,
-                     linear_probe=cfg.linear_probe, lora_r=cfg.lora_r)
+                     linear_probe=cfg.linear_probe, lora_r=cfg.lora_r, genft_epochs=cfg.genft_epochs)

@@ -73,6 +73,8 @@ def plan_sweep(
     head_init: str = "zeros",
     linear_probe: bool | Collection[str] = False,
     lora_r: int | dict = 0,
+    genft_epochs: float = 0.0,
+    genft_supervisors: bool = False,
 ) -> SweepPlan:
     """Every (weak < strong) pair of ``models`` (or the given ``pairs``), for each loss, task and seed.
 
@@ -83,6 +85,8 @@ def plan_sweep(
     ``linear_probe``: True/False for all models, or the names of the models to train as probes (e.g.
     frozen pretrained students supervised by models trained from scratch). ``lora_r``: one LoRA rank for
     all models or a dict model -> rank (0: full finetuning). ``loss_kw`` maps a loss name to its kwargs.
+    ``genft_epochs > 0``: students and ceilings first get that many epochs of generative finetuning on the
+    task's texts (paper Fig. 10); ``genft_supervisors`` gives it to the weak supervisors too (Fig. 18).
     """
     order = model_order(models)
     if pairs is None:
@@ -101,25 +105,28 @@ def plan_sweep(
             return lr.get(model) or default_lr(model)
         return lr or default_lr(model)
 
-    def gt_run(data, model, half):
+    def gt_run(data, model, half, genft):
         kw = {**(train_kw or {}), **(model_train_kw or {}).get(model, {})}
         tc = TrainConfig(lr=model_lr(model), seed=data.seed, **kw)
         return RunConfig(data=data, model=model, labels="gt", half=half, train=tc, head_init=head_init,
-                         linear_probe=probe(model), lora_r=lora(model))
+                         linear_probe=probe(model), lora_r=lora(model), genft_epochs=genft)
+
+    weak_genft = genft_epochs if genft_supervisors else 0.0
 
     for task in tasks:
         for seed in seeds:
             data = DataConfig(task=task, n_train=n_train, n_test=n_test, val_frac=val_frac, seed=seed)
             for m in order:
-                weak[(data, m)] = gt_run(data, m, "A")
+                weak[(data, m)] = gt_run(data, m, "A", weak_genft)
             for w, s in pairs:
-                ceilings.setdefault((data, s), gt_run(data, s, ceiling_half))
+                ceilings.setdefault((data, s), gt_run(data, s, ceiling_half, genft_epochs))
                 for loss in losses:
                     kw = tuple(sorted((loss_kw.get(loss) or {}).items()))
                     tc = dataclasses.replace(weak[(data, s)].train, loss=loss, loss_kw=kw)
                     w2s.append(
                         RunConfig(data=data, model=s, labels="weak", half="B", train=tc, head_init=head_init,
-                                  linear_probe=probe(s), lora_r=lora(s), weak=weak[(data, w)])
+                                  linear_probe=probe(s), lora_r=lora(s), weak=weak[(data, w)],
+                                  genft_epochs=genft_epochs)
                     )
     used_weak = [c for (d, m), c in weak.items() if any(r.weak == c for r in w2s) or ceiling_half == "A"]
     return SweepPlan(weak=used_weak, ceilings=[c for c in ceilings.values() if c not in used_weak], w2s=w2s)

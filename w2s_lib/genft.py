@@ -1,0 +1,139 @@
+"""Generative finetuning (paper §5.2.2, Figs. 10, 17, 18): a label-free language-modelling pass on the task's
+training texts before a run trains on its labels.
+
+For reward modelling the texts are the prompts with both completions of every training comparison; which
+completion was preferred is never read (``corpus`` sorts and deduplicates the texts, so neither the labels
+nor the order of a pair can reach the model). The finetuned language model is cached once per (task data,
+model, seed, settings) under ``<root>/<task>/genft_*`` and shared by every run that asks for it: the
+students, their ceilings (PGR is measured against the correspondingly finetuned ceiling) and, for Fig. 18,
+the weak supervisors. Runs then put a fresh head on its backbone (``models.build_classifier``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+
+from w2s_lib import cache, dist
+
+# what marks a finished generative finetuning (not metrics.json: the folder is not a run of results.collect)
+GENFT_FILE = "genft.json"
+
+
+def corpus(items) -> list[str]:
+    """Every text of the items (both texts of a comparison), deduplicated and sorted: no labels, no order."""
+    texts = set()
+    for it in items:
+        txt = it["txt"]
+        texts.update(txt if isinstance(txt, (tuple, list)) else [txt])
+    return sorted(texts)
+
+
+def genft_dir(cfg, root) -> Path:
+    """Where ``cfg``'s generatively finetuned model lives: it depends on the data, the model, the seed, the
+    epochs and the optimisation settings, not on labels, half or loss."""
+    from w2s_lib.protocol import _slug
+
+    key = {"data": cfg.data, "model": cfg.model, "epochs": cfg.genft_epochs, "seed": cfg.train.seed,
+           "lr": cfg.train.lr, "batch_size": cfg.train.batch_size, "minibatch_size": cfg.train.minibatch_size,
+           "max_len": cfg.train.max_len, "optimizer": cfg.train.optimizer}
+    name = f"genft_{_slug(cfg.model)}_e{cfg.genft_epochs:g}_s{cfg.train.seed}_{cache.config_hash(key)}"
+    return Path(root) / _slug(cfg.data.task) / name
+
+
+def base_lm(model_name: str):
+    """The causal LM a run of ``model_name`` starts from (seed torch first: tiny presets are random-init)."""
+    from transformers import AutoModelForCausalLM, PretrainedConfig
+
+    from w2s_lib.models import ENCODER_TYPES, resolve_backbone
+
+    source = resolve_backbone(model_name)
+    if isinstance(source, PretrainedConfig):
+        lm = AutoModelForCausalLM.from_config(source)
+    else:
+        lm = AutoModelForCausalLM.from_pretrained(str(source))
+    if lm.config.model_type in ENCODER_TYPES:
+        raise ValueError(f"generative finetuning needs a causal language model; {model_name} is an encoder")
+    return lm
+
+
+def finetune_lm(lm, tokenizer, texts: list[str], train_cfg, epochs: float, *, device=None,
+                progress: bool | None = None) -> list[dict]:
+    """Next-token loss on ``texts`` (every real token, padding ignored); returns the loss per evaluation."""
+    from w2s_lib.train import collate, default_device, index_batches, make_optimizer, make_scheduler, tokenize
+
+    device = torch.device(device) if device is not None else default_device()
+    lm.to(device).train(False)  # dropout off, as in the classifier runs
+    seqs = tokenize(tokenizer, texts, train_cfg.max_len)
+    n_steps = max(1, math.ceil(epochs * len(seqs) / train_cfg.batch_size))
+    opt = make_optimizer(train_cfg, [p for p in lm.parameters() if p.requires_grad])
+    sched = make_scheduler(train_cfg, opt, n_steps)
+    gen = torch.Generator().manual_seed(train_cfg.seed)
+    if progress is None:
+        progress = os.environ.get("W2S_PROGRESS", "1") != "0"
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_steps, desc="generative finetuning", leave=False, dynamic_ncols=True)
+    history, every = [], max(1, n_steps // 8)
+    for step, idx in enumerate(index_batches([len(s) for s in seqs], train_cfg.batch_size, n_steps, gen)):
+        parts = [idx[i : i + train_cfg.minibatch_size] for i in range(0, len(idx), train_cfg.minibatch_size)]
+        n_tokens = sum(max(len(seqs[j]) - 1, 0) for j in idx)  # predicted positions in the whole batch
+        total = 0.0
+        for part in parts:
+            ids, mask = collate([seqs[j] for j in part], tokenizer.pad_token_id, device)
+            logits = lm(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+            target = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
+                                                     ignore_index=-100, reduction="sum") / max(n_tokens, 1)
+            loss.backward()
+            total += loss.item()
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        if step % every == 0 or step == n_steps - 1:
+            history.append({"step": step, "lm_loss": total})
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return history
+
+
+def ensure_genft(cfg, root, *, progress: bool | None = None) -> Path:
+    """The folder of ``cfg``'s generatively finetuned language model, training it first if needed."""
+    from w2s_lib.models import load_tokenizer
+    from w2s_lib.protocol import prepare_data
+
+    out = genft_dir(cfg, root)
+    model_dir = out / "model"
+    dist.barrier()
+    if (out / GENFT_FILE).exists():
+        return model_dir
+    if dist.is_main():  # one process finetunes; the others wait and read it
+        data = prepare_data(cfg.data)
+        texts = corpus(data.A_train + data.A_val + data.B_train + data.B_val)  # never the test set
+        tok = load_tokenizer(cfg.model)
+        torch.manual_seed(cfg.train.seed)  # the same initial weights as the run's own build_classifier
+        lm = base_lm(cfg.model)
+        writer = cache.RunWriter(out)
+        try:
+            t0 = time.time()
+            history = finetune_lm(lm, tok, texts, cfg.train, cfg.genft_epochs, progress=progress)
+            lm.cpu().save_pretrained(writer.path("model"))
+            writer.json("history.json", history)
+            writer.json(GENFT_FILE, {"model": cfg.model, "task": cfg.data.task, "n_texts": len(texts),
+                                             "epochs": cfg.genft_epochs, "seconds": time.time() - t0,
+                                             "lm_loss_first": history[0]["lm_loss"],
+                                             "lm_loss_last": history[-1]["lm_loss"]})
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+    dist.barrier()
+    return model_dir
