@@ -150,3 +150,30 @@ def test_length_based_weak_errors_are_refused_for_comparisons():
     weak = RunConfig(DataConfig("synth_prefs"), "tiny-1")
     with pytest.raises(ValueError, match="comparison tasks have two texts"):
         RunConfig(DataConfig("synth_prefs"), "tiny-3", labels="weak", half="B", weak=weak, weak_errors="longest")
+
+
+def test_hh_rows_become_comparisons_grouped_by_conversation():
+    rows = []
+    for k in range(20):  # 20 conversations, two comparisons each, and one pair that shares no conversation
+        conv = f"\n\nHuman: Question {k}?\n\nAssistant:"
+        rows += [{"chosen": conv + " Good answer.", "rejected": conv + " Bad."},
+                 {"chosen": conv + " Also good.", "rejected": conv + " Worse."}]
+    rows.append({"chosen": "\n\nHuman: A\n\nAssistant: ok", "rejected": "\n\nHuman: B\n\nAssistant: no"})
+    items = TASKS["hh_rlhf_helpful"].to_binary(rows, random.Random(0))
+    chosen = {r["chosen"] for r in rows}
+    assert len(items) >= 20 and all(it["txt"][it["hard_label"]] in chosen for it in items)
+    by_prompt = {}
+    for it in items:
+        by_prompt.setdefault(it["prompt"], set()).add(it["group"])
+    assert all(len(g) == 1 for g in by_prompt.values()) and len({next(iter(g)) for g in by_prompt.values()}) == len(by_prompt)
+
+
+def test_cli_rm_smoke_sweep_with_generative_finetuning(tmp_path, capsys):
+    from w2s_lib.cli import main
+
+    args = ["sweep", "--preset", "rm-smoke", "--out", str(tmp_path), "--models", "tiny-1,tiny-2", "--n-train", "120",
+            "--n-test", "40", "--epochs", "1", "--genft-epochs", "1", "--quiet"]
+    assert main(args) == 0
+    names = sorted(p.name for p in (tmp_path / "synth_prefs").iterdir())
+    assert [n.split("_")[0] for n in names] == ["ceiling", "genft", "w2s", "weak"]
+    assert "genft1" in names[0] and "genft1" in names[2] and "genft" not in names[3]

@@ -29,6 +29,17 @@ PRESETS = {
         models=["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"], losses=["xent", "logconf"], seeds=[0, 1, 2],
         n_train=20000, n_test=10000, epochs=2.0, batch_size=32, minibatch_size=8, max_len=512,
     ),
+    # Reward modelling (pairwise reward models on comparisons): offline plumbing, and the paper's settings on
+    # hh-rlhf (1 epoch, batch 220, final model) standing in for its private ChatGPT comparisons (GPU).
+    "rm-smoke": dict(
+        tasks=["synth_prefs"], models=["tiny-1", "tiny-2", "tiny-3"], losses=["xent"], seeds=[0],
+        n_train=2000, n_test=400, epochs=4.0, batch_size=16, minibatch_size=16, max_len=32, select="last",
+    ),
+    "rm-paper": dict(
+        tasks=["hh_rlhf_helpful", "hh_rlhf_harmless"], models=["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"],
+        losses=["xent"], seeds=[0, 1, 2], n_train=20000, n_test=4000, epochs=1.0, batch_size=220, minibatch_size=4,
+        max_len=512, select="last",
+    ),
 }
 
 
@@ -83,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--alpha-max", type=float, help="logconf: final weight of the self-training target")
     s.add_argument("--compile", action="store_true", help="torch.compile the training forward (GPU runs)")
     s.add_argument("--lora-r", type=int, default=0, help="train rank-R LoRA adapters instead of whole backbones")
+    s.add_argument("--genft-epochs", type=float, default=0.0,
+                   help="generative finetuning first: epochs of LM training on the task's texts (students, ceilings)")
+    s.add_argument("--genft-supervisors", action="store_true", help="generative finetuning for the supervisors too")
     s.add_argument("--force", action="store_true", help="retrain finished runs")
     s.add_argument("--checkpoint", action="store_true", help="also save each run's selected model")
     s.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -172,6 +186,8 @@ def _sweep_settings(a) -> dict:
             raise UsageError(f"weak model {w!r} is not smaller than strong model {s!r}; weakest to strongest: "
                              f"{', '.join(order)}")
     cfg["pairs"] = pairs
+    if a.genft_epochs < 0 or (a.genft_supervisors and not a.genft_epochs):
+        raise UsageError("--genft-epochs must be 0 (off) or positive, and --genft-supervisors needs it positive")
     if a.lora_r < 0:
         raise UsageError(f"--lora-r must be 0 (off) or positive, got {a.lora_r}")
     if a.lora_r and importlib.util.find_spec("peft") is None:
@@ -208,6 +224,7 @@ def _cmd_sweep(a) -> int:
     plan = plan_sweep(
         cfg["tasks"], cfg["models"], cfg["losses"], cfg["seeds"], pairs=cfg["pairs"], n_train=cfg["n_train"],
         n_test=cfg["n_test"], lr=cfg.get("lr"), loss_kw=loss_kw, train_kw=train_kw, lora_r=a.lora_r,
+        genft_epochs=a.genft_epochs, genft_supervisors=a.genft_supervisors,
     )
     print(f"w2s sweep: {len(plan.runs)} runs ({len(plan.weak)} weak, {len(plan.ceilings)} ceilings, "
           f"{len(plan.w2s)} weak-to-strong) -> {out}", file=sys.stderr)
