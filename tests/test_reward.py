@@ -30,9 +30,9 @@ def reward_model(seed=0):
     return model.eval()
 
 
-def reward(model, tok, text):
+def reward(model, tok, text, max_len=64):
     """r(text) from the head on the text alone: no batch, no padding, no pair."""
-    ids = torch.tensor([tokenize(tok, [text], 64)[0]])
+    ids = torch.tensor([tokenize(tok, [text], max_len)[0]])
     with torch.no_grad():
         return float(model.head(model.pooled(ids, torch.ones_like(ids)))[0, 0])
 
@@ -177,3 +177,21 @@ def test_cli_rm_smoke_sweep_with_generative_finetuning(tmp_path, capsys):
     names = sorted(p.name for p in (tmp_path / "synth_prefs").iterdir())
     assert [n.split("_")[0] for n in names] == ["ceiling", "genft", "w2s", "weak"]
     assert "genft1" in names[0] and "genft1" in names[2] and "genft" not in names[3]
+
+
+def test_weak_labels_are_the_supervisors_sigmoid_of_reward_difference(tmp_path, tok):
+    """The soft labels a supervisor writes for half B are sigma(r(c2) - r(c1)) of its own reward model."""
+    import pandas as pd
+
+    from w2s_lib.protocol import DataConfig, RunConfig, WEAK_LABELS_FILE, prepare_data, run_dir, run_or_load
+    from w2s_lib.train import TrainConfig
+
+    cfg = RunConfig(DataConfig("synth_prefs", n_train=120, n_test=40, seed=0), "tiny-1",
+                    train=TrainConfig(lr=1e-3, epochs=1, batch_size=16, minibatch_size=16, max_len=32, select="last"))
+    run_or_load(cfg, tmp_path, checkpoint=True, progress=False)
+    model = load_classifier(run_dir(cfg, tmp_path) / "checkpoint").eval()
+    labels = pd.read_parquet(run_dir(cfg, tmp_path) / WEAK_LABELS_FILE).set_index("id")["p1"]
+    data = prepare_data(cfg.data)
+    for it in (data.B_train + data.B_val)[:5]:
+        delta = reward(model, tok, it["txt"][1], 32) - reward(model, tok, it["txt"][0], 32)  # the run's max_len
+        assert labels[it["id"]] == pytest.approx(1 / (1 + math.exp(-delta)), abs=1e-5)
