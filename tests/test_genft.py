@@ -74,3 +74,16 @@ def test_plan_sweep_gives_genft_to_students_and_ceilings_and_optionally_supervis
 def test_genft_refuses_encoders():
     with pytest.raises(ValueError, match="needs a causal language model"):
         genft.base_lm("scratch-1")  # a BERT-shaped encoder
+
+
+def test_results_table_keeps_variants_apart():
+    import pandas as pd
+
+    from w2s_lib.results import pgr_table
+
+    rows = [dict(task="t", role="w2s", weak_model="a", model="b", loss="xent", variant=v, weak_acc=0.5, test_acc=acc,
+                 strong_acc=0.9, pgr=(acc - 0.5) / 0.4) for v, acc in (("", 0.6), ("genft1", 0.8))]
+    table = pgr_table(pd.DataFrame(rows))
+    assert table["variant"].tolist() == ["", "genft1"] and table["n_seeds"].tolist() == [1, 1]
+    assert table["w2s_acc"].tolist() == [0.6, 0.8]
+    assert "variant" not in pgr_table(pd.DataFrame(rows[:1])).columns

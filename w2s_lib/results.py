@@ -48,11 +48,17 @@ def collect(root: str | Path) -> pd.DataFrame:
 
 
 def pgr_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean accuracies and PGR per (task, weak, strong, loss) over seeds, with the number of seeds."""
+    """Mean accuracies and PGR per (task, weak, strong, loss, variant) over seeds, with the number of seeds.
+
+    Runs of different variants (e.g. with and without generative finetuning) are never averaged together;
+    the ``variant`` column is shown only when a folder holds more than one.
+    """
     w2s = df[df["role"] == "w2s"]
     if w2s.empty:
         return w2s
-    g = w2s.groupby(["task", "weak_model", "model", "loss"], sort=False)
+    w2s = w2s.assign(variant=w2s["variant"].fillna("") if "variant" in w2s else "")
+    keys = ["task", "weak_model", "model", "loss"] + (["variant"] if w2s["variant"].nunique() > 1 else [])
+    g = w2s.groupby(keys, sort=False)
     out = g[["weak_acc", "test_acc", "strong_acc", "pgr"]].mean()
     out["n_seeds"] = g.size()
     return out.reset_index().rename(columns={"model": "strong_model", "test_acc": "w2s_acc"})
