@@ -47,18 +47,17 @@ def genft_dir(cfg, root) -> Path:
 
 def base_lm(model_name: str):
     """The causal LM a run of ``model_name`` starts from (seed torch first: tiny presets are random-init)."""
-    from transformers import AutoModelForCausalLM, PretrainedConfig
+    from transformers import AutoConfig, AutoModelForCausalLM, PretrainedConfig
 
     from w2s_lib.models import ENCODER_TYPES, resolve_backbone
 
     source = resolve_backbone(model_name)
-    if isinstance(source, PretrainedConfig):
-        lm = AutoModelForCausalLM.from_config(source)
-    else:
-        lm = AutoModelForCausalLM.from_pretrained(str(source))
-    if lm.config.model_type in ENCODER_TYPES:
+    config = source if isinstance(source, PretrainedConfig) else AutoConfig.from_pretrained(str(source))
+    if config.model_type in ENCODER_TYPES:  # refuse before any weights are loaded (or downloaded)
         raise ValueError(f"generative finetuning needs a causal language model; {model_name} is an encoder")
-    return lm
+    if isinstance(source, PretrainedConfig):
+        return AutoModelForCausalLM.from_config(source)
+    return AutoModelForCausalLM.from_pretrained(str(source))
 
 
 def finetune_lm(lm, tokenizer, texts: list[str], train_cfg, epochs: float, *, device=None,

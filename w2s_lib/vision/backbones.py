@@ -41,10 +41,18 @@ def _drop_last_linear(model: nn.Module) -> nn.Module:
     return model
 
 
+def _parse(spec: str) -> tuple[str, str]:
+    """(kind, name): "dino", "tv" (bare names are torchvision's) or "timm", and the name within it."""
+    if spec in DINO_MODELS:
+        return "dino", spec
+    kind, _, name = spec.partition(":") if ":" in spec else ("tv", "", spec)
+    return kind, name
+
+
 def check_spec(spec: str) -> None:
     """Raise ValueError (naming the valid forms) for a name ``load_backbone`` cannot resolve; loads nothing."""
-    kind, _, name = spec.partition(":") if ":" in spec else ("tv", "", spec)
-    if spec in DINO_MODELS:
+    kind, name = _parse(spec)
+    if kind == "dino":
         return
     if kind == "tv":
         import torchvision
@@ -69,8 +77,8 @@ def load_backbone(spec: str, output: str, *, pretrained: bool = True, num_classe
     if output not in OUTPUTS:
         raise ValueError(f"unknown output {output!r}; valid: {', '.join(OUTPUTS)}")
     check_spec(spec)
-    kind, _, name = spec.partition(":") if ":" in spec else ("tv", "", spec)
-    if spec in DINO_MODELS:
+    kind, name = _parse(spec)
+    if kind == "dino":
         if output == "logits":
             raise ValueError(f"{spec} is self-supervised and has no class head; it can only give features")
         if not pretrained:

@@ -86,16 +86,21 @@ def _wanted(cfg: VisionRunConfig) -> list[tuple[str, str]]:
     return [(cfg.weak, "logits")] + ([(cfg.strong, "features")] if cfg.strong else [])
 
 
-def _outputs(cfg: VisionRunConfig, root, **kw):
+def _frozen(cfg: VisionRunConfig, wanted, root, **kw):
+    """``features.outputs`` for ``wanted`` models over ``cfg``'s source, transform and weights."""
     source = parse_source(cfg.source, num_classes=cfg.num_classes)
-    x, labels = feats.outputs(_wanted(cfg), source, EvalTransform(cfg.image_size), Path(root) / "features",
-                              pretrained=cfg.pretrained, num_classes=cfg.num_classes,
-                              fake_image_size=cfg.image_size, **kw)
+    return feats.outputs(sorted(wanted), source, EvalTransform(cfg.image_size), Path(root) / "features",
+                         pretrained=cfg.pretrained, num_classes=cfg.num_classes, fake_image_size=cfg.image_size,
+                         **kw)
+
+
+def _outputs(cfg: VisionRunConfig, root, **kw):
+    x, labels = _frozen(cfg, _wanted(cfg), root, **kw)
     logits = x[(cfg.weak, "logits")]
     if int(labels.max()) >= logits.shape[1]:
         raise ValueError(f"the source has labels up to {int(labels.max())} but {cfg.weak} predicts "
                          f"{logits.shape[1]} classes: their label spaces differ")
-    return source, logits, x.get((cfg.strong, "features")), labels.numpy()
+    return logits, x.get((cfg.strong, "features")), labels.numpy()
 
 
 def run_or_load(cfg: VisionRunConfig, root, *, force: bool = False, progress: bool | None = None,
@@ -105,12 +110,12 @@ def run_or_load(cfg: VisionRunConfig, root, *, force: bool = False, progress: bo
     if cache.is_finished(out) and not force:
         return cache.read_json(out / cache.METRICS_FILE)
     cache.clean_stale_tmp(out.parent)
-    source, logits, x, y = _outputs(cfg, root, batch_size=batch_size, num_workers=num_workers,
+    logits, x, y = _outputs(cfg, root, batch_size=batch_size, num_workers=num_workers,
                                     device=device, progress=progress)
     train_idx, test_idx = split(len(y), cfg.n_train, cfg.n_test, cfg.seed)
     weak_test = logits[test_idx].argmax(-1).numpy()
     metrics = {
-        "setting": "vision", "task": source.name, "role": cfg.role, "weak_model": cfg.weak,
+        "setting": "vision", "task": source_name(cfg.source), "role": cfg.role, "weak_model": cfg.weak,
         "model": cfg.strong or cfg.weak, "loss": cfg.train.loss if cfg.strong else None, "seed": cfg.seed,
         "n_train": len(train_idx), "n_test": len(test_idx),
         "weak_label_acc": accuracy(logits[train_idx].numpy(), y[train_idx]),
@@ -182,14 +187,12 @@ def check_splits(runs: list[VisionRunConfig]) -> None:
 def prefetch(runs: list[VisionRunConfig], root, **kw) -> None:
     """Compute the frozen outputs every run needs, one pass over the images per source and transform."""
     check_splits(runs)
-    groups: dict[tuple, set] = {}
+    groups: dict[tuple, tuple[VisionRunConfig, set]] = {}
     for cfg in runs:
         key = (cfg.source, cfg.image_size, cfg.pretrained, cfg.num_classes)
-        groups.setdefault(key, set()).update(_wanted(cfg))
-    for (source, image_size, pretrained, num_classes), wanted in groups.items():
-        feats.outputs(sorted(wanted), parse_source(source, num_classes=num_classes), EvalTransform(image_size),
-                      Path(root) / "features", pretrained=pretrained, num_classes=num_classes,
-                      fake_image_size=image_size, **kw)
+        groups.setdefault(key, (cfg, set()))[1].update(_wanted(cfg))
+    for cfg, wanted in groups.values():
+        _frozen(cfg, wanted, root, **kw)
 
 
 def run_all(runs: list[VisionRunConfig], root, **kw) -> pd.DataFrame:
@@ -226,9 +229,10 @@ def table3(df: pd.DataFrame) -> pd.DataFrame:
 def _paper_number(role: str, row: str | None, tag: str, metric: str = "accuracy") -> float:
     from w2s_lib.reference import paper_values
 
-    ref = paper_values("table03")
     x = "alexnet" if role == "weak" else row
-    hit = ref[(ref["tag"] == tag) & (ref["metric"] == metric) & (ref["series"] == role) & (ref["x"] == x)]
+    if x is None:  # a student that stands for no row of the paper (paper_values would read None as "any")
+        return float("nan")
+    hit = paper_values("table03", tag=tag, metric=metric, series=role, x=x)
     return float(hit["value"].iloc[0]) if len(hit) else float("nan")
 
 
