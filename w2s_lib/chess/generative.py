@@ -1,0 +1,128 @@
+"""Generative training and scoring for chess (paper App. A.2): next-token loss on the answer move only,
+greedy decoding, exact match of the first move.
+
+A training example is ``ctx + target + eos``. Only the target's tokens and the eos are predicted: the
+transcript is context, so its tokens get label -100 (``encode``). The eos teaches the model where a move
+ends, so greedy decoding stops by itself. Scoring (``greedy_moves``) decodes greedily from the
+left-padded transcripts and keeps the first whitespace-separated word: the predicted move.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+import torch
+
+IGNORE = -100
+
+
+def encode(tokenizer, ctx: str, target: str, max_len: int) -> tuple[list[int], list[int]]:
+    """(input ids, labels) of one example: labels are -100 on the transcript and on nothing else.
+
+    A transcript too long for ``max_len`` loses its beginning (the end holds the position); the target
+    is never cut.
+    """
+    c = tokenizer(ctx, add_special_tokens=False)["input_ids"]
+    t = tokenizer(target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    if len(t) >= max_len:
+        raise ValueError(f"max_len {max_len} leaves no room for the transcript of a {len(t)}-token answer")
+    c = c[len(c) - (max_len - len(t)):] if len(c) + len(t) > max_len else c
+    return c + t, [IGNORE] * len(c) + t
+
+
+def _collate(examples, pad_id: int, device):
+    width = max(len(ids) for ids, _ in examples)
+    ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(examples), width), dtype=torch.long)
+    for i, (x, y) in enumerate(examples):
+        ids[i, : len(x)], labels[i, : len(y)], mask[i, : len(x)] = torch.tensor(x), torch.tensor(y), 1
+    return ids.to(device), mask.to(device), labels.to(device)
+
+
+def target_loss(lm, ids, mask, labels, n_targets: int) -> torch.Tensor:
+    """Summed next-token cross-entropy over the labelled positions, divided by ``n_targets`` (the labelled
+    tokens of the whole batch, so minibatches of one batch add up to the batch mean)."""
+    logits = lm(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1),
+                                             ignore_index=IGNORE, reduction="sum") / max(n_targets, 1)
+
+
+def train_generative(lm, tokenizer, ctxs: list[str], targets: list[str], train_cfg, *, device=None,
+                     progress: bool | None = None, desc: str = "train") -> dict:
+    """Train ``lm`` on (transcript, move) pairs for ``train_cfg.epochs`` with Adam and its schedule; no
+    early stopping (the paper's chess runs: 5 epochs, batch 32). Returns the loss history and timing."""
+    from w2s_lib.train import default_device, index_batches, make_optimizer, make_scheduler
+
+    device = torch.device(device) if device is not None else default_device()
+    lm.to(device).train(False)  # dropout off, as in every other run of the library
+    examples = [encode(tokenizer, c, t, train_cfg.max_len) for c, t in zip(ctxs, targets)]
+    n_steps = max(1, math.ceil(train_cfg.epochs * len(examples) / train_cfg.batch_size))
+    opt = make_optimizer(train_cfg, [p for p in lm.parameters() if p.requires_grad])
+    sched = make_scheduler(train_cfg, opt, n_steps)
+    gen = torch.Generator().manual_seed(train_cfg.seed)
+    show = os.environ.get("W2S_PROGRESS", "1") != "0" if progress is None else progress
+    from tqdm.auto import tqdm
+
+    history, every, t0 = [], max(1, n_steps // 8), time.time()
+    batches = index_batches([len(x) for x, _ in examples], train_cfg.batch_size, n_steps, gen)
+    for step, idx in enumerate(tqdm(batches, total=n_steps, desc=desc, leave=False, disable=not show)):
+        n_targets = sum(sum(y != IGNORE for y in examples[j][1]) for j in idx)
+        total = 0.0
+        for i in range(0, len(idx), train_cfg.minibatch_size):
+            ids, mask, labels = _collate([examples[j] for j in idx[i: i + train_cfg.minibatch_size]],
+                                         tokenizer.pad_token_id, device)
+            loss = target_loss(lm, ids, mask, labels, n_targets)
+            loss.backward()
+            total += loss.item()
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        if step % every == 0 or step == n_steps - 1:
+            history.append({"step": step, "loss": total})
+    return {"history": history, "n_steps": n_steps, "seconds": time.time() - t0}
+
+
+def first_move(text: str) -> str:
+    """The first whitespace-separated word of a decoded continuation ('' if none)."""
+    words = text.split()
+    return words[0] if words else ""
+
+
+@torch.inference_mode()
+def greedy_moves(lm, tokenizer, ctxs: list[str], *, max_len: int, max_new_tokens: int = 8,
+                 batch_size: int = 64, device=None, progress: bool | None = None, desc: str = "decode") -> list[str]:
+    """The first move of each transcript's greedy (T = 0) continuation.
+
+    Transcripts are left-padded, longest first; generate() derives positions from the attention mask,
+    so a transcript gets the same move alone or in any batch (tests/test_chess.py checks this).
+    """
+    from tqdm.auto import tqdm
+
+    device = device or next(lm.parameters()).device
+    lm.eval()
+    enc = [tokenizer(c, add_special_tokens=False)["input_ids"][-(max_len - max_new_tokens):] for c in ctxs]
+    order = np.argsort([-len(e) for e in enc], kind="stable")
+    out = [""] * len(ctxs)
+    show = os.environ.get("W2S_PROGRESS", "1") != "0" if progress is None else progress
+    for start in tqdm(range(0, len(order), batch_size), desc=desc, leave=False, disable=not show):
+        idx = order[start: start + batch_size]
+        width = max(len(enc[i]) for i in idx)
+        ids = torch.full((len(idx), width), tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for r, i in enumerate(idx):
+            ids[r, width - len(enc[i]):], mask[r, width - len(enc[i]):] = torch.tensor(enc[i]), 1
+        gen = lm.generate(input_ids=ids.to(device), attention_mask=mask.to(device), do_sample=False,
+                          max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id,
+                          eos_token_id=tokenizer.eos_token_id)
+        for r, i in enumerate(idx):
+            out[i] = first_move(tokenizer.decode(gen[r, width:], skip_special_tokens=True))
+    return out
+
+
+def exact_match(pred: list[str], targets: list[str]) -> np.ndarray:
+    """1.0 where the predicted first move equals the target move (spaces ignored), else 0.0."""
+    return np.array([p.strip() == t.strip() for p, t in zip(pred, targets)], dtype=np.float32)

@@ -1,0 +1,340 @@
+"""The chess protocol (paper §4.2-4.3.1, App. A.2, C.1), every run cached by its config.
+
+One pool of puzzles per (source, sizes, seed) is cut into a test set and ``n_parts`` disjoint training
+parts (``data.split_puzzles``). Roles, by ``ChessRunConfig``:
+
+* **weak** (``labels="gt"``, part 0): a model trained on the true moves of part 0. Its greedy moves on
+  part 1 are the weak labels (hard labels, as in the paper).
+* **ceiling** (``labels="gt"``, part 1): the student's model trained on the true moves of part 1.
+* **w2s** (``labels="weak"``): a model trained on its supervisor's greedy moves of part k, where the
+  supervisor was trained on part k - 1. With a ground-truth supervisor (k = 1) this is naive
+  weak-to-strong; with a weak-to-strong supervisor it is a bootstrapping step (§4.3.1: each step labels a
+  new set of puzzles for the next, larger model).
+* **zero_shot** (``labels="none"``): the model as it is, no training (Fig. 15).
+* **easy** / **hard** (``labels="gt"`` with ``elo_max`` / ``elo_min``): trained on the true moves of the
+  puzzles at most / at least that hard, drawn from every training part (App. C.1, Figs. 19-20).
+
+A run that may supervise (weak, w2s) also decodes the next part and saves those moves
+(``NEXT_LABELS_FILE``): that is what its student trains on, so a student never needs its supervisor's
+weights. PGR compares a student with the chain's first supervisor and with its own model's ceiling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from w2s_lib import cache
+from w2s_lib.chess import data as cdata
+from w2s_lib.chess.generative import exact_match, greedy_moves, train_generative
+from w2s_lib.metrics import agreement, pgr
+from w2s_lib.train import TrainConfig
+
+LABELS = ("gt", "weak", "none")
+NEXT_LABELS_FILE = "next_labels.parquet"
+TEST_FILE = "test_predictions.parquet"
+# the paper's chess training: 5 epochs, batch 32, no early stopping (App. A.2)
+CHESS_TRAIN = TrainConfig(epochs=5.0, batch_size=32, minibatch_size=32, max_len=512, select="last")
+
+
+@dataclass(frozen=True)
+class ChessData:
+    source: str = "synth"  # data.SOURCES
+    n_train: int = 50_000  # puzzles per training part (paper: 50k)
+    n_test: int = 5_000  # paper: 5k
+    n_parts: int = 4  # part 0 trains the supervisor; parts 1.. are labelled, one per bootstrap step
+    n_pool: int | None = None  # puzzles drawn in all (None: just enough); easy/hard sets filter these
+    seed: int = 0
+
+    def __post_init__(self):
+        cdata.check_source(self.source)
+        if self.n_parts < 2:
+            raise ValueError("n_parts must be >= 2: one part trains the supervisor, one the student")
+
+
+@dataclass(frozen=True)
+class ChessRunConfig:
+    data: ChessData
+    model: str
+    labels: str = "gt"
+    part: int = 0
+    supervisor: "ChessRunConfig | None" = None
+    elo_max: int | None = None  # train only on puzzles with Elo <= elo_max (easy-to-hard)
+    elo_min: int | None = None  # train only on puzzles with Elo >= elo_min
+    train: TrainConfig = field(default_factory=lambda: CHESS_TRAIN)
+    max_new_tokens: int = 8
+
+    def __post_init__(self):
+        if self.labels not in LABELS:
+            raise ValueError(f"unknown labels {self.labels!r}; valid: {', '.join(LABELS)}")
+        if (self.labels == "weak") != (self.supervisor is not None):
+            raise ValueError("a run trains on weak labels exactly when it has a supervisor")
+        if not 0 <= self.part < self.data.n_parts:
+            raise ValueError(f"part {self.part} is not one of the data's {self.data.n_parts} parts")
+        s = self.supervisor
+        if s is not None and (s.labels == "none" or s.filtered or s.part + 1 != self.part or s.data != self.data):
+            raise ValueError("a supervisor is a weak or weak-to-strong run on the previous part of the same data")
+        if self.filtered and self.labels != "gt":
+            raise ValueError("Elo filters apply to ground-truth runs (easy-to-hard)")
+
+    @property
+    def filtered(self) -> bool:
+        return self.elo_max is not None or self.elo_min is not None
+
+    @property
+    def role(self) -> str:
+        if self.labels != "gt":
+            return {"weak": "w2s", "none": "zero_shot"}[self.labels]
+        if self.filtered:
+            return "easy" if self.elo_max is not None else "hard"
+        return "weak" if self.part == 0 else "ceiling"
+
+    def chain(self) -> list["ChessRunConfig"]:
+        """The supervisors, first (ground truth) to last (this run's own)."""
+        out, s = [], self.supervisor
+        while s is not None:
+            out.insert(0, s)
+            s = s.supervisor
+        return out
+
+    @staticmethod
+    def from_dict(d: dict) -> "ChessRunConfig":
+        d = dict(d)
+        d["data"] = ChessData(**d["data"])
+        tr = dict(d["train"])
+        tr["loss_kw"] = tuple(tuple(kv) for kv in tr.get("loss_kw", ()))
+        d["train"] = TrainConfig(**tr)
+        d["supervisor"] = ChessRunConfig.from_dict(d["supervisor"]) if d.get("supervisor") else None
+        return ChessRunConfig(**d)
+
+
+def run_name(cfg: ChessRunConfig) -> str:
+    who = "-to-".join([c.model for c in cfg.chain()] + [cfg.model])
+    bounds = (f"le{cfg.elo_max}" if cfg.elo_max is not None else "") + (f"ge{cfg.elo_min}" if cfg.elo_min is not None else "")
+    parts = [cfg.role, re.sub(r"[^A-Za-z0-9._-]+", "--", who), bounds, f"s{cfg.data.seed}", cache.config_hash(cfg)]
+    return "_".join(p for p in parts if p)
+
+
+def run_dir(cfg: ChessRunConfig, root) -> Path:
+    return Path(root) / "chess" / cfg.data.source / run_name(cfg)
+
+
+@functools.lru_cache(maxsize=4)
+def prepare(dc: ChessData) -> dict:
+    """The test set and the training parts of ``dc`` (and, under "pool", every non-test puzzle)."""
+    need = dc.n_test + dc.n_train * dc.n_parts
+    puzzles = cdata.load_puzzles(dc.source, max(need, dc.n_pool or 0), dc.seed)
+    parts = cdata.split_puzzles(puzzles, dc.n_test, dc.n_train, dc.n_parts)
+    parts["pool"] = puzzles[dc.n_test:]
+    return parts
+
+
+def training_puzzles(cfg: ChessRunConfig) -> list[dict]:
+    parts = prepare(cfg.data)
+    if cfg.filtered:  # easy/hard sets: the first n_train such puzzles of the whole training pool
+        return cdata.filter_elo(parts["pool"], cfg.elo_max, cfg.elo_min)[: cfg.data.n_train]
+    return parts[cfg.part]
+
+
+def _lm(cfg: ChessRunConfig):
+    import torch
+
+    from w2s_lib.genft import base_lm
+    from w2s_lib.models import load_tokenizer
+
+    tok = load_tokenizer(cfg.model)
+    torch.manual_seed(cfg.train.seed)  # random-init presets: the weights depend on the seed only
+    return base_lm(cfg.model), tok
+
+
+def _predictions(path: Path, puzzles: list[dict]) -> list[str]:
+    moves = pd.read_parquet(path).set_index("id")["pred"]
+    return [moves[p["id"]] for p in puzzles]
+
+
+def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: bool | None = None) -> dict:
+    """The metrics of ``cfg``'s run (training, decoding and caching it, and its supervisors, if needed)."""
+    out = run_dir(cfg, root)
+    if cache.is_finished(out) and not force:
+        return cache.read_json(out / cache.METRICS_FILE)
+    if cfg.supervisor is not None:
+        run_or_load(cfg.supervisor, root, progress=progress)
+    cache.clean_stale_tmp(out.parent)
+    parts = prepare(cfg.data)
+    test = parts["test"]
+    lm, tok = _lm(cfg)
+    metrics = {"setting": "chess", "task": cfg.data.source, "role": cfg.role, "model": cfg.model,
+               "weak_model": (cfg.chain()[0].model if cfg.supervisor else None), "seed": cfg.data.seed,
+               "bootstrap_step": len(cfg.chain()) - 1 if cfg.supervisor else None,
+               "via": "-to-".join(c.model for c in cfg.chain()[1:]) or None, "elo_max": cfg.elo_max,
+               "elo_min": cfg.elo_min, "n_steps": 0, "seconds": 0.0}
+    desc = f"{cfg.role} {cfg.model}"
+    if cfg.labels != "none":
+        train = training_puzzles(cfg)
+        if cfg.labels == "weak":
+            targets = _predictions(run_dir(cfg.supervisor, root) / NEXT_LABELS_FILE, train)
+        else:
+            targets = [p["target"] for p in train]
+        metrics["n_train"] = len(train)
+        metrics["label_acc"] = float(exact_match(targets, [p["target"] for p in train]).mean())
+        res = train_generative(lm, tok, [p["ctx"] for p in train], [" " + t.strip() for t in targets],
+                               cfg.train, progress=progress, desc=desc)
+        metrics.update(n_steps=res["n_steps"], seconds=res["seconds"])
+    decode = dict(max_len=cfg.train.max_len, max_new_tokens=cfg.max_new_tokens, batch_size=cfg.train.eval_batch_size,
+                  progress=progress)
+    pred = greedy_moves(lm, tok, [p["ctx"] for p in test], desc=f"{desc}: test", **decode)
+    correct = exact_match(pred, [p["target"] for p in test])
+    elo = np.array([p["elo"] for p in test])
+    metrics.update(test_acc=float(correct.mean()),
+                   acc_hard=float(correct[elo >= cdata.HARD_ELO].mean()) if (elo >= cdata.HARD_ELO).any() else None,
+                   legal_rate=float(np.mean([cdata.is_legal(p["ctx"], m) for p, m in zip(test, pred)])))
+    if cfg.supervisor is not None:
+        sup = _predictions(run_dir(cfg.supervisor, root) / TEST_FILE, test)
+        ids = {m: i for i, m in enumerate(sorted(set(pred) | set(sup) | {p["target"].strip() for p in test}))}
+        code = lambda moves: np.array([ids[m.strip()] for m in moves])  # noqa: E731 (moves as class ids)
+        agree = agreement(code(pred), code(sup), code([p["target"] for p in test]))
+        metrics.update({f"agreement_{k}": v for k, v in agree.items()})
+    writer = cache.RunWriter(out)
+    try:
+        writer.parquet(TEST_FILE, pd.DataFrame({"id": [p["id"] for p in test], "elo": elo, "pred": pred,
+                                                "target": [p["target"] for p in test], "correct": correct}))
+        if cfg.role in ("weak", "w2s") and cfg.part + 1 < cfg.data.n_parts:
+            nxt = parts[cfg.part + 1]
+            moves = greedy_moves(lm, tok, [p["ctx"] for p in nxt], desc=f"{desc}: labels", **decode)
+            writer.parquet(NEXT_LABELS_FILE, pd.DataFrame({"id": [p["id"] for p in nxt], "pred": moves}))
+            metrics["next_label_acc"] = float(exact_match(moves, [p["target"] for p in nxt]).mean())
+        writer.json(cache.CONFIG_FILE, dataclasses.asdict(cfg))
+        writer.json(cache.METRICS_FILE, metrics)
+        writer.commit(force=True)
+    except BaseException:
+        writer.abort()
+        raise
+    return metrics
+
+
+# ---------------------------------------------------------------------------- plans
+
+
+def gt_run(data: ChessData, model: str, part: int = 0, **kw) -> ChessRunConfig:
+    return ChessRunConfig(data=data, model=model, labels="gt", part=part, **kw)
+
+
+def student(supervisor: ChessRunConfig, model: str) -> ChessRunConfig:
+    """``model`` trained on ``supervisor``'s moves of the next part, with its own training settings."""
+    return dataclasses.replace(supervisor, model=model, labels="weak", part=supervisor.part + 1,
+                               supervisor=supervisor)
+
+
+def bootstrap_chain(order: list[str], weak: str, steps: int = 3) -> list[str]:
+    """``weak``, then ``steps`` larger models ending with the largest, spaced evenly through ``order``
+    (the paper's rounds: three steps, two intermediate sizes)."""
+    i = order.index(weak)
+    larger = order[i + 1:]
+    if len(larger) <= steps:
+        return [weak] + larger
+    picks = np.linspace(0, len(larger) - 1, steps + 1)[1:].round().astype(int)
+    return [weak] + [larger[j] for j in picks]
+
+
+def plan(data: ChessData, models: list[str], *, train_kw: dict | None = None, lr: dict | None = None,
+         bootstrap_steps: int = 3, zero_shot: bool = True) -> dict[str, list[ChessRunConfig]]:
+    """Figs. 3b/e, 4 and 15: every naive pair, one bootstrap chain per supervisor, and zero-shot runs.
+
+    ``models`` go from weakest to strongest. Returns lists by series: "weak", "ceiling", "naive",
+    "bootstrap" (every step of every chain, the first step included: it is also a naive run), and
+    "zero_shot".
+    """
+    from w2s_lib.sweep import default_lr
+
+    def train(m):
+        return dataclasses.replace(CHESS_TRAIN, **{"seed": data.seed, "lr": (lr or {}).get(m) or default_lr(m),
+                                                   **(train_kw or {})})
+
+    weak = {m: gt_run(data, m, 0, train=train(m)) for m in models[:-1]}
+    runs = {"weak": list(weak.values()), "ceiling": [gt_run(data, m, 1, train=train(m)) for m in models[1:]],
+            "naive": [], "bootstrap": [], "zero_shot": []}
+    for i, w in enumerate(models[:-1]):
+        for s in models[i + 1:]:
+            runs["naive"].append(dataclasses.replace(student(weak[w], s), train=train(s)))
+        sup = weak[w]
+        for s in bootstrap_chain(models, w, min(bootstrap_steps, data.n_parts - 1))[1:]:
+            sup = dataclasses.replace(student(sup, s), train=train(s))
+            runs["bootstrap"].append(sup)
+    if zero_shot:
+        runs["zero_shot"] = [ChessRunConfig(data=data, model=m, labels="none", train=train(m)) for m in models]
+    return runs
+
+
+def plan_easy_to_hard(data: ChessData, models: list[str], cutoffs=(800, 900, 1000, 1100, 1200, 1300), *,
+                      hard_min: int = cdata.HARD_ELO, train_kw: dict | None = None, lr: dict | None = None):
+    """Figs. 19-20: per model, trained on easy puzzles (Elo <= each cutoff), on all, on hard ones, and
+    zero-shot. "all" is the ordinary ceiling run on part 1 (the same number of puzzles)."""
+    from w2s_lib.sweep import default_lr
+
+    runs = []
+    for m in models:
+        tr = dataclasses.replace(CHESS_TRAIN, **{"seed": data.seed, "lr": (lr or {}).get(m) or default_lr(m),
+                                                 **(train_kw or {})})
+        runs += [gt_run(data, m, 0, train=tr, elo_max=c) for c in cutoffs]
+        runs += [gt_run(data, m, 1, train=tr), gt_run(data, m, 0, train=tr, elo_min=hard_min),
+                 ChessRunConfig(data=data, model=m, labels="none", train=tr)]
+    return runs
+
+
+# ---------------------------------------------------------------------------- results
+
+
+def run_all(configs, root, *, progress: bool | None = None) -> pd.DataFrame:
+    """Run (or load) every config; one row of metrics per config (in order), with its run name."""
+    from tqdm.auto import tqdm
+
+    import os
+
+    show = os.environ.get("W2S_PROGRESS", "1") != "0" if progress is None else progress
+    rows = []
+    for cfg in tqdm(configs, desc="chess runs", disable=not show):
+        rows.append({**run_or_load(cfg, root, progress=progress), "run": run_name(cfg)})
+    return pd.DataFrame(rows)
+
+
+def results(runs: dict[str, list[ChessRunConfig]], root, *, progress: bool | None = None) -> pd.DataFrame:
+    """``plan``'s runs as one tidy table in the NLP tables' columns, with PGR.
+
+    ``loss`` names the plotted series ("xent": naive, "bootstrap"), so ``w2s_lib.plotting`` draws them
+    with the paper's markers; a bootstrap chain's first step appears under both. ``weak_acc`` is the
+    chain's first supervisor's test accuracy, ``strong_acc`` the student's model's ceiling.
+    """
+    frames = []
+    for series, configs in runs.items():
+        if configs:
+            frames.append(run_all(configs, root, progress=progress).assign(series=series))
+    df = pd.concat(frames, ignore_index=True)
+    weak_acc = df[df["role"] == "weak"].groupby(["seed", "model"])["test_acc"].first()
+    ceiling = df[df["role"] == "ceiling"].groupby(["seed", "model"])["test_acc"].first()
+    df["loss"] = df["series"].map({"naive": "xent", "bootstrap": "bootstrap"})
+    df.loc[df["series"].isin(["ceiling", "weak"]), "loss"] = "xent"
+    df["weak_acc"] = [weak_acc.get((s, w), np.nan) if isinstance(w, str) else np.nan
+                      for s, w in zip(df["seed"], df["weak_model"])]
+    df["strong_acc"] = [ceiling.get((s, m), np.nan) for s, m in zip(df["seed"], df["model"])]
+    df["pgr"] = [pgr(w, a, s) if r == "w2s" else np.nan
+                 for r, w, a, s in zip(df["role"], df["weak_acc"], df["test_acc"], df["strong_acc"])]
+    return df
+
+
+def accuracy_by_elo(configs, root, width: int = 250) -> pd.DataFrame:
+    """Fig. 20: per run, test accuracy in Elo bins of ``width`` (one row per run and bin)."""
+    rows = []
+    for cfg in configs:
+        t = pd.read_parquet(run_dir(cfg, root) / TEST_FILE)
+        t["elo_bin"] = cdata.elo_bins(t["elo"], width)
+        for b, g in t.groupby("elo_bin"):
+            rows.append({"model": cfg.model, "role": cfg.role, "elo_max": cfg.elo_max, "elo_min": cfg.elo_min,
+                         "seed": cfg.data.seed, "elo_bin": int(b), "accuracy": float(g["correct"].mean()),
+                         "n": len(g)})
+    return pd.DataFrame(rows)
