@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--genft-epochs", type=float, default=0.0,
                    help="generative finetuning first: epochs of LM training on the task's texts (students, ceilings)")
     s.add_argument("--genft-supervisors", action="store_true", help="generative finetuning for the supervisors too")
+    s.add_argument("--bootstrap", action="store_true",
+                   help="bootstrapping: a chain through --models (at least 3), each step on fresh data")
     s.add_argument("--force", action="store_true", help="retrain finished runs")
     s.add_argument("--checkpoint", action="store_true", help="also save each run's selected model")
     s.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -186,6 +188,9 @@ def _sweep_settings(a) -> dict:
             raise UsageError(f"weak model {w!r} is not smaller than strong model {s!r}; weakest to strongest: "
                              f"{', '.join(order)}")
     cfg["pairs"] = pairs
+    if a.bootstrap and (pairs or len(set(order)) < 3 or len(set(order)) != len(order)):
+        raise UsageError(f"--bootstrap needs a chain of at least 3 different models in --models and no --pairs; "
+                         f"got {', '.join(order)}")
     if a.genft_epochs < 0 or (a.genft_supervisors and not a.genft_epochs):
         raise UsageError("--genft-epochs must be 0 (off) or positive, and --genft-supervisors needs it positive")
     if a.lora_r < 0:
@@ -213,7 +218,7 @@ def _cmd_sweep(a) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {str(out)!r} exists and is not a folder")
     from w2s_lib.results import pgr_table
-    from w2s_lib.sweep import plan_sweep, run_sweep
+    from w2s_lib.sweep import model_order, plan_bootstrap, plan_sweep, run_sweep
 
     train_kw = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in cfg}
     if cfg.get("select"):
@@ -221,11 +226,12 @@ def _cmd_sweep(a) -> int:
     if a.compile:
         train_kw["compile"] = True
     loss_kw = {"logconf": {"alpha_max": cfg["alpha_max"]}} if cfg.get("alpha_max") is not None else None
-    plan = plan_sweep(
-        cfg["tasks"], cfg["models"], cfg["losses"], cfg["seeds"], pairs=cfg["pairs"], n_train=cfg["n_train"],
-        n_test=cfg["n_test"], lr=cfg.get("lr"), loss_kw=loss_kw, train_kw=train_kw, lora_r=a.lora_r,
-        genft_epochs=a.genft_epochs, genft_supervisors=a.genft_supervisors,
-    )
+    kw = dict(n_train=cfg["n_train"], n_test=cfg["n_test"], lr=cfg.get("lr"), loss_kw=loss_kw, train_kw=train_kw,
+              lora_r=a.lora_r, genft_epochs=a.genft_epochs, genft_supervisors=a.genft_supervisors)
+    if a.bootstrap:
+        plan = plan_bootstrap(cfg["tasks"], model_order(cfg["models"]), cfg["losses"], cfg["seeds"], **kw)
+    else:
+        plan = plan_sweep(cfg["tasks"], cfg["models"], cfg["losses"], cfg["seeds"], pairs=cfg["pairs"], **kw)
     print(f"w2s sweep: {len(plan.runs)} runs ({len(plan.weak)} weak, {len(plan.ceilings)} ceilings, "
           f"{len(plan.w2s)} weak-to-strong) -> {out}", file=sys.stderr)
     if a.launcher == "submitit":

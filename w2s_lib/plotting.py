@@ -37,6 +37,8 @@ LOSS_STYLES = {
     "product": dict(linestyle="--", marker="s", label="product loss"),
     # not a loss: the paper's pentagons for generative finetuning (Figs. 10, 17, 18); notebooks label such runs so
     "genft": dict(linestyle="-", marker="p", label="generative finetuning"),
+    # not a loss either: bootstrapped runs (variant "bootstrap"), squares as in the paper's Fig. 4
+    "bootstrap": dict(linestyle="-", marker="s", label="bootstrapping"),
 }
 _OTHER_LOSS = dict(linestyle="-", marker="D")
 # Fig. 2 bar colours: weak light grey, naive green, best method purple, ceiling dark grey

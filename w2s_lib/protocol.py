@@ -13,6 +13,10 @@ keeps a validation slice for model selection:
   it sees exactly the inputs, step count and selection slice of the weak-to-strong student, and
   differs from it only in its labels; ``ceiling_half="A"`` in ``sweep.plan_sweep`` reproduces the
   reference.
+* **bootstrapping** (paper §4.3.1): a chain M1 -> M2 -> ... -> Mn of weak-to-strong runs, each on a fresh
+  part of half B. Half B's training and validation items are split by group into ``b_slices = n - 1``
+  disjoint parts; step k trains on part ``b_slice = k``. Step 0 is supervised by M1's ground-truth
+  half-A run, step k > 0 by step k - 1, which labels part k with its own predictions.
 
 Sweeps of many runs are planned in ``w2s_lib.sweep``; ``w2s_lib.results`` tabulates a results folder.
 """
@@ -75,14 +79,21 @@ class RunConfig:
     # Figs. 10, 17, 18: > 0 first finetunes the model as a language model on the task's training texts for
     # this many epochs, labels unread (w2s_lib.genft); the ceiling of such a student gets the same pass.
     genft_epochs: float = 0.0
+    # Bootstrapping: train on part b_slice of half B split into b_slices disjoint parts (module docstring).
+    b_slice: int = 0
+    b_slices: int = 1
 
     def __post_init__(self):
         if self.labels not in LABELS or self.half not in HALVES:
             raise ValueError(f"labels must be one of {LABELS} and half one of {HALVES}")
         if (self.labels == "weak") != (self.weak is not None):
             raise ValueError("a run trains on weak labels exactly when it has a weak supervisor")
-        if self.weak is not None and (self.weak.labels, self.weak.half, self.half) != ("gt", "A", "B"):
-            raise ValueError("weak labels come from a ground-truth half-A run and train on half B")
+        if self.b_slices < 1 or not 0 <= self.b_slice < self.b_slices:
+            raise ValueError(f"b_slice must be in 0..b_slices-1, got b_slice={self.b_slice}, b_slices={self.b_slices}")
+        if self.b_slices > 1 and self.labels != "weak":
+            raise ValueError("only weak-to-strong runs train on a part of half B (bootstrapping)")
+        if self.weak is not None:
+            _check_supervisor(self)
         if self.weak_errors not in WEAK_ERRORS:
             raise ValueError(f"unknown weak_errors {self.weak_errors!r}; valid: {', '.join(WEAK_ERRORS)}")
         if (self.weak_errors != "real" or self.weak_label_in_prompt) and self.weak is None:
@@ -121,6 +132,49 @@ class RunConfig:
         return [d for d in deps if d is not None]
 
 
+def _check_supervisor(cfg: RunConfig) -> None:
+    sup = cfg.weak
+    if cfg.b_slices == 1:
+        if (sup.labels, sup.half, cfg.half) != ("gt", "A", "B"):
+            raise ValueError("weak labels come from a ground-truth half-A run and train on half B")
+        return
+    if cfg.half != "B":
+        raise ValueError("bootstrap steps train on half B")
+    if cfg.b_slice == 0 and (sup.labels, sup.half) != ("gt", "A"):
+        raise ValueError("the first bootstrap step (b_slice=0) is supervised by a ground-truth half-A run")
+    if cfg.b_slice > 0 and (sup.labels, sup.b_slices, sup.b_slice) != ("weak", cfg.b_slices, cfg.b_slice - 1):
+        raise ValueError(f"bootstrap step b_slice={cfg.b_slice} must be supervised by the weak-to-strong run on "
+                         f"b_slice={cfg.b_slice - 1} with the same b_slices={cfg.b_slices}")
+    from w2s_lib.models import MODEL_PRESETS
+
+    if sup.model in MODEL_PRESETS and cfg.model in MODEL_PRESETS:  # other models' sizes are unknown here
+        if MODEL_PRESETS[cfg.model].params <= MODEL_PRESETS[sup.model].params:
+            raise ValueError(f"bootstrapping needs increasing sizes: {sup.model} cannot supervise {cfg.model}")
+
+
+def supervisors(cfg: RunConfig) -> list[RunConfig]:
+    """The chain of supervisors above ``cfg``, from the ground-truth half-A run down to ``cfg.weak``."""
+    chain = []
+    while cfg.weak is not None:
+        cfg = cfg.weak
+        chain.insert(0, cfg)
+    return chain
+
+
+def lineage(cfg: RunConfig) -> dict:
+    """Who supervised a run, for results tables: ``weak_model`` is the original (ground-truth) supervisor
+    of the chain, ``via`` the intermediate supervisors ('>'-joined, None if none), ``bootstrap_step`` the
+    step (0-based) of ``bootstrap_steps`` for bootstrapped runs (else None)."""
+    chain = supervisors(cfg)
+    boot = cfg.b_slices > 1
+    return {
+        "weak_model": chain[0].model if chain else None,
+        "via": ">".join(c.model for c in chain[1:]) or None,
+        "bootstrap_step": cfg.b_slice if boot else None,
+        "bootstrap_steps": cfg.b_slices if boot else None,
+    }
+
+
 def _pairwise(cfg: RunConfig) -> bool:
     """Whether the run's task is made of comparisons (a reward model; ``w2s_lib.data.preferences``)."""
     from w2s_lib.data import TASKS
@@ -150,11 +204,13 @@ def variant(cfg: RunConfig) -> str:
         tags.append(f"difficulty-le{cfg.difficulty_max}")
     if cfg.genft_epochs:
         tags.append(f"genft{cfg.genft_epochs:g}")
+    if cfg.b_slices > 1:
+        tags.append("bootstrap")
     return "+".join(tags)
 
 
 def run_name(cfg: RunConfig) -> str:
-    who = cfg.model if cfg.weak is None else f"{cfg.weak.model}-to-{cfg.model}"
+    who = "-to-".join([c.model for c in supervisors(cfg)] + [cfg.model])
     parts = [cfg.role, _slug(who), cfg.train.loss, variant(cfg), f"s{cfg.data.seed}", cache.config_hash(cfg)]
     return "_".join(p for p in parts if p)
 
@@ -174,9 +230,31 @@ class Splits:
     A_val: list
     B_train: list
     B_val: list
+    seed: int = 0  # of the data config: seeds the parts of half B
 
     def half(self, h: str) -> tuple[list, list]:
         return (self.A_train, self.A_val) if h == "A" else (self.B_train, self.B_val)
+
+    def b_part(self, k: int, n: int) -> tuple[list, list]:
+        """Part ``k`` of ``n`` disjoint parts of half B's training and validation items (bootstrapping)."""
+        if n == 1:
+            return self.B_train, self.B_val
+        return _parts(self.B_train, n, self.seed + 3)[k], _parts(self.B_val, n, self.seed + 4)[k]
+
+    def items(self, cfg: "RunConfig") -> tuple[list, list]:
+        """The training and validation items of a run."""
+        return self.half("A") if cfg.half == "A" else self.b_part(cfg.b_slice, cfg.b_slices)
+
+
+def _parts(items: list, n: int, seed: int) -> list[list]:
+    """``n`` disjoint parts of about equal size that never split a group."""
+    from w2s_lib.data import split_halves
+
+    parts, rest = [], items
+    for i in range(n - 1):
+        part, rest = split_halves(rest, seed, frac=1 / (n - i))
+        parts.append(part)
+    return parts + [rest]
 
 
 @functools.lru_cache(maxsize=8)
@@ -197,7 +275,7 @@ def prepare_data(dc: DataConfig) -> Splits:
         a, b = split_halves(train, dc.seed)
     a_val, a_train = split_halves(a, dc.seed + 1, frac=dc.val_frac)
     b_val, b_train = split_halves(b, dc.seed + 2, frac=dc.val_frac)
-    return Splits(test, a_train, a_val, b_train, b_val)
+    return Splits(test, a_train, a_val, b_train, b_val, dc.seed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,12 +323,14 @@ def _gt(items) -> np.ndarray:
     return np.array([it["hard_label"] for it in items], dtype=np.float32)
 
 
-WEAK_LABELS_FILE = "weak_labels.parquet"  # a half-A run's predictions on half B
+# A supervisor's predictions on the half-B items it labels: all of half B for a ground-truth half-A run, the
+# next part for a bootstrap step that is not the last.
+WEAK_LABELS_FILE = "weak_labels.parquet"
 TEST_PREDICTIONS_FILE = "test_predictions.parquet"
 
 
 def half_b_p1(cfg: RunConfig, root, items) -> np.ndarray:
-    """A ground-truth half-A run's class-1 probabilities on the half-B ``items`` (saved by that run)."""
+    """A supervisor's class-1 probabilities on the half-B ``items`` it labels (saved by that run)."""
     p1 = pd.read_parquet(run_dir(cfg, root) / WEAK_LABELS_FILE).set_index("id")["p1"]
     return p1.loc[[it["id"] for it in items]].to_numpy(np.float32)
 
@@ -318,7 +398,9 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
     from w2s_lib.train import predict, train_classifier
 
     data = prepare_data(cfg.data)
-    train_items, val_items = data.half(cfg.half)
+    train_items, val_items = data.items(cfg)
+    if not train_items or not val_items:
+        raise ValueError(f"part {cfg.b_slice} of {cfg.b_slices} of half B is empty; use more training items")
     if cfg.difficulty_runs:
         level = item_difficulty(cfg.difficulty_runs, root, train_items)
         keep = np.flatnonzero(level <= (cfg.difficulty_max if cfg.difficulty_max is not None else len(level)))
@@ -377,7 +459,7 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         "role": cfg.role,
         "task": cfg.data.task,
         "model": cfg.model,
-        "weak_model": cfg.weak.model if cfg.weak else None,
+        **lineage(cfg),
         "loss": cfg.train.loss,
         "seed": cfg.data.seed,
         "linear_probe": cfg.linear_probe,
@@ -404,15 +486,14 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         metrics.update({f"agreement_{k}": v for k, v in agreement(p1, sup_test, test_y).items()})
         metrics["weak_label_acc"] = accuracy(train_y, _gt(train_items))
         preds["supervisor_p1"] = sup_test
-    if cfg.role == "weak":
-        # soft labels for the other half: the student's training and validation data
-        b_items = data.B_train + data.B_val
+    b_items = _labels_to_give(cfg, data)
+    if b_items:
         b_p1 = predict(model, tok, [it["txt"] for it in b_items], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
         writer.parquet(
             WEAK_LABELS_FILE,
             pd.DataFrame({"id": [it["id"] for it in b_items], "label": _gt(b_items).astype(int), "p1": b_p1}),
         )
-        metrics["weak_label_acc"] = accuracy(b_p1, _gt(b_items))
+        metrics["weak_label_acc" if cfg.role == "weak" else "next_label_acc"] = accuracy(b_p1, _gt(b_items))
     if checkpoint:
         if dist.is_fsdp():
             raise ValueError("checkpoints of FSDP-sharded models are not supported; run this one without FSDP")
@@ -424,9 +505,22 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
     return cache.jsonable(metrics)
 
 
+def _labels_to_give(cfg: RunConfig, data: Splits) -> list:
+    """The half-B items whose labels this run's predictions become: all of half B for a ground-truth half-A
+    run (students use any part of it), the next part for a bootstrap step that has a next step."""
+    if cfg.role == "weak":
+        return data.B_train + data.B_val
+    if cfg.b_slice + 1 < cfg.b_slices:
+        return [it for part in data.b_part(cfg.b_slice + 1, cfg.b_slices) for it in part]
+    return []
+
+
 def ceiling_config(cfg: RunConfig, half: str = "B") -> RunConfig:
     """The ground-truth run that a weak-to-strong run's PGR is measured against: the same model and
-    training settings, ground-truth labels, plain cross-entropy, no label tricks."""
+    training settings, ground-truth labels, plain cross-entropy, no label tricks.
+
+    For a bootstrap step it is the same model's ordinary ceiling, trained on all of half B, not on the
+    step's part: the ceiling a naive student of that model is compared with, so the two PGRs share it."""
     train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
     return RunConfig(data=cfg.data, model=cfg.model, labels="gt", half=half, train=train, head_init=cfg.head_init,
                      linear_probe=cfg.linear_probe, lora_r=cfg.lora_r, genft_epochs=cfg.genft_epochs)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from w2s_lib import cache
-from w2s_lib.protocol import HALVES, RunConfig, ceiling_config, run_name
+from w2s_lib.protocol import HALVES, RunConfig, ceiling_config, lineage, run_name, supervisors
 
 
 def collect(root: str | Path) -> pd.DataFrame:
@@ -16,6 +16,11 @@ def collect(root: str | Path) -> pd.DataFrame:
 
     ``weak_acc`` is the supervisor's test accuracy and ``strong_acc`` that of the matching ceiling
     (same model, data and training settings, trained on ground truth); missing ones give nan.
+
+    A bootstrap step is measured against its chain's original supervisor, as the paper's Fig. 4 (b) reads
+    to us (hue = initial supervisor, PGR recovered from it): ``weak_acc`` and ``weak_model`` are those of the
+    ground-truth half-A run at the root of the chain, and ``strong_acc`` is the step model's own ceiling.
+    ``via``, ``bootstrap_step`` and ``bootstrap_steps`` (``protocol.lineage``) tell such rows apart.
     """
     from w2s_lib.metrics import pgr
 
@@ -25,7 +30,7 @@ def collect(root: str | Path) -> pd.DataFrame:
         m = cache.read_json(d / cache.METRICS_FILE)
         cfg = RunConfig.from_dict(cache.read_json(d / cache.CONFIG_FILE))
         configs[d.name] = cfg
-        rows.append({**m, "run": d.name, "dir": str(d.relative_to(root))})
+        rows.append({**m, **lineage(cfg), "run": d.name, "dir": str(d.relative_to(root))})
     df = pd.DataFrame(rows)
     if df.empty:
         return df
@@ -37,7 +42,7 @@ def collect(root: str | Path) -> pd.DataFrame:
             weak_acc.append(np.nan)
             strong_acc.append(np.nan)
             continue
-        weak_acc.append(acc.get(run_name(cfg.weak), np.nan))
+        weak_acc.append(acc.get(run_name(supervisors(cfg)[0]), np.nan))
         ceil = [acc.get(run_name(ceiling_config(cfg, h)), np.nan) for h in HALVES]
         strong_acc.append(ceil[1] if not np.isnan(ceil[1]) else ceil[0])
     df["weak_acc"], df["strong_acc"] = weak_acc, strong_acc
@@ -51,14 +56,16 @@ def pgr_table(df: pd.DataFrame) -> pd.DataFrame:
     """Mean accuracies and PGR per (task, weak, strong, loss, variant) over seeds, with the number of seeds.
 
     Runs of different variants (e.g. with and without generative finetuning) are never averaged together;
-    the ``variant`` column is shown only when a folder holds more than one.
+    the ``variant`` column is shown only when a folder holds more than one. Bootstrap steps are also
+    grouped by their intermediate supervisors and chain length (``via``, ``bootstrap_steps``) when present.
     """
     w2s = df[df["role"] == "w2s"]
     if w2s.empty:
         return w2s
     w2s = w2s.assign(variant=w2s["variant"].fillna("") if "variant" in w2s else "")
     keys = ["task", "weak_model", "model", "loss"] + (["variant"] if w2s["variant"].nunique() > 1 else [])
-    g = w2s.groupby(keys, sort=False)
+    keys += [c for c in ("via", "bootstrap_steps") if c in w2s and w2s[c].notna().any()]
+    g = w2s.groupby(keys, sort=False, dropna=False)
     out = g[["weak_acc", "test_acc", "strong_acc", "pgr"]].mean()
     out["n_seeds"] = g.size()
     return out.reset_index().rename(columns={"model": "strong_model", "test_acc": "w2s_acc"})

@@ -1,8 +1,9 @@
 """Sweeps: every run the paper's figures need, planned from a few lists and run through the cache.
 
 ``plan_sweep`` turns tasks x models x losses x seeds into supervisors, ceilings and weak-to-strong
-students; the helpers below build the analysis figures' variants (error structures, probes of
-finetuned models, difficulty cutoffs) from those plans.
+students, and ``plan_bootstrap`` into bootstrapping chains (paper §4.3.1); the helpers below build the
+analysis figures' variants (error structures, probes of finetuned models, difficulty cutoffs) from those
+plans.
 """
 
 from __future__ import annotations
@@ -132,6 +133,40 @@ def plan_sweep(
     return SweepPlan(weak=used_weak, ceilings=[c for c in ceilings.values() if c not in used_weak], w2s=w2s)
 
 
+def plan_bootstrap(
+    tasks: list[str], chain: list[str] | list[list[str]], losses: list[str], seeds: list[int], *,
+    naive: bool = False, **plan_kw,
+) -> SweepPlan:
+    """Bootstrapping chains M1 -> M2 -> ... -> Mn (paper §4.3.1): every step of each chain, for each loss,
+    task and seed, in the plan's ``w2s`` list (intermediate steps included, as Fig. 4 plots them).
+
+    ``chain``: models weakest first (at least 3), or a list of such chains. Step k trains M(k+2) on part k of
+    half B split into n - 1 parts (``RunConfig.b_slice``), labelled by step k - 1 (step 0: M1's
+    ground-truth half-A run). Each step uses its own model's settings, as in ``plan_sweep``, whose
+    keyword options (``plan_kw``, except ``pairs``) apply. ``naive`` also plans the plain students of M1
+    supervising each later model on all of half B, the dotted lines of Fig. 4.
+    """
+    chains = [list(chain)] if isinstance(chain[0], str) else [list(c) for c in chain]
+    weak, ceilings, w2s = {}, {}, {}
+    for ch in chains:
+        if len(set(ch)) < 3 or len(set(ch)) != len(ch):
+            raise ValueError(f"a bootstrap chain needs at least 3 different models, got {', '.join(ch)}")
+        plan = plan_sweep(tasks, ch, losses, seeds, pairs=[(ch[0], s) for s in ch[1:]], **plan_kw)
+        weak.update(dict.fromkeys(plan.weak))
+        ceilings.update(dict.fromkeys(plan.ceilings))
+        naive_runs: dict[tuple, list[RunConfig]] = {}  # (data, loss) -> M1 supervising M2, M3, ... in order
+        for run in plan.w2s:
+            naive_runs.setdefault((run.data, run.train.loss), []).append(run)
+        for students in naive_runs.values():
+            if naive:
+                w2s.update(dict.fromkeys(students))
+            sup = students[0].weak
+            for k, student in enumerate(students):
+                sup = dataclasses.replace(student, weak=sup, b_slice=k, b_slices=len(students))
+                w2s[sup] = None
+    return SweepPlan(weak=list(weak), ceilings=[c for c in ceilings if c not in weak], w2s=list(w2s))
+
+
 def run_sweep(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = False, progress=None) -> pd.DataFrame:
     """Run (or load) every run of ``plan`` and return the tidy results table of ``root``."""
     from tqdm.auto import tqdm
@@ -161,13 +196,27 @@ def run_plan(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = F
 
 def sweep_results(
     root, tasks, models, losses, seeds, *, n_train: int, n_test: int, epochs: float, batch_size: int = 32,
-    minibatch_size: int = 32, max_len: int = 512, progress=None, **plan_kw,
+    minibatch_size: int = 32, max_len: int = 512, progress=None, planner=None, **plan_kw,
 ) -> pd.DataFrame:
-    """The notebooks' one call: plan the paper's sweep, run what is missing, return its rows."""
+    """The notebooks' one call: plan the paper's sweep, run what is missing, return its rows.
+
+    ``planner``: ``plan_sweep`` (default) or ``plan_bootstrap``, which reads ``models`` as its chain.
+    """
     train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
     train_kw.update(plan_kw.pop("train_kw", {}))
-    plan = plan_sweep(tasks, models, losses, seeds, n_train=n_train, n_test=n_test, train_kw=train_kw, **plan_kw)
+    plan = (planner or plan_sweep)(tasks, models, losses, seeds, n_train=n_train, n_test=n_test, train_kw=train_kw,
+                                   **plan_kw)
     return run_plan(plan, root, progress=progress)
+
+
+def bootstrap_results(root, tasks, chain, losses, seeds, **kw) -> pd.DataFrame:
+    """``sweep_results`` for bootstrapping chains (``plan_bootstrap``; ``naive=True`` adds the plain runs).
+
+    Rows of bootstrap steps have variant "bootstrap", ``weak_model`` = the chain's first model and PGR
+    relative to it (``results.collect``); to draw them with the paper's squares, plot them under the
+    loss name "bootstrap" (``plotting.LOSS_STYLES``).
+    """
+    return sweep_results(root, tasks, chain, losses, seeds, planner=plan_bootstrap, **kw)
 
 
 def with_variant(configs, **changes) -> list[RunConfig]:
