@@ -172,7 +172,7 @@ def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: boo
     metrics = {"setting": "chess", "task": cfg.data.source, "role": cfg.role, "model": cfg.model,
                "weak_model": (cfg.chain()[0].model if cfg.supervisor else None), "seed": cfg.data.seed,
                "bootstrap_step": len(cfg.chain()) - 1 if cfg.supervisor else None,
-               "via": "-to-".join(c.model for c in cfg.chain()[1:]) or None, "elo_max": cfg.elo_max,
+               "via": ">".join(c.model for c in cfg.chain()[1:]) or None, "elo_max": cfg.elo_max,
                "elo_min": cfg.elo_min, "n_steps": 0, "seconds": 0.0}
     desc = f"{cfg.role} {cfg.model}"
     if cfg.labels != "none":
