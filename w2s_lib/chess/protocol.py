@@ -221,6 +221,15 @@ def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: boo
 # ---------------------------------------------------------------------------- plans
 
 
+def _train(data: ChessData, model: str, train_kw: dict | None, lr: float | dict | None) -> TrainConfig:
+    """The chess training settings of ``model``: ``lr`` is one rate, a dict model -> rate, or None for
+    the model preset's rate; ``train_kw`` overrides other ``TrainConfig`` fields."""
+    from w2s_lib.sweep import default_lr
+
+    rate = lr.get(model) if isinstance(lr, dict) else lr
+    return dataclasses.replace(CHESS_TRAIN, **{"seed": data.seed, "lr": rate or default_lr(model), **(train_kw or {})})
+
+
 def gt_run(data: ChessData, model: str, part: int = 0, **kw) -> ChessRunConfig:
     return ChessRunConfig(data=data, model=model, labels="gt", part=part, **kw)
 
@@ -242,7 +251,7 @@ def bootstrap_chain(order: list[str], weak: str, steps: int = 3) -> list[str]:
     return [weak] + [larger[j] for j in picks]
 
 
-def plan(data: ChessData, models: list[str], *, train_kw: dict | None = None, lr: dict | None = None,
+def plan(data: ChessData, models: list[str], *, train_kw: dict | None = None, lr: float | dict | None = None,
          bootstrap_steps: int = 3, zero_shot: bool = True) -> dict[str, list[ChessRunConfig]]:
     """Figs. 3b/e, 4 and 15: every naive pair, one bootstrap chain per supervisor, and zero-shot runs.
 
@@ -250,11 +259,8 @@ def plan(data: ChessData, models: list[str], *, train_kw: dict | None = None, lr
     "bootstrap" (every step of every chain, the first step included: it is also a naive run), and
     "zero_shot".
     """
-    from w2s_lib.sweep import default_lr
-
     def train(m):
-        return dataclasses.replace(CHESS_TRAIN, **{"seed": data.seed, "lr": (lr or {}).get(m) or default_lr(m),
-                                                   **(train_kw or {})})
+        return _train(data, m, train_kw, lr)
 
     weak = {m: gt_run(data, m, 0, train=train(m)) for m in models[:-1]}
     runs = {"weak": list(weak.values()), "ceiling": [gt_run(data, m, 1, train=train(m)) for m in models[1:]],
@@ -272,15 +278,12 @@ def plan(data: ChessData, models: list[str], *, train_kw: dict | None = None, lr
 
 
 def plan_easy_to_hard(data: ChessData, models: list[str], cutoffs=(800, 900, 1000, 1100, 1200, 1300), *,
-                      hard_min: int = cdata.HARD_ELO, train_kw: dict | None = None, lr: dict | None = None):
+                      hard_min: int = cdata.HARD_ELO, train_kw: dict | None = None, lr: float | dict | None = None):
     """Figs. 19-20: per model, trained on easy puzzles (Elo <= each cutoff), on all, on hard ones, and
     zero-shot. "all" is the ordinary ceiling run on part 1 (the same number of puzzles)."""
-    from w2s_lib.sweep import default_lr
-
     runs = []
     for m in models:
-        tr = dataclasses.replace(CHESS_TRAIN, **{"seed": data.seed, "lr": (lr or {}).get(m) or default_lr(m),
-                                                 **(train_kw or {})})
+        tr = _train(data, m, train_kw, lr)
         runs += [gt_run(data, m, 0, train=tr, elo_max=c) for c in cutoffs]
         runs += [gt_run(data, m, 1, train=tr), gt_run(data, m, 0, train=tr, elo_min=hard_min),
                  ChessRunConfig(data=data, model=m, labels="none", train=tr)]
@@ -338,3 +341,57 @@ def accuracy_by_elo(configs, root, width: int = 250) -> pd.DataFrame:
                          "seed": cfg.data.seed, "elo_bin": int(b), "accuracy": float(g["correct"].mean()),
                          "n": len(g)})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------- the notebooks' calls
+
+
+def _settings(source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len):
+    data = ChessData(source=source, n_train=n_train, n_test=n_test, n_parts=n_parts, n_pool=n_pool, seed=seed)
+    return data, dict(epochs=float(epochs), batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+
+
+def chess_results(root, source: str, models: list[str], seeds: list[int], *, n_train: int, n_test: int,
+                  n_parts: int = 4, n_pool: int | None = None, epochs: float = 5.0, batch_size: int = 32,
+                  minibatch_size: int = 32, max_len: int = 512, lr: float | dict | None = None,
+                  bootstrap_steps: int = 3, progress: bool | None = None) -> pd.DataFrame:
+    """Figs. 3b/e, 4 and 15 for each seed (``plan`` + ``results``): one table, cached in ``root``."""
+    frames = []
+    for seed in seeds:
+        data, tr = _settings(source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len)
+        runs = plan(data, models, train_kw=tr, lr=lr, bootstrap_steps=bootstrap_steps)
+        frames.append(results(runs, root, progress=progress))
+    return pd.concat(frames, ignore_index=True)
+
+
+def easy_to_hard_results(root, source: str, models: list[str], seeds: list[int], cutoffs, *, n_train: int,
+                         n_test: int, n_parts: int = 4, n_pool: int | None = None, hard_min: int = cdata.HARD_ELO,
+                         epochs: float = 5.0, batch_size: int = 32, minibatch_size: int = 32, max_len: int = 512,
+                         lr: float | dict | None = None, elo_width: int = 250,
+                         progress: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Figs. 19-20 for each seed: (one row of metrics per run, accuracy per run and Elo bin).
+
+    With the same settings as ``chess_results`` the "all" and zero-shot runs are shared with it.
+    """
+    runs_df, elo_df = [], []
+    for seed in seeds:
+        data, tr = _settings(source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len)
+        runs = plan_easy_to_hard(data, models, cutoffs, hard_min=hard_min, train_kw=tr, lr=lr)
+        runs_df.append(run_all(runs, root, progress=progress))
+        elo_df.append(accuracy_by_elo(runs, root, elo_width))
+    df = pd.concat(runs_df, ignore_index=True)
+    df["trained_on"] = [_trained_on(r) for _, r in df.iterrows()]
+    by_elo = pd.concat(elo_df, ignore_index=True)
+    by_elo["trained_on"] = [_trained_on(r) for _, r in by_elo.iterrows()]
+    return df, by_elo
+
+
+def _trained_on(row) -> str:
+    """"easy<=1200", "hard>=2000", "all" or "zero-shot": which puzzles a run learnt from."""
+    if row["role"] == "zero_shot":
+        return "zero-shot"
+    if row["role"] == "easy":
+        return f"easy<={int(row['elo_max'])}"
+    if row["role"] == "hard":
+        return f"hard>={int(row['elo_min'])}"
+    return "all"
