@@ -20,6 +20,11 @@ BAD = [
     (["sweep", "--out", "{out}", "--seeds", "a,b"], "expected comma-separated integers", "a,b"),
     (["results", "{out}"], "is not a results folder", "w2s sweep"),
     (["list", "things"], "unknown list 'things'; valid: ", "tasks, models, losses, presets"),
+    (["chess", "--out", "{out}", "--source", "pgn"], "unknown chess source 'pgn'; valid: ", "lichess, synth"),
+    (["chess", "--out", "{out}", "--models", "tiny-1,gpt3"], "unknown model 'gpt3'; valid: ", "tiny-1"),
+    (["chess", "--out", "{out}", "--models", "tiny-1,minilm-l1"], "chess needs causal language models", "minilm-l1"),
+    (["chess", "--out", "{out}", "--models", "tiny-1"], "at least 2 different --models", "tiny-1"),
+    (["chess", "--out", "{out}", "--n-parts", "1"], "n_parts must be >= 2", "supervisor"),
 ]
 
 
@@ -58,3 +63,13 @@ def test_results_table_and_json(tmp_path, capsys):
     assert {r["role"] for r in rows} == {"weak", "ceiling", "w2s"}
     assert main(["list", "tasks"]) == 0
     assert "synth_sentiment" in capsys.readouterr().out.split()
+
+
+def test_chess_runs_and_prints_its_table(tmp_path, capsys):
+    argv = ["chess", "--out", str(tmp_path / "c"), "--models", "tiny-1,tiny-2", "--n-train", "8", "--n-test", "4",
+            "--n-parts", "2", "--epochs", "1", "--batch-size", "4", "--minibatch-size", "4", "--quiet", "--easy", "1000"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "bootstrap" not in out  # two models: no chain
+    for word in ("naive", "ceiling", "zero_shot", "easy<=1000", "hard>=2000"):
+        assert word in out, out

@@ -1,5 +1,6 @@
 """The ``w2s`` command line: ``w2s sweep`` runs the protocol, ``w2s results`` tabulates a results folder,
-``w2s vision`` runs Table 3, ``w2s sandbox`` the offline demo.
+``w2s vision`` runs Table 3, ``w2s chess`` the chess puzzles (Figs. 3b/e, 4, 15, 19-20), ``w2s sandbox`` the
+offline demo.
 
 Bad input ends with one line on stderr naming the bad value and the valid choices, exit status 2, before
 anything is written.
@@ -136,6 +137,23 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--num-classes", type=int, default=1000, help="classes of random heads and fake sources")
     v.add_argument("--batch-size", type=int, default=64, help="images per forward pass while extracting")
     v.add_argument("--quiet", action="store_true", help="no progress bars")
+    c = sub.add_parser("chess", help="chess puzzles: naive and bootstrapped weak-to-strong, zero-shot, easy-to-hard")
+    c.add_argument("--out", required=True, help="results folder (finished runs are reused)")
+    c.add_argument("--source", default="synth", help="lichess (the Hub; the paper's puzzles) or synth (offline)")
+    c.add_argument("--models", type=_csv, default=["tiny-1", "tiny-2", "tiny-3"],
+                   help="comma-separated model presets, weakest to strongest (at least 2)")
+    c.add_argument("--seeds", type=_ints, default=[0], help="comma-separated integer seeds")
+    c.add_argument("--n-train", type=int, default=300, help="puzzles per training part (paper: 50000)")
+    c.add_argument("--n-test", type=int, default=200, help="test puzzles (paper: 5000)")
+    c.add_argument("--n-parts", type=int, default=3, help="training parts: the supervisors' + one per bootstrap step")
+    c.add_argument("--epochs", type=float, default=10.0, help="passes over each part (paper: 5)")
+    c.add_argument("--batch-size", type=int, default=32, help="puzzles per optimizer step (paper: 32)")
+    c.add_argument("--minibatch-size", type=int, default=32, help="puzzles per forward pass")
+    c.add_argument("--max-len", type=int, default=128, help="tokens per transcript + move (keeps the end)")
+    c.add_argument("--lr", type=float, help="one learning rate for every model (default: each preset's)")
+    c.add_argument("--easy", type=_ints, default=[],
+                   help="also easy-to-hard: comma-separated Elo cutoffs (paper: 800,900,...,1300)")
+    c.add_argument("--quiet", action="store_true", help="no progress bars")
     ls = sub.add_parser("list", help="list tasks, models, losses or presets")
     ls.add_argument("what", help="tasks, models, losses or presets")
     return p
@@ -324,6 +342,43 @@ def _cmd_vision(a) -> int:
     return 0
 
 
+def _cmd_chess(a) -> int:
+    from w2s_lib.models import MODEL_PRESETS
+
+    _choices("model", a.models, list(MODEL_PRESETS))
+    encoders = [m for m in a.models if MODEL_PRESETS[m].family == "bert"]
+    if encoders:
+        raise UsageError(f"chess needs causal language models; {', '.join(encoders)} are encoders")
+    if len(set(a.models)) < 2 or len(set(a.models)) != len(a.models) or not a.seeds:
+        raise UsageError(f"give at least 2 different --models and one seed; got {', '.join(a.models)}")
+    for key in ("n_train", "n_test", "epochs", "batch_size", "minibatch_size", "max_len"):
+        if getattr(a, key) <= 0:
+            raise UsageError(f"--{key.replace('_', '-')} must be positive, got {getattr(a, key)}")
+    if os.path.exists(a.out) and not os.path.isdir(a.out):
+        raise UsageError(f"{a.out!r} exists and is not a folder")
+    from w2s_lib.chess import protocol
+    from w2s_lib.sweep import model_order
+
+    kw = dict(n_train=a.n_train, n_test=a.n_test, n_parts=a.n_parts, epochs=a.epochs, batch_size=a.batch_size,
+              minibatch_size=a.minibatch_size, max_len=a.max_len, lr=a.lr, progress=False if a.quiet else None)
+    try:
+        protocol.ChessData(source=a.source, n_parts=a.n_parts)  # the source and parts, before any work
+        from w2s_lib.train import TrainConfig
+
+        TrainConfig(batch_size=a.batch_size, minibatch_size=a.minibatch_size)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    order = model_order(a.models)
+    print(f"w2s chess: {a.source} puzzles, models {', '.join(order)} -> {a.out}", file=sys.stderr)
+    df = protocol.chess_results(a.out, a.source, order, a.seeds, **kw)
+    cols = ["series", "weak_model", "via", "model", "seed", "test_acc", "acc_hard", "legal_rate", "pgr"]
+    print(df[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    if a.easy:
+        runs, _ = protocol.easy_to_hard_results(a.out, a.source, order, a.seeds, a.easy, **kw)
+        print(runs[["model", "trained_on", "seed", "test_acc", "acc_hard"]].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return 0
+
+
 def _cmd_list(a) -> int:
     from w2s_lib.data import TASKS
     from w2s_lib.losses import LOSSES
@@ -339,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         a = build_parser().parse_args(argv)
         commands = {"sweep": _cmd_sweep, "results": _cmd_results, "sandbox": _cmd_sandbox, "vision": _cmd_vision,
-                    "list": _cmd_list}
+                    "chess": _cmd_chess, "list": _cmd_list}
         return commands[a.command](a)
     except UsageError as e:
         print(f"w2s: error: {e}", file=sys.stderr)

@@ -267,13 +267,30 @@ def plot_agreement(df, axes=None, losses=("xent", "logconf"), *, task=None, pale
     w2s = df[df["role"] == "w2s"]
     palette = palette or weak_palette(w2s["weak_model"].dropna().unique())
     for i, (ax, (col, title)) in enumerate(zip(axes, AGREEMENT_PANELS.items())):
-        sub, agg = _prepare(df, "w2s", col, losses, task)
-        _lines_by_supervisor(ax, sub, agg, palette, losses)
-        format_model_axis(ax, sub["model"])
         ax.set_title(f"({'abc'[i]}) {title}")
+        if w2s.get(col, pd.Series(dtype=float)).notna().any():
+            sub, agg = _prepare(df, "w2s", col, losses, task)
+            _lines_by_supervisor(ax, sub, agg, palette, losses)
+            format_model_axis(ax, sub["model"])
+        else:  # e.g. no supervisor was ever right: nothing to average, say so rather than fail
+            ax.text(0.5, 0.5, "no such samples", transform=ax.transAxes, ha="center", color="grey", gid="empty")
         ax.set_ylabel("student-supervisor agreement (%)")
     _legend(axes[-1], palette, losses, ceiling=False)
     return axes
+
+
+def plot_baseline(df, ax, role: str = "zero_shot", *, label: str = "zero-shot", value: str = "test_acc",
+                  color: str = "grey"):
+    """A model-by-model baseline without weak supervision (e.g. zero-shot, Fig. 15) as a dashed line in
+    ``color``, added to the legend; means over seeds and tasks."""
+    sub = df[df["role"] == role]
+    if sub.empty:
+        raise ValueError(f"no {role} rows to draw")
+    m = sub.groupby("model")[value].mean()
+    m = m.reindex(_by_size(m.index))
+    ax.plot([model_x(x) for x in m.index], 100 * m, color=color, ls="--", marker="x", gid=role, label=label)
+    _add_to_legend(ax, Line2D([], [], color=color, ls="--", marker="x", label=label))
+    return ax
 
 
 def plot_best_vs_final(df, ax=None, *, task=None, palette=None):

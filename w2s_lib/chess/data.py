@@ -139,12 +139,12 @@ def synth_puzzle(rng: random.Random, idx: int) -> dict:
     """A random legal opening, then one knight shuffle (both sides hop out and back) and a repeat of it
     cut at a random point: the answer is the move played four half-moves earlier, legal because the
     position has repeated. Longer openings hide the pattern deeper, so Elo grows with the opening's
-    length (500 + 250 per half-move, up to 2500)."""
+    length (500 + 500 per half-move of the opening, up to 2500)."""
     chess = _chess()
 
     while True:
         board, sans = chess.Board(), []
-        n_open = rng.randint(0, 8)
+        n_open = rng.randint(0, 4)
         for _ in range(n_open):
             moves = list(board.legal_moves)
             if not moves:
@@ -163,7 +163,7 @@ def synth_puzzle(rng: random.Random, idx: int) -> dict:
             board.push(m)
         target = board.san(cycle[cut % 4])
         return {"id": f"synth-{idx}", "ctx": transcript(sans), "target": f" {target}",
-                "elo": 500 + 250 * n_open}
+                "elo": 500 + 500 * n_open}
 
 
 def synth_puzzles(n: int, seed: int) -> list[dict]:

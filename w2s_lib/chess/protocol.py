@@ -256,8 +256,8 @@ def plan(data: ChessData, models: list[str], *, train_kw: dict | None = None, lr
     """Figs. 3b/e, 4 and 15: every naive pair, one bootstrap chain per supervisor, and zero-shot runs.
 
     ``models`` go from weakest to strongest. Returns lists by series: "weak", "ceiling", "naive",
-    "bootstrap" (every step of every chain, the first step included: it is also a naive run), and
-    "zero_shot".
+    "bootstrap" (every step of every chain of two or more steps, the first step included: it is also a
+    naive run), and "zero_shot".
     """
     def train(m):
         return _train(data, m, train_kw, lr)
@@ -268,8 +268,9 @@ def plan(data: ChessData, models: list[str], *, train_kw: dict | None = None, lr
     for i, w in enumerate(models[:-1]):
         for s in models[i + 1:]:
             runs["naive"].append(dataclasses.replace(student(weak[w], s), train=train(s)))
+        chain = bootstrap_chain(models, w, min(bootstrap_steps, data.n_parts - 1))
         sup = weak[w]
-        for s in bootstrap_chain(models, w, min(bootstrap_steps, data.n_parts - 1))[1:]:
+        for s in chain[1:] if len(chain) > 2 else []:  # one step is naive training, not bootstrapping
             sup = dataclasses.replace(student(sup, s), train=train(s))
             runs["bootstrap"].append(sup)
     if zero_shot:
