@@ -1,0 +1,293 @@
+"""Prompting baselines (Burns et al. 2023, §5.2.1, Fig. 9; the prompts of App. B, Table 2).
+
+The student is not trained: its language model is asked for a label. A prompt is one instruction for the task
+(our own wording, not Table 2's), then ``k`` labelled shots, each a training text followed by ``Label:`` and its
+label, then the query text and ``Label:``. p1 = softmax over the next-token logits of the answers "0" and "1",
+read at the prompt's last real token (found from the attention mask, so padding side and batch never matter).
+
+Shots are drawn per query, seeded, from half B's training items (never the test set, never the query's group),
+class-balanced on the labels shown. Those labels are the ground truth ("gt") or the hard labels (p1 > 0.5) of
+a weak supervisor, the ground-truth half-A run of ``w2s_lib.protocol`` whose soft labels train the finetuned
+weak-to-strong students: prompted and finetuned students learn from the same weak labels. A prompt longer than
+``max_len`` tokens drops its earliest shots first; a query alone too long is cut from the left (its end stays).
+
+Runs are cached like finetuning runs (``w2s_lib.cache``), but under ``prompting_root(root)``, a folder beside
+the finetuning root: ``results.collect`` reads every run under its root as a finetuning config.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from w2s_lib import cache
+from w2s_lib.protocol import TEST_PREDICTIONS_FILE, DataConfig, RunConfig, _slug, half_b_p1, prepare_data, run_or_load
+
+SHOT_LABELS = ("gt", "weak")
+CUE = "Label:"
+_INSTRUCT = 'Each text is {}. After "Label:", write 1 if {}, and 0 otherwise.'
+INSTRUCTIONS = {task: _INSTRUCT.format(*what_yes) for task, what_yes in {  # the paper's 7 prompted tasks, synthetic ones
+    "cosmos_qa": ("a short story, a question about it and a candidate answer",
+                  "the candidate is the right answer given the story"),
+    "ethics_deontology": ("a scenario and someone's reply to it: an excuse not to do something, or a duty that comes "
+                          "with a role", "the reply is reasonable"),
+    "ethics_justice": ("a statement about what someone deserves or how they should be treated",
+                       "the claim is fair and reasonable"),
+    "ethics_virtue": ("what a person does, followed by a character trait", "the behaviour shows that trait"),
+    "quail": ("a passage, a question about it and a candidate answer",
+              "the passage supports the candidate as the right answer"),
+    "sciq": ("a science question and a candidate answer", "the candidate answers the question correctly"),
+    "social_i_qa": ("an everyday social situation, a question about the people in it and a candidate answer",
+                    "the candidate is the most sensible answer"),
+    "synth_sentiment": ("a short review", "its opinion is positive, negations counted"),
+    "synth_keyword": ("a list of words", 'the word "red" is among them'),
+}.items()}
+DEFAULT_INSTRUCTION = _INSTRUCT.format("an example followed by a yes/no judgement to make",
+                                       "the answer, claim or judgement it proposes is correct, valid or positive")
+# (what ends a prompt after CUE, the two answers): the first whose answers are single tokens right after it
+ANSWER_FORMATS = (("", (" 0", " 1")), (" ", ("0", "1")), ("", ("0", "1")))
+
+
+def instruction(task: str) -> str:
+    return INSTRUCTIONS.get(task, DEFAULT_INSTRUCTION)
+
+
+@functools.lru_cache(maxsize=16)
+def answer_format(tok) -> tuple[str, tuple[str, str], tuple[int, int]]:
+    """(text after CUE that ends a prompt, answer strings "0"/"1" as written in shots, their token ids).
+
+    The answers are " 0"/" 1" when each is one token after "Label:", else "0"/"1" after "Label: " or "Label:";
+    the check encodes the whole line, so the ids are the tokens the model would produce after the prompt.
+    """
+    for end, answers in ANSWER_FORMATS:
+        head = tok.encode(f"x\n{CUE}{end}", add_special_tokens=False)
+        full = [tok.encode(f"x\n{CUE}{end}{a}", add_special_tokens=False) for a in answers]
+        if all(len(f) == len(head) + 1 and f[:-1] == head for f in full) and full[0][-1] != full[1][-1]:
+            return end, answers, (full[0][-1], full[1][-1])
+    raise ValueError(f"no answer format of {ANSWER_FORMATS} gives single tokens for '0' and '1' with this tokenizer")
+
+
+def format_prompt(task: str, shots, query: str, end: str = "", answers=(" 0", " 1")) -> str:
+    """Instruction, the (text, label) shots in order, then the query, ending right before its label."""
+    lines = [f"{t}\n{CUE}{end}{answers[int(y)]}" for t, y in shots]
+    return "\n\n".join([instruction(task), *lines, f"{query}\n{CUE}{end}"])
+
+
+def draw_shots(labels, groups, k: int, query_group, rng: np.random.Generator) -> list[int]:
+    """Indices of ``k`` pool items, none of ``query_group``, as balanced over ``labels`` as the pool allows."""
+    take = {1: k // 2 + (k % 2) * int(rng.random() < 0.5)}
+    take[0] = k - take[1]
+    picked = []
+    for cls in (0, 1):  # a random order of the class, the query's group skipped, cut at k (cheap for large pools)
+        order = rng.permutation(np.flatnonzero(np.asarray(labels) == cls))
+        picked.append(list(itertools.islice((int(i) for i in order if groups[i] != query_group), k)))
+    short = [max(take[c] - len(picked[c]), 0) for c in (0, 1)]  # a class too small: the other fills in
+    chosen = picked[0][: take[0] + short[1]] + picked[1][: take[1] + short[0]]
+    return [chosen[i] for i in rng.permutation(len(chosen))]
+
+
+def build_prompts(task, queries, pool, pool_labels, k: int, seed: int, tok, max_len: int) -> tuple[list[str], list]:
+    """One prompt per query item (its own seeded shots from ``pool``) and the number of shots kept in each."""
+    end, answers, _ = answer_format(tok)
+    groups = [it["group"] for it in pool]
+    prompts, kept = [], []
+    for qi, q in enumerate(queries):
+        idx = draw_shots(pool_labels, groups, k, q["group"], np.random.default_rng([seed, qi])) if k else []
+        shots = [(pool[i]["txt"], pool_labels[i]) for i in idx]
+        for j in range(len(shots) + 1):  # too long: drop the earliest shots, keep instruction and query
+            p = format_prompt(task, shots[j:], q["txt"], end, answers)
+            if j == len(shots) or len(tok(p)["input_ids"]) <= max_len:
+                break
+        prompts.append(p)
+        kept.append(len(shots) - j)
+    return prompts, kept
+
+
+def score_prompts(lm, tok, prompts, *, max_len: int, batch_size: int = 8) -> np.ndarray:
+    """p1 = softmax over the logits of the answers "0", "1" at each prompt's last real token (on lm's device)."""
+    import torch
+
+    from w2s_lib.models import last_token_index
+    from w2s_lib.train import _autocast
+
+    device = next(lm.parameters()).device
+    ids = answer_format(tok)[2]
+    base, unembed = lm.base_model, lm.get_output_embeddings()
+    takes_positions = "position_ids" in inspect.signature(base.forward).parameters
+    order = np.argsort([-len(x) for x in tok(list(prompts))["input_ids"]], kind="stable")
+    p1 = np.zeros(len(prompts), dtype=np.float32)
+    with torch.inference_mode(), _autocast(device):
+        for start in range(0, len(prompts), batch_size):
+            idx = order[start : start + batch_size]
+            enc = tok([prompts[i] for i in idx], padding=True, truncation=True, max_length=max_len,
+                      return_tensors="pt").to(device)
+            mask = enc["attention_mask"]
+            kw = {"position_ids": (mask.long().cumsum(-1) - 1).clamp_min(0)} if takes_positions else {}
+            h = base(input_ids=enc["input_ids"], attention_mask=mask, **kw).last_hidden_state
+            last = h[torch.arange(len(idx), device=h.device), last_token_index(mask)]
+            logits = unembed(last)[:, list(ids)].float()
+            p1[idx] = torch.softmax(logits, -1)[:, 1].cpu().numpy()
+    return p1
+
+
+@dataclass(frozen=True)
+class PromptConfig:
+    data: DataConfig
+    model: str
+    shots: int = 0
+    shot_labels: str = "gt"
+    weak: RunConfig | None = None  # the supervisor whose hard labels the shots show, for shot_labels="weak"
+    seed: int = 0  # shot draws, and the weights of random-init models
+    max_len: int = 1024  # tokens per prompt
+    batch_size: int = 8  # prompts per forward pass (does not change results)
+
+    def __post_init__(self):
+        if self.shot_labels not in SHOT_LABELS:
+            raise ValueError(f"unknown shot_labels {self.shot_labels!r}; valid: {', '.join(SHOT_LABELS)}")
+        if not isinstance(self.shots, int) or self.shots < 0:
+            raise ValueError(f"shots must be an int >= 0 (0: zero-shot), got {self.shots!r}")
+        if (self.shot_labels == "weak") != (self.weak is not None):
+            raise ValueError("shot_labels='weak' goes with a weak supervisor (weak=RunConfig), 'gt' without one")
+        if self.weak is not None and (self.shots == 0 or (self.weak.labels, self.weak.half) != ("gt", "A")
+                                      or self.weak.data != self.data):
+            raise ValueError("weak shots need shots > 0 and a ground-truth half-A supervisor on the same data")
+
+    @property
+    def role(self) -> str:
+        return "few_shot" if self.shots else "zero_shot"
+
+
+def prompting_root(root) -> Path:
+    """Where prompting runs of a finetuning root live: ``<root>-prompting`` beside it, never inside it."""
+    root = Path(os.path.abspath(root))
+    return root.with_name(f"{root.name}-prompting")
+
+
+def prompt_run_dir(cfg: PromptConfig, root) -> Path:
+    who = cfg.model if cfg.weak is None else f"{cfg.weak.model}-to-{cfg.model}"
+    name = f"{cfg.role}_{_slug(who)}_{cfg.shots}shot-{cfg.shot_labels}_s{cfg.seed}_{cache.config_hash(cfg)}"
+    return prompting_root(root) / _slug(cfg.data.task) / name
+
+
+def shot_labels(cfg: PromptConfig, root, pool) -> np.ndarray:
+    """The labels the shots show: ground truth, or the supervisor's hard labels (its run must be finished)."""
+    if cfg.shot_labels == "gt":
+        return np.array([it["hard_label"] for it in pool], dtype=int)
+    return (half_b_p1(cfg.weak, root, pool) > 0.5).astype(int)
+
+
+@functools.lru_cache(maxsize=1)
+def _language_model(model: str, seed: int, device: str):
+    import torch
+
+    from w2s_lib.genft import base_lm
+    from w2s_lib.models import load_tokenizer
+
+    torch.manual_seed(seed)  # the weights of random-init presets
+    return base_lm(model).to(device).eval(), load_tokenizer(model)
+
+
+def _weights_seed(cfg: PromptConfig) -> int:
+    from w2s_lib.models import MODEL_PRESETS
+
+    preset = MODEL_PRESETS.get(cfg.model)
+    return cfg.seed if preset is not None and preset.tiny is not None else 0  # pretrained: one load for all seeds
+
+
+def run_or_load_prompting(cfg: PromptConfig, root, *, force: bool = False, device=None) -> dict:
+    """The metrics of ``cfg``'s prompting run, scoring it first unless it is cached beside ``root``."""
+    from w2s_lib.metrics import accuracy, auroc
+    from w2s_lib.train import default_device
+
+    out = prompt_run_dir(cfg, root)
+    if cache.is_finished(out) and not force:
+        return cache.read_json(out / cache.METRICS_FILE)
+    t0 = time.time()
+    data = prepare_data(cfg.data)
+    pool, y = data.B_train, np.array([it["hard_label"] for it in data.test])
+    pool_y = shot_labels(cfg, root, pool)
+    lm, tok = _language_model(cfg.model, _weights_seed(cfg), str(device or default_device()))
+    prompts, kept = build_prompts(cfg.data.task, data.test, pool, pool_y, cfg.shots, cfg.seed, tok, cfg.max_len)
+    p1 = score_prompts(lm, tok, prompts, max_len=cfg.max_len, batch_size=cfg.batch_size)
+    metrics = {
+        "run": out.name, "setting": "nlp", "task": cfg.data.task, "role": cfg.role, "model": cfg.model,
+        "weak_model": cfg.weak.model if cfg.weak else None, "shots": cfg.shots, "shot_labels": cfg.shot_labels,
+        "seed": cfg.seed, "test_acc": accuracy(p1, y), "test_auroc": auroc(p1, y), "mean_shots_kept": np.mean(kept),
+        "shot_label_acc": float((pool_y == [it["hard_label"] for it in pool]).mean()), "n_pool": len(pool),
+        "n_test": len(y), "seconds": time.time() - t0,
+    }
+    cache.clean_stale_tmp(out.parent)
+    writer = cache.RunWriter(out)
+    try:
+        writer.json(cache.CONFIG_FILE, cache.config_dict(cfg))
+        writer.parquet(TEST_PREDICTIONS_FILE, pd.DataFrame({"id": [it["id"] for it in data.test], "label": y,
+                                                            "p1": p1, "shots_kept": kept}))
+        writer.path("example_prompt.txt").write_text(prompts[0] + "\n", encoding="utf-8")
+        writer.json(cache.METRICS_FILE, metrics)
+        writer.commit(force=True)
+    except BaseException:
+        writer.abort()
+        raise
+    return cache.jsonable(metrics)
+
+
+def prompting_results(root, tasks, models, seeds, *, shots=(0, 5), supervisors=None, n_train: int, n_test: int,
+                      epochs: float, batch_size: int = 32, minibatch_size: int = 32, max_len: int = 512,
+                      prompt_max_len: int = 1024, prompt_batch_size: int = 8, progress=None, device=None,
+                      **plan_kw) -> pd.DataFrame:
+    """The notebook's one call: every model prompted with each ``shots`` count (g.t. labels), and with weak
+    labels from each of ``supervisors`` (default: all but the largest model) smaller than it, one row per run.
+
+    The supervisors are those of ``sweep.sweep_results`` with the same arguments (trained here if missing), so a
+    finetuning sweep and the prompting runs share their weak labels and test sets. ``weak_acc``: the supervisor's.
+    """
+    from w2s_lib.sweep import model_order, plan_sweep
+
+    supervisors = list(models[:-1] if supervisors is None else supervisors)
+    train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+    train_kw.update(plan_kw.pop("train_kw", {}))
+    plan = plan_sweep(tasks, supervisors, [], seeds, pairs=[], ceiling_half="A", n_train=n_train, n_test=n_test,
+                      train_kw=train_kw, **plan_kw)
+    sups = {(c.data, c.model): c for c in plan.weak}
+    rank = {m: i for i, m in enumerate(model_order([*models, *(w for w in supervisors if w not in models)]))}
+    rows = []
+    for model in models:  # outermost: a pretrained model loads once
+        for task in tasks:
+            for seed in seeds:
+                data = DataConfig(task, n_train, n_test, plan_kw.get("val_frac", 0.1), seed)
+                kw = dict(data=data, seed=seed, max_len=prompt_max_len, batch_size=prompt_batch_size)
+                runs = [PromptConfig(model=model, shots=k, **kw) for k in shots]
+                runs += [PromptConfig(model=model, shots=k, shot_labels="weak", weak=sups[(data, w)], **kw)
+                         for w in supervisors if rank[w] < rank[model] for k in shots if k]
+                for cfg in runs:
+                    weak_acc = run_or_load(cfg.weak, root, progress=progress)["test_acc"] if cfg.weak else np.nan
+                    rows.append({**run_or_load_prompting(cfg, root, device=device), "weak_acc": weak_acc})
+    return pd.DataFrame(rows)
+
+
+def fig09_curves(prompts: pd.DataFrame, finetuned: pd.DataFrame) -> pd.DataFrame:
+    """Fig. 9's points: accuracy (%) per (series, weak_model, model), seeds averaged per task, then the mean
+    over tasks. Finetuning on g.t. is the ceiling run (the half-A run for a model that has no ceiling)."""
+    from w2s_lib.plotting import model_x
+
+    p = prompts.assign(series=[("zero-shot" if k == 0 else f"{k}-shot " + ("g.t." if lab == "gt" else "weak"))
+                               for k, lab in zip(prompts["shots"], prompts["shot_labels"])])
+    ft = finetuned[finetuned["role"].isin(["ceiling", "weak"])].sort_values("role")  # ceilings first
+    ft = ft.drop_duplicates(["task", "seed", "model"]).assign(series="finetune g.t.", weak_model=None)
+    w2s = finetuned[finetuned["role"] == "w2s"]
+    w2s = w2s.assign(series=w2s["loss"].map({"xent": "finetune weak (naive)", "logconf": "finetune weak (aux. loss)"}))
+    cols = ["series", "task", "seed", "weak_model", "model", "test_acc"]
+    df = pd.concat([d[cols] for d in (p, ft, w2s.dropna(subset=["series"]))], ignore_index=True)
+    df["weak_model"] = df["weak_model"].fillna("")
+    per_task = df.groupby(["series", "weak_model", "model", "task"], as_index=False)["test_acc"].mean()
+    out = per_task.groupby(["series", "weak_model", "model"], as_index=False).agg(
+        acc=("test_acc", "mean"), n_tasks=("task", "nunique"))
+    return out.assign(acc=100 * out["acc"], params=out["model"].map(model_x))
