@@ -1,0 +1,103 @@
+"""The chess figures' drawing and tables: positions (Fig. 14) and easy-to-hard generalization (Figs. 19-20).
+
+Matplotlib only, in the one style of ``w2s_lib.plotting`` (accuracies in percent, models on the x axis by
+size); nothing here changes global state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from w2s_lib.plotting import _by_size, plt
+
+_GLYPHS = dict(zip("KQRBNPkqrbnp", "♔♕♖♗♘♙♚♛♜♝♞♟"))  # U+2654-265F, in matplotlib's DejaVu Sans
+_LIGHT, _DARK, _MARK = "#f0d9b5", "#b58863", "#e8c547"
+
+
+def draw_board(ax, board, *, highlight=(), title: str | None = None):
+    """A position with White at the bottom; ``highlight`` squares (python-chess square indices) shaded."""
+    for sq in range(64):
+        f, r = sq % 8, sq // 8
+        color = _MARK if sq in highlight else (_LIGHT if (f + r) % 2 else _DARK)
+        ax.add_patch(plt.Rectangle((f, r), 1, 1, color=color, lw=0))
+        piece = board.piece_at(sq)
+        if piece is not None:
+            ax.text(f + 0.5, r + 0.47, _GLYPHS[piece.symbol()], ha="center", va="center", fontsize=19,
+                    family="DejaVu Sans", gid=f"piece|{'abcdefgh'[f]}{r + 1}|{piece.symbol()}")
+    ax.set_xlim(0, 8)
+    ax.set_ylim(0, 8)
+    ax.set_aspect("equal")
+    ax.set_xticks(np.arange(8) + 0.5, list("abcdefgh"))
+    ax.set_yticks(np.arange(8) + 0.5, [str(i) for i in range(1, 9)])
+    ax.tick_params(length=0)
+    if title:
+        ax.set_title(title, fontsize="small")
+    return ax
+
+
+def draw_puzzle(ax, puzzle: dict):
+    """Fig. 14: the puzzle's position, the answer's squares highlighted, its Elo and answer as the title."""
+    from w2s_lib.chess.data import board_of
+
+    board = board_of(puzzle["ctx"])
+    move = board.parse_san(puzzle["target"].strip())
+    side = "White" if board.turn else "Black"
+    return draw_board(ax, board, highlight=(move.from_square, move.to_square),
+                      title=f"Elo {puzzle['elo']}: {side} to play, answer{puzzle['target']}")
+
+
+def nearest_elo(puzzles: list[dict], elo: int) -> dict:
+    """The puzzle whose Elo is closest to ``elo`` (the first such, so the choice is reproducible)."""
+    return min(puzzles, key=lambda p: abs(p["elo"] - elo))
+
+
+# ---------------------------------------------------------------------------- easy-to-hard
+
+
+def easy_vs_all(runs: pd.DataFrame) -> pd.DataFrame:
+    """Fig. 19's points: per model and seed, each easy cutoff's (and zero-shot's) accuracy on all test
+    puzzles and on the hard ones, beside the same model trained on all puzzles."""
+    keys = ["model", "seed"]
+    base = runs.loc[runs["trained_on"] == "all", keys + ["test_acc", "acc_hard"]]
+    other = runs[runs["trained_on"].str.startswith("easy") | (runs["trained_on"] == "zero-shot")]
+    out = other.merge(base, on=keys, how="left", suffixes=("", "_all"))
+    return out[keys + ["trained_on", "test_acc", "test_acc_all", "acc_hard", "acc_hard_all"]].reset_index(drop=True)
+
+
+def plot_easy_vs_all(table: pd.DataFrame, ax, metric: str = "test_acc"):
+    """Fig. 19: y = trained easy (or zero-shot), x = trained on all, one colour per cutoff, y = x dashed."""
+    series = sorted(table["trained_on"].unique(), key=lambda s: (s == "zero-shot", s))
+    colors = dict(zip(series, plt.get_cmap("viridis")(np.linspace(0.1, 0.9, max(len(series), 1)))))
+    for s in series:
+        g = table[table["trained_on"] == s]
+        ax.scatter(100 * g[f"{metric}_all"], 100 * g[metric], label=s, gid=f"e2h|{s}",
+                   color="grey" if s == "zero-shot" else colors[s], marker="x" if s == "zero-shot" else "o")
+    hi = 100 * max(table[[metric, f"{metric}_all"]].max().max(), 0.01)
+    ax.plot([0, hi], [0, hi], ls="--", color="black", lw=0.8)
+    ax.set_xlabel("trained on all puzzles (%)")
+    ax.set_ylabel("trained on easy puzzles (%)")
+    ax.legend(fontsize="x-small", title="training puzzles")
+    return ax
+
+
+def plot_accuracy_by_elo(by_elo: pd.DataFrame, axes, easy: str):
+    """Fig. 20: per model (one axis each, by size), accuracy against puzzle Elo for training on ``easy``
+    (e.g. "easy<=1200"), on all, on hard puzzles, and zero-shot."""
+    if easy not in set(by_elo["trained_on"]):
+        raise ValueError(f"no runs trained on {easy!r}; valid: {', '.join(sorted(set(by_elo['trained_on'])))}")
+    hard = sorted(s for s in set(by_elo["trained_on"]) if s.startswith("hard"))
+    styles = {easy: ("C0", "o"), "all": ("black", "s"), **{h: ("C3", "^") for h in hard}, "zero-shot": ("grey", "x")}
+    models = _by_size(by_elo["model"].unique())
+    for ax, model in zip(np.ravel(axes), models):
+        for series, (color, marker) in styles.items():
+            g = by_elo[(by_elo["model"] == model) & (by_elo["trained_on"] == series)]
+            if not g.empty:
+                m = g.groupby("elo_bin")["accuracy"].mean()
+                ax.plot(m.index, 100 * m, color=color, marker=marker, label=series, gid=f"elo|{model}|{series}")
+        ax.set_title(model, fontsize="small")
+        ax.set_xlabel("puzzle Elo")
+    np.ravel(axes)[0].set_ylabel("test accuracy (%)")
+    np.ravel(axes)[0].legend(fontsize="x-small")
+    return axes
+
