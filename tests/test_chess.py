@@ -233,3 +233,24 @@ def test_a_real_chain_end_to_end(tmp_path):
     assert set(by_elo["model"]) == {"tiny-2", "tiny-3"} and by_elo.groupby("model")["n"].sum().eq(12).all()
     assert cp.ChessRunConfig.from_dict(dataclasses.asdict(step)) == step
     assert np.isfinite(df.loc[df["role"] == "w2s", "agreement_all"]).all()
+
+
+def test_a_short_easy_set_warns_and_hard_accuracy_follows_hard_min(tmp_path, fake_training):
+    data = cp.ChessData(n_train=30, n_test=40, n_parts=2)  # 60 training puzzles: Elo <= 500 is ~1/5 of them
+    easy = cp.gt_run(data, "tiny-1", 0, elo_max=500)
+    with pytest.warns(UserWarning, match=r"only \d+ of 30 puzzles pass the Elo filter"):
+        cp.run_or_load(easy, tmp_path, progress=False)
+    runs, _ = cp.easy_to_hard_results(tmp_path, "synth", ["tiny-1"], [0], [500], n_train=30, n_test=40, n_parts=2,
+                                      hard_min=2500, progress=False)
+    # plant test results right exactly on the puzzles of Elo >= 2500: "hard" accuracy must follow hard_min
+    for run in runs["run"]:
+        path = next(tmp_path.glob(f"chess/synth/{run}")) / cp.TEST_FILE
+        t = pd.read_parquet(path)
+        t.assign(correct=(t["elo"] >= 2500).astype("float32")).to_parquet(path)
+    kw = dict(n_train=30, n_test=40, n_parts=2, progress=False)
+    at_2500, _ = cp.easy_to_hard_results(tmp_path, "synth", ["tiny-1"], [0], [500], hard_min=2500, **kw)
+    at_2000, _ = cp.easy_to_hard_results(tmp_path, "synth", ["tiny-1"], [0], [500], hard_min=2000, **kw)
+    elo = np.array([p["elo"] for p in cp.prepare(data)["test"]])
+    assert (at_2500["acc_hard"] == 1.0).all()
+    planted = at_2000[at_2000["trained_on"] != "hard>=2000"]  # that run is new: its results are not planted
+    assert len(planted) == 3 and planted["acc_hard"].to_numpy() == pytest.approx((elo >= 2500).sum() / (elo >= 2000).sum())

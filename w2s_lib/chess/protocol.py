@@ -180,6 +180,11 @@ def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: boo
     desc = f"{cfg.role} {cfg.model}"
     if cfg.labels != "none":
         train = training_puzzles(cfg)
+        if len(train) < cfg.data.n_train:  # an Elo-filtered set ran short of its pool
+            import warnings
+
+            warnings.warn(f"{run_name(cfg)}: only {len(train)} of {cfg.data.n_train} puzzles pass the Elo filter; "
+                          "raise n_pool for full sets")
         if cfg.labels == "weak":
             targets = _predictions(run_dir(cfg.supervisor, root) / NEXT_LABELS_FILE, train)
         else:
@@ -336,7 +341,8 @@ def results(runs: dict[str, list[ChessRunConfig]], root, *, progress: bool | Non
 
 
 def accuracy_by_elo(configs, root, width: int = 250) -> pd.DataFrame:
-    """Fig. 20: per run, test accuracy in Elo bins of ``width`` (one row per run and bin)."""
+    """Fig. 20: per run, test accuracy in Elo bins of ``width`` (one row per run and bin); the paper's axis
+    spans 500-2500, so the first and last bins also hold the puzzles below and above it."""
     rows = []
     for cfg in configs:
         t = pd.read_parquet(run_dir(cfg, root) / TEST_FILE)
@@ -382,13 +388,23 @@ def easy_to_hard_results(root, source: str, models: list[str], seeds: list[int],
     for seed in seeds:
         data, tr = _settings(source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len)
         runs = plan_easy_to_hard(data, models, cutoffs, hard_min=hard_min, train_kw=tr, lr=lr)
-        runs_df.append(run_all(runs, root, progress=progress))
+        done = run_all(runs, root, progress=progress)
+        # "hard" test puzzles are those of the hard training set's bound (metrics.json keeps HARD_ELO's)
+        done["acc_hard"] = [_accuracy(cfg, root, hard_min) for cfg in runs]
+        runs_df.append(done)
         elo_df.append(accuracy_by_elo(runs, root, elo_width))
     df = pd.concat(runs_df, ignore_index=True)
     df["trained_on"] = [_trained_on(r) for _, r in df.iterrows()]
     by_elo = pd.concat(elo_df, ignore_index=True)
     by_elo["trained_on"] = [_trained_on(r) for _, r in by_elo.iterrows()]
     return df, by_elo
+
+
+def _accuracy(cfg: ChessRunConfig, root, elo_min: int) -> float:
+    """A finished run's test accuracy on the puzzles with Elo >= ``elo_min`` (nan if there are none)."""
+    t = pd.read_parquet(run_dir(cfg, root) / TEST_FILE)
+    hard = t[t["elo"] >= elo_min]
+    return float(hard["correct"].mean()) if len(hard) else float("nan")
 
 
 def _trained_on(row) -> str:
