@@ -25,8 +25,9 @@
 # weakest supervisor, naive student, bootstrapped student (the best method for chess) and ceiling.
 #
 # At the smoke preset the puzzles are the offline copy task (`synth`) and the models are tiny and
-# random-init: the numbers check the pipeline, they are not a reproduction. Three models make one-step
-# chains (one intermediate size).
+# random-init: the numbers check the pipeline, they are not a reproduction. Three models make one chain
+# with one intermediate size (tiny-1 → tiny-2 → tiny-3); a supervisor with a single larger model has no
+# chain (one step is naive training).
 #
 # What the paper reports [P, p. 9]: bootstrapping improves PGR, especially for larger students, and keeps
 # accuracy rising where naive curves flatten. [P, p. 32]: zero-shot is a strong baseline (pretraining saw
