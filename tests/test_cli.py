@@ -67,7 +67,8 @@ def test_results_table_and_json(tmp_path, capsys):
 
 def test_chess_runs_and_prints_its_table(tmp_path, capsys):
     argv = ["chess", "--out", str(tmp_path / "c"), "--models", "tiny-1,tiny-2", "--n-train", "8", "--n-test", "4",
-            "--n-parts", "2", "--epochs", "1", "--batch-size", "4", "--minibatch-size", "4", "--quiet", "--easy", "1000"]
+            "--n-parts", "2", "--n-pool", "60", "--epochs", "1", "--batch-size", "4", "--minibatch-size", "4", "--quiet",
+            "--easy", "1000"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "bootstrap" not in out  # two models: no chain

@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--n-train", type=int, default=300, help="puzzles per training part (paper: 50000)")
     c.add_argument("--n-test", type=int, default=200, help="test puzzles (paper: 5000)")
     c.add_argument("--n-parts", type=int, default=3, help="training parts: the supervisors' + one per bootstrap step")
+    c.add_argument("--n-pool", type=int, help="puzzles drawn in all, so --easy sets fill up (default: just the parts)")
     c.add_argument("--epochs", type=float, default=10.0, help="passes over each part (paper: 5)")
     c.add_argument("--batch-size", type=int, default=32, help="puzzles per optimizer step (paper: 32)")
     c.add_argument("--minibatch-size", type=int, default=32, help="puzzles per forward pass")
@@ -359,8 +360,9 @@ def _cmd_chess(a) -> int:
     from w2s_lib.chess import protocol
     from w2s_lib.sweep import model_order
 
-    kw = dict(n_train=a.n_train, n_test=a.n_test, n_parts=a.n_parts, epochs=a.epochs, batch_size=a.batch_size,
-              minibatch_size=a.minibatch_size, max_len=a.max_len, lr=a.lr, progress=False if a.quiet else None)
+    kw = dict(n_train=a.n_train, n_test=a.n_test, n_parts=a.n_parts, n_pool=a.n_pool, epochs=a.epochs,
+              batch_size=a.batch_size, minibatch_size=a.minibatch_size, max_len=a.max_len, lr=a.lr,
+              progress=False if a.quiet else None)
     try:
         protocol.ChessData(source=a.source, n_parts=a.n_parts)  # the source and parts, before any work
         from w2s_lib.train import TrainConfig
@@ -375,7 +377,8 @@ def _cmd_chess(a) -> int:
     print(df[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     if a.easy:
         runs, _ = protocol.easy_to_hard_results(a.out, a.source, order, a.seeds, a.easy, **kw)
-        print(runs[["model", "trained_on", "seed", "test_acc", "acc_hard"]].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        cols = ["model", "trained_on", "seed", "n_train", "test_acc", "acc_hard"]
+        print(runs[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return 0
 
 
