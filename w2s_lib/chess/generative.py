@@ -55,7 +55,7 @@ def train_generative(lm, tokenizer, ctxs: list[str], targets: list[str], train_c
                      progress: bool | None = None, desc: str = "train") -> dict:
     """Train ``lm`` on (transcript, move) pairs for ``train_cfg.epochs`` with Adam and its schedule; no
     early stopping (the paper's chess runs: 5 epochs, batch 32). Returns the loss history and timing."""
-    from w2s_lib.train import default_device, index_batches, make_optimizer, make_scheduler
+    from w2s_lib.train import _autocast, default_device, index_batches, make_optimizer, make_scheduler
 
     device = torch.device(device) if device is not None else default_device()
     lm.to(device).train(False)  # dropout off, as in every other run of the library
@@ -75,7 +75,8 @@ def train_generative(lm, tokenizer, ctxs: list[str], targets: list[str], train_c
         for i in range(0, len(idx), train_cfg.minibatch_size):
             ids, mask, labels = _collate([examples[j] for j in idx[i: i + train_cfg.minibatch_size]],
                                          tokenizer.pad_token_id, device)
-            loss = target_loss(lm, ids, mask, labels, n_targets)
+            with _autocast(device):  # bf16 on GPUs that have it, as the classifier runs
+                loss = target_loss(lm, ids, mask, labels, n_targets)
             loss.backward()
             total += loss.item()
         opt.step()
@@ -102,6 +103,8 @@ def greedy_moves(lm, tokenizer, ctxs: list[str], *, max_len: int, max_new_tokens
     """
     from tqdm.auto import tqdm
 
+    from w2s_lib.train import _autocast
+
     device = device or next(lm.parameters()).device
     lm.eval()
     enc = [tokenizer(c, add_special_tokens=False)["input_ids"][-(max_len - max_new_tokens):] for c in ctxs]
@@ -115,9 +118,10 @@ def greedy_moves(lm, tokenizer, ctxs: list[str], *, max_len: int, max_new_tokens
         mask = torch.zeros_like(ids)
         for r, i in enumerate(idx):
             ids[r, width - len(enc[i]):], mask[r, width - len(enc[i]):] = torch.tensor(enc[i]), 1
-        gen = lm.generate(input_ids=ids.to(device), attention_mask=mask.to(device), do_sample=False,
-                          max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id,
-                          eos_token_id=tokenizer.eos_token_id)
+        with _autocast(torch.device(device)):
+            gen = lm.generate(input_ids=ids.to(device), attention_mask=mask.to(device), do_sample=False,
+                              max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id,
+                              eos_token_id=tokenizer.eos_token_id)
         for r, i in enumerate(idx):
             out[i] = first_move(tokenizer.decode(gen[r, width:], skip_special_tokens=True))
     return out
