@@ -254,3 +254,29 @@ def test_a_short_easy_set_warns_and_hard_accuracy_follows_hard_min(tmp_path, fak
     assert (at_2500["acc_hard"] == 1.0).all()
     planted = at_2000[at_2000["trained_on"] != "hard>=2000"]  # that run is new: its results are not planted
     assert len(planted) == 3 and planted["acc_hard"].to_numpy() == pytest.approx((elo >= 2500).sum() / (elo >= 2000).sum())
+
+
+def test_the_chess_notebooks_paper_presets_share_their_runs():
+    """Fig. 19's "all" and zero-shot runs are Figs. 3/4's ceilings and zero-shot runs, and Fig. 3's plan is
+    Fig. 4's: the cache trains each once (no data is loaded to plan)."""
+    from pathlib import Path
+
+    import yaml
+
+    def planned(nb):
+        p = yaml.safe_load((Path(__file__).parents[1] / "params" / "paper" / f"{nb}.yaml").read_text())
+        data, tr = cp._settings(p["source"], p["seeds"][0], p["n_train"], p["n_test"], p["n_parts"], p["n_pool"],
+                                p["epochs"], p["batch_size"], p["minibatch_size"], p["max_len"])
+        if "cutoffs" in p:
+            runs = cp.plan_easy_to_hard(data, p["models"], p["cutoffs"], hard_min=p["hard_min"], train_kw=tr, lr=p["lr"])
+        else:
+            runs = [c for s in cp.plan(data, p["models"], train_kw=tr, lr=p["lr"]).values() for c in s]
+        return {cp.run_name(c): c for c in runs}
+
+    fig03, fig04 = planned("fig03_chess_naive_scaling"), planned("fig04_fig15_chess_bootstrapping")
+    fig19 = planned("fig19_fig20_chess_easy_to_hard")
+    assert fig03 == fig04
+    common = {n for n, c in fig19.items() if c.role in ("ceiling", "zero_shot")}
+    # all four zero-shot runs and the ceilings of the three students; the weakest model's "all" run is new
+    assert [fig19[n].model for n in common - set(fig03)] == ["gpt2"] and len(common & set(fig03)) == 7
+    assert len(set(fig03) | set(fig19)) == 48  # what benchmarks/bench_chess.py prices
