@@ -37,11 +37,13 @@ smoke: venv
 	$(VENV)/bin/w2s sweep --preset smoke --out $(RESULTS)/smoke
 
 # Throughput against the reference loop (CPU: tiny-3 on the smoke texts; CUDA: gpt2-large), the cost
-# of the smoke sweep, and of Table 3's models and probes. Numbers and machines: benchmarks/README.md.
+# of the smoke sweep, of Table 3's models and probes, and of the chess notebooks' paper presets.
+# Numbers and machines: benchmarks/README.md.
 bench: venv
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_vision.py
+	$(PY) benchmarks/bench_chess.py
 
 # The library's tests, every notebook at its smoke defaults under nbval, then every notebook through
 # papermill with params/smoke/ (the parameter-injection path nbval never takes; runs come from the cache).
