@@ -39,22 +39,13 @@ TARGET_TOKENS = 4  # " Qxc1+" is 3-4 GPT-2 tokens, then the end token
 
 
 def paper_runs():
-    """Every distinct run of the three chess notebooks' paper presets, and their settings."""
+    """Every distinct run of the three chess notebooks' paper presets, and the last preset's settings."""
     from w2s_lib.chess import protocol as cp
 
     runs, p = {}, None
     for nb in NOTEBOOKS:
         p = yaml.safe_load((ROOT / "params" / "paper" / f"{nb}.yaml").read_text())
-        for seed in p["seeds"]:
-            data, tr = cp._settings(p["source"], seed, p["n_train"], p["n_test"], p["n_parts"], p["n_pool"],
-                                    p["epochs"], p["batch_size"], p["minibatch_size"], p["max_len"])
-            if "cutoffs" in p:
-                planned = cp.plan_easy_to_hard(data, p["models"], p["cutoffs"], hard_min=p["hard_min"], train_kw=tr,
-                                               lr=p["lr"])
-            else:
-                plan = cp.plan(data, p["models"], train_kw=tr, lr=p["lr"], bootstrap_steps=p.get("bootstrap_steps", 3))
-                planned = [c for series in plan.values() for c in series]
-            runs.update({cp.run_name(c): c for c in planned})
+        runs.update({cp.run_name(c): c for c in cp.preset_runs(p)})  # a shared run is trained once
     return list(runs.values()), p
 
 
@@ -67,7 +58,7 @@ def workload(runs) -> dict:
         if c.labels != "none":
             w["trained"] += c.data.n_train * c.train.epochs
         w["decoded"] += c.data.n_test
-        if c.role in ("weak", "w2s") and c.part + 1 < c.data.n_parts:
+        if c.labels_next_part:
             w["decoded"] += c.data.n_train
     return dict(out)
 
@@ -109,14 +100,12 @@ def time_model(name: str, device, ctx_tokens: int, batch: int, minibatch: int, s
                      **SHAPES[name])
     lm = GPT2LMHeadModel(cfg).to(device)
     ctx = _transcript(tok, ctx_tokens)
-    tr = dataclasses.replace(CHESS_TRAIN, batch_size=batch, minibatch_size=minibatch, lr=1e-5)
+    tr = dataclasses.replace(CHESS_TRAIN, batch_size=batch, minibatch_size=minibatch, lr=1e-5, epochs=1.0)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    train_generative(lm, tok, [ctx] * batch, [" Nf3"] * batch, dataclasses.replace(tr, epochs=1.0), device=device,
-                     progress=False)  # warm-up: allocations, kernels
+    train_generative(lm, tok, [ctx] * batch, [" Nf3"] * batch, tr, device=device, progress=False)  # warm-up
     sync()
     t0 = time.perf_counter()
-    train_generative(lm, tok, [ctx] * (batch * steps), [" Nf3"] * (batch * steps), dataclasses.replace(tr, epochs=1.0),
-                     device=device, progress=False)
+    train_generative(lm, tok, [ctx] * (batch * steps), [" Nf3"] * (batch * steps), tr, device=device, progress=False)
     sync()
     per_train = (time.perf_counter() - t0) / (batch * steps)
     greedy_moves(lm, tok, [ctx] * 2, max_len=CHESS_TRAIN.max_len, max_new_tokens=max_new_tokens, progress=False)
@@ -151,7 +140,7 @@ def main(argv=None) -> int:
     gpu = device.type == "cuda"
     steps, batch = a.steps or (10 if gpu else 1), a.batch or (32 if gpu else 8)
     decode_batch = a.decode_batch or (64 if gpu else 8)
-    new_tokens = ChessRunConfig.__dataclass_fields__["max_new_tokens"].default
+    new_tokens = ChessRunConfig.max_new_tokens  # the dataclass default
 
     runs, p = paper_runs()
     work = workload(runs)

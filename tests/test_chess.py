@@ -265,13 +265,7 @@ def test_the_chess_notebooks_paper_presets_share_their_runs():
 
     def planned(nb):
         p = yaml.safe_load((Path(__file__).parents[1] / "params" / "paper" / f"{nb}.yaml").read_text())
-        data, tr = cp._settings(p["source"], p["seeds"][0], p["n_train"], p["n_test"], p["n_parts"], p["n_pool"],
-                                p["epochs"], p["batch_size"], p["minibatch_size"], p["max_len"])
-        if "cutoffs" in p:
-            runs = cp.plan_easy_to_hard(data, p["models"], p["cutoffs"], hard_min=p["hard_min"], train_kw=tr, lr=p["lr"])
-        else:
-            runs = [c for s in cp.plan(data, p["models"], train_kw=tr, lr=p["lr"]).values() for c in s]
-        return {cp.run_name(c): c for c in runs}
+        return {cp.run_name(c): c for c in cp.preset_runs(p)}
 
     fig03, fig04 = planned("fig03_chess_naive_scaling"), planned("fig04_fig15_chess_bootstrapping")
     fig19 = planned("fig19_fig20_chess_easy_to_hard")

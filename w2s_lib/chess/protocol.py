@@ -98,6 +98,11 @@ class ChessRunConfig:
             return "easy" if self.elo_max is not None else "hard"
         return "weak" if self.part == 0 else "ceiling"
 
+    @property
+    def labels_next_part(self) -> bool:
+        """Whether the run decodes the next part's moves (``NEXT_LABELS_FILE``): it may supervise a student."""
+        return self.role in ("weak", "w2s") and self.part + 1 < self.data.n_parts
+
     def chain(self) -> list["ChessRunConfig"]:
         """The supervisors, first (ground truth) to last (this run's own)."""
         out, s = [], self.supervisor
@@ -212,7 +217,7 @@ def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: boo
     try:
         writer.parquet(TEST_FILE, pd.DataFrame({"id": [p["id"] for p in test], "elo": elo, "pred": pred,
                                                 "target": [p["target"] for p in test], "correct": correct}))
-        if cfg.role in ("weak", "w2s") and cfg.part + 1 < cfg.data.n_parts:
+        if cfg.labels_next_part:
             nxt = parts[cfg.part + 1]
             moves = greedy_moves(lm, tok, [p["ctx"] for p in nxt], desc=f"{desc}: labels", **decode)
             writer.parquet(NEXT_LABELS_FILE, pd.DataFrame({"id": [p["id"] for p in nxt], "pred": moves}))
@@ -360,6 +365,22 @@ def accuracy_by_elo(configs, root, width: int = 250) -> pd.DataFrame:
 def _settings(source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len):
     data = ChessData(source=source, n_train=n_train, n_test=n_test, n_parts=n_parts, n_pool=n_pool, seed=seed)
     return data, dict(epochs=float(epochs), batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+
+
+def preset_runs(params: dict) -> list[ChessRunConfig]:
+    """Every run that a chess notebook's parameters (``params/<preset>/<notebook>.yaml``) plan, without
+    loading data or running anything: ``plan_easy_to_hard``'s when they name ``cutoffs``, else ``plan``'s."""
+    p, runs = params, []
+    for seed in p["seeds"]:
+        data, tr = _settings(p["source"], seed, p["n_train"], p["n_test"], p["n_parts"], p.get("n_pool") or None,
+                             p["epochs"], p["batch_size"], p["minibatch_size"], p["max_len"])
+        lr = p.get("lr") or None
+        if "cutoffs" in p:
+            runs += plan_easy_to_hard(data, p["models"], p["cutoffs"], hard_min=p["hard_min"], train_kw=tr, lr=lr)
+        else:
+            series = plan(data, p["models"], train_kw=tr, lr=lr, bootstrap_steps=p.get("bootstrap_steps", 3))
+            runs += [c for configs in series.values() for c in configs]
+    return runs
 
 
 def chess_results(root, source: str, models: list[str], seeds: list[int], *, n_train: int, n_test: int,
