@@ -92,16 +92,18 @@ def test_spec_fields(name):
 def test_expected_sources():
     expect = {
         "anli_r2": ("facebook/anli", "plain_text", "train_r2", "test_r2"),
-        "ethics_utilitarianism": ("hendrycks/ethics", "utilitarianism", "train", "validation"),
+        "ethics_utilitarianism": ("hendrycks/ethics", None, "train", "validation"),
         "paws": ("google-research-datasets/paws", "labeled_final", "train", "test"),
         "multirc": ("aps/super_glue", "multirc", "train", "validation"),
         "wic": ("aps/super_glue", "wic", "train", "validation"),
         "cola": ("nyu-mll/glue", "cola", "train", "validation"),
-        "mc_taco": ("CogComp/mc_taco", "plain_text", "test", "validation"),
+        "mc_taco": ("CogComp/mc_taco", None, "test", "validation"),
     }
     for name, (hub, cfg, train, test) in expect.items():
         s = HUB_TASKS[name]
         assert (s.hub_id, s.config, s.splits["train"], s.splits["test"]) == (hub, cfg, train, test)
+    # the ETHICS export holds five configs as folders: data_dir picks one (tests/test_hub_layouts.py)
+    assert HUB_TASKS["ethics_utilitarianism"].data_dir == "utilitarianism"
 
 
 # ---------------------------------------------------------------------------- multiple choice

@@ -16,10 +16,16 @@ that dataset's own schema become balanced binary items ``{"txt", "hard_label", "
   question about the text) because the model reads the last token.
 
 Formatters are pure given ``rng``: no global randomness, no network, no I/O. The split mapping and every
-assumption about a source (parquet revision, which split serves as test) is in each spec's ``notes``.
-Datasets whose Hub repo still only has a loading script (which ``datasets`` v5 no longer runs) should be
-read from the Hub's automatic parquet export, ``revision=PARQUET_BRANCH`` ("refs/convert/parquet"); its
-config and split names are those of the script, and the columns are the same.
+assumption about a source is in each spec's ``notes``. Where the rows come from follows what each Hub
+repository really holds (``docs/hub_sources.md``; tests/hub_layouts.py rebuilds each layout):
+
+- main branch in parquet (most tasks): the config name its README lists, no revision;
+- a main branch with only a loading script (datasets>=4 refuses those): the dataset viewer's export,
+  ``revision=PARQUET_BRANCH``, with no config name (a README-less branch has one config, "default") and
+  ``data_dir=<config>`` where several configs share the export (ETHICS).
+
+Tasks whose rows are candidate answers of one question set ``question_key``, so rows are sampled by
+whole questions.
 """
 
 from __future__ import annotations
@@ -142,6 +148,34 @@ def _grouped(rows: Iterable[Row], key: Callable[[Row], Any]) -> dict[Any, list[R
 
 
 # ---------------------------------------------------------------------------- multiple choice (QA)
+
+
+def mc_taco_question(r: Row) -> tuple[str, str] | None:
+    """The question an MC-TACO row (one candidate answer) belongs to: (sentence, question)."""
+    s, q = _text(r.get("sentence")), _text(r.get("question"))
+    return None if s is None or q is None else (s, q)
+
+
+def multirc_question(r: Row) -> tuple[str, str] | None:
+    """The question a MultiRC row (one candidate answer) belongs to: (paragraph, question)."""
+    p, q = _text(r.get("paragraph")), _text(r.get("question"))
+    return None if p is None or q is None else (p, q)
+
+
+def _virtue_parts(r: Row) -> tuple[str | None, str | None] | None:
+    """ETHICS virtue's ``scenario`` "sentence [SEP] trait" as (sentence, trait)."""
+    s = _text(r.get("scenario"))
+    if s is None or "[SEP]" not in s:
+        return None
+    sent, _, trait = s.partition("[SEP]")
+    return _text(sent), _text(trait)
+
+
+def ethics_virtue_sentence(r: Row) -> str | None:
+    """The "question" an ETHICS virtue row (one candidate trait) belongs to: its sentence."""
+    parts = _virtue_parts(r)
+    return None if parts is None or None in parts else parts[0]
+
 
 
 def sciq_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
@@ -313,12 +347,7 @@ def mc_taco_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     Rows are gathered per question and balanced there; questions on one sentence share a group.
     """
     out: list[Item] = []
-
-    def key(r: Row):
-        s, q = _text(r.get("sentence")), _text(r.get("question"))
-        return None if s is None or q is None else (s, q)
-
-    for (s, q), rs in _grouped(rows, key).items():
+    for (s, q), rs in _grouped(rows, mc_taco_question).items():
         options = [(r.get("answer"), _bool_label(r.get("label")) == 1) for r in _labelled(rs)]
         out += _mc_items(f"Context: {s}\nQuestion: {q}\nAnswer: ", options, group_id("mc_taco", s), rng)
     return out
@@ -331,12 +360,7 @@ def multirc_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     paragraph share a group.
     """
     out: list[Item] = []
-
-    def key(r: Row):
-        p, q = _text(r.get("paragraph")), _text(r.get("question"))
-        return None if p is None or q is None else (p, q)
-
-    for (p, q), rs in _grouped(rows, key).items():
+    for (p, q), rs in _grouped(rows, multirc_question).items():
         options = [(r.get("answer"), _bool_label(r.get("label")) == 1) for r in _labelled(rs)]
         out += _mc_items(f"Paragraph: {p}\nQuestion: {q}\nAnswer: ", options, group_id("multirc", p), rng)
     return out
@@ -513,20 +537,8 @@ def ethics_virtue_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     like a multiple-choice question and balanced to one fitting and one random non-fitting trait.
     """
     out: list[Item] = []
-
-    def split(r: Row):
-        s = _text(r.get("scenario"))
-        if s is None or "[SEP]" not in s:
-            return None
-        sent, _, trait = s.partition("[SEP]")
-        return _text(sent), _text(trait)
-
-    def key(r: Row):
-        st = split(r)
-        return None if st is None or st[0] is None or st[1] is None else st[0]
-
-    for sent, rs in _grouped(rows, key).items():
-        options = [(split(r)[1], _bool_label(r.get("label")) == 1) for r in _labelled(rs)]
+    for sent, rs in _grouped(rows, ethics_virtue_sentence).items():
+        options = [(_virtue_parts(r)[1], _bool_label(r.get("label")) == 1) for r in _labelled(rs)]
         out += _mc_items(
             f"Scenario: {sent}\nTrait: ",
             options,
@@ -559,13 +571,21 @@ def ethics_utilitarianism_to_binary(rows: list[Row], rng: random.Random) -> list
 
 _VAL_AS_TEST = "test labels are hidden (-1 / empty), so the labelled validation split is our test"
 _SCRIPT = (
-    "the Hub repo is built by a loading script that datasets v5 does not run: read the automatic parquet "
-    f"export (revision '{PARQUET_BRANCH}'), whose config/split names and columns match the script"
+    "the Hub repo's main branch holds only a loading script, which datasets>=4 refuses to run: we read the "
+    f"dataset viewer's parquet export (revision '{PARQUET_BRANCH}'). The export has no README, so datasets sees "
+    "one config, 'default', whatever the script called it: no config name is passed. The export is made from "
+    "the script's output, with its split names and columns, and is refreshed only when the repo changes"
 )
+_SUPER_GLUE = (
+    "Parquet on main, one folder per config listed in the README's configs: block (super_glue.py is gone), "
+    "so the config name selects it, with no revision (the export would hold the same data, but as 'default' only)."
+)
+_MAIN = "Parquet on main with a README configs: block (converted from a loading script, which is gone)"
 
 
 def _spec(
-    name: str, fmt, hub_id: str, *, config: str | None, train: str, test: str, notes: str, revision=None
+    name: str, fmt, hub_id: str, *, config: str | None, train: str, test: str, notes: str, revision=None,
+    data_dir: str | None = None, question_key=None,
 ) -> TaskSpec:
     return TaskSpec(
         name=name,
@@ -575,11 +595,15 @@ def _spec(
         revision=revision,
         splits={"train": train, "test": test},
         notes=notes,
+        data_dir=data_dir,
+        question_key=question_key,
     )
 
 
 _ETHICS_NOTES = (
-    "hendrycks/ethics has only CSVs plus a loading script (ethics.py): " + _SCRIPT + ". In that script "
+    "hendrycks/ethics has CSVs under data/<subset>/ plus a loading script (ethics.py) on main: " + _SCRIPT + ". "
+    "Its five subsets share the export as folders <subset>/<split>/, so data_dir=<subset> picks one (without it, "
+    "datasets merges all five and fails on their different columns). In the script "
     "train=train.csv, validation=test.csv (the normal test set) and test=test_hard.csv (the adversarially "
     "filtered set); we use train and validation (= the normal ETHICS test set) as our train/test. "
 )
@@ -616,8 +640,8 @@ HUB_TASKS: dict[str, TaskSpec] = {
             config=None,
             train="train",
             test="validation",
-            notes="Columns id, context, question, answer0-3, label (int, test rows -1). If the repo's main branch "
-            "still holds only cosmos_qa.py, " + _SCRIPT + " (config 'default'). " + _VAL_AS_TEST + ". "
+            notes="cosmos_qa.py only on main: " + _SCRIPT + ". Columns id, context, question, answer0-3, label "
+            "(int, test rows -1). " + _VAL_AS_TEST + ". "
             "'None of the above' options are dropped, so questions whose answer it is yield no items.",
         ),
         _spec(
@@ -648,10 +672,10 @@ HUB_TASKS: dict[str, TaskSpec] = {
             dream_to_binary,
             "dataset-org/dream",
             revision=PARQUET_BRANCH,
-            config="plain_text",
+            config=None,
             train="train",
             test="test",
-            notes="dream.py only on main: " + _SCRIPT + " (config plain_text). Columns id, dialogue_id, dialogue "
+            notes="dream.py only on main: " + _SCRIPT + " (its one folder is plain_text/). Columns id, dialogue_id, dialogue "
             "(list of turns), question, choice (3 strings), answer (text of the right choice); all splits "
             "labelled, test is our test. Group = dialogue_id.",
         ),
@@ -660,7 +684,8 @@ HUB_TASKS: dict[str, TaskSpec] = {
             ethics_justice_to_binary,
             "hendrycks/ethics",
             revision=PARQUET_BRANCH,
-            config="justice",
+            config=None,
+            data_dir="justice",
             train="train",
             test="validation",
             notes=_ETHICS_NOTES + "Columns label (1 reasonable), scenario. Group = scenario text before its last "
@@ -671,7 +696,8 @@ HUB_TASKS: dict[str, TaskSpec] = {
             ethics_deontology_to_binary,
             "hendrycks/ethics",
             revision=PARQUET_BRANCH,
-            config="deontology",
+            config=None,
+            data_dir="deontology",
             train="train",
             test="validation",
             notes=_ETHICS_NOTES + "Columns label (1 reasonable excuse/duty), scenario, excuse. Group = scenario.",
@@ -681,7 +707,9 @@ HUB_TASKS: dict[str, TaskSpec] = {
             ethics_virtue_to_binary,
             "hendrycks/ethics",
             revision=PARQUET_BRANCH,
-            config="virtue",
+            config=None,
+            data_dir="virtue",
+            question_key=ethics_virtue_sentence,
             train="train",
             test="validation",
             notes=_ETHICS_NOTES + "Columns label (1 trait fits), scenario ('sentence [SEP] trait'). Each sentence "
@@ -692,7 +720,8 @@ HUB_TASKS: dict[str, TaskSpec] = {
             ethics_utilitarianism_to_binary,
             "hendrycks/ethics",
             revision=PARQUET_BRANCH,
-            config="utilitarianism",
+            config=None,
+            data_dir="utilitarianism",
             train="train",
             test="validation",
             notes=_ETHICS_NOTES + "Columns baseline, less_pleasant (no label: baseline is always the more pleasant). "
@@ -735,11 +764,10 @@ HUB_TASKS: dict[str, TaskSpec] = {
             "hellaswag",
             hellaswag_to_binary,
             "Rowan/hellaswag",
-            revision=PARQUET_BRANCH,
             config=None,
             train="train",
             test="validation",
-            notes="If main still holds only hellaswag.py, " + _SCRIPT + " (config 'default'). Columns ind, "
+            notes=_MAIN + " (data/<split>-*.parquet, config default). Columns ind, "
             "activity_label, ctx_a, ctx_b, ctx, endings (4), source_id, split, split_type, label (string "
             "'0'-'3', '' on test). " + _VAL_AS_TEST + ". Group = source_id.",
         ),
@@ -748,13 +776,14 @@ HUB_TASKS: dict[str, TaskSpec] = {
             mc_taco_to_binary,
             "CogComp/mc_taco",
             revision=PARQUET_BRANCH,
-            config="plain_text",
+            config=None,
+            question_key=mc_taco_question,
             train="test",
             test="validation",
-            notes="mc_taco.py only on main: " + _SCRIPT + " (config plain_text). There is no train split: the "
+            notes="mc_taco.py only on main: " + _SCRIPT + " (its one folder is plain_text/). There is no train split: the "
             "larger labelled test split (9,442 rows) is our train and validation (3,783 rows) our test. "
-            "Columns sentence, question, answer, label (0 no, 1 yes), category. Balanced per question, "
-            "group = sentence.",
+            "Columns sentence, question, answer, label (0 no, 1 yes), category. Rows are sampled by whole "
+            "questions and balanced per question; group = sentence.",
         ),
         _spec(
             "openbookqa",
@@ -793,21 +822,21 @@ HUB_TASKS: dict[str, TaskSpec] = {
             piqa_to_binary,
             "ybisk/piqa",
             revision=PARQUET_BRANCH,
-            config="plain_text",
+            config=None,
             train="train",
             test="validation",
-            notes="piqa.py only on main: " + _SCRIPT + " (config plain_text). Columns goal, sol1, sol2, label "
+            notes="piqa.py only on main: " + _SCRIPT + " (its one folder is plain_text/; baber/piqa, what "
+            "lm-evaluation-harness now reads, is a parquet copy). Columns goal, sol1, sol2, label "
             "(0 = sol1, 1 = sol2; -1 on test). " + _VAL_AS_TEST + ".",
         ),
         _spec(
             "quartz",
             quartz_to_binary,
             "allenai/quartz",
-            revision=PARQUET_BRANCH,
             config=None,
             train="train",
             test="test",
-            notes="If main still holds only quartz.py, " + _SCRIPT + " (config 'default'). Columns id, question, "
+            notes=_MAIN + " (config default). Columns id, question, "
             "choices {text, label A/B}, answerKey, para, para_id, para_anno, question_anno; all splits "
             "labelled, test is our test. Group = para_id.",
         ),
@@ -819,7 +848,8 @@ HUB_TASKS: dict[str, TaskSpec] = {
             config=None,
             train="train",
             test="validation",
-            notes="social_i_qa.py only on main: " + _SCRIPT + " (config 'default'). Splits train, validation "
+            notes="social_i_qa.py only on main: " + _SCRIPT + " (its one folder is default/; lighteval/siqa, what "
+            "lm-evaluation-harness now reads, is an identical parquet copy). Splits train, validation "
             "(no test). Columns context, question, answerA-C, label (string '1'-'3', 1-based). Validation "
             "is our test. Group = context.",
         ),
@@ -827,23 +857,22 @@ HUB_TASKS: dict[str, TaskSpec] = {
             "multirc",
             multirc_to_binary,
             "aps/super_glue",
-            revision=PARQUET_BRANCH,
             config="multirc",
+            question_key=multirc_question,
             train="train",
             test="validation",
-            notes="super_glue.py on main: " + _SCRIPT + " (config multirc). Columns paragraph, question, answer, "
+            notes=_SUPER_GLUE + " Columns paragraph, question, answer, "
             "idx {paragraph, question, answer}, label (0 False, 1 True; -1 on test). " + _VAL_AS_TEST + ". "
-            "Balanced per question, group = paragraph.",
+            "Rows are sampled by whole questions and balanced per question; group = paragraph.",
         ),
         _spec(
             "wic",
             wic_to_binary,
             "aps/super_glue",
-            revision=PARQUET_BRANCH,
             config="wic",
             train="train",
             test="validation",
-            notes="super_glue.py on main: " + _SCRIPT + " (config wic). Columns word, sentence1, sentence2, "
+            notes=_SUPER_GLUE + " Columns word, sentence1, sentence2, "
             "start1, start2, end1, end2, idx, label (0 False, 1 True; -1 on test). " + _VAL_AS_TEST + ". "
             "Group = target word.",
         ),

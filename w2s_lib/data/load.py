@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 from w2s_lib.data.registry import Item, TaskSpec
 
@@ -15,16 +16,65 @@ def _spec(task: str) -> TaskSpec:
     return TASKS[task]
 
 
-def _hub_rows(spec: TaskSpec, split: str, n_rows: int | None, seed: int) -> list[dict]:
+def hub_source(spec: TaskSpec) -> dict:
+    """The ``datasets.load_dataset`` arguments that find ``spec``'s rows (all but ``split``).
+
+    The one place that turns a spec into a Hub location, shared by ``load_items`` and ``w2s preflight``.
+    """
+    kw = {"path": spec.hub_id, "name": spec.config, "revision": spec.revision}
+    if spec.data_dir:
+        kw["data_dir"] = spec.data_dir
+    return kw
+
+
+def hub_split(spec: TaskSpec, split: str):
+    """One of ``spec``'s splits ("train" or "test") as a ``datasets.Dataset``, through the datasets cache."""
     import datasets
 
-    kw = {"data_dir": spec.data_dir} if spec.data_dir else {}
-    ds = datasets.load_dataset(spec.hub_id, spec.config, split=spec.splits[split], revision=spec.revision, **kw)
-    # shuffle before selecting (the reference code took the first N rows: PEERS.md, B12)
-    ds = ds.shuffle(seed=seed)
-    if n_rows is not None and n_rows < len(ds):
-        ds = ds.select(range(n_rows))
-    return ds.to_list()
+    return datasets.load_dataset(**hub_source(spec), split=spec.splits[split])
+
+
+def sample_rows(ds, spec: TaskSpec, n_rows: int | None, seed: int) -> list[dict]:
+    """Up to about ``n_rows`` rows of ``ds`` in a seeded random order; a larger ``n_rows`` with the same seed
+    returns a superset, so ``load_items`` can ask for more.
+
+    Tasks whose items are the candidate answers of one question, one row each (``spec.question_key``),
+    are sampled by whole questions: a random cut through a question's rows would leave it without its
+    right or its wrong answers, and balancing would then discard it. (The reference code took the first
+    N rows, in the file's order.)
+    """
+    if spec.question_key is None:
+        ds = ds.shuffle(seed=seed)
+        if n_rows is not None and n_rows < len(ds):
+            ds = ds.select(range(n_rows))
+        return ds.to_list()
+    questions: dict = {}
+    for row in ds.to_list():
+        key = spec.question_key(row)
+        if key is not None:
+            questions.setdefault(key, []).append(row)
+    order = list(questions)
+    random.Random(f"questions/{seed}").shuffle(order)
+    rows: list[dict] = []
+    for key in order:
+        if n_rows is not None and len(rows) >= n_rows:
+            break
+        rows += questions[key]
+    return rows
+
+
+def describe_rows(rows: list[dict], max_values: int = 6) -> str:
+    """What a batch of rows holds, in one line: its columns and the values of its few-valued columns
+    (where an unexpected label encoding shows, e.g. ``label {0: 31, 4: 33}``)."""
+    cols = sorted({k for r in rows for k in r})
+    parts = [f"columns {', '.join(cols)}"]
+    for col in cols:
+        values = [r.get(col) for r in rows]
+        if all(v is None or isinstance(v, (bool, int, float, str)) for v in values):
+            counts = Counter(values)
+            if len(counts) <= max_values:
+                parts.append(f"{col} {dict(sorted(counts.items(), key=str))}")
+    return "; ".join(parts)
 
 
 def load_items(task: str, split: str, n: int | None, seed: int) -> list[Item]:
@@ -32,19 +82,23 @@ def load_items(task: str, split: str, n: int | None, seed: int) -> list[Item]:
 
     Each item gets an ``id`` (its position in the returned list) so that predictions can be joined
     back to it. Hub tasks load through ``datasets`` (and its cache); synthetic tasks are generated.
+    Rows that arrive but make no item at all (an unexpected label encoding, a split with hidden labels)
+    stop with a one-line error that says what the rows held.
     """
     spec = _spec(task)
     if split not in spec.splits:
         raise ValueError(f"task {task!r} has no split {split!r}; valid: {', '.join(spec.splits)}")
     rng = random.Random(f"{task}/{split}/{seed}")
+    ds = None if spec.synthetic else hub_split(spec, split)
     # Formatters can drop rows (balancing), so ask for more rows until there are n items.
     n_rows = None if n is None else max(2 * n, 64)
     while True:
-        if spec.synthetic:
-            rows = spec.generate(n_rows, split, seed)
-        else:
-            rows = _hub_rows(spec, split, n_rows, seed)
+        rows = spec.generate(n_rows, split, seed) if spec.synthetic else sample_rows(ds, spec, n_rows, seed)
         items = spec.to_binary(rows, random.Random(f"{task}/{split}/{seed}/binary"))
+        if rows and not items:
+            where = f"{spec.hub_id} split {spec.splits[split]!r}" if spec.hub_id else "generated rows"
+            raise ValueError(f"task {task!r}, split {split!r} ({where}): {len(rows)} rows made no items; "
+                             f"they held {describe_rows(rows)}")
         if n is None or len(items) >= n or (not spec.synthetic and len(rows) < n_rows):
             break
         n_rows *= 2

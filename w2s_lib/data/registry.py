@@ -48,6 +48,9 @@ class TaskSpec:
     # Comparisons (reward modelling): items hold two texts, label 1 when the second is preferred
     # (see ``w2s_lib.data.preferences``).
     pairwise: bool = False
+    # Tasks whose rows are the candidate answers of a question (MultiRC, MC-TACO, ETHICS virtue): the
+    # question a row belongs to, so that rows are sampled by whole questions (``load.sample_rows``).
+    question_key: Callable[[dict], object] | None = None
 
     @property
     def synthetic(self) -> bool:
