@@ -45,8 +45,11 @@ def genft_dir(cfg, root) -> Path:
     return Path(root) / _slug(cfg.data.task) / name
 
 
-def base_lm(model_name: str):
-    """The causal LM a run of ``model_name`` starts from (seed torch first: tiny presets are random-init)."""
+def base_lm(model_name: str, *, dtype: torch.dtype = torch.float32):
+    """The causal LM a run of ``model_name`` starts from, seed torch first: tiny presets are random-init.
+    ``dtype`` defaults to fp32 for training whatever the checkpoint stores (Pythia fp16, Qwen2.5 bf16:
+    Adam's small updates vanish in half-precision weights); autocast still computes in bf16.
+    Inference-only callers may ask for ``models.inference_dtype``."""
     from transformers import AutoConfig, AutoModelForCausalLM, PretrainedConfig
 
     from w2s_lib.models import ENCODER_TYPES, resolve_backbone
@@ -55,15 +58,16 @@ def base_lm(model_name: str):
     config = source if isinstance(source, PretrainedConfig) else AutoConfig.from_pretrained(str(source))
     if config.model_type in ENCODER_TYPES:  # refuse before any weights are loaded (or downloaded)
         raise ValueError(f"generative finetuning needs a causal language model; {model_name} is an encoder")
-    if isinstance(source, PretrainedConfig):
-        return AutoModelForCausalLM.from_config(source)
-    return AutoModelForCausalLM.from_pretrained(str(source))
+    if isinstance(source, PretrainedConfig):  # dtype too: from_config builds in the dtype a config records
+        return AutoModelForCausalLM.from_config(source, dtype=dtype)
+    return AutoModelForCausalLM.from_pretrained(str(source), dtype=dtype)
 
 
 def finetune_lm(lm, tokenizer, texts: list[str], train_cfg, epochs: float, *, device=None,
                 progress: bool | None = None) -> list[dict]:
     """Next-token loss on ``texts`` (every real token, padding ignored); returns the loss per evaluation."""
-    from w2s_lib.train import collate, default_device, index_batches, make_optimizer, make_scheduler, tokenize
+    from w2s_lib.train import (_autocast, collate, default_device, index_batches, make_optimizer, make_scheduler,
+                               tokenize)
 
     device = torch.device(device) if device is not None else default_device()
     lm.to(device).train(False)  # dropout off, as in the classifier runs
@@ -86,7 +90,8 @@ def finetune_lm(lm, tokenizer, texts: list[str], train_cfg, epochs: float, *, de
         total = 0.0
         for part in parts:
             ids, mask = collate([seqs[j] for j in part], tokenizer.pad_token_id, device)
-            logits = lm(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+            with _autocast(device):  # bf16 on GPUs that have it, as the classifier and chess runs
+                logits = lm(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
             target = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
             loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
                                                      ignore_index=-100, reduction="sum") / max(n_tokens, 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,6 +199,33 @@ def _preset_source(preset: ModelPreset) -> str:
     return preset.hub_id
 
 
+def stored_dtype(name: str) -> str | None:
+    """The dtype a checkpoint's config.json records ("float16", "bfloat16", ...), or None (none recorded,
+    or a random-init preset). Reads the config only, offline from the cache when HF_HUB_OFFLINE is set.
+
+    transformers 5 loads weights in this dtype unless told otherwise; the library loads what it trains in
+    fp32 (see ``build_classifier``), so this is for a preflight to show what the checkpoint holds.
+    """
+    source = resolve_backbone(name)
+    if not isinstance(source, str):
+        return None
+    if os.path.isdir(source):
+        path = Path(source) / "config.json"
+    else:
+        from huggingface_hub import hf_hub_download
+
+        path = Path(hf_hub_download(source, "config.json"))
+    config = json.loads(path.read_text())
+    return config.get("dtype") or config.get("torch_dtype")
+
+
+def inference_dtype(device) -> torch.dtype:
+    """The dtype to load frozen, inference-only weights in: bf16 on CUDA GPUs that have it (nothing is
+    updated, so half precision loses only rounding in the forward pass), fp32 elsewhere."""
+    device = torch.device(device)
+    return torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
+
+
 def load_tokenizer(name_or_path: str, *, trust_remote_code: bool = False):
     """The tokenizer of a preset name, Hub id or local folder, with a pad token set."""
     preset = MODEL_PRESETS.get(name_or_path)
@@ -381,7 +409,7 @@ def build_classifier(
     pooling: str | None = None,
     tokenizer=None,
     trust_remote_code: bool = False,
-    dtype: torch.dtype | str | None = None,
+    dtype: torch.dtype | str = torch.float32,
     lora_r: int = 0,
     pairwise: bool = False,
     **from_pretrained_kw,
@@ -395,6 +423,9 @@ def build_classifier(
     ``lora_r > 0`` trains rank-``lora_r`` adapters on the backbone's linear layers instead of its weights
     (see ``add_lora``). ``pairwise=True`` builds a reward model (one logit per text; see ``Classifier``);
     its ``"unembed01"`` head starts from the unembedding of the token "1" (the paper: "an arbitrary token").
+    ``dtype``: of the weights, fp32 by default whatever the checkpoint stores (transformers 5 would load
+    Pythia in fp16 and Qwen2.5 in bf16, and Adam's small updates vanish in half-precision weights);
+    training still computes in bf16 under autocast.
     """
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, PretrainedConfig
 
@@ -416,14 +447,12 @@ def build_classifier(
     if head_init == "unembed01" and not is_causal:
         raise ValueError(f"head_init='unembed01' needs a causal LM; {type(config).__name__} is not one")
 
-    if isinstance(backbone, PretrainedConfig):
-        model = auto.from_config(config, trust_remote_code=trust_remote_code)
+    if isinstance(backbone, PretrainedConfig):  # dtype too: from_config builds in the dtype a config records
+        model = auto.from_config(config, trust_remote_code=trust_remote_code, dtype=dtype)
     else:
-        kw = dict(trust_remote_code=trust_remote_code, **from_pretrained_kw)
-        if dtype is not None:
-            kw["dtype"] = dtype
         with _quiet_loading():
-            model = auto.from_pretrained(str(backbone), **kw)
+            model = auto.from_pretrained(str(backbone), trust_remote_code=trust_remote_code, dtype=dtype,
+                                         **from_pretrained_kw)
 
     rows = None
     if head_init == "unembed01":

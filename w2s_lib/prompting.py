@@ -189,10 +189,11 @@ def _language_model(model: str, seed: int, device: str):
     import torch
 
     from w2s_lib.genft import base_lm
-    from w2s_lib.models import load_tokenizer
+    from w2s_lib.models import inference_dtype, load_tokenizer
 
     torch.manual_seed(seed)  # the weights of random-init presets
-    return base_lm(model).to(device).eval(), load_tokenizer(model)
+    # prompting only scores: no optimizer, so bf16 weights on a GPU lose nothing that training would need
+    return base_lm(model, dtype=inference_dtype(device)).to(device).eval(), load_tokenizer(model)
 
 
 def _weights_seed(cfg: PromptConfig) -> int:
