@@ -1,18 +1,23 @@
-"""Loading real checkpoints: training weights in fp32 whatever the checkpoint stores (issue 14, item 5).
+"""Loading real checkpoints: training weights in fp32 whatever the checkpoint stores (issue 14, item 5), and
+MODEL@REVISION names that load an earlier pretraining checkpoint through the Hub cache (item 6).
 
-Everything is offline: tiny checkpoints of the real model classes saved to folders.
+Everything is offline: tiny checkpoints of the real model classes saved to folders, and a Hugging Face hub
+cache laid out as the real one (refs, snapshots, blobs) in the test session's temporary HF_HOME.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 import torch
 
-from w2s_lib import genft, models, prompting
+from w2s_lib import genft, models, plotting, prompting, sweep
 from w2s_lib.chess import protocol as chess_protocol
-from w2s_lib.models import build_classifier, stored_dtype
+from w2s_lib.models import build_classifier, model_source, split_revision, stored_dtype
 from w2s_lib.protocol import DataConfig, RunConfig, run_dir
 from w2s_lib.train import TrainConfig
 
@@ -111,3 +116,135 @@ def test_stored_dtype_reads_the_config(tmp_path):
     (tmp_path / "config.json").write_text('{"model_type": "gpt2"}')
     assert stored_dtype(str(tmp_path)) is None
     assert stored_dtype("tiny-1") is None  # random-init: no checkpoint
+
+
+# ---------------------------------------------------------------------------------------------
+# Item 6: MODEL@REVISION
+
+
+def test_split_revision():
+    assert split_revision("pythia-410m@step3000") == ("pythia-410m", "step3000")
+    assert split_revision("EleutherAI/pythia-70m@step3000") == ("EleutherAI/pythia-70m", "step3000")
+    assert split_revision("gpt2") == ("gpt2", None)
+    assert split_revision("org/model@feature@x") == ("org/model", "feature@x")  # branch names may hold '@'
+    for bad in ("@step3000", "pythia-70m@"):
+        with pytest.raises(ValueError, match="MODEL@REVISION"):
+            split_revision(bad)
+
+
+def test_a_local_folder_with_an_at_sign_has_no_revision(tmp_path):
+    folder = tmp_path / "run@2"
+    folder.mkdir()
+    assert split_revision(str(folder)) == (str(folder), None)
+    assert model_source(str(folder)) == (str(folder), None)
+    with pytest.raises(ValueError, match="local folder"):
+        model_source(f"{tmp_path}@main")
+
+
+def test_model_source():
+    assert model_source("pythia-70m") == ("EleutherAI/pythia-70m", None)
+    assert model_source("pythia-410m@step3000") == ("EleutherAI/pythia-410m", "step3000")
+    assert model_source("EleutherAI/pythia-70m@step3000") == ("EleutherAI/pythia-70m", "step3000")
+    # an installed package has one version of the weights: a revision comes from the Hub
+    assert model_source("minilm-l6@main") == ("sentence-transformers/all-MiniLM-L6-v2", "main")
+    assert model_source("tiny-1") == (None, None)
+    with pytest.raises(ValueError, match="no revisions"):
+        model_source("tiny-1@step3000")
+
+
+def test_a_revision_keeps_its_presets_size_rate_and_family():
+    assert models.preset_of("pythia-410m@step3000") is models.MODEL_PRESETS["pythia-410m"]
+    assert models.preset_of("EleutherAI/pythia-70m@step3000") is None
+    assert sweep.default_lr("pythia-1b@step3000") == models.MODEL_PRESETS["pythia-1b"].lr
+    assert plotting.model_x("pythia-410m@step3000") == plotting.model_x("pythia-410m")
+    order = sweep.model_order(["pythia-1b", "pythia-410m@step3000", "pythia-70m", "pythia-410m"])
+    assert order == ["pythia-70m", "pythia-410m@step3000", "pythia-410m", "pythia-1b"]
+
+
+def test_model_names_are_checked_with_revisions(tmp_path):
+    for ok in ("pythia-410m@step3000", "gpt2", "EleutherAI/pythia-70m@step3000", "org/model", str(tmp_path)):
+        models.check_model_name(ok)
+    for bad, why in (("pythia-9b", "unknown model"), ("pythia-9b@step1", "unknown model"),
+                     ("tiny-1@step1", "no revisions"), ("gpt2@", "MODEL@REVISION")):
+        with pytest.raises(ValueError, match=why):
+            models.check_model_name(bad)
+
+
+def test_run_names_and_folders_record_the_revision():
+    data = DataConfig("synth_sentiment")
+    final, early = RunConfig(data, "pythia-70m"), RunConfig(data, "pythia-70m@step3000")
+    assert run_dir(final, "r") != run_dir(early, "r")
+    assert "pythia-70m--step3000" in run_dir(early, "r").name  # '@' is slugged, and the revision stays
+    assert run_dir(early, "r").parent == run_dir(final, "r").parent
+    assert genft.genft_dir(early, "r") != genft.genft_dir(final, "r")
+    student = RunConfig(data, "pythia-70m", labels="weak", half="B", weak=early)
+    assert "pythia-70m--step3000-to-pythia-70m" in run_dir(student, "r").name
+
+
+# ---------------------------------------------------------------------------------------------
+# Item 6 through a Hub cache laid out as the real one
+
+REPO = "EleutherAI/pythia-70m"
+COMMITS = {"main": "1" * 40, "step3000": "3" * 40}
+STORED = {"main": torch.float16, "step3000": torch.bfloat16}
+
+
+def _as_hub_snapshot(folder: Path, repo: Path, commit: str) -> None:
+    """Move a saved folder into ``repo`` as huggingface_hub does: files in blobs/<hash>, symlinked from
+    snapshots/<commit>/."""
+    snap = repo / "snapshots" / commit
+    (repo / "blobs").mkdir(parents=True, exist_ok=True)
+    snap.mkdir(parents=True)
+    for f in folder.iterdir():
+        blob = repo / "blobs" / hashlib.sha256(f.read_bytes()).hexdigest()
+        shutil.move(f, blob)
+        (snap / f.name).symlink_to(os.path.relpath(blob, snap))
+
+
+@pytest.fixture(scope="module")
+def hub_cache(tmp_path_factory):
+    """``EleutherAI/pythia-70m`` in the session's hub cache: refs/main and refs/step3000 name two snapshots
+    of a tiny GPTNeoX with different weights (and stored dtypes). Returns the snapshots' backbone weights."""
+    from huggingface_hub import constants
+    from transformers import GPTNeoXForCausalLM
+
+    cache = Path(constants.HF_HUB_CACHE)
+    assert cache.is_relative_to(os.environ["HF_HOME"]) and os.environ["HF_HUB_OFFLINE"] == "1"
+    repo = cache / ("models--" + REPO.replace("/", "--"))
+    assert not repo.exists(), f"{repo} exists already: another test owns it"
+    weights = {}
+    for seed, (ref, commit) in enumerate(COMMITS.items()):
+        folder = save_checkpoint(tmp_path_factory.mktemp(ref), "gpt_neox", STORED[ref], seed=seed)
+        weights[ref] = GPTNeoXForCausalLM.from_pretrained(folder, dtype=torch.float32).gpt_neox.state_dict()
+        _as_hub_snapshot(folder, repo, commit)
+        (repo / "refs").mkdir(exist_ok=True)
+        (repo / "refs" / ref).write_text(commit)
+    yield weights
+    shutil.rmtree(repo)
+
+
+def _same(state: dict, expected: dict) -> bool:
+    return state.keys() == expected.keys() and all(torch.equal(state[k], expected[k]) for k in state)
+
+
+@pytest.mark.parametrize("name", ["pythia-70m@step3000", f"{REPO}@step3000"])
+def test_a_revision_loads_its_own_weights_through_the_hub_cache(hub_cache, name):
+    early, final = build_classifier(name), build_classifier("pythia-70m")
+    assert _same(early.backbone.state_dict(), hub_cache["step3000"])
+    assert _same(final.backbone.state_dict(), hub_cache["main"])
+    assert not _same(early.backbone.state_dict(), final.backbone.state_dict())
+    assert early.feature_cache_key != final.feature_cache_key  # frozen features are never shared
+    assert trainable_dtypes(early) == {torch.float32}
+    assert _same(genft.base_lm(name).gpt_neox.state_dict(), hub_cache["step3000"])
+
+
+def test_a_revisions_config_and_tokenizer_come_from_its_snapshot(hub_cache):
+    assert (stored_dtype("pythia-70m"), stored_dtype("pythia-70m@step3000")) == ("float16", "bfloat16")
+    tok = models.load_tokenizer("pythia-70m@step3000")
+    assert tok.get_vocab() == models.tiny_tokenizer().get_vocab() and tok.pad_token_id == 0
+
+
+def test_an_unknown_revision_is_a_clear_error(hub_cache):
+    for load in (build_classifier, genft.base_lm, models.load_tokenizer, stored_dtype):
+        with pytest.raises(OSError, match=r"cannot load revision 'step999' of model 'pythia-70m@step999'"):
+            load("pythia-70m@step999")

@@ -46,21 +46,23 @@ def genft_dir(cfg, root) -> Path:
 
 
 def base_lm(model_name: str, *, dtype: torch.dtype = torch.float32):
-    """The causal LM a run of ``model_name`` starts from, seed torch first: tiny presets are random-init.
-    ``dtype`` defaults to fp32 for training whatever the checkpoint stores (Pythia fp16, Qwen2.5 bf16:
-    Adam's small updates vanish in half-precision weights); autocast still computes in bf16.
-    Inference-only callers may ask for ``models.inference_dtype``."""
+    """The causal LM a run of ``model_name`` (optionally MODEL@REVISION) starts from, seed torch first: tiny
+    presets are random-init. ``dtype`` defaults to fp32 for training whatever the checkpoint stores
+    (Pythia fp16, Qwen2.5 bf16: Adam's small updates vanish in half-precision weights); autocast still
+    computes in bf16. Inference-only callers may ask for ``models.inference_dtype``."""
     from transformers import AutoConfig, AutoModelForCausalLM, PretrainedConfig
 
-    from w2s_lib.models import ENCODER_TYPES, resolve_backbone
+    from w2s_lib.models import ENCODER_TYPES, _clear_revision_errors, _revision_kw, resolve_backbone
 
-    source = resolve_backbone(model_name)
-    config = source if isinstance(source, PretrainedConfig) else AutoConfig.from_pretrained(str(source))
-    if config.model_type in ENCODER_TYPES:  # refuse before any weights are loaded (or downloaded)
-        raise ValueError(f"generative finetuning needs a causal language model; {model_name} is an encoder")
-    if isinstance(source, PretrainedConfig):  # dtype too: from_config builds in the dtype a config records
-        return AutoModelForCausalLM.from_config(source, dtype=dtype)
-    return AutoModelForCausalLM.from_pretrained(str(source), dtype=dtype)
+    source, revision = resolve_backbone(model_name)
+    rev = _revision_kw(revision)
+    with _clear_revision_errors(model_name, revision):
+        config = source if isinstance(source, PretrainedConfig) else AutoConfig.from_pretrained(str(source), **rev)
+        if config.model_type in ENCODER_TYPES:  # refuse before any weights are loaded (or downloaded)
+            raise ValueError(f"generative finetuning needs a causal language model; {model_name} is an encoder")
+        if isinstance(source, PretrainedConfig):  # dtype too: from_config builds in the dtype a config records
+            return AutoModelForCausalLM.from_config(source, dtype=dtype)
+        return AutoModelForCausalLM.from_pretrained(str(source), dtype=dtype, **rev)
 
 
 def finetune_lm(lm, tokenizer, texts: list[str], train_cfg, epochs: float, *, device=None,

@@ -8,6 +8,7 @@ Position ids are derived from the mask too, so a left-padded example sees the sa
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -199,6 +200,60 @@ def _preset_source(preset: ModelPreset) -> str:
     return preset.hub_id
 
 
+# ---------------------------------------------------------------------------------------------
+# Names with revisions: MODEL@REVISION (e.g. pythia-410m@step3000, an earlier pretraining checkpoint)
+
+
+def split_revision(name: str) -> tuple[str, str | None]:
+    """``MODEL@REVISION`` -> (MODEL, REVISION); a name without '@' -> (name, None).
+
+    Splits at the first '@': Hub ids cannot contain one, git branch names can. An existing local folder
+    is taken as it is, '@' and all (a folder has no revisions).
+    """
+    if "@" not in name or os.path.isdir(name):
+        return name, None
+    base, _, revision = name.partition("@")
+    if not base or not revision:
+        raise ValueError(f"model {name!r}: expected MODEL@REVISION with both parts non-empty")
+    return base, revision
+
+
+def preset_of(name: str) -> ModelPreset | None:
+    """The preset a name refers to, revision or not (pythia-410m@step3000 has pythia-410m's size, learning
+    rate and family), else None."""
+    return MODEL_PRESETS.get(split_revision(name)[0])
+
+
+def model_source(name: str) -> tuple[str | None, str | None]:
+    """(local folder or Hub id, revision or None) that ``from_pretrained`` reads for a model name; (None,
+    None) for random-init presets, which have no files. Loads nothing: it only asks whether folders exist."""
+    base, revision = split_revision(name)
+    preset = MODEL_PRESETS.get(base)
+    if preset is not None and preset.tiny is not None:
+        if revision:
+            raise ValueError(f"model {name!r}: {base} is built at random, it has no revisions")
+        return None, None
+    if revision and os.path.isdir(base):
+        raise ValueError(f"model {name!r}: {base} is a local folder, it has no revisions")
+    if preset is None:
+        return base, revision
+    # an installed package holds one version of the weights: another revision comes from the Hub
+    return (preset.hub_id if revision else _preset_source(preset)), revision
+
+
+def check_model_name(name: str) -> None:
+    """Raise ValueError unless ``name`` is a preset, a local folder, or shaped like a Hub id (owner/name),
+    the first and last optionally with @REVISION; loads nothing (for validating command lines)."""
+    source, _ = model_source(name)  # refuses revisions of random-init presets and of folders
+    if preset_of(name) is None and not os.path.isdir(source) and source.count("/") != 1:
+        raise ValueError(f"unknown model {name!r}; valid: {', '.join(MODEL_PRESETS)} (optionally @REVISION), "
+                         "a Hub id (owner/name[@REVISION]) or a local folder")
+
+
+def _revision_kw(revision: str | None) -> dict:
+    return {"revision": revision} if revision else {}
+
+
 def stored_dtype(name: str) -> str | None:
     """The dtype a checkpoint's config.json records ("float16", "bfloat16", ...), or None (none recorded,
     or a random-init preset). Reads the config only, offline from the cache when HF_HUB_OFFLINE is set.
@@ -206,15 +261,16 @@ def stored_dtype(name: str) -> str | None:
     transformers 5 loads weights in this dtype unless told otherwise; the library loads what it trains in
     fp32 (see ``build_classifier``), so this is for a preflight to show what the checkpoint holds.
     """
-    source = resolve_backbone(name)
-    if not isinstance(source, str):
+    source, revision = model_source(name)
+    if source is None:
         return None
     if os.path.isdir(source):
         path = Path(source) / "config.json"
     else:
         from huggingface_hub import hf_hub_download
 
-        path = Path(hf_hub_download(source, "config.json"))
+        with _clear_revision_errors(name, revision):
+            path = Path(hf_hub_download(source, "config.json", **_revision_kw(revision)))
     config = json.loads(path.read_text())
     return config.get("dtype") or config.get("torch_dtype")
 
@@ -227,16 +283,31 @@ def inference_dtype(device) -> torch.dtype:
 
 
 def load_tokenizer(name_or_path: str, *, trust_remote_code: bool = False):
-    """The tokenizer of a preset name, Hub id or local folder, with a pad token set."""
-    preset = MODEL_PRESETS.get(name_or_path)
+    """The tokenizer of a preset name, Hub id or local folder (optionally @REVISION), with a pad token set."""
+    source, revision = model_source(name_or_path)  # first: it refuses revisions that cannot exist
+    preset = preset_of(name_or_path)
     if preset is not None and preset.tokenizer_of is not None:
         return load_tokenizer(preset.tokenizer_of, trust_remote_code=trust_remote_code)
-    if preset is not None and preset.tiny is not None:
+    if source is None:
         return tiny_tokenizer()
     from transformers import AutoTokenizer
 
-    hub_id = _preset_source(preset) if preset else name_or_path
-    return configure_tokenizer(AutoTokenizer.from_pretrained(hub_id, trust_remote_code=trust_remote_code))
+    with _clear_revision_errors(name_or_path, revision):
+        tok = AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code, **_revision_kw(revision))
+    return configure_tokenizer(tok)
+
+
+@contextlib.contextmanager
+def _clear_revision_errors(name: str, revision: str | None):
+    """Name the model and revision when loading a named revision fails: transformers' own message is about
+    a file missing from a cache or repo, which hides the likely cause (a revision that does not exist)."""
+    try:
+        yield
+    except OSError as exc:
+        if not revision:
+            raise
+        raise OSError(f"cannot load revision {revision!r} of model {name!r}: is it a branch, tag or commit "
+                      f"of the repo (and, offline, in the local Hugging Face cache)? ({exc})") from exc
 
 
 def tiny_config(name: str):
@@ -263,11 +334,10 @@ def tiny_config(name: str):
 
 
 def resolve_backbone(name_or_path: str):
-    """Preset name -> Hub id (or a local copy), or a config object for tiny presets; else unchanged."""
-    preset = MODEL_PRESETS.get(name_or_path)
-    if preset is None:
-        return name_or_path
-    return tiny_config(name_or_path) if preset.tiny is not None else _preset_source(preset)
+    """(what to build, revision): a config object for random-init presets, else ``model_source``'s
+    local folder or Hub id, with the revision of a MODEL@REVISION name (else None)."""
+    source, revision = model_source(name_or_path)
+    return (tiny_config(name_or_path) if source is None else source), revision
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,6 +493,7 @@ def build_classifier(
     ``lora_r > 0`` trains rank-``lora_r`` adapters on the backbone's linear layers instead of its weights
     (see ``add_lora``). ``pairwise=True`` builds a reward model (one logit per text; see ``Classifier``);
     its ``"unembed01"`` head starts from the unembedding of the token "1" (the paper: "an arbitrary token").
+    A name may carry a revision (``pythia-410m@step3000``), read for config, weights and tokenizer.
     ``dtype``: of the weights, fp32 by default whatever the checkpoint stores (transformers 5 would load
     Pythia in fp16 and Qwen2.5 in bf16, and Adam's small updates vanish in half-precision weights);
     training still computes in bf16 under autocast.
@@ -431,16 +502,21 @@ def build_classifier(
 
     if head_init not in HEAD_INITS:
         raise ValueError(f"unknown head_init {head_init!r}; valid: {', '.join(HEAD_INITS)}")
-    preset = MODEL_PRESETS.get(backbone) if isinstance(backbone, str) else None
+    name = backbone if isinstance(backbone, str) else None
+    preset = preset_of(name) if name else None
     pooling = pooling or (preset.pooling if preset else "last")
     if preset is not None and preset.num_layers is not None:
         from_pretrained_kw.setdefault("num_hidden_layers", preset.num_layers)
-    if isinstance(backbone, str):
-        backbone = resolve_backbone(backbone)
+    revision = None
+    if name:
+        backbone, revision = resolve_backbone(name)
+    from_pretrained_kw.update(_revision_kw(revision))
     if isinstance(backbone, PretrainedConfig):
         config = backbone
     else:
-        config = AutoConfig.from_pretrained(str(backbone), trust_remote_code=trust_remote_code, **from_pretrained_kw)
+        with _clear_revision_errors(name, revision):
+            config = AutoConfig.from_pretrained(str(backbone), trust_remote_code=trust_remote_code,
+                                                **from_pretrained_kw)
     # Encoders like BERT also have a causal-LM class in transformers; they are used bidirectionally here.
     is_causal = type(config) in AutoModelForCausalLM._model_mapping and config.model_type not in ENCODER_TYPES
     auto = AutoModelForCausalLM if (head_init == "unembed01" or is_causal) else AutoModel
@@ -450,7 +526,7 @@ def build_classifier(
     if isinstance(backbone, PretrainedConfig):  # dtype too: from_config builds in the dtype a config records
         model = auto.from_config(config, trust_remote_code=trust_remote_code, dtype=dtype)
     else:
-        with _quiet_loading():
+        with _quiet_loading(), _clear_revision_errors(name, revision):
             model = auto.from_pretrained(str(backbone), trust_remote_code=trust_remote_code, dtype=dtype,
                                          **from_pretrained_kw)
 
@@ -459,11 +535,11 @@ def build_classifier(
         if tokenizer is None:
             if isinstance(backbone, PretrainedConfig):
                 raise ValueError("head_init='unembed01' with a config needs tokenizer=")
-            tokenizer = load_tokenizer(str(backbone), trust_remote_code=trust_remote_code)
+            tokenizer = load_tokenizer(name or str(backbone), trust_remote_code=trust_remote_code)
         rows = _unembedding_rows(model, tokenizer, ("1",) if pairwise else ("0", "1"))
     base = model.base_model if auto is AutoModelForCausalLM else model
     clf = Classifier(base, num_labels=num_labels, pooling=pooling, linear_probe=linear_probe, pairwise=pairwise)
-    if not isinstance(backbone, PretrainedConfig):  # the same pretrained weights: features can be shared
+    if not isinstance(backbone, PretrainedConfig):  # the same pretrained weights (revision in the kw) share features
         clf.feature_cache_key = f"{backbone}|{dtype}|{sorted(from_pretrained_kw.items())}|{pooling}"
     with torch.no_grad():
         clf.head.bias.zero_()

@@ -84,12 +84,14 @@ def style(context: str = "notebook", font_scale: float = 0.9) -> contextlib.Abst
 
 
 def model_x(model: str) -> float:
-    """Parameter count of a preset model: the x coordinate of every size axis."""
-    from w2s_lib.models import MODEL_PRESETS
+    """Parameter count of a preset model (a revision, MODEL@REVISION, has its preset's): the x coordinate of
+    every size axis."""
+    from w2s_lib.models import MODEL_PRESETS, preset_of
 
-    if model not in MODEL_PRESETS:
+    preset = preset_of(model)
+    if preset is None:
         raise KeyError(f"unknown model {model!r}: no parameter count to plot it at; known: {', '.join(MODEL_PRESETS)}")
-    return float(MODEL_PRESETS[model].params)
+    return float(preset.params)
 
 
 def _by_size(models) -> list[str]:

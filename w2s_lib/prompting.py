@@ -197,9 +197,9 @@ def _language_model(model: str, seed: int, device: str):
 
 
 def _weights_seed(cfg: PromptConfig) -> int:
-    from w2s_lib.models import MODEL_PRESETS
+    from w2s_lib.models import preset_of
 
-    preset = MODEL_PRESETS.get(cfg.model)
+    preset = preset_of(cfg.model)
     return cfg.seed if preset is not None and preset.tiny is not None else 0  # pretrained: one load for all seeds
 
 

@@ -145,10 +145,11 @@ def _check_supervisor(cfg: RunConfig) -> None:
     if cfg.b_slice > 0 and (sup.labels, sup.b_slices, sup.b_slice) != ("weak", cfg.b_slices, cfg.b_slice - 1):
         raise ValueError(f"bootstrap step b_slice={cfg.b_slice} must be supervised by the weak-to-strong run on "
                          f"b_slice={cfg.b_slice - 1} with the same b_slices={cfg.b_slices}")
-    from w2s_lib.models import MODEL_PRESETS
+    from w2s_lib.models import preset_of
 
-    if sup.model in MODEL_PRESETS and cfg.model in MODEL_PRESETS:  # other models' sizes are unknown here
-        if MODEL_PRESETS[cfg.model].params <= MODEL_PRESETS[sup.model].params:
+    small, large = preset_of(sup.model), preset_of(cfg.model)
+    if small is not None and large is not None:  # other models' sizes are unknown here
+        if large.params <= small.params:
             raise ValueError(f"bootstrapping needs increasing sizes: {sup.model} cannot supervise {cfg.model}")
 
 
@@ -439,11 +440,11 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         source, kw = cfg.model, {}
         if cfg.genft_epochs:
             from w2s_lib.genft import ensure_genft
-            from w2s_lib.models import MODEL_PRESETS
+            from w2s_lib.models import preset_of
 
             source = str(ensure_genft(cfg, root, progress=progress))
             torch.manual_seed(cfg.train.seed)
-            preset = MODEL_PRESETS.get(cfg.model)
+            preset = preset_of(cfg.model)
             kw["pooling"] = preset.pooling if preset else None
         model = build_classifier(source, head_init=cfg.head_init, linear_probe=cfg.linear_probe, tokenizer=tok,
                                  lora_r=cfg.lora_r, pairwise=_pairwise(cfg), **kw)

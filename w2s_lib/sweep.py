@@ -29,18 +29,23 @@ from w2s_lib.train import TrainConfig
 
 
 def model_order(models: list[str]) -> list[str]:
-    """Models from weakest to strongest: presets by parameter count, others where the user put them."""
-    from w2s_lib.models import MODEL_PRESETS
+    """Models from weakest to strongest: presets (and their revisions, MODEL@REVISION) by parameter count,
+    others where the user put them. A preset's revisions tie with it and keep the given order."""
+    from w2s_lib.models import MODEL_PRESETS, preset_of
 
-    if all(m in MODEL_PRESETS for m in models):
-        return sorted(models, key=lambda m: (MODEL_PRESETS[m].params, list(MODEL_PRESETS).index(m)))
+    presets = [preset_of(m) for m in models]
+    if all(presets):
+        rank = {m: (p.params, list(MODEL_PRESETS).index(p.name)) for m, p in zip(models, presets)}
+        return sorted(models, key=rank.__getitem__)
     return list(models)
 
 
 def default_lr(model: str) -> float:
-    from w2s_lib.models import MODEL_PRESETS
+    """The preset's rate (a revision has its preset's), else 1e-5."""
+    from w2s_lib.models import preset_of
 
-    return MODEL_PRESETS[model].lr if model in MODEL_PRESETS else 1e-5
+    preset = preset_of(model)
+    return preset.lr if preset is not None else 1e-5
 
 
 @dataclass(frozen=True)
