@@ -442,3 +442,27 @@ def route_hub(monkeypatch, root: Path) -> list[tuple]:
 
     monkeypatch.setattr(datasets, "load_dataset", load_dataset)
     return calls
+
+
+# ---------------------------------------------------------------------------- models in the hub cache
+
+
+def hub_model(hub_id: str, config, tokenizer=None, ref: str = "main", model=None) -> Path:
+    """``hub_id`` at ``ref`` in the session's hub cache, laid out as huggingface_hub downloads it
+    (``models--OWNER--NAME/snapshots/<commit>/`` and ``refs/<ref>``), so that ``from_pretrained(hub_id,
+    revision=ref)`` resolves it offline. ``config`` alone stands for a model whose weights were not
+    downloaded (what a preflight without --weights needs)."""
+    import hashlib
+
+    from huggingface_hub import constants
+
+    repo = Path(constants.HF_HUB_CACHE) / f"models--{hub_id.replace('/', '--')}"
+    commit = hashlib.sha1(f"{hub_id}@{ref}".encode()).hexdigest()
+    snapshot = repo / "snapshots" / commit
+    config.save_pretrained(snapshot)
+    if tokenizer is not None:
+        tokenizer.save_pretrained(snapshot)
+    if model is not None:
+        model.save_pretrained(snapshot)
+    _text(repo / "refs" / ref, commit)
+    return snapshot

@@ -1,6 +1,6 @@
 """The ``w2s`` command line: ``w2s sweep`` runs the protocol, ``w2s results`` tabulates a results folder,
 ``w2s vision`` runs Table 3, ``w2s chess`` the chess puzzles (Figs. 3b/e, 4, 15, 19-20), ``w2s sandbox`` the
-offline demo.
+offline demo, ``w2s preflight`` checks that a preset's tasks and models load before a long run.
 
 Bad input ends with one line on stderr naming the bad value and the valid choices, exit status 2, before
 anything is written.
@@ -155,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--easy", type=_ints, default=[],
                    help="also easy-to-hard: comma-separated Elo cutoffs (paper: 800,900,...,1300)")
     c.add_argument("--quiet", action="store_true", help="no progress bars")
+    f = sub.add_parser("preflight", help="check that a preset's tasks and models load, before a long run")
+    f.add_argument("--preset", help=f"a sweep preset: {', '.join(PRESETS)}")
+    f.add_argument("--params", help="a notebook's preset file instead, e.g. params/paper/fig05_confidence_loss.yaml")
+    f.add_argument("--n", type=int, default=64, help="items per split to load and format (default 64)")
+    f.add_argument("--weights", action="store_true", help="also load every model's weights (downloads them)")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
     ls = sub.add_parser("list", help="list tasks, models, losses or presets")
     ls.add_argument("what", help="tasks, models, losses or presets")
     return p
@@ -163,7 +169,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _sweep_settings(a) -> dict:
     from w2s_lib.data import TASKS
     from w2s_lib.losses import LOSSES
-    from w2s_lib.models import MODEL_PRESETS
     from w2s_lib.train import SELECTIONS
 
     _choices("preset", [a.preset], list(PRESETS))
@@ -176,10 +181,7 @@ def _sweep_settings(a) -> dict:
     _choices("loss", cfg["losses"], list(LOSSES))
     if cfg.get("select") is not None:
         _choices("selection", [cfg["select"]], list(SELECTIONS))
-    for m in cfg["models"]:
-        # a preset, a local folder, or something shaped like a Hub id (owner/name)
-        if m not in MODEL_PRESETS and not os.path.isdir(m) and m.count("/") != 1:
-            raise UsageError(f"unknown model {m!r}; valid: {', '.join(MODEL_PRESETS)}, a Hub id or a local path")
+    _check_models(cfg["models"])
     if not cfg["seeds"]:
         raise UsageError("no seeds given; pass --seeds 0,1,2")
     for key in ("n_train", "n_test", "batch_size", "minibatch_size", "max_len"):
@@ -229,6 +231,17 @@ def _sweep_settings(a) -> dict:
             if getattr(a, key) is not None and getattr(a, key) < (0 if key == "gpus_per_node" else 1):
                 raise UsageError(f"--{key.replace('_', '-')} must be positive, got {getattr(a, key)}")
     return cfg
+
+
+def _check_models(names) -> None:
+    """Presets, local folders or Hub ids (owner/name), each optionally MODEL@REVISION."""
+    from w2s_lib.models import check_model_name
+
+    for m in names:
+        try:
+            check_model_name(m)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
 
 
 def _cmd_sweep(a) -> int:
@@ -344,10 +357,10 @@ def _cmd_vision(a) -> int:
 
 
 def _cmd_chess(a) -> int:
-    from w2s_lib.models import MODEL_PRESETS
+    from w2s_lib.models import MODEL_PRESETS, preset_of
 
-    _choices("model", a.models, list(MODEL_PRESETS))
-    encoders = [m for m in a.models if MODEL_PRESETS[m].family == "bert"]
+    _choices("model", [m.split("@")[0] for m in a.models], list(MODEL_PRESETS))
+    encoders = [m for m in a.models if preset_of(m).family == "bert"]
     if encoders:
         raise UsageError(f"chess needs causal language models; {', '.join(encoders)} are encoders")
     if len(set(a.models)) < 2 or len(set(a.models)) != len(a.models) or not a.seeds:
@@ -382,6 +395,47 @@ def _cmd_chess(a) -> int:
     return 0
 
 
+def _preflight_settings(a) -> dict:
+    if (a.preset is None) == (a.params is None):
+        raise UsageError(f"give one of --preset ({', '.join(PRESETS)}) or --params FILE")
+    if a.preset is not None:
+        _choices("preset", [a.preset], list(PRESETS))
+        return PRESETS[a.preset]
+    import yaml
+
+    try:
+        settings = yaml.safe_load(Path(a.params).read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise UsageError(f"cannot read --params {a.params!r}: {str(e).splitlines()[0]}") from None
+    if not isinstance(settings, dict):
+        raise UsageError(f"--params {a.params!r} is not a mapping of settings")
+    return settings
+
+
+def _cmd_preflight(a) -> int:
+    from w2s_lib import preflight as pf
+
+    settings = _preflight_settings(a)
+    if a.n <= 0:
+        raise UsageError(f"--n must be positive, got {a.n}")
+    # Offline mode must be set before huggingface_hub, datasets and transformers are imported.
+    online = pf.hub_reachable()
+    if not online:
+        pf.go_offline()
+        print("w2s preflight: the Hugging Face Hub is not reachable (or offline mode is set): only the local "
+              "cache is checked", file=sys.stderr)
+    from w2s_lib.data import TASKS
+
+    needs = pf.needs_of(settings)
+    _choices("task", needs.tasks, sorted(TASKS))
+    _check_models(needs.models)
+    lines = pf.preflight(needs, n=a.n, weights=a.weights, online=online, progress=not a.quiet)
+    print(pf.table(lines))
+    bad = sum(not line.ok for line in lines)
+    print(f"w2s preflight: {len(lines) - bad} OK, {bad} not OK", file=sys.stderr)
+    return 0 if bad == 0 else 2
+
+
 def _cmd_list(a) -> int:
     from w2s_lib.data import TASKS
     from w2s_lib.losses import LOSSES
@@ -397,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         a = build_parser().parse_args(argv)
         commands = {"sweep": _cmd_sweep, "results": _cmd_results, "sandbox": _cmd_sandbox, "vision": _cmd_vision,
-                    "chess": _cmd_chess, "list": _cmd_list}
+                    "chess": _cmd_chess, "preflight": _cmd_preflight, "list": _cmd_list}
         return commands[a.command](a)
     except UsageError as e:
         print(f"w2s: error: {e}", file=sys.stderr)
