@@ -113,3 +113,21 @@ def test_needs_of_a_notebook_preset():
                                 "supervisors": ["gpt2"]})
     assert needs.tasks == ["sciq", "boolq"] and needs.models == ["gpt2", "gpt2-xl"] and not needs.chess
     assert preflight.needs_of({"source": "imagenet:/data", "weak": "alexnet"}).vision
+
+
+def test_a_checkpoint_revision_is_checked_to_exist(capsys, tmp_path):
+    """pythia-160m@step3000 as a supervisor: its revision is in the hub cache; step999 is not."""
+    import yaml
+    from transformers import GPTNeoXConfig
+
+    from w2s_lib.models import MODEL_PRESETS, tiny_tokenizer
+
+    config = GPTNeoXConfig(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, dtype="float16")
+    hub_model(MODEL_PRESETS["pythia-160m"].hub_id, config, tiny_tokenizer(), ref="step3000")
+    params = tmp_path / "p.yaml"
+    params.write_text(yaml.safe_dump({"models": ["pythia-160m@step3000", "pythia-160m@step999"]}))
+    code, out = _run(capsys, "--params", str(params))
+    assert code == 2
+    good, bad = (line for line in out if line.startswith("model"))
+    assert "pythia-160m@step3000" in good and "float16" in good and good.rstrip().endswith("OK")
+    assert "pythia-160m@step999" in bad and "OK" not in bad.split()
