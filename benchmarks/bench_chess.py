@@ -84,8 +84,9 @@ def _transcript(tok, n_tokens: int) -> str:
     return " ".join(words)
 
 
-def time_model(name: str, device, ctx_tokens: int, batch: int, minibatch: int, steps: int, decode_batch: int,
-               max_new_tokens: int) -> tuple[float, float]:
+def time_model(
+    name: str, device, ctx_tokens: int, batch: int, minibatch: int, steps: int, decode_batch: int, max_new_tokens: int
+) -> tuple[float, float]:
     """(seconds per trained example, seconds per decoded transcript) of ``name``'s shape on ``device``."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -95,9 +96,17 @@ def time_model(name: str, device, ctx_tokens: int, batch: int, minibatch: int, s
 
     tok = tiny_tokenizer()  # its ids are valid in GPT-2's vocabulary; only the lengths matter here
     torch.manual_seed(0)
-    cfg = GPT2Config(vocab_size=VOCAB, n_positions=1024, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
-                     bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
-                     **SHAPES[name])
+    cfg = GPT2Config(
+        vocab_size=VOCAB,
+        n_positions=1024,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+        bos_token_id=tok.eos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+        **SHAPES[name],
+    )
     lm = GPT2LMHeadModel(cfg).to(device)
     ctx = _transcript(tok, ctx_tokens)
     tr = dataclasses.replace(CHESS_TRAIN, batch_size=batch, minibatch_size=minibatch, lr=1e-5, epochs=1.0)
@@ -112,8 +121,15 @@ def time_model(name: str, device, ctx_tokens: int, batch: int, minibatch: int, s
     sync()
     t0 = time.perf_counter()
     # a random model never emits the end token, so every decode runs all max_new_tokens steps: an upper bound
-    greedy_moves(lm, tok, [ctx] * decode_batch, max_len=CHESS_TRAIN.max_len, max_new_tokens=max_new_tokens,
-                 batch_size=decode_batch, progress=False)
+    greedy_moves(
+        lm,
+        tok,
+        [ctx] * decode_batch,
+        max_len=CHESS_TRAIN.max_len,
+        max_new_tokens=max_new_tokens,
+        batch_size=decode_batch,
+        progress=False,
+    )
     sync()
     return per_train, (time.perf_counter() - t0) / decode_batch
 
@@ -128,9 +144,14 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=None, help="optimizer steps timed (default: 1 CPU, 10 GPU)")
     ap.add_argument("--batch", type=int, default=None, help="examples per step (default: 8 CPU, 32 GPU = the paper)")
     ap.add_argument("--minibatch", type=int, default=4, help="examples per forward (the paper preset: 4)")
-    ap.add_argument("--decode-batch", type=int, default=None, help="transcripts per generate() (default: 8 CPU, 64 GPU)")
-    ap.add_argument("--assume-tflops", default="150,300",
-                    help="effective rates to convert the FLOPs at (bf16 on an H100-class GPU: 15-30%% of its peak)")
+    ap.add_argument(
+        "--decode-batch", type=int, default=None, help="transcripts per generate() (default: 8 CPU, 64 GPU)"
+    )
+    ap.add_argument(
+        "--assume-tflops",
+        default="150,300",
+        help="effective rates to convert the FLOPs at (bf16 on an H100-class GPU: 15-30%% of its peak)",
+    )
     a = ap.parse_args(argv)
     timed = [m.strip() for m in a.time.split(",") if m.strip()]
     bad = [m for m in timed if m not in SHAPES]
@@ -144,16 +165,24 @@ def main(argv=None) -> int:
 
     runs, p = paper_runs()
     work = workload(runs)
-    print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}; transcripts of "
-          f"{a.ctx_tokens} tokens (assumed), answers of {TARGET_TOKENS}, {new_tokens} decoded tokens")
-    print(f"paper presets of {', '.join(NOTEBOOKS)}: {len(runs)} distinct runs, {p['n_train']} puzzles per part, "
-          f"{p['epochs']:g} epochs, test {p['n_test']}")
-    measured = {m: time_model(m, device, a.ctx_tokens, batch, a.minibatch, steps, decode_batch, new_tokens) for m in timed}
+    print(
+        f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}; transcripts of "
+        f"{a.ctx_tokens} tokens (assumed), answers of {TARGET_TOKENS}, {new_tokens} decoded tokens"
+    )
+    print(
+        f"paper presets of {', '.join(NOTEBOOKS)}: {len(runs)} distinct runs, {p['n_train']} puzzles per part, "
+        f"{p['epochs']:g} epochs, test {p['n_test']}"
+    )
+    measured = {
+        m: time_model(m, device, a.ctx_tokens, batch, a.minibatch, steps, decode_batch, new_tokens) for m in timed
+    }
     ref = timed[0]
     ref_train, ref_decode = flops(SHAPES[ref], a.ctx_tokens, new_tokens)
     rate_train, rate_decode = ref_train / measured[ref][0], ref_decode / measured[ref][1]
-    print(f"{ref}: {1 / measured[ref][0]:.2f} trained ex/s ({rate_train / 1e12:.3f} TFLOP/s), "
-          f"{1 / measured[ref][1]:.2f} decoded/s ({rate_decode / 1e12:.3f} TFLOP/s)")
+    print(
+        f"{ref}: {1 / measured[ref][0]:.2f} trained ex/s ({rate_train / 1e12:.3f} TFLOP/s), "
+        f"{1 / measured[ref][1]:.2f} decoded/s ({rate_decode / 1e12:.3f} TFLOP/s)"
+    )
     total_s = total_flop = 0.0
     print(f"{'model':12s} {'runs':>4s} {'trained':>10s} {'decoded':>8s} {'PFLOP':>8s} {'hours':>8s}  how")
     for m in SHAPES:
@@ -167,11 +196,18 @@ def main(argv=None) -> int:
         fl = w["trained"] * f_train + w["decoded"] * f_decode
         total_s, total_flop = total_s + sec, total_flop + fl
         how = "timed" if m in measured else f"from {ref} by FLOPs"
-        print(f"{m:12s} {w['runs']:4d} {w['trained']:10.0f} {w['decoded']:8d} {fl / 1e15:8.1f} {sec / 3600:8.1f}  {how}")
+        print(
+            f"{m:12s} {w['runs']:4d} {w['trained']:10.0f} {w['decoded']:8d} {fl / 1e15:8.1f} {sec / 3600:8.1f}  {how}"
+        )
     print(f"total: {total_flop / 1e18:.2f} EFLOP, about {total_s / 3600:.0f} h on this device")
     rates = [float(r) for r in a.assume_tflops.split(",")]
-    print("on one GPU at an assumed " + " / ".join(f"{r:g}" for r in rates) + " TFLOP/s effective (not measured): "
-          + " / ".join(f"{total_flop / (r * 1e12) / 3600:.0f}" for r in rates) + " h")
+    print(
+        "on one GPU at an assumed "
+        + " / ".join(f"{r:g}" for r in rates)
+        + " TFLOP/s effective (not measured): "
+        + " / ".join(f"{total_flop / (r * 1e12) / 3600:.0f}" for r in rates)
+        + " h"
+    )
     return 0
 
 

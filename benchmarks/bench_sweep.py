@@ -29,10 +29,15 @@ def main(argv=None) -> int:
                     return 1
             times.append(time.perf_counter() - t0)
         df = collect(out)
-    print(df[["role", "model", "weak_model", "loss", "n_train", "n_steps", "seconds"]]
-          .to_string(index=False, float_format=lambda x: f"{x:.1f}"))
-    print(f"\nw2s sweep {' '.join(args[1:2] + args[2:3] + extra)}: {len(df)} runs, first call {times[0]:.1f} s "
-          f"(training {df['seconds'].sum():.1f} s), second call (all cached) {times[1]:.2f} s")
+    print(
+        df[["role", "model", "weak_model", "loss", "n_train", "n_steps", "seconds"]].to_string(
+            index=False, float_format=lambda x: f"{x:.1f}"
+        )
+    )
+    print(
+        f"\nw2s sweep {' '.join(args[1:2] + args[2:3] + extra)}: {len(df)} runs, first call {times[0]:.1f} s "
+        f"(training {df['seconds'].sum():.1f} s), second call (all cached) {times[1]:.2f} s"
+    )
     return 0
 
 

@@ -44,8 +44,17 @@ def build(model_name: str, vocab: int, seed: int):
     from w2s_lib.models import TINY_SHAPES, build_classifier
 
     shapes = {**SHAPES, **{name: shape for name, (shape, _, _) in TINY_SHAPES.items()}}
-    cfg = GPT2Config(vocab_size=vocab, n_positions=1024, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
-                     bos_token_id=1, eos_token_id=1, pad_token_id=0, **shapes[model_name])
+    cfg = GPT2Config(
+        vocab_size=vocab,
+        n_positions=1024,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+        bos_token_id=1,
+        eos_token_id=1,
+        pad_token_id=0,
+        **shapes[model_name],
+    )
     torch.manual_seed(seed)
     model = build_classifier(cfg)
     torch.nn.init.normal_(model.head.weight, std=0.02)
@@ -110,8 +119,16 @@ def library_path(model, seqs, labels, batch_size: int, lr: float, device) -> Non
     from w2s_lib.train import TrainConfig, train_classifier
 
     tok = _Tok(seqs)
-    cfg = TrainConfig(lr=lr, epochs=1.0, batch_size=batch_size, minibatch_size=batch_size, select="last",
-                      eval_every=10**9, max_len=1024, group_by_length=True)
+    cfg = TrainConfig(
+        lr=lr,
+        epochs=1.0,
+        batch_size=batch_size,
+        minibatch_size=batch_size,
+        select="last",
+        eval_every=10**9,
+        max_len=1024,
+        group_by_length=True,
+    )
     train_classifier(model, tok, list(tok.seqs), np.array(labels), cfg, device=device, progress=False)
 
 
@@ -129,10 +146,18 @@ def main(argv=None) -> int:
     from w2s_lib.models import TINY_SHAPES
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default=None, choices=[*SHAPES, *TINY_SHAPES],
-                   help="architecture (default: tiny-3, the smoke sweep's student, on CPU; gpt2-large on CUDA)")
-    p.add_argument("--data", default=None, choices=["smoke", "random"],
-                   help="smoke: the smoke sweep's texts (CPU default); random: token ids of --min-len..--max-len")
+    p.add_argument(
+        "--model",
+        default=None,
+        choices=[*SHAPES, *TINY_SHAPES],
+        help="architecture (default: tiny-3, the smoke sweep's student, on CPU; gpt2-large on CUDA)",
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        choices=["smoke", "random"],
+        help="smoke: the smoke sweep's texts (CPU default); random: token ids of --min-len..--max-len",
+    )
     p.add_argument("--examples", type=int, default=None, help="examples per timed run")
     p.add_argument("--rounds", type=int, default=3, help="alternating (a, b) rounds; the median is reported")
     p.add_argument("--batch-size", type=int, default=32)
@@ -168,15 +193,20 @@ def main(argv=None) -> int:
         preds = {}
         for name, fn in (("library", library_predict), ("reference", reference_predict)):
             timings[f"{name}_predict"].append(_time(lambda: preds.setdefault(name, fn(model, seqs, device))))
-            print(f"round {r + 1}/{a.rounds} predict {name:9s} {timings[name + '_predict'][-1]:7.2f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"round {r + 1}/{a.rounds} predict {name:9s} {timings[name + '_predict'][-1]:7.2f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         # the fast path computes the same predictions (bf16 on CUDA: loosely)
         tol = 2e-2 if device.type == "cuda" else 1e-4
         assert np.abs(preds["library"] - preds["reference"]).max() < tol, "batched predictions differ"
     params = sum(p.numel() for p in model.parameters())
-    print(f"\nmodel {model_name} ({params / 1e6:.2f}M parameters), data {data}, {n} examples, {n_tokens} tokens "
-          f"(mean {lengths.mean():.1f}), batch {a.batch_size}, device {device.type}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} CPU threads")
+    print(
+        f"\nmodel {model_name} ({params / 1e6:.2f}M parameters), data {data}, {n} examples, {n_tokens} tokens "
+        f"(mean {lengths.mean():.1f}), batch {a.batch_size}, device {device.type}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} CPU threads"
+    )
     med = {k: statistics.median(v) for k, v in timings.items()}
     for name in ("library", "reference"):
         line = f"train    {name:9s}  {n / med[name]:9.1f} examples/s  {n_tokens / med[name]:11.0f} tokens/s"
@@ -187,8 +217,10 @@ def main(argv=None) -> int:
     for name in ("library", "reference"):
         t = med[f"{name}_predict"]
         print(f"predict  {name:9s}  {n / t:9.1f} examples/s  {n_tokens / t:11.0f} tokens/s")
-    print(f"ratio library/reference: train {med['reference'] / med['library']:.2f}x, "
-          f"predict {med['reference_predict'] / med['library_predict']:.2f}x")
+    print(
+        f"ratio library/reference: train {med['reference'] / med['library']:.2f}x, "
+        f"predict {med['reference_predict'] / med['library_predict']:.2f}x"
+    )
     return 0
 
 

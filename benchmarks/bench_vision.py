@@ -20,8 +20,11 @@ import time
 
 import torch
 
-MODELS = {"alexnet": ("alexnet", "logits"), "resnet50 (dino_resnet50's shape)": ("tv:resnet50", "features"),
-          "vit-b/8 (dino_vitb8's shape)": ("timm:vit_base_patch8_224", "features")}
+MODELS = {
+    "alexnet": ("alexnet", "logits"),
+    "resnet50 (dino_resnet50's shape)": ("tv:resnet50", "features"),
+    "vit-b/8 (dino_vitb8's shape)": ("timm:vit_base_patch8_224", "features"),
+}
 PROBES = {"resnet50": (2048, 20.0), "vit-b/8": (768, 5.0)}  # feature width, the paper's epochs
 
 
@@ -45,8 +48,9 @@ def probe_epoch_seconds(width: int, loss: str, device, n: int = 40000, steps: in
 
     x, soft = torch.randn(n, width), torch.softmax(torch.randn(n, 1000), -1)
     cfg = dataclasses.replace(PROBE_TRAIN, loss=loss, epochs=steps * 128 / n)
-    res = train_probe(x, soft, cfg, x_test=x[:1000], y_test=soft[:1000].argmax(-1).numpy(), device=device,
-                      progress=False)
+    res = train_probe(
+        x, soft, cfg, x_test=x[:1000], y_test=soft[:1000].argmax(-1).numpy(), device=device, progress=False
+    )
     return res.seconds / steps * (n / 128)
 
 
@@ -75,8 +79,10 @@ def main(argv=None) -> int:
             runs = 2 if loss == "xent" else 1  # xent: the ceiling and the naive student
             total_probe += s * epochs * runs
             print(f"probe {name:8s} {loss:8s} {s:7.2f} s/epoch  x {epochs:g} epochs x {runs} run(s)")
-    print(f"estimate for a paper-preset run on this device: extraction {total_extract / 60:.1f} min (model time, "
-          f"no decoding) + probes {total_probe / 60:.1f} min")
+    print(
+        f"estimate for a paper-preset run on this device: extraction {total_extract / 60:.1f} min (model time, "
+        f"no decoding) + probes {total_probe / 60:.1f} min"
+    )
     return 0
 
 

@@ -33,7 +33,7 @@ atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
 os.environ.update(offline_env(_HF_HOME))
 
 # Run in each kernel before the first cell (in a throwaway namespace): the guard of tests/conftest.py.
-KERNEL_NETWORK_GUARD = '''
+KERNEL_NETWORK_GUARD = """
 import socket
 
 from w2s_lib.testing import is_local as _is_local
@@ -47,7 +47,7 @@ def _guard(real):
 
 socket.socket.connect = _guard(socket.socket.connect)
 socket.socket.connect_ex = _guard(socket.socket.connect_ex)
-'''
+"""
 
 
 def is_notebook(path: Path) -> bool:

@@ -52,7 +52,12 @@ from w2s_lib.sweep import plan_sweep, run_sweep
 
 # %%
 plan = plan_sweep(
-    [task], models, losses, [seed], n_train=n_train, n_test=n_test,
+    [task],
+    models,
+    losses,
+    [seed],
+    n_train=n_train,
+    n_test=n_test,
     train_kw=dict(epochs=epochs, max_len=max_len, minibatch_size=minibatch_size),
 )
 df = run_sweep(plan, cache_dir, progress=False)

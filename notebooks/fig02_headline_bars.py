@@ -45,8 +45,17 @@ from w2s_lib.reference import paper_values, versus
 
 # %%
 df = sweep_results(
-    cache_dir, tasks, models, ["xent", "logconf"], seeds, n_train=n_train, n_test=n_test, epochs=epochs,
-    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len,
+    cache_dir,
+    tasks,
+    models,
+    ["xent", "logconf"],
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
 )
 weak, strong = models[0], models[-1]
 pair = df[(df["role"] == "w2s") & (df["weak_model"] == weak) & (df["model"] == strong)]

@@ -58,9 +58,21 @@ from w2s_lib.reference import paper_values, versus
 # pair, the bootstrap chains of Fig. 4 and the zero-shot baselines of Fig. 15.
 
 # %%
-df = chess_results(cache_dir, source, models, seeds, n_train=n_train, n_test=n_test, n_parts=n_parts,
-                   n_pool=n_pool or None, epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size,
-                   max_len=max_len, lr=lr or None)
+df = chess_results(
+    cache_dir,
+    source,
+    models,
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    n_parts=n_parts,
+    n_pool=n_pool or None,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
+    lr=lr or None,
+)
 naive = df[df["series"].isin(["naive", "ceiling"])]
 palette = plotting.weak_palette(models[:-1])
 plotting.style()
@@ -72,8 +84,9 @@ ax_pgr.set_title("(e) chess: PGR")
 summary = plotting.seed_summary(naive, "test_acc", by=("role", "weak_model", "model"))
 summary["pgr"] = plotting.seed_summary(naive, "pgr", by=("role", "weak_model", "model"))["pgr"]
 paths = plotting.save_figure(fig, "fig03_chess_naive_scaling", preset, summary, out_dir)
-naive[naive["role"] == "w2s"][["weak_model", "model", "seed", "weak_acc", "test_acc", "strong_acc", "pgr",
-                               "label_acc", "legal_rate"]]
+naive[naive["role"] == "w2s"][
+    ["weak_model", "model", "seed", "weak_acc", "test_acc", "strong_acc", "pgr", "label_acc", "legal_rate"]
+]
 
 # %%
 assert df["test_acc"].between(0, 1).all() and set(naive["role"]) == {"w2s", "ceiling"}
@@ -94,11 +107,34 @@ ceil = df[df["role"] == "ceiling"].groupby("model")["test_acc"].mean()
 w2s = df[(df["role"] == "w2s") & (df["series"] == "naive")]
 rank = {m: i for i, m in enumerate(models)}
 adjacent = w2s[w2s["model"].map(rank) - w2s["weak_model"].map(rank) == 1]  # the smallest gaps
-versus([
-    dict(quantity="ceiling, smallest student (%)", ours=100 * ceil.iloc[0], figure="fig03", panel="b",
-         setting="chess", series="ceiling", x="smallest_student"),
-    dict(quantity="ceiling, largest student (%)", ours=100 * ceil.iloc[-1], figure="fig03", panel="b",
-         setting="chess", series="ceiling", x="gpt4"),
-    dict(quantity="highest PGR at the smallest gap (%)", ours=100 * adjacent["pgr"].max(), figure="fig03", panel="e",
-         setting="chess", series="naive", x="smallest_gap"),
-])
+versus(
+    [
+        dict(
+            quantity="ceiling, smallest student (%)",
+            ours=100 * ceil.iloc[0],
+            figure="fig03",
+            panel="b",
+            setting="chess",
+            series="ceiling",
+            x="smallest_student",
+        ),
+        dict(
+            quantity="ceiling, largest student (%)",
+            ours=100 * ceil.iloc[-1],
+            figure="fig03",
+            panel="b",
+            setting="chess",
+            series="ceiling",
+            x="gpt4",
+        ),
+        dict(
+            quantity="highest PGR at the smallest gap (%)",
+            ours=100 * adjacent["pgr"].max(),
+            figure="fig03",
+            panel="e",
+            setting="chess",
+            series="naive",
+            x="smallest_gap",
+        ),
+    ]
+)

@@ -51,8 +51,17 @@ from w2s_lib.reference import versus
 
 # %%
 df = sweep_results(
-    cache_dir, tasks, models, ["xent"], seeds, n_train=n_train, n_test=n_test, epochs=epochs,
-    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len,
+    cache_dir,
+    tasks,
+    models,
+    ["xent"],
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
 )
 palette = plotting.weak_palette(models[:-1])
 plotting.style()
@@ -85,9 +94,25 @@ assert all(p.exists() for p in paths.values())
 # %%
 pairs = students.groupby(["task", "weak_model", "model"])["pgr"].mean().reset_index()
 weakest_largest = pairs[(pairs["weak_model"] == models[0]) & (pairs["model"] == models[-1])]["pgr"].median()
-versus([
-    dict(quantity="PGR, weakest supervisor (%)", ours=100 * weakest_largest, figure="fig03", series="naive",
-         panel="d", setting="nlp", tag="P-fig"),
-    dict(quantity="PGR, largest student (%)", ours=100 * pairs[pairs["model"] == models[-1]]["pgr"].median(),
-         figure="fig03", series="naive", panel="d", setting="nlp", x="largest_student"),
-])
+versus(
+    [
+        dict(
+            quantity="PGR, weakest supervisor (%)",
+            ours=100 * weakest_largest,
+            figure="fig03",
+            series="naive",
+            panel="d",
+            setting="nlp",
+            tag="P-fig",
+        ),
+        dict(
+            quantity="PGR, largest student (%)",
+            ours=100 * pairs[pairs["model"] == models[-1]]["pgr"].median(),
+            figure="fig03",
+            series="naive",
+            panel="d",
+            setting="nlp",
+            x="largest_student",
+        ),
+    ]
+)

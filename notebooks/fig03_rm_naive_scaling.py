@@ -54,8 +54,18 @@ from w2s_lib.reference import versus
 
 # %%
 df = sweep_results(
-    cache_dir, tasks, models, ["xent"], seeds, n_train=n_train, n_test=n_test, epochs=epochs,
-    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len, train_kw={"select": select},
+    cache_dir,
+    tasks,
+    models,
+    ["xent"],
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
+    train_kw={"select": select},
 )
 palette = plotting.weak_palette(models[:-1])
 plotting.style()
@@ -84,9 +94,26 @@ assert all(p.exists() for p in paths.values())
 # %%
 pairs = students.groupby(["task", "weak_model", "model"])["pgr"].mean()
 ceiling = df[(df["role"] == "ceiling") & (df["model"] == models[-1])]["test_acc"].mean()
-versus([
-    dict(quantity="median PGR (%)", ours=100 * pairs.median(), figure="fig03", series="naive", panel="f",
-         setting="rm", tag="P-fig", lo=8),
-    dict(quantity="ceiling, largest student (%)", ours=100 * ceiling, figure="fig03", series="ceiling", panel="c",
-         setting="rm", x="largest_student"),
-])
+versus(
+    [
+        dict(
+            quantity="median PGR (%)",
+            ours=100 * pairs.median(),
+            figure="fig03",
+            series="naive",
+            panel="f",
+            setting="rm",
+            tag="P-fig",
+            lo=8,
+        ),
+        dict(
+            quantity="ceiling, largest student (%)",
+            ours=100 * ceiling,
+            figure="fig03",
+            series="ceiling",
+            panel="c",
+            setting="rm",
+            x="largest_student",
+        ),
+    ]
+)

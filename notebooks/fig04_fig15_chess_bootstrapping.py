@@ -60,9 +60,22 @@ from w2s_lib.chess.protocol import chess_results
 from w2s_lib.reference import paper_values, versus
 
 # %%
-df = chess_results(cache_dir, source, models, seeds, n_train=n_train, n_test=n_test, n_parts=n_parts,
-                   n_pool=n_pool or None, epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size,
-                   max_len=max_len, lr=lr or None, bootstrap_steps=bootstrap_steps)
+df = chess_results(
+    cache_dir,
+    source,
+    models,
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    n_parts=n_parts,
+    n_pool=n_pool or None,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
+    lr=lr or None,
+    bootstrap_steps=bootstrap_steps,
+)
 students = df[df["series"].isin(["naive", "bootstrap", "ceiling"])]
 palette = plotting.weak_palette(models[:-1])
 plotting.style()
@@ -83,14 +96,19 @@ fig4[fig4["role"] == "w2s"]
 
 # %%
 fig, axes = plotting.plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
-for ax, series, title in ((axes[0], "xent", "(a) naive vs zero-shot"), (axes[1], "bootstrap", "(b) bootstrapping vs zero-shot")):
+for ax, series, title in (
+    (axes[0], "xent", "(a) naive vs zero-shot"),
+    (axes[1], "bootstrap", "(b) bootstrapping vs zero-shot"),
+):
     plotting.plot_accuracy_vs_student(students, ax=ax, losses=(series,), palette=palette, ceiling=False)
     plotting.plot_baseline(df, ax, "zero_shot", label="zero-shot")
     ax.set_title(title)
 naive = df[df["series"] == "naive"]
 fig_c, axes_c = plotting.plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)
 plotting.plot_agreement(naive, axes_c, losses=("xent",), palette=palette)
-fig15 = plotting.seed_summary(df[df["role"].isin(["w2s", "zero_shot"])], "test_acc", by=("role", "weak_model", "via", "model", "loss"))
+fig15 = plotting.seed_summary(
+    df[df["role"].isin(["w2s", "zero_shot"])], "test_acc", by=("role", "weak_model", "via", "model", "loss")
+)
 agreement = plotting.seed_summary(naive, "agreement_all", by=("weak_model", "model"))
 paths_ab = plotting.save_figure(fig, "fig15ab_chess_zero_shot", preset, fig15, out_dir)
 paths_c = plotting.save_figure(fig_c, "fig15c_chess_agreement", preset, agreement, out_dir)
@@ -128,13 +146,40 @@ assert all(p.exists() for ps in (paths, paths_ab, paths_c, paths_bars) for p in 
 # %%
 boot = df[(df["series"] == "bootstrap") & (df["model"] == strong)]
 zero = df[df["role"] == "zero_shot"].groupby("model")["test_acc"].mean()
-versus([
-    dict(quantity="bootstrapped accuracy, largest student (%)", ours=100 * boot["test_acc"].mean(), figure="fig04",
-         panel="a", series="bootstrap", x="gpt4"),
-    dict(quantity="ceiling, largest student (%)", ours=bars["ceiling"], figure="fig04", panel="a",
-         series="ceiling", x="gpt4"),
-    dict(quantity="bootstrapped PGR, mid-size supervisors (%)", ours=100 * boot["pgr"].mean(), figure="fig04",
-         panel="b", series="bootstrap", supervisor="mid_size"),
-    dict(quantity="zero-shot, largest model (%)", ours=100 * zero[strong], figure="fig15", panel="a",
-         series="zero_shot", x="gpt4"),
-] + [dict(quantity=f"Fig. 2 {k} (%)", ours=v, figure="fig02", series=k, setting="chess") for k, v in bars.items()])
+versus(
+    [
+        dict(
+            quantity="bootstrapped accuracy, largest student (%)",
+            ours=100 * boot["test_acc"].mean(),
+            figure="fig04",
+            panel="a",
+            series="bootstrap",
+            x="gpt4",
+        ),
+        dict(
+            quantity="ceiling, largest student (%)",
+            ours=bars["ceiling"],
+            figure="fig04",
+            panel="a",
+            series="ceiling",
+            x="gpt4",
+        ),
+        dict(
+            quantity="bootstrapped PGR, mid-size supervisors (%)",
+            ours=100 * boot["pgr"].mean(),
+            figure="fig04",
+            panel="b",
+            series="bootstrap",
+            supervisor="mid_size",
+        ),
+        dict(
+            quantity="zero-shot, largest model (%)",
+            ours=100 * zero[strong],
+            figure="fig15",
+            panel="a",
+            series="zero_shot",
+            x="gpt4",
+        ),
+    ]
+    + [dict(quantity=f"Fig. 2 {k} (%)", ours=v, figure="fig02", series=k, setting="chess") for k, v in bars.items()]
+)

@@ -45,8 +45,17 @@ from w2s_lib.reference import versus
 
 # %%
 df = sweep_results(
-    cache_dir, tasks, models, ["xent", "logconf"], seeds, n_train=n_train, n_test=n_test, epochs=epochs,
-    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len,
+    cache_dir,
+    tasks,
+    models,
+    ["xent", "logconf"],
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
 )
 palette = plotting.weak_palette(models[:-1])
 plotting.style()
@@ -72,10 +81,23 @@ assert all(p.exists() for p in paths.values())
 # parameters (at the smoke preset: tiny from-scratch models, so no pretrained knowledge to elicit).
 
 # %%
-pgr = (students[(students["weak_model"] == models[0]) & (students["model"] == models[-1])]
-       .groupby(["task", "loss"])["pgr"].mean().groupby("loss").median())
-versus([
-    dict(quantity="PGR naive (%)", ours=100 * pgr["xent"], figure="fig05", series="naive", panel="b", tag="P"),
-    dict(quantity="PGR confidence loss (%)", ours=100 * pgr["logconf"], figure="fig05", series="aux_loss",
-         panel="b", tag="P"),
-])
+pgr = (
+    students[(students["weak_model"] == models[0]) & (students["model"] == models[-1])]
+    .groupby(["task", "loss"])["pgr"]
+    .mean()
+    .groupby("loss")
+    .median()
+)
+versus(
+    [
+        dict(quantity="PGR naive (%)", ours=100 * pgr["xent"], figure="fig05", series="naive", panel="b", tag="P"),
+        dict(
+            quantity="PGR confidence loss (%)",
+            ours=100 * pgr["logconf"],
+            figure="fig05",
+            series="aux_loss",
+            panel="b",
+            tag="P",
+        ),
+    ]
+)

@@ -45,8 +45,17 @@ from w2s_lib.sweep import sweep_results
 
 # %%
 df = sweep_results(
-    cache_dir, tasks, models, ["xent", "logconf"], seeds, n_train=n_train, n_test=n_test, epochs=epochs,
-    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len,
+    cache_dir,
+    tasks,
+    models,
+    ["xent", "logconf"],
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
 )
 palette = plotting.weak_palette(models[:-1])
 ncols = min(4, len(tasks))
@@ -54,10 +63,11 @@ nrows = math.ceil(len(tasks) / ncols)
 plotting.style()
 fig, axes = plotting.plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
 for ax, task in zip(axes.flat, tasks):
-    plotting.plot_accuracy_vs_student(df, ax=ax, losses=("xent", "logconf"), task=task, palette=palette,
-                                      legend=task == tasks[0])
+    plotting.plot_accuracy_vs_student(
+        df, ax=ax, losses=("xent", "logconf"), task=task, palette=palette, legend=task == tasks[0]
+    )
     ax.set_title(task)
-for ax in list(axes.flat)[len(tasks):]:
+for ax in list(axes.flat)[len(tasks) :]:
     ax.set_visible(False)
 numbers = plotting.seed_summary(df, "test_acc", by=("task", "role", "weak_model", "model", "loss"))
 paths = plotting.save_figure(fig, "fig06_fig12_per_dataset", preset, numbers, out_dir)

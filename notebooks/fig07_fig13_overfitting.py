@@ -48,8 +48,17 @@ from w2s_lib.reference import paper_values, versus
 
 # %%
 df = sweep_results(
-    cache_dir, tasks, models, ["xent"], seeds, n_train=n_train, n_test=n_test, epochs=epochs,
-    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len,
+    cache_dir,
+    tasks,
+    models,
+    ["xent"],
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
 )
 students = df[df["role"] == "w2s"]
 history = collect_histories(cache_dir)
@@ -65,8 +74,9 @@ ax_curve.set_title("(a) test accuracy during training")
 plotting.plot_bars(median_pgr, ax=ax_bar, reference=paper, ylim=(min(0, *median_pgr.values()) - 5, 100))
 ax_bar.set_ylabel("median PGR (%)")
 ax_bar.set_title("(b) which checkpoint")
-paths = plotting.save_figure(fig, "fig07_fig13_overfitting", preset,
-                             {"median_pgr": median_pgr, "pairs": pairs.reset_index()}, out_dir)
+paths = plotting.save_figure(
+    fig, "fig07_fig13_overfitting", preset, {"median_pgr": median_pgr, "pairs": pairs.reset_index()}, out_dir
+)
 
 # %%
 assert len(history) > len(students)  # several evaluations per run
@@ -79,5 +89,9 @@ assert all(p.exists() for p in paths.values())
 # Median over (task, supervisor, student) pairs of the seed-averaged PGR at each checkpoint.
 
 # %%
-versus([dict(quantity=f"PGR, {k} (%)", ours=v, figure="fig13", series=k, panel="b", tag="P-fig")
-        for k, v in median_pgr.items()])
+versus(
+    [
+        dict(quantity=f"PGR, {k} (%)", ours=v, figure="fig13", series=k, panel="b", tag="P-fig")
+        for k, v in median_pgr.items()
+    ]
+)

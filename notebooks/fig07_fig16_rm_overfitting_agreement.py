@@ -51,8 +51,18 @@ from w2s_lib.sweep import sweep_results
 
 # %%
 df = sweep_results(
-    cache_dir, tasks, models, ["xent"], seeds, n_train=n_train, n_test=n_test, epochs=epochs,
-    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len, train_kw={"select": select},
+    cache_dir,
+    tasks,
+    models,
+    ["xent"],
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
+    train_kw={"select": select},
 )
 students = df[df["role"] == "w2s"]
 history = collect_histories(cache_dir)
@@ -71,8 +81,9 @@ axes[1].set_title("(b) best during training vs final")
 plotting.plot_bars(median_pgr, ax=axes[2], reference=paper, ylim=(min(0, *median_pgr.values()) - 5, 100))
 axes[2].set_ylabel("median PGR (%)")
 axes[2].set_title("(c) which checkpoint")
-paths = plotting.save_figure(fig, "fig07_rm_overfitting", preset,
-                             {"median_pgr": median_pgr, "pairs": pairs.reset_index()}, out_dir)
+paths = plotting.save_figure(
+    fig, "fig07_rm_overfitting", preset, {"median_pgr": median_pgr, "pairs": pairs.reset_index()}, out_dir
+)
 
 # %% [markdown]
 # Figure 16: the same students' agreement with their supervisors on the test comparisons.
@@ -97,5 +108,9 @@ assert all(p.exists() for p in [*paths.values(), *paths16.values()])
 # preset the models are tiny and never pretrained: the numbers show that the pipeline runs, nothing more.
 
 # %%
-versus([dict(quantity=f"median PGR, {name} (%)", ours=v, figure="fig07", series=name, tag="P-fig")
-        for name, v in median_pgr.items()])
+versus(
+    [
+        dict(quantity=f"median PGR, {name} (%)", ours=v, figure="fig07", series=name, tag="P-fig")
+        for name, v in median_pgr.items()
+    ]
+)

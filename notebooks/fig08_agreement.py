@@ -45,8 +45,17 @@ from w2s_lib.reference import versus
 
 # %%
 df = sweep_results(
-    cache_dir, tasks, models, ["xent", "logconf"], seeds, n_train=n_train, n_test=n_test, epochs=epochs,
-    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len,
+    cache_dir,
+    tasks,
+    models,
+    ["xent", "logconf"],
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
 )
 plotting.style()
 fig, axes = plotting.plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
@@ -68,13 +77,35 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 w = numbers[numbers["weak_model"] == models[0]].groupby(["model", "loss"])["agreement_all"].median()
-versus([
-    dict(quantity=f"naive, {models[1]} (%)", ours=100 * w[(models[1], "xent")], figure="fig08", series="naive",
-         x="smallest_student"),
-    dict(quantity=f"naive, {models[-1]} (%)", ours=100 * w[(models[-1], "xent")], figure="fig08",
-         series="naive", x="largest_student"),
-    dict(quantity=f"confidence loss, {models[1]} (%)", ours=100 * w[(models[1], "logconf")], figure="fig08",
-         series="aux_loss", x="smallest_student"),
-    dict(quantity=f"confidence loss, {models[-1]} (%)", ours=100 * w[(models[-1], "logconf")], figure="fig08",
-         series="aux_loss", x="largest_student"),
-])
+versus(
+    [
+        dict(
+            quantity=f"naive, {models[1]} (%)",
+            ours=100 * w[(models[1], "xent")],
+            figure="fig08",
+            series="naive",
+            x="smallest_student",
+        ),
+        dict(
+            quantity=f"naive, {models[-1]} (%)",
+            ours=100 * w[(models[-1], "xent")],
+            figure="fig08",
+            series="naive",
+            x="largest_student",
+        ),
+        dict(
+            quantity=f"confidence loss, {models[1]} (%)",
+            ours=100 * w[(models[1], "logconf")],
+            figure="fig08",
+            series="aux_loss",
+            x="smallest_student",
+        ),
+        dict(
+            quantity=f"confidence loss, {models[-1]} (%)",
+            ours=100 * w[(models[-1], "logconf")],
+            figure="fig08",
+            series="aux_loss",
+            x="largest_student",
+        ),
+    ]
+)

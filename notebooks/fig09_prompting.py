@@ -62,11 +62,21 @@ from w2s_lib.sweep import sweep_results
 # shots are drawn per test item from half B's training items, class-balanced on the labels shown.
 
 # %%
-common = dict(n_train=n_train, n_test=n_test, epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size,
-              max_len=max_len)
+common = dict(
+    n_train=n_train, n_test=n_test, epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len
+)
 finetuned = sweep_results(cache_dir, tasks, models, ["xent", "logconf"], seeds, **common)
-prompts = prompting_results(cache_dir, tasks, models, seeds, shots=(0, shots), supervisors=supervisors,
-                            prompt_max_len=prompt_max_len, prompt_batch_size=prompt_batch_size, **common)
+prompts = prompting_results(
+    cache_dir,
+    tasks,
+    models,
+    seeds,
+    shots=(0, shots),
+    supervisors=supervisors,
+    prompt_max_len=prompt_max_len,
+    prompt_batch_size=prompt_batch_size,
+    **common,
+)
 curves = fig09_curves(prompts, finetuned)
 print(f"prompting runs cached in {prompting_root(cache_dir)}")
 prompts[["task", "seed", "role", "weak_model", "model", "shots", "shot_labels", "test_acc", "weak_acc"]]
@@ -80,22 +90,61 @@ view = curves.rename(columns={"series": "method", "weak_model": "supervisor"})
 by_supervisor = view[view["supervisor"].isin(supervisors)]
 plotting.style()
 fig, (ax_a, ax_b, ax_c) = plotting.plt.subplots(1, 3, figsize=(15, 3.9), sharey=True)
-plotting.sns.lineplot(data=view[view["method"].isin(list(baselines))], x="params", y="acc", hue="method",
-                      hue_order=list(baselines), palette=baselines, marker="o", ax=ax_a)
-plotting.sns.lineplot(data=view[view["method"].isin(["zero-shot", few])], x="params", y="acc", hue="method",
-                      hue_order=["zero-shot", few], palette=baselines, marker="o", ax=ax_b)
-plotting.sns.lineplot(data=by_supervisor[by_supervisor["method"] == weak], x="params", y="acc", hue="supervisor",
-                      hue_order=list(palette), palette=palette, marker="^", ax=ax_b)
-plotting.sns.lineplot(data=by_supervisor[by_supervisor["method"].isin(methods)], x="params", y="acc",
-                      hue="supervisor", hue_order=list(palette), palette=palette, style="method", style_order=methods,
-                      markers=["^", "o", "s"], dashes=["", (1, 2), (4, 2)], ax=ax_c)
+plotting.sns.lineplot(
+    data=view[view["method"].isin(list(baselines))],
+    x="params",
+    y="acc",
+    hue="method",
+    hue_order=list(baselines),
+    palette=baselines,
+    marker="o",
+    ax=ax_a,
+)
+plotting.sns.lineplot(
+    data=view[view["method"].isin(["zero-shot", few])],
+    x="params",
+    y="acc",
+    hue="method",
+    hue_order=["zero-shot", few],
+    palette=baselines,
+    marker="o",
+    ax=ax_b,
+)
+plotting.sns.lineplot(
+    data=by_supervisor[by_supervisor["method"] == weak],
+    x="params",
+    y="acc",
+    hue="supervisor",
+    hue_order=list(palette),
+    palette=palette,
+    marker="^",
+    ax=ax_b,
+)
+plotting.sns.lineplot(
+    data=by_supervisor[by_supervisor["method"].isin(methods)],
+    x="params",
+    y="acc",
+    hue="supervisor",
+    hue_order=list(palette),
+    palette=palette,
+    style="method",
+    style_order=methods,
+    markers=["^", "o", "s"],
+    dashes=["", (1, 2), (4, 2)],
+    ax=ax_c,
+)
 ax_a.set_title("(a) prompting vs finetuning, g.t. labels")
 ax_b.set_title(f"(b) {shots}-shot with weak labels (colour: supervisor)")
 ax_c.set_title("(c) weak-to-strong: prompting vs finetuning")
 for ax in (ax_a, ax_b, ax_c):
     plotting.format_model_axis(ax, models)
-    plotting.sns.move_legend(ax, "upper left", bbox_to_anchor=(1, 1), fontsize="x-small",
-                             title=None if ax is not ax_c else "supervisor / method")
+    plotting.sns.move_legend(
+        ax,
+        "upper left",
+        bbox_to_anchor=(1, 1),
+        fontsize="x-small",
+        title=None if ax is not ax_c else "supervisor / method",
+    )
 ax_a.set_ylabel("test accuracy (%)")
 fig.tight_layout()
 paths = plotting.save_figure(fig, "fig09_prompting", preset, curves, out_dir)
@@ -118,8 +167,12 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 top = curves[(curves["model"] == models[-1]) & (curves["weak_model"] == "")].set_index("series")["acc"]
-versus([
-    dict(quantity=f"zero-shot, {models[-1]} (%)", ours=top["zero-shot"], figure="fig09", series="zero_shot"),
-    dict(quantity=f"{shots}-shot g.t., {models[-1]} (%)", ours=top[few], figure="fig09", series="5shot(gt)"),
-    dict(quantity=f"finetuned on g.t., {models[-1]} (%)", ours=top["finetune g.t."], figure="fig09", series="ft(gt)"),
-])
+versus(
+    [
+        dict(quantity=f"zero-shot, {models[-1]} (%)", ours=top["zero-shot"], figure="fig09", series="zero_shot"),
+        dict(quantity=f"{shots}-shot g.t., {models[-1]} (%)", ours=top[few], figure="fig09", series="5shot(gt)"),
+        dict(
+            quantity=f"finetuned on g.t., {models[-1]} (%)", ours=top["finetune g.t."], figure="fig09", series="ft(gt)"
+        ),
+    ]
+)

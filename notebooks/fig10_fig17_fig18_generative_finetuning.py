@@ -58,14 +58,24 @@ from w2s_lib.sweep import sweep_results
 # `genft` in the `loss` column for plotting; they all train with cross-entropy.
 
 # %%
-common = dict(n_train=n_train, n_test=n_test, epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size,
-              max_len=max_len, train_kw={"select": select})
+common = dict(
+    n_train=n_train,
+    n_test=n_test,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
+    train_kw={"select": select},
+)
 naive = sweep_results(cache_dir, tasks, models, ["xent"], seeds, **common)
 tuned = sweep_results(cache_dir, tasks, models, ["xent"], seeds, genft_epochs=genft_epochs, **common)
-tuned_all = sweep_results(cache_dir, tasks, models, ["xent"], seeds, genft_epochs=genft_epochs,
-                          genft_supervisors=True, **common)
-labelled = {name: d.assign(loss=d["loss"].where(d["role"] != "w2s", "genft"))
-            for name, d in (("tuned", tuned), ("tuned_all", tuned_all))}
+tuned_all = sweep_results(
+    cache_dir, tasks, models, ["xent"], seeds, genft_epochs=genft_epochs, genft_supervisors=True, **common
+)
+labelled = {
+    name: d.assign(loss=d["loss"].where(d["role"] != "w2s", "genft"))
+    for name, d in (("tuned", tuned), ("tuned_all", tuned_all))
+}
 fig10_df = pd.concat([naive[naive["role"] == "w2s"], labelled["tuned"]])  # ceilings: the finetuned ones
 palette = plotting.weak_palette(models[:-1])
 plotting.style()
@@ -86,9 +96,13 @@ fig17_df = fig10_df.assign(pgr=fig10_df["pgr_oracle"])
 fig17, ax17 = plotting.plt.subplots(figsize=(5, 3.8))
 plotting.plot_pgr_vs_student(fig17_df, ax=ax17, losses=("xent", "genft"), palette=palette)
 ax17.set_title("PGR with ground-truth early stopping")
-paths17 = plotting.save_figure(fig17, "fig17_rm_genft_early_stopping", preset,
-                               plotting.seed_summary(fig17_df, "pgr", by=("task", "weak_model", "model", "loss")),
-                               out_dir)
+paths17 = plotting.save_figure(
+    fig17,
+    "fig17_rm_genft_early_stopping",
+    preset,
+    plotting.seed_summary(fig17_df, "pgr", by=("task", "weak_model", "model", "loss")),
+    out_dir,
+)
 
 # %% [markdown]
 # Figure 18: supervisors generatively finetuned as well (their weak labels change, so do the students').
@@ -100,17 +114,22 @@ plotting.plot_accuracy_vs_student(fig18_df, ax=ax18a, losses=("xent", "genft"), 
 plotting.plot_pgr_vs_student(fig18_df, ax=ax18b, losses=("xent", "genft"), palette=palette, legend=False)
 ax18a.set_title("(a) test accuracy, supervisors finetuned too")
 ax18b.set_title("(b) PGR")
-paths18 = plotting.save_figure(fig18, "fig18_rm_genft_supervisors", preset,
-                               plotting.seed_summary(fig18_df, "pgr", by=("task", "weak_model", "model", "loss")),
-                               out_dir)
+paths18 = plotting.save_figure(
+    fig18,
+    "fig18_rm_genft_supervisors",
+    preset,
+    plotting.seed_summary(fig18_df, "pgr", by=("task", "weak_model", "model", "loss")),
+    out_dir,
+)
 
 # %% [markdown]
 # Fig. 2's reward-modelling panel: the weakest supervisor and the largest student, medians over tasks.
 
 # %%
 pick = {"naive": naive, "genft": labelled["tuned"]}
-rows = {k: d[(d["role"] == "w2s") & (d["weak_model"] == models[0]) & (d["model"] == models[-1])]
-        for k, d in pick.items()}
+rows = {
+    k: d[(d["role"] == "w2s") & (d["weak_model"] == models[0]) & (d["model"] == models[-1])] for k, d in pick.items()
+}
 bars = {
     "weak": 100 * rows["naive"].groupby("task")["weak_acc"].mean().median(),
     "naive": 100 * rows["naive"].groupby("task")["test_acc"].mean().median(),
@@ -138,13 +157,27 @@ assert all(p.exists() for ps in (paths, paths17, paths18, paths2) for p in ps.va
 # students get: the numbers show that the pipeline runs, not the paper's effect on pretrained models.
 
 # %%
-pgr = {k: fig10_df[fig10_df["loss"] == k].groupby(["task", "weak_model", "model"])[["pgr", "pgr_oracle"]].mean()
-       for k in ("xent", "genft")}
-versus([
-    dict(quantity="PGR gain from generative finetuning (points)",
-         ours=100 * (pgr["genft"]["pgr"].median() - pgr["xent"]["pgr"].median()), figure="fig10",
-         series="gen_ft_gain"),
-    dict(quantity="PGR, generative finetuning + g.t. early stopping (%)", ours=100 * pgr["genft"]["pgr_oracle"].median(),
-         figure="fig10", series="gen_ft+early_stop_gt"),
-    *[dict(quantity=f"Fig. 2 RM bar: {k} (%)", ours=v, figure="fig02", series=k, setting="rm") for k, v in bars.items()],
-])
+pgr = {
+    k: fig10_df[fig10_df["loss"] == k].groupby(["task", "weak_model", "model"])[["pgr", "pgr_oracle"]].mean()
+    for k in ("xent", "genft")
+}
+versus(
+    [
+        dict(
+            quantity="PGR gain from generative finetuning (points)",
+            ours=100 * (pgr["genft"]["pgr"].median() - pgr["xent"]["pgr"].median()),
+            figure="fig10",
+            series="gen_ft_gain",
+        ),
+        dict(
+            quantity="PGR, generative finetuning + g.t. early stopping (%)",
+            ours=100 * pgr["genft"]["pgr_oracle"].median(),
+            figure="fig10",
+            series="gen_ft+early_stop_gt",
+        ),
+        *[
+            dict(quantity=f"Fig. 2 RM bar: {k} (%)", ours=v, figure="fig02", series=k, setting="rm")
+            for k, v in bars.items()
+        ],
+    ]
+)

@@ -57,13 +57,28 @@ train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_s
 probe_kw = dict(epochs=probe_epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
 pair = [(models[0], models[-1])]
 ft = plan_sweep(tasks, models, ["xent"], seeds, pairs=pair, n_train=n_train, n_test=n_test, train_kw=train_kw)
-lp = plan_sweep(tasks, models, ["xent"], seeds, pairs=pair, n_train=n_train, n_test=n_test, train_kw=probe_kw,
-                lr=probe_lr, linear_probe=True)
+lp = plan_sweep(
+    tasks,
+    models,
+    ["xent"],
+    seeds,
+    pairs=pair,
+    n_train=n_train,
+    n_test=n_test,
+    train_kw=probe_kw,
+    lr=probe_lr,
+    linear_probe=True,
+)
 # the supervisor is always the finetuned weak model: the probes differ only in what the student does
 lp_weak = [dataclasses.replace(c, weak=f.weak) for c, f in zip(lp.w2s, ft.w2s)]
 ft_then_lp = [probe_of(c) for c in ft.w2s]
-runs = {"lp(weak)": lp_weak, "lp(gt)": lp.ceilings, "ft(weak)": ft.w2s, "ft(weak)+lp(gt)": ft_then_lp,
-        "ft(gt)": ft.ceilings}
+runs = {
+    "lp(weak)": lp_weak,
+    "lp(gt)": lp.ceilings,
+    "ft(weak)": ft.w2s,
+    "ft(weak)+lp(gt)": ft_then_lp,
+    "ft(gt)": ft.ceilings,
+}
 df = run_configs([c for cs in runs.values() for c in cs], cache_dir)
 name_of = {run_name(c): k for k, cs in runs.items() for c in cs}
 df["method"] = df["run"].map(name_of)
@@ -87,6 +102,15 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 gap_closed = 100 * (acc["ft(weak)+lp(gt)"] - acc["lp(gt)"]) / (acc["ft(gt)"] - acc["lp(gt)"])
-versus([dict(quantity=f"{k} (%)", ours=v, figure="fig11", series=k, metric="accuracy") for k, v in acc.items()]
-       + [dict(quantity="gap closed by ft(weak)+lp(gt) (%)", ours=gap_closed, figure="fig11",
-               series="ft(weak)+lp(gt)", metric="pgr")])
+versus(
+    [dict(quantity=f"{k} (%)", ours=v, figure="fig11", series=k, metric="accuracy") for k, v in acc.items()]
+    + [
+        dict(
+            quantity="gap closed by ft(weak)+lp(gt) (%)",
+            ours=gap_closed,
+            figure="fig11",
+            series="ft(weak)+lp(gt)",
+            metric="pgr",
+        )
+    ]
+)

@@ -72,5 +72,11 @@ assert all(p.exists() for p in paths.values())
 # the offline task, which look like chess but test copying, not chess skill.
 
 # %%
-pd.DataFrame({"paper Elo": elos, "ours Elo": [p["elo"] for p in examples],
-              "our answer": [p["target"] for p in examples], "paper answer": [" Qxc1+", " Qf5"][: len(elos)]})
+pd.DataFrame(
+    {
+        "paper Elo": elos,
+        "ours Elo": [p["elo"] for p in examples],
+        "our answer": [p["target"] for p in examples],
+        "paper answer": [" Qxc1+", " Qf5"][: len(elos)],
+    }
+)

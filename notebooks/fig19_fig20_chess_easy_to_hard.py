@@ -57,10 +57,24 @@ from w2s_lib.chess.figures import easy_vs_all, plot_accuracy_by_elo, plot_easy_v
 from w2s_lib.chess.protocol import easy_to_hard_results
 
 # %%
-runs, by_elo = easy_to_hard_results(cache_dir, source, models, seeds, cutoffs, n_train=n_train, n_test=n_test,
-                                    n_parts=n_parts, n_pool=n_pool or None, hard_min=hard_min, epochs=epochs,
-                                    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len,
-                                    lr=lr or None, elo_width=elo_width)
+runs, by_elo = easy_to_hard_results(
+    cache_dir,
+    source,
+    models,
+    seeds,
+    cutoffs,
+    n_train=n_train,
+    n_test=n_test,
+    n_parts=n_parts,
+    n_pool=n_pool or None,
+    hard_min=hard_min,
+    epochs=epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
+    lr=lr or None,
+    elo_width=elo_width,
+)
 table = easy_vs_all(runs)
 plotting.style()
 fig, (ax_all, ax_hard) = plotting.plt.subplots(1, 2, figsize=(9.5, 4.2))
@@ -95,4 +109,6 @@ zero = runs[runs["role"] == "zero_shot"].groupby("model")[["test_acc", "acc_hard
 (100 * easy).join(100 * zero, rsuffix=" zero-shot").assign(
     beats_zero_shot_all=easy["test_acc"] > zero["test_acc"],
     beats_zero_shot_hard=easy["acc_hard"] > zero["acc_hard"],
-    paper_all="yes (on average)", paper_hard="no (about equal or worse)").round(1)
+    paper_all="yes (on average)",
+    paper_hard="no (about equal or worse)",
+).round(1)

@@ -46,8 +46,14 @@ from w2s_lib.sweep import difficulty_sweep
 
 # %%
 train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-df = pd.concat([difficulty_sweep(cache_dir, task, models, seed, n_train=n_train, n_test=n_test, train_kw=train_kw)
-                for task in tasks for seed in seeds], ignore_index=True)
+df = pd.concat(
+    [
+        difficulty_sweep(cache_dir, task, models, seed, n_train=n_train, n_test=n_test, train_kw=train_kw)
+        for task in tasks
+        for seed in seeds
+    ],
+    ignore_index=True,
+)
 plotting.style()
 fig, ax = plotting.plt.subplots(figsize=(6, 3.8))
 plotting.plot_difficulty(df, ax=ax)

@@ -44,8 +44,19 @@ from w2s_lib.sweep import sweep_results
 
 # %%
 df = sweep_results(
-    cache_dir, tasks, models, ["xent"], seeds, n_train=n_train, n_test=n_test, epochs=probe_epochs,
-    batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len, lr=probe_lr, linear_probe=True,
+    cache_dir,
+    tasks,
+    models,
+    ["xent"],
+    seeds,
+    n_train=n_train,
+    n_test=n_test,
+    epochs=probe_epochs,
+    batch_size=batch_size,
+    minibatch_size=minibatch_size,
+    max_len=max_len,
+    lr=probe_lr,
+    linear_probe=True,
 )
 palette = plotting.weak_palette(models[:-1])
 plotting.style()

@@ -63,6 +63,5 @@ assert all(p.exists() for p in paths.values())
 # student's gain over its labels' accuracy, for simulatable and random errors, averaged over the ks.
 
 # %%
-gain = (df.assign(gain=100 * (df["student_acc"] - df["weak_acc"]))
-        .groupby("kind")[["gain", "agreement"]].mean().round(3))
+gain = df.assign(gain=100 * (df["student_acc"] - df["weak_acc"])).groupby("kind")[["gain", "agreement"]].mean().round(3)
 gain

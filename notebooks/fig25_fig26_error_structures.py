@@ -47,8 +47,16 @@ from w2s_lib.sweep import plan_sweep, run_configs, with_variant
 
 # %%
 train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-plan = plan_sweep(tasks, models, ["xent", "logconf"], seeds, pairs=[(models[0], models[-1])], n_train=n_train,
-                  n_test=n_test, train_kw=train_kw)
+plan = plan_sweep(
+    tasks,
+    models,
+    ["xent", "logconf"],
+    seeds,
+    pairs=[(models[0], models[-1])],
+    n_train=n_train,
+    n_test=n_test,
+    train_kw=train_kw,
+)
 runs = [r for kind in WEAK_ERRORS for r in with_variant(plan.w2s, weak_errors=kind)]
 df = run_configs(runs + plan.ceilings, cache_dir)
 students = df[df["role"] == "w2s"]
@@ -80,5 +88,4 @@ assert all(p.exists() for p in paths.values())
 # median over tasks; the spread across rows is the point of the figure.
 
 # %%
-(numbers["pgr"].groupby(["weak_errors", "loss"]).median().mul(100).unstack("loss").round(1)
- .reindex(list(WEAK_ERRORS)))
+(numbers["pgr"].groupby(["weak_errors", "loss"]).median().mul(100).unstack("loss").round(1).reindex(list(WEAK_ERRORS)))

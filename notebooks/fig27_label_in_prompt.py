@@ -43,8 +43,16 @@ from w2s_lib.reference import versus
 
 # %%
 train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-plan = plan_sweep(tasks, models, ["xent", "logconf"], seeds, pairs=[(models[0], models[-1])], n_train=n_train,
-                  n_test=n_test, train_kw=train_kw)
+plan = plan_sweep(
+    tasks,
+    models,
+    ["xent", "logconf"],
+    seeds,
+    pairs=[(models[0], models[-1])],
+    n_train=n_train,
+    n_test=n_test,
+    train_kw=train_kw,
+)
 runs = plan.w2s + with_variant(plan.w2s, weak_label_in_prompt=True)
 df = run_configs(runs + plan.ceilings, cache_dir)
 students = df[df["role"] == "w2s"].copy()
@@ -67,13 +75,35 @@ assert all(p.exists() for p in paths.values())
 # Mean over tasks of the seed-averaged PGR, with the weak label in the prompt and on the original task.
 
 # %%
-versus([
-    dict(quantity="naive, label in prompt (%)", ours=pgr[("label in prompt", "xent")], figure="fig27",
-         series="naive", x="weak_label_in_prompt"),
-    dict(quantity="confidence loss, label in prompt (%)", ours=pgr[("label in prompt", "logconf")],
-         figure="fig27", series="aux_loss", x="weak_label_in_prompt"),
-    dict(quantity="naive, original (%)", ours=pgr[("original", "xent")], figure="fig27", series="naive",
-         x="original_task"),
-    dict(quantity="confidence loss, original (%)", ours=pgr[("original", "logconf")], figure="fig27",
-         series="aux_loss", x="original_task"),
-])
+versus(
+    [
+        dict(
+            quantity="naive, label in prompt (%)",
+            ours=pgr[("label in prompt", "xent")],
+            figure="fig27",
+            series="naive",
+            x="weak_label_in_prompt",
+        ),
+        dict(
+            quantity="confidence loss, label in prompt (%)",
+            ours=pgr[("label in prompt", "logconf")],
+            figure="fig27",
+            series="aux_loss",
+            x="weak_label_in_prompt",
+        ),
+        dict(
+            quantity="naive, original (%)",
+            ours=pgr[("original", "xent")],
+            figure="fig27",
+            series="naive",
+            x="original_task",
+        ),
+        dict(
+            quantity="confidence loss, original (%)",
+            ours=pgr[("original", "logconf")],
+            figure="fig27",
+            series="aux_loss",
+            x="original_task",
+        ),
+    ]
+)

@@ -91,10 +91,12 @@ w2s[["seed", "weak_model", "model", "loss", "weak_acc", "test_acc", "strong_acc"
 
 # %%
 weakest = next(c for c in weak_runs if c.model == SANDBOX["weak_models"][0] and c.data.seed == seeds[0])
-pd.DataFrame({
-    "weak labels on half B": weak_label_accuracy_by_source(weakest, cache_dir),
-    "supervisor on test": accuracy_by_source(weakest, cache_dir),
-}).reindex(["weak", "student", "novel"]).round(3)
+pd.DataFrame(
+    {
+        "weak labels on half B": weak_label_accuracy_by_source(weakest, cache_dir),
+        "supervisor on test": accuracy_by_source(weakest, cache_dir),
+    }
+).reindex(["weak", "student", "novel"]).round(3)
 
 # %% [markdown]
 # ## 3. Performance gap recovered
@@ -104,14 +106,17 @@ pd.DataFrame({
 # comes from: the words the supervisor never saw.
 
 # %%
-student = next(c for c in students if c.weak == weakest and c.model == SANDBOX["students"][-1]
-               and c.train.loss == "xent")
+student = next(
+    c for c in students if c.weak == weakest and c.model == SANDBOX["students"][-1] and c.train.loss == "xent"
+)
 ceiling = next(c for c in ceilings if c.model == student.model and c.data.seed == seeds[0])
-parts = pd.DataFrame({
-    "weak supervisor": accuracy_by_source(weakest, cache_dir),
-    "weak-to-strong student": accuracy_by_source(student, cache_dir),
-    "strong ceiling": accuracy_by_source(ceiling, cache_dir),
-}).reindex(["weak", "student", "novel"])
+parts = pd.DataFrame(
+    {
+        "weak supervisor": accuracy_by_source(weakest, cache_dir),
+        "weak-to-strong student": accuracy_by_source(student, cache_dir),
+        "strong ceiling": accuracy_by_source(ceiling, cache_dir),
+    }
+).reindex(["weak", "student", "novel"])
 parts.round(3)
 
 # %%
@@ -138,7 +143,9 @@ summary.round(3)
 # wrong (paper, Fig. 8).
 
 # %%
-w2s.groupby(["weak_model", "model", "loss"])[["agreement_supervisor_right", "agreement_supervisor_wrong"]].mean().round(3)
+w2s.groupby(["weak_model", "model", "loss"])[["agreement_supervisor_right", "agreement_supervisor_wrong"]].mean().round(
+    3
+)
 
 # %% [markdown]
 # ## 6. Which errors can a student see through? (the logic of the paper's Fig. 24)
@@ -175,6 +182,8 @@ assert all(p.exists() for p in paths.values())
 # %%
 headline = summary.loc[(SANDBOX["weak_models"][0], SANDBOX["students"][-1])]
 gain = sim.assign(gain=sim["student_acc"] - sim["weak_acc"]).groupby("kind")["gain"].mean()
-print(f"weakest supervisor -> strongest student: PGR {headline.loc['xent', 'pgr']:.2f} (naive), "
-      f"{headline.loc['logconf', 'pgr']:.2f} (confidence loss), over {len(seeds)} seed(s)")
+print(
+    f"weakest supervisor -> strongest student: PGR {headline.loc['xent', 'pgr']:.2f} (naive), "
+    f"{headline.loc['logconf', 'pgr']:.2f} (confidence loss), over {len(seeds)} seed(s)"
+)
 print(f"student gain over its labels: simulatable errors {gain['simulatable']:+.3f}, random {gain['random']:+.3f}")

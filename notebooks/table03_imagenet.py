@@ -58,8 +58,19 @@ from w2s_lib.vision import protocol
 # (`cache_dir/features`); a second execution only reads them.
 
 # %%
-runs = protocol.plan_table3(source, weak, strongs, losses, seeds, epochs=epochs or None, pretrained=pretrained,
-                            n_train=n_train, n_test=n_test, image_size=image_size, num_classes=num_classes)
+runs = protocol.plan_table3(
+    source,
+    weak,
+    strongs,
+    losses,
+    seeds,
+    epochs=epochs or None,
+    pretrained=pretrained,
+    n_train=n_train,
+    n_test=n_test,
+    image_size=image_size,
+    num_classes=num_classes,
+)
 df = protocol.run_all(runs, cache_dir, batch_size=batch_size)
 table = protocol.table3(df)
 table.round(1)

@@ -34,6 +34,7 @@ def main(argv=None) -> int:
     from w2s_lib.train import TrainConfig, train_classifier
 
     if a.local_statistic:
+
         def local_rows(x, n_real, total):
             # every row of the "global" batch is one of this process's rows, its own at their places
             start = dist.rank() * x.shape[0]
@@ -49,22 +50,59 @@ def main(argv=None) -> int:
     model = build_classifier("tiny-2", tokenizer=tok, head_init="unembed01")
     # 29 examples in batches of 8 with length grouping: 8, 8, 8, 5 -> the last one pads on process 2;
     # minibatches of 2 accumulate gradients; alpha 1 from the start makes the statistic matter.
-    cfg = TrainConfig(lr=1e-3, epochs=1.0, batch_size=8, minibatch_size=2, select="last", group_by_length=True,
-                      loss="logconf", loss_kw=(("warmup_frac", 0.0),), eval_batch_size=4)
-    res = train_classifier(model, tok, texts[:29], soft[:29], cfg, test_texts=texts[29:],
-                           test_labels=soft[29:] > 0.5, progress=False)
+    cfg = TrainConfig(
+        lr=1e-3,
+        epochs=1.0,
+        batch_size=8,
+        minibatch_size=2,
+        select="last",
+        group_by_length=True,
+        loss="logconf",
+        loss_kw=(("warmup_frac", 0.0),),
+        eval_batch_size=4,
+    )
+    res = train_classifier(
+        model, tok, texts[:29], soft[:29], cfg, test_texts=texts[29:], test_labels=soft[29:] > 0.5, progress=False
+    )
     out = Path(a.out)
     if dist.is_main():
         out.mkdir(parents=True, exist_ok=True)
         params = {k: v.detach().double().sum().item() for k, v in model.state_dict().items()}
-        (out / "train.json").write_text(json.dumps({"test_p1": res.test_p1.tolist(), "params": params,
-                                                     "history": res.history}))
+        (out / "train.json").write_text(
+            json.dumps({"test_p1": res.test_p1.tolist(), "params": params, "history": res.history})
+        )
     if not a.no_sweep:  # the documented command: accelerate launch ... -m w2s_lib.cli sweep
         from w2s_lib.cli import main as cli
 
-        assert cli(["sweep", "--tasks", "synth_sentiment", "--models", "tiny-1,tiny-2", "--losses", "xent",
-                    "--seeds", "0", "--n-train", "40", "--n-test", "16", "--epochs", "1", "--batch-size", "8",
-                    "--minibatch-size", "4", "--quiet", "--out", str(out / "sweep")]) == 0
+        assert (
+            cli(
+                [
+                    "sweep",
+                    "--tasks",
+                    "synth_sentiment",
+                    "--models",
+                    "tiny-1,tiny-2",
+                    "--losses",
+                    "xent",
+                    "--seeds",
+                    "0",
+                    "--n-train",
+                    "40",
+                    "--n-test",
+                    "16",
+                    "--epochs",
+                    "1",
+                    "--batch-size",
+                    "8",
+                    "--minibatch-size",
+                    "4",
+                    "--quiet",
+                    "--out",
+                    str(out / "sweep"),
+                ]
+            )
+            == 0
+        )
     dist.barrier()
     return 0
 

@@ -82,8 +82,9 @@ def _export(repo: Path, config: str, splits: dict[str, list[dict]]) -> None:
         _parquet(repo / config / split / "0000.parquet", rows)
 
 
-def _converted(repo: Path, folder: str, splits: dict[str, list[dict]], config: str = "default",
-               readme: bool = True) -> dict[str, str]:
+def _converted(
+    repo: Path, folder: str, splits: dict[str, list[dict]], config: str = "default", readme: bool = True
+) -> dict[str, str]:
     """A main branch converted to parquet: ``{folder}/{split}-00000-of-00001.parquet``; returns the config's
     data_files patterns (the caller writes the README, which may list several configs)."""
     patterns = {}
@@ -106,28 +107,51 @@ def sciq_rows(split):
     out = []
     for i in range(N_ROWS):
         q, a = _mc(split, "sciq", i)
-        out.append({"question": q, "distractor3": a[3], "distractor1": a[1], "distractor2": a[2],
-                    "correct_answer": a[0], "support": ""})
+        out.append(
+            {
+                "question": q,
+                "distractor3": a[3],
+                "distractor1": a[1],
+                "distractor2": a[2],
+                "correct_answer": a[0],
+                "support": "",
+            }
+        )
     return out
 
 
 def boolq_rows(split):
-    return [{"question": f"is boolq {split} claim {i} true", "answer": i % 2 == 0,
-             "passage": f"boolq {split} passage {i // 2}."} for i in range(N_ROWS)]
+    return [
+        {
+            "question": f"is boolq {split} claim {i} true",
+            "answer": i % 2 == 0,
+            "passage": f"boolq {split} passage {i // 2}.",
+        }
+        for i in range(N_ROWS)
+    ]
 
 
 def cosmos_rows(split):
     out = []
     for i in range(N_ROWS):
         q, a = _mc(split, "cosmos", i)
-        out.append({"id": f"{split}-{i}", "context": f"cosmos {split} context {i}.", "question": q,
-                    **{f"answer{k}": a[k] for k in range(4)}, "label": -1 if split == "test" else i % 4})
+        out.append(
+            {
+                "id": f"{split}-{i}",
+                "context": f"cosmos {split} context {i}.",
+                "question": q,
+                **{f"answer{k}": a[k] for k in range(4)},
+                "label": -1 if split == "test" else i % 4,
+            }
+        )
     return out
 
 
 def amazon_rows(split):
-    return [{"label": i % 2, "title": f"amazon {split} title {i}", "content": f"amazon {split} review {i}."}
-            for i in range(N_ROWS)]
+    return [
+        {"label": i % 2, "title": f"amazon {split} title {i}", "content": f"amazon {split} review {i}."}
+        for i in range(N_ROWS)
+    ]
 
 
 def hh_rows(split, subset):
@@ -142,8 +166,16 @@ def dream_rows(split):
     out = []
     for i in range(N_ROWS):
         q, a = _mc(split, "dream", i)
-        out.append({"id": i, "dialogue_id": f"{split}-d{i // 2}", "dialogue": [f"M: dream {split} turn {i}.", "W: Yes."],
-                    "question": q, "choice": a[:3], "answer": a[i % 3]})
+        out.append(
+            {
+                "id": i,
+                "dialogue_id": f"{split}-d{i // 2}",
+                "dialogue": [f"M: dream {split} turn {i}.", "W: Yes."],
+                "question": q,
+                "choice": a[:3],
+                "answer": a[i % 3],
+            }
+        )
     return out
 
 
@@ -153,83 +185,153 @@ def ethics_rows(subset, origin):
     if subset == "justice":
         return [{"label": i % 2, "scenario": f"I deserve justice {origin} {i} because of reason {i}."} for i in n]
     if subset == "deontology":
-        return [{"label": i % 2, "scenario": f"deontology {origin} request {i // 2}?",
-                 "excuse": f"But excuse {i}."} for i in n]
+        return [
+            {"label": i % 2, "scenario": f"deontology {origin} request {i // 2}?", "excuse": f"But excuse {i}."}
+            for i in n
+        ]
     if subset == "virtue":  # each sentence once per candidate trait, one of them fitting
-        return [{"label": int(i % 4 == 0), "scenario": f"virtue {origin} sentence {i // 4}. [SEP] trait{i % 4}"}
-                for i in n]
-    return [{"baseline": f"utilitarianism {origin} good {i}.", "less_pleasant": f"utilitarianism {origin} bad {i}."}
-            for i in n]
+        return [
+            {"label": int(i % 4 == 0), "scenario": f"virtue {origin} sentence {i // 4}. [SEP] trait{i % 4}"} for i in n
+        ]
+    return [
+        {"baseline": f"utilitarianism {origin} good {i}.", "less_pleasant": f"utilitarianism {origin} bad {i}."}
+        for i in n
+    ]
 
 
 def anli_rows(split):
-    return [{"uid": f"{split}-{i}", "premise": f"anli {split} premise {i}.", "hypothesis": f"anli hypothesis {i}.",
-             "label": i % 3, "reason": ""} for i in range(N_ROWS)]
+    return [
+        {
+            "uid": f"{split}-{i}",
+            "premise": f"anli {split} premise {i}.",
+            "hypothesis": f"anli hypothesis {i}.",
+            "label": i % 3,
+            "reason": "",
+        }
+        for i in range(N_ROWS)
+    ]
 
 
 def cola_rows(split):
-    return [{"sentence": f"cola {split} sentence {i}.", "label": -1 if split == "test" else i % 2, "idx": i}
-            for i in range(N_ROWS)]
+    return [
+        {"sentence": f"cola {split} sentence {i}.", "label": -1 if split == "test" else i % 2, "idx": i}
+        for i in range(N_ROWS)
+    ]
 
 
 def sst2_rows(split):
-    return [{"idx": i, "sentence": f"sst2 {split} sentence {i}", "label": -1 if split == "test" else i % 2}
-            for i in range(N_ROWS)]
+    return [
+        {"idx": i, "sentence": f"sst2 {split} sentence {i}", "label": -1 if split == "test" else i % 2}
+        for i in range(N_ROWS)
+    ]
 
 
 def hellaswag_rows(split):
     out = []
     for i in range(N_ROWS):
         _, a = _mc(split, "hellaswag", i)
-        out.append({"ind": i, "activity_label": "Cooking", "ctx_a": f"hellaswag {split} ctx {i}", "ctx_b": "then",
-                    "ctx": f"hellaswag {split} ctx {i} then", "endings": a, "source_id": f"{split}~{i}",
-                    "split": split, "split_type": "indomain", "label": "" if split == "test" else str(i % 4)})
+        out.append(
+            {
+                "ind": i,
+                "activity_label": "Cooking",
+                "ctx_a": f"hellaswag {split} ctx {i}",
+                "ctx_b": "then",
+                "ctx": f"hellaswag {split} ctx {i} then",
+                "endings": a,
+                "source_id": f"{split}~{i}",
+                "split": split,
+                "split_type": "indomain",
+                "label": "" if split == "test" else str(i % 4),
+            }
+        )
     return out
 
 
 def mc_taco_rows(split):
     """One row per candidate answer: three candidates per question, one or two of them plausible."""
-    return [{"sentence": f"mc_taco {split} sentence {i // 6}.", "question": f"how long {i // 3}?",
-             "answer": f"{i} minutes", "label": int(i % 3 == 0 or i % 6 == 4), "category": i % 5}
-            for i in range(3 * N_ROWS)]
+    return [
+        {
+            "sentence": f"mc_taco {split} sentence {i // 6}.",
+            "question": f"how long {i // 3}?",
+            "answer": f"{i} minutes",
+            "label": int(i % 3 == 0 or i % 6 == 4),
+            "category": i % 5,
+        }
+        for i in range(3 * N_ROWS)
+    ]
 
 
 def openbookqa_rows(split):
     out = []
     for i in range(N_ROWS):
         q, a = _mc(split, "obqa", i)
-        out.append({"id": f"{split}-{i}", "question_stem": q,
-                    "choices": {"text": a, "label": ["A", "B", "C", "D"]}, "answerKey": "ABCD"[i % 4]})
+        out.append(
+            {
+                "id": f"{split}-{i}",
+                "question_stem": q,
+                "choices": {"text": a, "label": ["A", "B", "C", "D"]},
+                "answerKey": "ABCD"[i % 4],
+            }
+        )
     return out
 
 
 def paws_rows(split):
-    return [{"id": i, "sentence1": f"paws {split} sentence {i // 2}.", "sentence2": f"paws rewrite {i}.",
-             "label": i % 2} for i in range(N_ROWS)]
+    return [
+        {"id": i, "sentence1": f"paws {split} sentence {i // 2}.", "sentence2": f"paws rewrite {i}.", "label": i % 2}
+        for i in range(N_ROWS)
+    ]
 
 
 def quail_rows(split):
     out = []
     for i in range(N_ROWS):
         q, a = _mc(split, "quail", i)
-        out.append({"id": f"{split}_{i}", "context_id": f"{split}_c{i // 3}", "question_id": f"{i}", "domain": "news",
-                    "metadata": {"author": "a", "title": "t", "url": "u"}, "context": f"quail {split} passage {i // 3}.",
-                    "question": q, "question_type": "Causality", "answers": a, "correct_answer_id": i % 4})
+        out.append(
+            {
+                "id": f"{split}_{i}",
+                "context_id": f"{split}_c{i // 3}",
+                "question_id": f"{i}",
+                "domain": "news",
+                "metadata": {"author": "a", "title": "t", "url": "u"},
+                "context": f"quail {split} passage {i // 3}.",
+                "question": q,
+                "question_type": "Causality",
+                "answers": a,
+                "correct_answer_id": i % 4,
+            }
+        )
     return out
 
 
 def piqa_rows(split):
-    return [{"goal": f"piqa {split} goal {i}", "sol1": f"first way {i}", "sol2": f"second way {i}",
-             "label": -1 if split == "test" else i % 2} for i in range(N_ROWS)]
+    return [
+        {
+            "goal": f"piqa {split} goal {i}",
+            "sol1": f"first way {i}",
+            "sol2": f"second way {i}",
+            "label": -1 if split == "test" else i % 2,
+        }
+        for i in range(N_ROWS)
+    ]
 
 
 def quartz_rows(split):
     out = []
     for i in range(N_ROWS):
         q, a = _mc(split, "quartz", i)
-        out.append({"id": f"{split}-{i}", "question": q, "choices": {"text": a[:2], "label": ["A", "B"]},
-                    "answerKey": "AB"[i % 2], "para": f"quartz {split} paragraph {i // 2}.", "para_id": f"p{i // 2}",
-                    "para_anno": {"effect_prop": "speed"}, "question_anno": {"more_effect_dir": "higher"}})
+        out.append(
+            {
+                "id": f"{split}-{i}",
+                "question": q,
+                "choices": {"text": a[:2], "label": ["A", "B"]},
+                "answerKey": "AB"[i % 2],
+                "para": f"quartz {split} paragraph {i // 2}.",
+                "para_id": f"p{i // 2}",
+                "para_anno": {"effect_prop": "speed"},
+                "question_anno": {"more_effect_dir": "higher"},
+            }
+        )
     return out
 
 
@@ -238,8 +340,16 @@ def social_i_qa_rows(split):
     for i in range(N_ROWS):
         q, a = _mc(split, "siqa", i)
         lab = str(i % 3 + 1) + ("\n" if i % 4 == 0 else "")  # strings "1"-"3", some with a trailing newline
-        out.append({"context": f"siqa {split} context {i}.", "question": q, "answerA": a[0], "answerB": a[1],
-                    "answerC": a[2], "label": lab})
+        out.append(
+            {
+                "context": f"siqa {split} context {i}.",
+                "question": q,
+                "answerA": a[0],
+                "answerB": a[1],
+                "answerC": a[2],
+                "label": lab,
+            }
+        )
     return out
 
 
@@ -248,16 +358,33 @@ def multirc_rows(split):
     out = []
     for i in range(3 * N_ROWS):
         p, q = i // 9, i // 3
-        out.append({"paragraph": f"multirc {split} paragraph {p}.", "question": f"multirc question {q}?",
-                    "answer": f"answer {i}", "idx": {"paragraph": p, "question": q, "answer": i},
-                    "label": -1 if split == "test" else int(i % 3 != 2)})
+        out.append(
+            {
+                "paragraph": f"multirc {split} paragraph {p}.",
+                "question": f"multirc question {q}?",
+                "answer": f"answer {i}",
+                "idx": {"paragraph": p, "question": q, "answer": i},
+                "label": -1 if split == "test" else int(i % 3 != 2),
+            }
+        )
     return out
 
 
 def wic_rows(split):
-    return [{"word": f"word{i // 2}", "sentence1": f"wic {split} first {i}.", "sentence2": f"wic second {i}.",
-             "start1": 0, "start2": 0, "end1": 4, "end2": 4, "idx": i, "label": -1 if split == "test" else i % 2}
-            for i in range(N_ROWS)]
+    return [
+        {
+            "word": f"word{i // 2}",
+            "sentence1": f"wic {split} first {i}.",
+            "sentence2": f"wic second {i}.",
+            "start1": 0,
+            "start2": 0,
+            "end1": 4,
+            "end2": 4,
+            "idx": i,
+            "label": -1 if split == "test" else i % 2,
+        }
+        for i in range(N_ROWS)
+    ]
 
 
 def twitter_rows(split):
@@ -270,8 +397,17 @@ def lichess_rows():
 
 def lichess_ratings_rows():
     cols = ("FEN", "Moves", "Themes", "GameUrl", "OpeningTags")
-    return [{"PuzzleId": f"pz{i:03d}", **{c: "" for c in cols}, "Rating": 800 + 100 * i, "RatingDeviation": 75,
-             "Popularity": 90, "NbPlays": 100} for i in range(N_ROWS)]
+    return [
+        {
+            "PuzzleId": f"pz{i:03d}",
+            **{c: "" for c in cols},
+            "Rating": 800 + 100 * i,
+            "RatingDeviation": 75,
+            "Popularity": 90,
+            "NbPlays": 100,
+        }
+        for i in range(N_ROWS)
+    ]
 
 
 # ---------------------------------------------------------------------------- the repositories
@@ -291,8 +427,15 @@ def _ethics(repo: Path, branch: str) -> None:
         return
     # the export of ethics.py: validation = test.csv (the normal test set), test = test_hard.csv
     for sub in subsets:
-        _export(repo, sub, {"train": ethics_rows(sub, "train"), "validation": ethics_rows(sub, "test"),
-                            "test": ethics_rows(sub, "test_hard")})
+        _export(
+            repo,
+            sub,
+            {
+                "train": ethics_rows(sub, "train"),
+                "validation": ethics_rows(sub, "test"),
+                "test": ethics_rows(sub, "test_hard"),
+            },
+        )
 
 
 def _super_glue(repo: Path, branch: str) -> None:
@@ -301,8 +444,9 @@ def _super_glue(repo: Path, branch: str) -> None:
         for config, fn in rows.items():
             _export(repo, config, _splits(fn, ("train", "validation", "test")))
         return
-    configs = {c: _converted(repo, c, _splits(fn, ("train", "validation", "test")), readme=False)
-               for c, fn in rows.items()}
+    configs = {
+        c: _converted(repo, c, _splits(fn, ("train", "validation", "test")), readme=False) for c, fn in rows.items()
+    }
     _text(repo / "README.md", _readme(configs))
 
 
@@ -340,8 +484,10 @@ def _hh(repo: Path, branch: str = MAIN) -> None:
     for subset in ("harmless-base", "helpful-base", "helpful-online", "helpful-rejection-sampled"):
         for split in ("train", "test"):
             _jsonl_gz(repo / subset / f"{split}.jsonl.gz", hh_rows(split, subset))
-    _jsonl_gz(repo / "red-team-attempts" / "red_team_attempts.jsonl.gz",
-              [{"transcript": "\n\nHuman: hi\n\nAssistant: hello", "rating": 0}])
+    _jsonl_gz(
+        repo / "red-team-attempts" / "red_team_attempts.jsonl.gz",
+        [{"transcript": "\n\nHuman: hi\n\nAssistant: hello", "rating": 0}],
+    )
 
 
 def _data_folder(rows, splits=("train",), shards=1) -> Callable[[Path, str], None]:
@@ -366,19 +512,22 @@ _BUILDERS: dict[str, Callable[[Path, str], None]] = {
     "allenai/sciq": _main_parquet("data", sciq_rows, TVT),
     "google/boolq": _main_parquet("data", boolq_rows, TV),
     "allenai/cosmos_qa": _script_only("default", cosmos_rows, TVT),
-    "fancyzhx/amazon_polarity": _main_parquet("amazon_polarity", amazon_rows, ("train", "test"),
-                                              config="amazon_polarity"),
+    "fancyzhx/amazon_polarity": _main_parquet(
+        "amazon_polarity", amazon_rows, ("train", "test"), config="amazon_polarity"
+    ),
     "dataset-org/dream": _script_only("plain_text", dream_rows, TVT),
     "hendrycks/ethics": _ethics,
-    "facebook/anli": _main_parquet("plain_text", anli_rows, [f"{s}_r{r}" for r in (1, 2, 3) for s in ("train", "dev", "test")],
-                                   config="plain_text"),
+    "facebook/anli": _main_parquet(
+        "plain_text", anli_rows, [f"{s}_r{r}" for r in (1, 2, 3) for s in ("train", "dev", "test")], config="plain_text"
+    ),
     "nyu-mll/glue": _main_parquet("cola", cola_rows, TVT, config="cola", others=("sst2",)),
     "stanfordnlp/sst2": _main_parquet("data", sst2_rows, TVT),
     "Rowan/hellaswag": _main_parquet("data", hellaswag_rows, TVT),
     "CogComp/mc_taco": _script_only("plain_text", mc_taco_rows, ("validation", "test")),
     "allenai/openbookqa": _main_parquet("main", openbookqa_rows, TVT, config="main", others=("additional",)),
-    "google-research-datasets/paws": _main_parquet("labeled_final", paws_rows, TVT, config="labeled_final",
-                                                   others=("labeled_swap",)),
+    "google-research-datasets/paws": _main_parquet(
+        "labeled_final", paws_rows, TVT, config="labeled_final", others=("labeled_swap",)
+    ),
     "textmachinelab/quail": _main_parquet("quail", quail_rows, ("train", "validation", "challenge"), config="quail"),
     "ybisk/piqa": _script_only("plain_text", piqa_rows, TVT),
     "allenai/quartz": _main_parquet("data", quartz_rows, TVT),
@@ -432,8 +581,10 @@ def route_hub(monkeypatch, root: Path) -> list[tuple]:
             return real(path, name, *args, revision=revision, data_dir=data_dir, **kw)
         local = branch_folder(root, path, revision)
         if not local.is_dir():
-            raise FileNotFoundError(f"{path!r} at revision {revision or MAIN!r} is not a repository or branch "
-                                    f"on the Hub (rebuilt: {sorted({h for h, _ in REPOS})})")
+            raise FileNotFoundError(
+                f"{path!r} at revision {revision or MAIN!r} is not a repository or branch "
+                f"on the Hub (rebuilt: {sorted({h for h, _ in REPOS})})"
+            )
         calls.append((path, revision, name, data_dir))
         # a datasets cache per rebuilt hub: datasets keys local folders by name and can otherwise serve the
         # rows of another layout of the same repository

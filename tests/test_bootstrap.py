@@ -18,9 +18,13 @@ CHAIN = ["tiny-1", "tiny-2", "tiny-3"]
 OPTS = dict(n_train=240, n_test=60, train_kw=FAST)
 # run_name of plan_sweep(["synth_sentiment"], CHAIN, ["xent"], [0], **OPTS) before bootstrapping existed (HEAD f217bf6)
 NAMES_BEFORE = [
-    "weak_tiny-1_xent_s0_11db846ab5", "weak_tiny-2_xent_s0_0186c93836", "ceiling_tiny-2_xent_s0_ebeaf17f57",
-    "ceiling_tiny-3_xent_s0_7dbe2dce38", "w2s_tiny-1-to-tiny-2_xent_s0_bc696ab5ee",
-    "w2s_tiny-1-to-tiny-3_xent_s0_3b02ab1a6f", "w2s_tiny-2-to-tiny-3_xent_s0_182e3a9438",
+    "weak_tiny-1_xent_s0_11db846ab5",
+    "weak_tiny-2_xent_s0_0186c93836",
+    "ceiling_tiny-2_xent_s0_ebeaf17f57",
+    "ceiling_tiny-3_xent_s0_7dbe2dce38",
+    "w2s_tiny-1-to-tiny-2_xent_s0_bc696ab5ee",
+    "w2s_tiny-1-to-tiny-3_xent_s0_3b02ab1a6f",
+    "w2s_tiny-2-to-tiny-3_xent_s0_182e3a9438",
 ]
 
 
@@ -128,11 +132,14 @@ def test_collect_measures_steps_against_the_original_supervisor(ran, tmp_path):
     assert len(table) == 4 and set(table["variant"]) == {"", "bootstrap"}  # naive and bootstrapped apart
 
 
-@pytest.mark.parametrize("change,message", [
-    (dict(b_slice=1), "supervised by the weak-to-strong run on b_slice=0"),
-    (dict(b_slice=2), "b_slice must be in 0..b_slices-1"),
-    (dict(labels="gt", weak=None), "only weak-to-strong runs train on a part of half B"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (dict(b_slice=1), "supervised by the weak-to-strong run on b_slice=0"),
+        (dict(b_slice=2), "b_slice must be in 0..b_slices-1"),
+        (dict(labels="gt", weak=None), "only weak-to-strong runs train on a part of half B"),
+    ],
+)
 def test_bad_steps_raise(change, message):
     s0 = _steps(plan_bootstrap(["synth_sentiment"], CHAIN, ["xent"], [0], **OPTS))[0]
     with pytest.raises(ValueError, match=message):
@@ -151,8 +158,10 @@ def test_bad_chains_raise():
         plan_bootstrap(["synth_sentiment"], ["tiny-3", "tiny-2", "tiny-1"], ["xent"], [0], **OPTS)
 
 
-@pytest.mark.parametrize("models,message", [("tiny-1,tiny-2", "--bootstrap needs a chain of at least 3"),
-                                            ("tiny-1,gpt3,tiny-3", "unknown model 'gpt3'")])
+@pytest.mark.parametrize(
+    "models,message",
+    [("tiny-1,tiny-2", "--bootstrap needs a chain of at least 3"), ("tiny-1,gpt3,tiny-3", "unknown model 'gpt3'")],
+)
 def test_cli_rejects_bad_chains(tmp_path, capsys, models, message):
     out = tmp_path / "out"
     assert main(["sweep", "--bootstrap", "--models", models, "--out", str(out)]) == 2
@@ -163,9 +172,33 @@ def test_cli_rejects_bad_chains(tmp_path, capsys, models, message):
 def test_cli_bootstrap_plans_the_same_runs(ran, tmp_path, capsys, monkeypatch):
     _, _, root, _ = ran
     shutil.copytree(root, tmp_path / "r")
-    argv = ["sweep", "--bootstrap", "--tasks", "synth_sentiment", "--models", ",".join(CHAIN), "--losses", "xent",
-            "--seeds", "0", "--n-train", "240", "--n-test", "60", "--epochs", "1", "--batch-size", "32",
-            "--minibatch-size", "32", "--max-len", "32", "--quiet", "--out", str(tmp_path / "r")]
+    argv = [
+        "sweep",
+        "--bootstrap",
+        "--tasks",
+        "synth_sentiment",
+        "--models",
+        ",".join(CHAIN),
+        "--losses",
+        "xent",
+        "--seeds",
+        "0",
+        "--n-train",
+        "240",
+        "--n-test",
+        "60",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "32",
+        "--minibatch-size",
+        "32",
+        "--max-len",
+        "32",
+        "--quiet",
+        "--out",
+        str(tmp_path / "r"),
+    ]
 
     def no_training(cfg, *a, **kw):
         raise AssertionError(f"the CLI planned a run the library's plan does not have: {run_name(cfg)}")

@@ -97,7 +97,7 @@ def test_encode_masks_the_transcript_and_keeps_the_answer(tiny_tok):
     assert labels == [-100] * n_ctx + answer and ids[n_ctx:] == answer
     # a long transcript loses its beginning, never the answer
     ids, labels = gen.encode(tiny_tok, "1. e4 " * 50 + "1...", " e5", max_len=20)
-    assert len(ids) == 20 and labels[-len(answer):] == answer
+    assert len(ids) == 20 and labels[-len(answer) :] == answer
     with pytest.raises(ValueError, match="no room"):
         gen.encode(tiny_tok, "1.", " e5", max_len=len(answer))
 
@@ -240,8 +240,9 @@ def test_a_short_easy_set_warns_and_hard_accuracy_follows_hard_min(tmp_path, fak
     easy = cp.gt_run(data, "tiny-1", 0, elo_max=500)
     with pytest.warns(UserWarning, match=r"only \d+ of 30 puzzles pass the Elo filter"):
         cp.run_or_load(easy, tmp_path, progress=False)
-    runs, _ = cp.easy_to_hard_results(tmp_path, "synth", ["tiny-1"], [0], [500], n_train=30, n_test=40, n_parts=2,
-                                      hard_min=2500, progress=False)
+    runs, _ = cp.easy_to_hard_results(
+        tmp_path, "synth", ["tiny-1"], [0], [500], n_train=30, n_test=40, n_parts=2, hard_min=2500, progress=False
+    )
     # plant test results right exactly on the puzzles of Elo >= 2500: "hard" accuracy must follow hard_min
     for run in runs["run"]:
         path = next(tmp_path.glob(f"chess/synth/{run}")) / cp.TEST_FILE
@@ -253,7 +254,9 @@ def test_a_short_easy_set_warns_and_hard_accuracy_follows_hard_min(tmp_path, fak
     elo = np.array([p["elo"] for p in cp.prepare(data)["test"]])
     assert (at_2500["acc_hard"] == 1.0).all()
     planted = at_2000[at_2000["trained_on"] != "hard>=2000"]  # that run is new: its results are not planted
-    assert len(planted) == 3 and planted["acc_hard"].to_numpy() == pytest.approx((elo >= 2500).sum() / (elo >= 2000).sum())
+    assert len(planted) == 3 and planted["acc_hard"].to_numpy() == pytest.approx(
+        (elo >= 2500).sum() / (elo >= 2000).sum()
+    )
 
 
 def test_the_chess_notebooks_paper_presets_share_their_runs():

@@ -14,7 +14,11 @@ from w2s_lib.chess.data import board_of  # noqa: E402
 
 
 def _pieces(ax) -> dict:
-    return {t.get_gid().split("|")[1]: t.get_gid().split("|")[2] for t in ax.texts if (t.get_gid() or "").startswith("piece|")}
+    return {
+        t.get_gid().split("|")[1]: t.get_gid().split("|")[2]
+        for t in ax.texts
+        if (t.get_gid() or "").startswith("piece|")
+    }
 
 
 def test_draw_board_puts_each_piece_on_its_square():
@@ -31,8 +35,11 @@ def test_draw_board_puts_each_piece_on_its_square():
 def test_draw_puzzle_highlights_the_answer_squares():
     fig, ax = figures.plt.subplots()
     figures.draw_puzzle(ax, {"ctx": "1. e4 1... e5 2.", "target": " Nf3", "elo": 700})
-    marked = {(int(p.get_x()), int(p.get_y())) for p in ax.patches
-              if matplotlib.colors.to_hex(p.get_facecolor()) == figures._MARK}
+    marked = {
+        (int(p.get_x()), int(p.get_y()))
+        for p in ax.patches
+        if matplotlib.colors.to_hex(p.get_facecolor()) == figures._MARK
+    }
     assert marked == {(6, 0), (5, 2)}  # g1 and f3
     assert "answer Nf3" in ax.get_title() and "White" in ax.get_title()
     figures.plt.close(fig)
@@ -41,10 +48,12 @@ def test_draw_puzzle_highlights_the_answer_squares():
 def _runs():
     rows = []
     for model, base in (("tiny-1", 0.2), ("tiny-2", 0.4)):
-        rows += [dict(model=model, seed=0, trained_on="all", test_acc=base, acc_hard=base / 2),
-                 dict(model=model, seed=0, trained_on="easy<=1000", test_acc=base - 0.1, acc_hard=0.01),
-                 dict(model=model, seed=0, trained_on="hard>=2000", test_acc=0.05, acc_hard=0.3),
-                 dict(model=model, seed=0, trained_on="zero-shot", test_acc=0.0, acc_hard=0.0)]
+        rows += [
+            dict(model=model, seed=0, trained_on="all", test_acc=base, acc_hard=base / 2),
+            dict(model=model, seed=0, trained_on="easy<=1000", test_acc=base - 0.1, acc_hard=0.01),
+            dict(model=model, seed=0, trained_on="hard>=2000", test_acc=0.05, acc_hard=0.3),
+            dict(model=model, seed=0, trained_on="zero-shot", test_acc=0.0, acc_hard=0.0),
+        ]
     return pd.DataFrame(rows)
 
 
@@ -59,8 +68,14 @@ def test_plots_draw_every_series_and_refuse_an_unknown_cutoff():
     fig, ax = figures.plt.subplots()
     figures.plot_easy_vs_all(figures.easy_vs_all(_runs()), ax)
     assert sorted(c.get_gid() for c in ax.collections) == ["e2h|easy<=1000", "e2h|zero-shot"]
-    by_elo = pd.DataFrame([dict(model=m, trained_on=s, elo_bin=b, accuracy=0.5) for m in ("tiny-1", "tiny-2")
-                           for s in ("all", "easy<=1000", "hard>=2000", "zero-shot") for b in (500, 1000)])
+    by_elo = pd.DataFrame(
+        [
+            dict(model=m, trained_on=s, elo_bin=b, accuracy=0.5)
+            for m in ("tiny-1", "tiny-2")
+            for s in ("all", "easy<=1000", "hard>=2000", "zero-shot")
+            for b in (500, 1000)
+        ]
+    )
     fig2, axes = figures.plt.subplots(1, 2)
     figures.plot_accuracy_by_elo(by_elo, axes, "easy<=1000")
     assert len([ln for ln in axes[1].lines if (ln.get_gid() or "").startswith("elo|tiny-2|")]) == 4

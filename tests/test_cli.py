@@ -11,11 +11,23 @@ BAD = [
     (["sweep", "--out", "{out}", "--tasks", "nope"], "unknown task 'nope'; valid: ", "sciq"),
     (["sweep", "--out", "{out}", "--models", "gpt3"], "unknown model 'gpt3'; valid: ", "tiny-1"),
     (["sweep", "--out", "{out}", "--losses", "mse"], "unknown loss 'mse'; valid: ", "xent, logconf, product"),
-    (["sweep", "--out", "{out}", "--preset", "huge"], "unknown preset 'huge'; valid: ", "smoke, paper, rm-smoke, rm-paper"),
+    (
+        ["sweep", "--out", "{out}", "--preset", "huge"],
+        "unknown preset 'huge'; valid: ",
+        "smoke, paper, rm-smoke, rm-paper",
+    ),
     (["sweep", "--out", "{out}", "--genft-epochs", "-1"], "--genft-epochs must be 0 (off) or positive", "positive"),
     (["sweep", "--out", "{out}", "--genft-supervisors"], "--genft-supervisors needs it positive", "positive"),
-    (["sweep", "--out", "{out}", "--pairs", "tiny-3:tiny-1"], "weak model 'tiny-3' is not smaller than", "tiny-1, tiny-2, tiny-3"),
-    (["sweep", "--out", "{out}", "--batch-size", "32", "--minibatch-size", "5"], "batch size 32 is not divisible", "1, 2, 4, 8, 16, 32"),
+    (
+        ["sweep", "--out", "{out}", "--pairs", "tiny-3:tiny-1"],
+        "weak model 'tiny-3' is not smaller than",
+        "tiny-1, tiny-2, tiny-3",
+    ),
+    (
+        ["sweep", "--out", "{out}", "--batch-size", "32", "--minibatch-size", "5"],
+        "batch size 32 is not divisible",
+        "1, 2, 4, 8, 16, 32",
+    ),
     (["sweep", "--out", "{out}", "--select", "best"], "unknown selection 'best'; valid: ", "last, val, oracle"),
     (["sweep", "--out", "{out}", "--seeds", "a,b"], "expected comma-separated integers", "a,b"),
     (["results", "{out}"], "is not a results folder", "w2s sweep"),
@@ -39,8 +51,11 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, argv, me
 
 
 def test_console_script_reports_without_traceback(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "w2s_lib.cli", "sweep", "--out", str(tmp_path / "o"), "--tasks", "x"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "w2s_lib.cli", "sweep", "--out", str(tmp_path / "o"), "--tasks", "x"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and r.stderr.strip().startswith("w2s: error: unknown task 'x'")
 
@@ -51,8 +66,26 @@ def test_missing_required_flag_is_one_line(capsys):
 
 
 def test_results_table_and_json(tmp_path, capsys):
-    args = ["sweep", "--tasks", "synth_keyword", "--models", "tiny-1,tiny-2", "--losses", "xent", "--n-train", "200",
-            "--n-test", "50", "--epochs", "1", "--max-len", "32", "--quiet", "--out", str(tmp_path)]
+    args = [
+        "sweep",
+        "--tasks",
+        "synth_keyword",
+        "--models",
+        "tiny-1,tiny-2",
+        "--losses",
+        "xent",
+        "--n-train",
+        "200",
+        "--n-test",
+        "50",
+        "--epochs",
+        "1",
+        "--max-len",
+        "32",
+        "--quiet",
+        "--out",
+        str(tmp_path),
+    ]
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "tiny-1" in printed and "pgr" in printed
@@ -66,9 +99,30 @@ def test_results_table_and_json(tmp_path, capsys):
 
 
 def test_chess_runs_and_prints_its_table(tmp_path, capsys):
-    argv = ["chess", "--out", str(tmp_path / "c"), "--models", "tiny-1,tiny-2", "--n-train", "8", "--n-test", "4",
-            "--n-parts", "2", "--n-pool", "60", "--epochs", "1", "--batch-size", "4", "--minibatch-size", "4", "--quiet",
-            "--easy", "1000"]
+    argv = [
+        "chess",
+        "--out",
+        str(tmp_path / "c"),
+        "--models",
+        "tiny-1,tiny-2",
+        "--n-train",
+        "8",
+        "--n-test",
+        "4",
+        "--n-parts",
+        "2",
+        "--n-pool",
+        "60",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--minibatch-size",
+        "4",
+        "--quiet",
+        "--easy",
+        "1000",
+    ]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "bootstrap" not in out  # two models: no chain

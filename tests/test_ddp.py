@@ -22,9 +22,24 @@ def _run(out: Path, *extra: str, processes: int = 1) -> dict:
     if processes == 1:
         cmd = [sys.executable, str(WORKER), str(out), *extra]
     else:
-        cmd = [str(ACCELERATE), "launch", "--multi_gpu", "--num_processes", str(processes), "--num_machines", "1",
-               "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "0",
-               str(WORKER), str(out), *extra]
+        cmd = [
+            str(ACCELERATE),
+            "launch",
+            "--multi_gpu",
+            "--num_processes",
+            str(processes),
+            "--num_machines",
+            "1",
+            "--mixed_precision",
+            "no",
+            "--dynamo_backend",
+            "no",
+            "--main_process_port",
+            "0",
+            str(WORKER),
+            str(out),
+            *extra,
+        ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     tb = proc.stderr.find("Traceback")
     assert proc.returncode == 0, proc.stderr[tb : tb + 4000] if tb >= 0 else proc.stderr[-4000:]

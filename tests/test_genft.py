@@ -45,8 +45,15 @@ def test_genft_changes_only_the_backbone_and_is_cached(tmp_path, monkeypatch):
     # the same (data, model, seed, settings) reuses the cached model, whatever the labels, half or loss
     monkeypatch.setattr(genft, "finetune_lm", lambda *a, **k: pytest.fail("finetuned again"))
     weak = RunConfig(DATA, "tiny-1", train=TRAIN)
-    student = RunConfig(DATA, "tiny-1", labels="weak", half="B", weak=weak, genft_epochs=2.0,
-                        train=dataclasses.replace(TRAIN, loss="logconf"))
+    student = RunConfig(
+        DATA,
+        "tiny-1",
+        labels="weak",
+        half="B",
+        weak=weak,
+        genft_epochs=2.0,
+        train=dataclasses.replace(TRAIN, loss="logconf"),
+    )
     assert genft.ensure_genft(student, tmp_path) == path
     assert genft.genft_dir(dataclasses.replace(cfg, genft_epochs=1.0), tmp_path) != path.parent
 
@@ -81,8 +88,21 @@ def test_results_table_keeps_variants_apart():
 
     from w2s_lib.results import pgr_table
 
-    rows = [dict(task="t", role="w2s", weak_model="a", model="b", loss="xent", variant=v, weak_acc=0.5, test_acc=acc,
-                 strong_acc=0.9, pgr=(acc - 0.5) / 0.4) for v, acc in (("", 0.6), ("genft1", 0.8))]
+    rows = [
+        dict(
+            task="t",
+            role="w2s",
+            weak_model="a",
+            model="b",
+            loss="xent",
+            variant=v,
+            weak_acc=0.5,
+            test_acc=acc,
+            strong_acc=0.9,
+            pgr=(acc - 0.5) / 0.4,
+        )
+        for v, acc in (("", 0.6), ("genft1", 0.8))
+    ]
     table = pgr_table(pd.DataFrame(rows))
     assert table["variant"].tolist() == ["", "genft1"] and table["n_seeds"].tolist() == [1, 1]
     assert table["w2s_acc"].tolist() == [0.6, 0.8]

@@ -62,8 +62,11 @@ def test_a_config_the_export_does_not_have_fails(hub):
     """What today's loaders met: the export has no README, so its only config is 'default'."""
     import datasets
 
-    for hub_id, config in (("dataset-org/dream", "plain_text"), ("hendrycks/ethics", "justice"),
-                           ("aps/super_glue", "multirc")):
+    for hub_id, config in (
+        ("dataset-org/dream", "plain_text"),
+        ("hendrycks/ethics", "justice"),
+        ("aps/super_glue", "multirc"),
+    ):
         with pytest.raises(ValueError, match=f"BuilderConfig '{config}' not found. Available: \\['default'\\]"):
             datasets.load_dataset(hub_id, config, split="train", revision=EXPORT)
 
@@ -71,8 +74,14 @@ def test_a_config_the_export_does_not_have_fails(hub):
 def test_a_script_only_main_branch_is_refused(hub):
     import datasets
 
-    for hub_id in ("dataset-org/dream", "hendrycks/ethics", "CogComp/mc_taco", "ybisk/piqa", "allenai/social_i_qa",
-                   "allenai/cosmos_qa"):
+    for hub_id in (
+        "dataset-org/dream",
+        "hendrycks/ethics",
+        "CogComp/mc_taco",
+        "ybisk/piqa",
+        "allenai/social_i_qa",
+        "allenai/cosmos_qa",
+    ):
         with pytest.raises(RuntimeError, match="Dataset scripts are no longer supported"):
             datasets.load_dataset(hub_id, split="train")
 
@@ -108,8 +117,10 @@ def test_rows_that_make_no_items_stop_with_one_line(monkeypatch, tmp_path):
 
     repo = branch_folder(tmp_path, "EleutherAI/twitter-sentiment", None)
     for split in ("train", "test"):
-        _parquet(repo / "data" / f"{split}-00000-of-00001.parquet",
-                 [{"text": f"tweet {i}", "label": 4 * (i % 2)} for i in range(40)])
+        _parquet(
+            repo / "data" / f"{split}-00000-of-00001.parquet",
+            [{"text": f"tweet {i}", "label": 4 * (i % 2)} for i in range(40)],
+        )
     _text(repo / "README.md", _readme({"default": {"train": "data/train-*", "test": "data/test-*"}}))
     route_hub(monkeypatch, tmp_path)
     with pytest.raises(ValueError) as e:
@@ -124,8 +135,10 @@ def test_rows_that_make_no_items_stop_with_one_line(monkeypatch, tmp_path):
 def test_grouped_tasks_sample_whole_questions():
     import datasets
 
-    rows = [{"paragraph": f"p{i // 9}", "question": f"q{i // 3}", "answer": f"a{i}", "label": int(i % 3 == 0)}
-            for i in range(300)]
+    rows = [
+        {"paragraph": f"p{i // 9}", "question": f"q{i // 3}", "answer": f"a{i}", "label": int(i % 3 == 0)}
+        for i in range(300)
+    ]
     ds = datasets.Dataset.from_list(rows)
     spec = TASKS["multirc"]
     got = sample_rows(ds, spec, n_rows=20, seed=0)

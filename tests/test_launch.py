@@ -13,13 +13,30 @@ from w2s_lib.sweep import plan_sweep
 pytest.importorskip("submitit")
 
 TRAIN_KW = dict(epochs=1.0, batch_size=16, minibatch_size=16, max_len=32)
-ARGS = ["sweep", "--tasks", "synth_sentiment", "--models", "tiny-1,tiny-2", "--losses", "xent", "--seeds", "0",
-        "--n-train", "80", "--n-test", "40", "--epochs", "1", "--quiet"]
+ARGS = [
+    "sweep",
+    "--tasks",
+    "synth_sentiment",
+    "--models",
+    "tiny-1,tiny-2",
+    "--losses",
+    "xent",
+    "--seeds",
+    "0",
+    "--n-train",
+    "80",
+    "--n-test",
+    "40",
+    "--epochs",
+    "1",
+    "--quiet",
+]
 
 
 def _plan():
-    return plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], n_train=80, n_test=40,
-                      train_kw=TRAIN_KW)
+    return plan_sweep(
+        ["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], n_train=80, n_test=40, train_kw=TRAIN_KW
+    )
 
 
 def test_stages_order_supervisors_before_students_and_skip_finished(tmp_path):
@@ -61,12 +78,15 @@ def test_failed_job_is_reported_and_later_stages_are_not_submitted(tmp_path):
     assert not run_dir(student, tmp_path).exists()
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--launcher", "slurmx"], "unknown launcher 'slurmx'; valid: inline, submitit"),
-    (["--launcher", "submitit", "--cluster", "aws"], "unknown cluster 'aws'; valid: auto, slurm, local, debug"),
-    (["--launcher", "submitit", "--force"], "--force is not supported with --launcher submitit"),
-    (["--launcher", "submitit", "--timeout-min", "0"], "--timeout-min must be positive"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--launcher", "slurmx"], "unknown launcher 'slurmx'; valid: inline, submitit"),
+        (["--launcher", "submitit", "--cluster", "aws"], "unknown cluster 'aws'; valid: auto, slurm, local, debug"),
+        (["--launcher", "submitit", "--force"], "--force is not supported with --launcher submitit"),
+        (["--launcher", "submitit", "--timeout-min", "0"], "--timeout-min must be positive"),
+    ],
+)
 def test_launcher_usage_errors(tmp_path, capsys, extra, message):
     out = tmp_path / "out"
     assert main([*ARGS, "--out", str(out), *extra]) == 2

@@ -312,7 +312,9 @@ def test_many_class_logconf_hand_case():
     assert hand == pytest.approx(1.082665, abs=1e-6)
     assert loss(logits, torch.tensor(soft), 1.0).item() == pytest.approx(hand, abs=1e-6)
     # at the start of training alpha = 0: plain cross-entropy against the weak labels
-    assert loss(logits, torch.tensor(soft), 0.0).item() == pytest.approx(get_loss("xent")(logits, torch.tensor(soft)).item(), abs=1e-6)
+    assert loss(logits, torch.tensor(soft), 0.0).item() == pytest.approx(
+        get_loss("xent")(logits, torch.tensor(soft)).item(), abs=1e-6
+    )
 
 
 def test_many_class_hard_labels_follow_an_unequal_prior():

@@ -27,12 +27,26 @@ FAMILIES = ("gpt2", "gpt_neox", "qwen2", "llama")
 
 def tiny_lm(family: str):
     """A random-init causal LM of the real class of ``family``, shaped for the offline tiny tokenizer."""
-    from transformers import (GPT2Config, GPT2LMHeadModel, GPTNeoXConfig, GPTNeoXForCausalLM, LlamaConfig,
-                              LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM)
+    from transformers import (
+        GPT2Config,
+        GPT2LMHeadModel,
+        GPTNeoXConfig,
+        GPTNeoXForCausalLM,
+        LlamaConfig,
+        LlamaForCausalLM,
+        Qwen2Config,
+        Qwen2ForCausalLM,
+    )
 
     ids = dict(vocab_size=models.TINY_VOCAB, pad_token_id=0, bos_token_id=1, eos_token_id=1)
-    small = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                 max_position_embeddings=64, **ids)
+    small = dict(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        **ids,
+    )
     if family == "gpt2":
         return GPT2LMHeadModel(GPT2Config(n_embd=32, n_layer=2, n_head=2, n_positions=64, **ids))
     if family == "gpt_neox":
@@ -164,8 +178,12 @@ def test_a_revision_keeps_its_presets_size_rate_and_family():
 def test_model_names_are_checked_with_revisions(tmp_path):
     for ok in ("pythia-410m@step3000", "gpt2", "EleutherAI/pythia-70m@step3000", "org/model", str(tmp_path)):
         models.check_model_name(ok)
-    for bad, why in (("pythia-9b", "unknown model"), ("pythia-9b@step1", "unknown model"),
-                     ("tiny-1@step1", "no revisions"), ("gpt2@", "MODEL@REVISION")):
+    for bad, why in (
+        ("pythia-9b", "unknown model"),
+        ("pythia-9b@step1", "unknown model"),
+        ("tiny-1@step1", "no revisions"),
+        ("gpt2@", "MODEL@REVISION"),
+    ):
         with pytest.raises(ValueError, match=why):
             models.check_model_name(bad)
 

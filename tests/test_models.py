@@ -415,8 +415,14 @@ def test_lora_trains_only_adapters_and_head_and_round_trips(tiny_tok, tmp_path):
     trainable = {k for k, p in model.named_parameters() if p.requires_grad}
     assert trainable == {k for k in trainable if "lora_" in k} | {"head.weight", "head.bias"}
     assert 0 < sum(model.get_parameter(k).numel() for k in trainable) < 0.1 * sum(v.numel() for v in base.values())
-    train_classifier(model, tiny_tok, texts, np.array([1, 0, 1, 0] * 4), TrainConfig(lr=1e-2, epochs=2, batch_size=8,
-                     minibatch_size=8, select="last"), progress=False)
+    train_classifier(
+        model,
+        tiny_tok,
+        texts,
+        np.array([1, 0, 1, 0] * 4),
+        TrainConfig(lr=1e-2, epochs=2, batch_size=8, minibatch_size=8, select="last"),
+        progress=False,
+    )
     after = model.state_dict()
     # the pretrained weights did not move; the adapters did
 
@@ -427,8 +433,9 @@ def test_lora_trains_only_adapters_and_head_and_round_trips(tiny_tok, tmp_path):
     assert all(torch.equal(after[moved(k)], v) for k, v in base.items() if k.startswith("backbone."))
     assert any(after[k].abs().sum() > 0 for k in after if "lora_B" in k)
     save_classifier(model, tmp_path / "ckpt", tiny_tok)
-    np.testing.assert_allclose(predict(load_classifier(tmp_path / "ckpt"), tiny_tok, texts),
-                               predict(model, tiny_tok, texts), atol=1e-6)
+    np.testing.assert_allclose(
+        predict(load_classifier(tmp_path / "ckpt"), tiny_tok, texts), predict(model, tiny_tok, texts), atol=1e-6
+    )
 
 
 def test_lora_and_linear_probe_exclude_each_other(tiny_tok):

@@ -32,7 +32,8 @@ PAPERMILL_SMOKE = ["example_protocol"]
 
 def _notebooks() -> list[Path]:
     return [
-        p for p in sorted(NOTEBOOKS.glob("*.py"))
+        p
+        for p in sorted(NOTEBOOKS.glob("*.py"))
         if p.name != "conftest.py" and p.read_text(encoding="utf-8").startswith(JUPYTEXT_HEADER)
     ]
 
@@ -57,11 +58,15 @@ def _parameters(path: Path) -> dict:
     params, lines = {}, set()
     for stmt in tree.body:
         where = f"{path.name}: {ast.get_source_segment(cell.source, stmt)!r}"
-        assert isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name), f"{where}: not `name: type = value`"
+        assert isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name), (
+            f"{where}: not `name: type = value`"
+        )
         assert stmt.value is not None, f"{where}: no default"
         assert stmt.lineno == stmt.end_lineno and stmt.lineno not in lines, f"{where}: one parameter per line"
         lines.add(stmt.lineno)
-        assert isinstance(stmt.annotation, ast.Name) and stmt.annotation.id in TYPES, f"{where}: type not in {list(TYPES)}"
+        assert isinstance(stmt.annotation, ast.Name) and stmt.annotation.id in TYPES, (
+            f"{where}: type not in {list(TYPES)}"
+        )
         try:
             value = ast.literal_eval(stmt.value)
         except ValueError:
@@ -82,7 +87,9 @@ def test_there_are_notebooks():
 def test_round_trip_and_one_parameters_cell_first(path):
     text = path.read_text(encoding="utf-8")
     nb = jupytext.read(path)
-    assert jupytext.writes(nb, fmt="py:percent") == text, "not in canonical jupytext form: run `jupytext --to py:percent`"
+    assert jupytext.writes(nb, fmt="py:percent") == text, (
+        "not in canonical jupytext form: run `jupytext --to py:percent`"
+    )
     assert nb.metadata["kernelspec"]["name"] == "python3"
     tagged = _parameters_cell(nb)
     assert len(tagged) == 1, f"{len(tagged)} cells tagged parameters"
@@ -151,7 +158,9 @@ def test_markdown_frame(path):
         assert re.search(r"\b(Fig(ure|\.)?|Table)\s*\d+", first.source), "first cell: cite the paper's figure/table"
         last_md = [c for c in nb.cells if c.cell_type == "markdown"][-1]
         headings = re.findall(r"^#+\s*(.*)$", last_md.source, re.M)
-        assert any("ours vs the paper" in h.lower() for h in headings), "last markdown cell: an 'Ours vs the paper' heading"
+        assert any("ours vs the paper" in h.lower() for h in headings), (
+            "last markdown cell: an 'Ours vs the paper' heading"
+        )
 
 
 def test_sanitizers_compile_and_apply():
@@ -193,8 +202,12 @@ def test_python3_kernel_is_this_interpreter():
 
 def test_pytest_collects_notebooks_only_with_nbval():
     def collect(*args):
-        r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", *args,
-                            str(NOTEBOOKS)], capture_output=True, text=True, cwd=ROOT)
+        r = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", *args, str(NOTEBOOKS)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         return [line for line in r.stdout.splitlines() if "::" in line]
 
     assert collect() == []
@@ -215,8 +228,9 @@ def test_papermill_smoke(name, tmp_path):
     params = yaml.safe_load((PARAMS / "smoke" / f"{name}.yaml").read_text(encoding="utf-8"))
     params.update(cache_dir=str(tmp_path / "cache"), out_dir=str(tmp_path / "figures"))
     out = tmp_path / "executed.ipynb"
-    papermill.execute_notebook(str(src), str(out), parameters=params, kernel_name="python3", cwd=str(NOTEBOOKS),
-                               progress_bar=False)
+    papermill.execute_notebook(
+        str(src), str(out), parameters=params, kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False
+    )
     executed = json.loads(out.read_text())
     injected = [c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
     assert len(injected) == 1 and str(tmp_path / "cache") in "".join(injected[0]["source"])
@@ -231,10 +245,13 @@ def _run_notebooks_module():
     return mod
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["--preset", "huge"], "unknown preset 'huge'; valid: paper, smoke"),
-    (["--preset", "smoke", "--only", "fig99"], "unknown notebook(s) fig99; valid: "),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--preset", "huge"], "unknown preset 'huge'; valid: paper, smoke"),
+        (["--preset", "smoke", "--only", "fig99"], "unknown notebook(s) fig99; valid: "),
+    ],
+)
 def test_run_notebooks_usage_errors(argv, message, tmp_path, capsys):
     mod = _run_notebooks_module()
     assert mod.notebook_names() == [p.stem for p in NBS]

@@ -7,7 +7,9 @@ from tests.conftest import NetworkAccessError
 
 
 def test_hf_is_offline_with_a_temporary_home():
-    assert os.environ["HF_HUB_OFFLINE"] == os.environ["HF_DATASETS_OFFLINE"] == os.environ["TRANSFORMERS_OFFLINE"] == "1"
+    assert (
+        os.environ["HF_HUB_OFFLINE"] == os.environ["HF_DATASETS_OFFLINE"] == os.environ["TRANSFORMERS_OFFLINE"] == "1"
+    )
     assert "w2s-test-hf-" in os.environ["HF_HOME"]
 
 

@@ -31,8 +31,9 @@ def results() -> pd.DataFrame:
     for seed, (w, s), loss in itertools.product((0, 1), itertools.combinations(MODELS, 2), LOSSES):
         wa, sa = BASE[w] - 0.05, BASE[s]
         acc = wa + (0.3 if loss == "xent" else 0.6) * (sa - wa) + rng.normal(0, 0.01)
-        agree = dict(agreement_all=0.9, agreement_supervisor_right=0.95,
-                     agreement_supervisor_wrong=0.5 - 0.1 * MODELS.index(s))  # falls with student size
+        agree = dict(
+            agreement_all=0.9, agreement_supervisor_right=0.95, agreement_supervisor_wrong=0.5 - 0.1 * MODELS.index(s)
+        )  # falls with student size
         rows.append(dict(task="t", role="w2s", weak_model=w, model=s, loss=loss, seed=seed, weak_acc=wa,
                          test_acc=acc, strong_acc=sa, pgr=(acc - wa) / (sa - wa), **agree))  # fmt: skip
     return pd.DataFrame(rows)
@@ -202,8 +203,13 @@ def test_analysis_plots_draw_what_they_are_given():
     ax = plotting.plot_grouped_bars(bars, x="kind", y="pgr", hue="loss")
     assert sorted(round(p.get_height(), 6) for p in ax.patches if p.get_height()) == [10, 20, 30, 40]
     plt.close("all")
-    diff = pd.DataFrame({"model": ["tiny-1", "tiny-1", "tiny-2", "tiny-2"], "cutoff_model": ["tiny-1", "all"] * 2,
-                         "test_acc": [0.6, 0.7, 0.65, 0.8]})
+    diff = pd.DataFrame(
+        {
+            "model": ["tiny-1", "tiny-1", "tiny-2", "tiny-2"],
+            "cutoff_model": ["tiny-1", "all"] * 2,
+            "test_acc": [0.6, 0.7, 0.65, 0.8],
+        }
+    )
     ax = plotting.plot_difficulty(diff)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["tiny-1", "∞ (all)"]
     plt.close("all")

@@ -16,8 +16,12 @@ from w2s_lib import cli, preflight
 from w2s_lib.data import TASKS
 
 # the real shapes of the GPT-2 family's configs (n_embd, n_layer, n_head)
-GPT2_SHAPES = {"gpt2": (768, 12, 12), "gpt2-medium": (1024, 24, 16), "gpt2-large": (1280, 36, 20),
-               "gpt2-xl": (1600, 48, 25)}
+GPT2_SHAPES = {
+    "gpt2": (768, 12, 12),
+    "gpt2-medium": (1024, 24, 16),
+    "gpt2-large": (1280, 36, 20),
+    "gpt2-xl": (1600, 48, 25),
+}
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +79,13 @@ def test_without_a_network_every_item_says_so_in_one_line_quickly(tmp_path):
     """The network-less machine: offline mode, an empty cache; one 'not reachable' line per item, exit 2."""
     env = {**os.environ, "HF_HOME": str(tmp_path)}
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "w2s_lib.cli", "preflight", "--preset", "paper", "--quiet"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "w2s_lib.cli", "preflight", "--preset", "paper", "--quiet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert time.perf_counter() - start < 60
     assert proc.returncode == 2, proc.stderr
     body = proc.stdout.splitlines()[1:]
@@ -86,8 +95,13 @@ def test_without_a_network_every_item_says_so_in_one_line_quickly(tmp_path):
 
 
 def test_bad_input_is_one_line_with_exit_2(capsys):
-    for argv in (["--preset", "nope"], [], ["--preset", "paper", "--params", "x.yaml"], ["--params", "missing.yaml"],
-                 ["--preset", "paper", "--n", "0"]):
+    for argv in (
+        ["--preset", "nope"],
+        [],
+        ["--preset", "paper", "--params", "x.yaml"],
+        ["--params", "missing.yaml"],
+        ["--preset", "paper", "--n", "0"],
+    ):
         assert cli.main(["preflight", *argv]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("w2s: error:")
@@ -109,8 +123,9 @@ def test_hub_probe(monkeypatch):
 
 
 def test_needs_of_a_notebook_preset():
-    needs = preflight.needs_of({"features": "gpt2-xl:sciq", "tasks": ["sciq", "boolq"], "models": ["gpt2"],
-                                "supervisors": ["gpt2"]})
+    needs = preflight.needs_of(
+        {"features": "gpt2-xl:sciq", "tasks": ["sciq", "boolq"], "models": ["gpt2"], "supervisors": ["gpt2"]}
+    )
     assert needs.tasks == ["sciq", "boolq"] and needs.models == ["gpt2", "gpt2-xl"] and not needs.chess
     assert preflight.needs_of({"source": "imagenet:/data", "weak": "alexnet"}).vision
 

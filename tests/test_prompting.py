@@ -20,8 +20,17 @@ FAST = dict(epochs=1.0, batch_size=32, minibatch_size=32, max_len=32)
 def sup_root(tmp_path_factory):
     """A results root holding one finished tiny supervisor (ground truth, half A): the weak labels."""
     root = tmp_path_factory.mktemp("nlp")
-    (sup,) = plan_sweep([DATA.task], ["tiny-1"], [], [0], pairs=[], ceiling_half="A", n_train=DATA.n_train,
-                        n_test=DATA.n_test, train_kw=FAST).weak
+    (sup,) = plan_sweep(
+        [DATA.task],
+        ["tiny-1"],
+        [],
+        [0],
+        pairs=[],
+        ceiling_half="A",
+        n_train=DATA.n_train,
+        n_test=DATA.n_test,
+        train_kw=FAST,
+    ).weak
     assert sup.data == DATA
     run_or_load(sup, root, progress=False)
     return root, sup
@@ -37,13 +46,18 @@ def _blocks(prompt: str) -> list[str]:
 
 
 def test_prompt_assembly_exact():
-    got = prompting.format_prompt("synth_keyword", [("Text: a red\nRed:", 1), ("Text: b\nRed:", 0)], "Text: c\nRed:",
-                                  end="", answers=(" 0", " 1"))
-    want = (prompting.INSTRUCTIONS["synth_keyword"] + "\n\nText: a red\nRed:\nLabel: 1\n\nText: b\nRed:\nLabel: 0"
-            "\n\nText: c\nRed:\nLabel:")
+    got = prompting.format_prompt(
+        "synth_keyword", [("Text: a red\nRed:", 1), ("Text: b\nRed:", 0)], "Text: c\nRed:", end="", answers=(" 0", " 1")
+    )
+    want = (
+        prompting.INSTRUCTIONS["synth_keyword"] + "\n\nText: a red\nRed:\nLabel: 1\n\nText: b\nRed:\nLabel: 0"
+        "\n\nText: c\nRed:\nLabel:"
+    )
     assert got == want
-    assert prompting.format_prompt("boolq", [], "Q?", end=" ", answers=("0", "1")) == \
-        prompting.DEFAULT_INSTRUCTION + "\n\nQ?\nLabel: "
+    assert (
+        prompting.format_prompt("boolq", [], "Q?", end=" ", answers=("0", "1"))
+        == prompting.DEFAULT_INSTRUCTION + "\n\nQ?\nLabel: "
+    )
     for task in ("cosmos_qa", "ethics_deontology", "ethics_justice", "ethics_virtue", "quail", "sciq", "social_i_qa"):
         from w2s_lib.data import TASKS
 
@@ -106,7 +120,7 @@ def test_long_prompts_drop_early_shots_and_keep_the_query_end(tiny_tok, lm_tok):
     short, kept = prompting.build_prompts(DATA.task, data.test[:5], pool, labels, 5, 0, tiny_tok, 160)
     for f, s, k in zip(full, short, kept):
         assert 0 < k < 5 and len(tiny_tok(s)["input_ids"]) <= 160
-        assert _blocks(f)[-1 - k:] == _blocks(s)[-1 - k:] and _blocks(s)[0] == _blocks(f)[0]  # latest shots kept
+        assert _blocks(f)[-1 - k :] == _blocks(s)[-1 - k :] and _blocks(s)[0] == _blocks(f)[0]  # latest shots kept
     # a query longer than max_len alone: cut from the left, so the model still reads its end
     lm, tok = lm_tok
     ids = tok(full[0])["input_ids"]
@@ -184,8 +198,18 @@ def test_cache_round_trip_beside_the_finetuning_root(sup_root, monkeypatch):
     first = prompting.run_or_load_prompting(cfg, root, device="cpu")
     out = prompting.prompt_run_dir(cfg, root)
     assert out.is_relative_to(prompting.prompting_root(root)) and not out.is_relative_to(root)
-    assert {"setting", "task", "role", "model", "weak_model", "shots", "shot_labels", "test_acc", "seed",
-            "seconds"} <= set(first)
+    assert {
+        "setting",
+        "task",
+        "role",
+        "model",
+        "weak_model",
+        "shots",
+        "shot_labels",
+        "test_acc",
+        "seed",
+        "seconds",
+    } <= set(first)
     assert (first["setting"], first["role"], first["shots"], first["shot_labels"]) == ("nlp", "few_shot", 2, "gt")
     preds = pd.read_parquet(out / "test_predictions.parquet")
     assert len(preds) == DATA.n_test and np.isclose(((preds.p1 > 0.5) == preds.label).mean(), first["test_acc"])
@@ -215,15 +239,39 @@ def test_bad_inputs_name_the_choices(sup_root):
 
 def test_prompting_results_table_and_fig09_curves(sup_root):
     root, _ = sup_root
-    df = prompting.prompting_results(root, [DATA.task], ["tiny-1", "tiny-2"], [0], shots=(0, 2), n_train=DATA.n_train,
-                                     n_test=DATA.n_test, prompt_max_len=256, prompt_batch_size=32, device="cpu", **FAST)
+    df = prompting.prompting_results(
+        root,
+        [DATA.task],
+        ["tiny-1", "tiny-2"],
+        [0],
+        shots=(0, 2),
+        n_train=DATA.n_train,
+        n_test=DATA.n_test,
+        prompt_max_len=256,
+        prompt_batch_size=32,
+        device="cpu",
+        **FAST,
+    )
     got = sorted(zip(df["model"], df["shots"], df["shot_labels"], df["weak_model"].fillna("")))
-    assert got == [("tiny-1", 0, "gt", ""), ("tiny-1", 2, "gt", ""), ("tiny-2", 0, "gt", ""), ("tiny-2", 2, "gt", ""),
-                   ("tiny-2", 2, "weak", "tiny-1")]
+    assert got == [
+        ("tiny-1", 0, "gt", ""),
+        ("tiny-1", 2, "gt", ""),
+        ("tiny-2", 0, "gt", ""),
+        ("tiny-2", 2, "gt", ""),
+        ("tiny-2", 2, "weak", "tiny-1"),
+    ]
     assert df["weak_acc"].notna().sum() == 1 and df["test_acc"].between(0, 1).all()
-    ft = pd.DataFrame({"role": ["weak", "ceiling", "w2s", "w2s"], "task": DATA.task, "seed": 0,
-                       "weak_model": [None, None, "tiny-1", "tiny-1"], "loss": ["xent", "xent", "xent", "logconf"],
-                       "model": ["tiny-1", "tiny-2", "tiny-2", "tiny-2"], "test_acc": [0.6, 0.8, 0.65, 0.7]})
+    ft = pd.DataFrame(
+        {
+            "role": ["weak", "ceiling", "w2s", "w2s"],
+            "task": DATA.task,
+            "seed": 0,
+            "weak_model": [None, None, "tiny-1", "tiny-1"],
+            "loss": ["xent", "xent", "xent", "logconf"],
+            "model": ["tiny-1", "tiny-2", "tiny-2", "tiny-2"],
+            "test_acc": [0.6, 0.8, 0.65, 0.7],
+        }
+    )
     curves = prompting.fig09_curves(df, ft).set_index(["series", "weak_model", "model"])["acc"]
     assert curves[("finetune g.t.", "", "tiny-2")] == pytest.approx(80)
     assert curves[("finetune weak (aux. loss)", "tiny-1", "tiny-2")] == pytest.approx(70)

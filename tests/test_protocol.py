@@ -25,14 +25,20 @@ FAST = dict(epochs=1.0, batch_size=32, minibatch_size=32, max_len=32)
 def _plan(**kw):
     args = dict(tasks=["synth_keyword"], models=["tiny-1", "tiny-2"], losses=["xent", "logconf"], seeds=[0])
     args.update(kw)
-    return plan_sweep(args.pop("tasks"), args.pop("models"), args.pop("losses"), args.pop("seeds"),
-                      **{**SMALL, "train_kw": FAST, **args})
+    return plan_sweep(
+        args.pop("tasks"),
+        args.pop("models"),
+        args.pop("losses"),
+        args.pop("seeds"),
+        **{**SMALL, "train_kw": FAST, **args},
+    )
 
 
 def test_plan_has_supervisors_ceilings_and_every_pair():
     plan = _plan(models=["tiny-3", "tiny-1", "tiny-2"])  # ordered by size whatever the input order
     assert [(r.weak.model, r.model, r.train.loss) for r in plan.w2s] == [
-        (w, s, loss) for w, s in [("tiny-1", "tiny-2"), ("tiny-1", "tiny-3"), ("tiny-2", "tiny-3")]
+        (w, s, loss)
+        for w, s in [("tiny-1", "tiny-2"), ("tiny-1", "tiny-3"), ("tiny-2", "tiny-3")]
         for loss in ("xent", "logconf")
     ]
     assert {(r.model, r.half, r.labels) for r in plan.weak} == {("tiny-1", "A", "gt"), ("tiny-2", "A", "gt")}
@@ -68,8 +74,12 @@ def test_sweep_end_to_end_and_cache_reuse(tmp_path):
     assert (w2s["weak_acc"] == by_role["weak"]["test_acc"]).all()
     assert (w2s["strong_acc"] == by_role["ceiling"]["test_acc"]).all()
     for d in cache.iter_runs(tmp_path):
-        assert {p.name for p in d.iterdir()} >= {"config.json", "metrics.json", "history.json",
-                                                 "test_predictions.parquet"}
+        assert {p.name for p in d.iterdir()} >= {
+            "config.json",
+            "metrics.json",
+            "history.json",
+            "test_predictions.parquet",
+        }
         assert not list(d.rglob("*.pkl")) and not list(d.rglob("*.bin"))
     # weak labels on half B come from the supervisor, and cover exactly half B
     sup = plan.weak[0]
@@ -94,9 +104,15 @@ def test_tiny_sweep_ceiling_beats_weak(tmp_path):
     from w2s_lib.cli import PRESETS
 
     smoke = PRESETS["smoke"]
-    plan = plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], n_train=smoke["n_train"],
-                      n_test=smoke["n_test"],
-                      train_kw={k: smoke[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len")})
+    plan = plan_sweep(
+        ["synth_sentiment"],
+        ["tiny-1", "tiny-2"],
+        ["xent"],
+        [0],
+        n_train=smoke["n_train"],
+        n_test=smoke["n_test"],
+        train_kw={k: smoke[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len")},
+    )
     df = run_sweep(plan, tmp_path, progress=False)
     row = df[df.role == "w2s"].iloc[0]
     assert row["strong_acc"] > row["weak_acc"] + 0.03, row[["weak_acc", "strong_acc"]]
@@ -128,13 +144,33 @@ def test_a_failed_run_leaves_nothing_behind(tmp_path, monkeypatch):
     assert list(tmp_path.rglob("*")) == [tmp_path / "synth_keyword"]
 
 
-SWEEP_ARGS = ["sweep", "--tasks", "synth_keyword", "--models", "tiny-1,tiny-2,tiny-3", "--losses", "xent",
-              "--n-train", "400", "--n-test", "100", "--epochs", "1", "--max-len", "32", "--quiet"]
+SWEEP_ARGS = [
+    "sweep",
+    "--tasks",
+    "synth_keyword",
+    "--models",
+    "tiny-1,tiny-2,tiny-3",
+    "--losses",
+    "xent",
+    "--n-train",
+    "400",
+    "--n-test",
+    "100",
+    "--epochs",
+    "1",
+    "--max-len",
+    "32",
+    "--quiet",
+]
 
 
 def _w2s(*args):
-    return subprocess.Popen([sys.executable, "-m", "w2s_lib.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={**os.environ, "W2S_PROGRESS": "0"})
+    return subprocess.Popen(
+        [sys.executable, "-m", "w2s_lib.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "W2S_PROGRESS": "0"},
+    )
 
 
 def test_kill_midway_then_resume(tmp_path):
@@ -153,7 +189,8 @@ def test_kill_midway_then_resume(tmp_path):
     assert 2 <= len(finished) < 7
     for d in finished:  # every published run is complete
         assert {"config.json", "metrics.json", "history.json", "test_predictions.parquet"} <= {
-            p.name for p in d.iterdir()}
+            p.name for p in d.iterdir()
+        }
     proc = _w2s(*SWEEP_ARGS, "--out", str(out))
     assert proc.wait() == 0, proc.communicate()
     assert {d: (d / "metrics.json").stat().st_mtime_ns for d in finished} == finished  # not retrained

@@ -7,7 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from w2s_lib.protocol import WEAK_ERRORS, RunConfig, _gt, error_reference, item_difficulty, prepare_data, run_dir, run_or_load, structured_weak_labels
+from w2s_lib.protocol import (
+    WEAK_ERRORS,
+    RunConfig,
+    _gt,
+    error_reference,
+    item_difficulty,
+    prepare_data,
+    run_dir,
+    run_or_load,
+    structured_weak_labels,
+)
 from w2s_lib.results import collect, collect_histories
 from w2s_lib.sweep import plan_sweep
 
@@ -21,8 +31,7 @@ def root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def w2s(root):
-    plan = plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], n_train=400, n_test=100,
-                      train_kw=FAST)
+    plan = plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], n_train=400, n_test=100, train_kw=FAST)
     (cfg,) = plan.w2s
     for dep in [cfg.weak, error_reference(cfg)]:
         run_or_load(dep, root, progress=False)
@@ -96,16 +105,19 @@ def test_label_in_prompt_shows_the_supervisors_label(root, w2s, monkeypatch):
     for txt, y in zip(seen["train"], seen["y"]):
         assert txt.endswith(f"I think this is {'correct' if y > 0.5 else 'incorrect'}. What do you think?")
     sup = pd.read_parquet(run_dir(w2s.weak, root) / "test_predictions.parquet")["p1"].to_numpy()
-    assert all(t.endswith(("incorrect. What do you think?" if p <= 0.5 else " correct. What do you think?"))
-               for t, p in zip(seen["test"], sup))
+    assert all(
+        t.endswith(("incorrect. What do you think?" if p <= 0.5 else " correct. What do you think?"))
+        for t, p in zip(seen["test"], sup)
+    )
 
 
 def test_probe_of_a_finetuned_model_keeps_its_backbone(root, w2s):
     """ft(weak)+lp(gt): the backbone is the weak-to-strong run's, frozen; only a fresh head trains."""
     from w2s_lib.models import load_classifier
 
-    probe = RunConfig(data=w2s.data, model=w2s.model, labels="gt", half="B", train=w2s.train, linear_probe=True,
-                      init_from=w2s)
+    probe = RunConfig(
+        data=w2s.data, model=w2s.model, labels="gt", half="B", train=w2s.train, linear_probe=True, init_from=w2s
+    )
     m = run_or_load(probe, root, checkpoint=True, progress=False)
     assert m["variant"] == "lp+from-w2s" and 0 <= m["test_acc"] <= 1
     base = load_classifier(run_dir(w2s, root) / "checkpoint")
@@ -128,7 +140,8 @@ def test_item_difficulty_by_hand(tmp_path):
         d = run_dir(r, tmp_path)
         d.mkdir(parents=True)
         pd.DataFrame({"id": range(4), "label": 1, "p1": [0.9 if ok else 0.1 for ok in right[r.model]]}).to_parquet(
-            d / "weak_labels.parquet")
+            d / "weak_labels.parquet"
+        )
     assert item_difficulty(runs, tmp_path, items).tolist() == [0, 1, 2, 3]
 
 
@@ -139,11 +152,14 @@ def test_difficulty_filter_trains_on_easy_items_only(root, w2s):
     level = item_difficulty(sizes, root, items)
     easiest = int(level.min())
     assert 0 < (level <= easiest).sum() < len(items)
-    ms = [run_or_load(dataclasses.replace(base, difficulty_runs=tuple(sizes), difficulty_max=k), root, progress=False)
-          for k in (easiest, 2)]
+    ms = [
+        run_or_load(dataclasses.replace(base, difficulty_runs=tuple(sizes), difficulty_max=k), root, progress=False)
+        for k in (easiest, 2)
+    ]
     assert ms[0]["n_train"] == (level <= easiest).sum() < ms[1]["n_train"] == len(items)
-    capped = run_or_load(dataclasses.replace(base, difficulty_runs=tuple(sizes), difficulty_max=2, difficulty_n=50),
-                         root, progress=False)
+    capped = run_or_load(
+        dataclasses.replace(base, difficulty_runs=tuple(sizes), difficulty_max=2, difficulty_n=50), root, progress=False
+    )
     assert capped["n_train"] == 50
 
 
@@ -157,8 +173,7 @@ def test_bad_variant_options_are_refused(w2s):
 def test_difficulty_sweep_equal_sizes_and_cutoff_names(tmp_path):
     from w2s_lib.sweep import difficulty_sweep
 
-    df = difficulty_sweep(tmp_path, "synth_sentiment", ["tiny-1", "tiny-2"], 0, n_train=300, n_test=60,
-                          train_kw=FAST)
+    df = difficulty_sweep(tmp_path, "synth_sentiment", ["tiny-1", "tiny-2"], 0, n_train=300, n_test=60, train_kw=FAST)
     assert len(df) % 2 == 0 and len(df) <= 2 * 3  # 2 models x cutoffs {tiny-1, tiny-2, all} that have items
     assert df["n_train"].nunique() == 1
     assert "all" in set(df["cutoff_model"]) and set(df["cutoff_model"]) <= {"all", "tiny-1", "tiny-2"}

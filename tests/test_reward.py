@@ -52,8 +52,10 @@ def test_pairwise_loss_hand_computed():
 
 def test_reward_model_gives_sigmoid_of_reward_difference(tok):
     model = reward_model()
-    pairs = [("Human: hi\n\nAssistant: It was great.", "Human: hi\n\nAssistant: It was not great at all."),
-             ("Human: How was the room?\n\nAssistant: dull", "Human: How was the room?\n\nAssistant: fun")]
+    pairs = [
+        ("Human: hi\n\nAssistant: It was great.", "Human: hi\n\nAssistant: It was not great at all."),
+        ("Human: How was the room?\n\nAssistant: dull", "Human: How was the room?\n\nAssistant: fun"),
+    ]
     p = predict(model, tok, pairs, max_len=64)
     for (a, b), row in zip(pairs, p):
         delta = reward(model, tok, b) - reward(model, tok, a)
@@ -156,8 +158,10 @@ def test_hh_rows_become_comparisons_grouped_by_conversation():
     rows = []
     for k in range(20):  # 20 conversations, two comparisons each, and one pair that shares no conversation
         conv = f"\n\nHuman: Question {k}?\n\nAssistant:"
-        rows += [{"chosen": conv + " Good answer.", "rejected": conv + " Bad."},
-                 {"chosen": conv + " Also good.", "rejected": conv + " Worse."}]
+        rows += [
+            {"chosen": conv + " Good answer.", "rejected": conv + " Bad."},
+            {"chosen": conv + " Also good.", "rejected": conv + " Worse."},
+        ]
     rows.append({"chosen": "\n\nHuman: A\n\nAssistant: ok", "rejected": "\n\nHuman: B\n\nAssistant: no"})
     items = TASKS["hh_rlhf_helpful"].to_binary(rows, random.Random(0))
     chosen = {r["chosen"] for r in rows}
@@ -165,14 +169,32 @@ def test_hh_rows_become_comparisons_grouped_by_conversation():
     by_prompt = {}
     for it in items:
         by_prompt.setdefault(it["prompt"], set()).add(it["group"])
-    assert all(len(g) == 1 for g in by_prompt.values()) and len({next(iter(g)) for g in by_prompt.values()}) == len(by_prompt)
+    assert all(len(g) == 1 for g in by_prompt.values()) and len({next(iter(g)) for g in by_prompt.values()}) == len(
+        by_prompt
+    )
 
 
 def test_cli_rm_smoke_sweep_with_generative_finetuning(tmp_path, capsys):
     from w2s_lib.cli import main
 
-    args = ["sweep", "--preset", "rm-smoke", "--out", str(tmp_path), "--models", "tiny-1,tiny-2", "--n-train", "120",
-            "--n-test", "40", "--epochs", "1", "--genft-epochs", "1", "--quiet"]
+    args = [
+        "sweep",
+        "--preset",
+        "rm-smoke",
+        "--out",
+        str(tmp_path),
+        "--models",
+        "tiny-1,tiny-2",
+        "--n-train",
+        "120",
+        "--n-test",
+        "40",
+        "--epochs",
+        "1",
+        "--genft-epochs",
+        "1",
+        "--quiet",
+    ]
     assert main(args) == 0
     names = sorted(p.name for p in (tmp_path / "synth_prefs").iterdir())
     assert [n.split("_")[0] for n in names] == ["ceiling", "genft", "w2s", "weak"]
@@ -186,8 +208,11 @@ def test_weak_labels_are_the_supervisors_sigmoid_of_reward_difference(tmp_path, 
     from w2s_lib.protocol import DataConfig, RunConfig, WEAK_LABELS_FILE, prepare_data, run_dir, run_or_load
     from w2s_lib.train import TrainConfig
 
-    cfg = RunConfig(DataConfig("synth_prefs", n_train=120, n_test=40, seed=0), "tiny-1",
-                    train=TrainConfig(lr=1e-3, epochs=1, batch_size=16, minibatch_size=16, max_len=32, select="last"))
+    cfg = RunConfig(
+        DataConfig("synth_prefs", n_train=120, n_test=40, seed=0),
+        "tiny-1",
+        train=TrainConfig(lr=1e-3, epochs=1, batch_size=16, minibatch_size=16, max_len=32, select="last"),
+    )
     run_or_load(cfg, tmp_path, checkpoint=True, progress=False)
     model = load_classifier(run_dir(cfg, tmp_path) / "checkpoint").eval()
     labels = pd.read_parquet(run_dir(cfg, tmp_path) / WEAK_LABELS_FILE).set_index("id")["p1"]

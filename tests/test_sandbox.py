@@ -100,9 +100,18 @@ def test_small_sandbox_run_writes_results(tmp_path):
 
     from w2s_lib.sandbox import SANDBOX, run_sandbox
 
-    cfg = dict(SANDBOX, students=["minilm-l1"], weak_models=["scratch-1"], losses=["xent"], n_train=400,
-               n_test=150, weak_train=dict(SANDBOX["weak_train"], epochs=2.0),
-               probe_train=dict(SANDBOX["probe_train"], epochs=4.0), fig24_ks=(8, 32), fig24_mixed_k=8)
+    cfg = dict(
+        SANDBOX,
+        students=["minilm-l1"],
+        weak_models=["scratch-1"],
+        losses=["xent"],
+        n_train=400,
+        n_test=150,
+        weak_train=dict(SANDBOX["weak_train"], epochs=2.0),
+        probe_train=dict(SANDBOX["probe_train"], epochs=4.0),
+        fig24_ks=(8, 32),
+        fig24_mixed_k=8,
+    )
     summary = run_sandbox(tmp_path / "fig", tmp_path / "cache", seeds=(0,), progress=False, cfg=cfg)
     rows = json.loads((tmp_path / "fig" / "results.json").read_text())
     assert len(rows) == 1

@@ -15,8 +15,11 @@ from w2s_lib.train import TrainConfig, collate, predict, train_classifier
 def data():
     tr = load_items("synth_keyword", "train", 96, 0)
     te = load_items("synth_keyword", "test", 64, 0)
-    return [x["txt"] for x in tr], np.array([x["hard_label"] for x in tr]), [x["txt"] for x in te], np.array(
-        [x["hard_label"] for x in te]
+    return (
+        [x["txt"] for x in tr],
+        np.array([x["hard_label"] for x in tr]),
+        [x["txt"] for x in te],
+        np.array([x["hard_label"] for x in te]),
     )
 
 
@@ -33,8 +36,15 @@ def test_gradient_accumulation_matches_one_big_batch(data, tiny_tok, loss):
     loss's threshold is a batch statistic, so its targets must come from the whole batch)."""
     txt, y, _, _ = data
     soft = np.clip(y * 0.8 + 0.1 + np.linspace(-0.05, 0.05, len(y)), 0, 1)
-    cfg = TrainConfig(lr=1e-3, epochs=0.5, batch_size=16, minibatch_size=16, loss=loss, select="last",
-                      loss_kw=(("warmup_frac", 0.0),) if loss == "logconf" else ())
+    cfg = TrainConfig(
+        lr=1e-3,
+        epochs=0.5,
+        batch_size=16,
+        minibatch_size=16,
+        loss=loss,
+        select="last",
+        loss_kw=(("warmup_frac", 0.0),) if loss == "logconf" else (),
+    )
     a, b = _model(), _model()
     train_classifier(a, tiny_tok, txt, soft, cfg, progress=False)
     train_classifier(b, tiny_tok, txt, soft, dataclasses.replace(cfg, minibatch_size=4), progress=False)
@@ -55,8 +65,9 @@ def test_same_seed_same_numbers(data, tiny_tok):
     r2 = train_classifier(_model(), tiny_tok, txt, y, cfg, test_texts=te, test_labels=ty, progress=False)
     assert r1.history == r2.history
     np.testing.assert_array_equal(r1.test_p1, r2.test_p1)
-    r3 = train_classifier(_model(), tiny_tok, txt, y, dataclasses.replace(cfg, seed=4), test_texts=te,
-                          test_labels=ty, progress=False)
+    r3 = train_classifier(
+        _model(), tiny_tok, txt, y, dataclasses.replace(cfg, seed=4), test_texts=te, test_labels=ty, progress=False
+    )
     assert r3.history != r1.history  # the seed drives the data order
 
 
@@ -77,8 +88,18 @@ def test_selection_restores_the_selected_weights(data, tiny_tok):
 def test_val_selection_uses_training_labels_not_test(data, tiny_tok):
     txt, y, te, ty = data
     cfg = TrainConfig(lr=3e-3, epochs=1, batch_size=16, minibatch_size=16, select="val", eval_every=1)
-    r = train_classifier(_model(), tiny_tok, txt[:64], y[:64], cfg, val_texts=txt[64:], val_soft=y[64:],
-                         test_texts=te, test_labels=ty, progress=False)
+    r = train_classifier(
+        _model(),
+        tiny_tok,
+        txt[:64],
+        y[:64],
+        cfg,
+        val_texts=txt[64:],
+        val_soft=y[64:],
+        test_texts=te,
+        test_labels=ty,
+        progress=False,
+    )
     vals = [h["val_acc"] for h in r.history]
     assert r.selected_step == r.history[int(np.argmax(vals))]["step"]
     assert len(r.history) == r.n_steps  # one evaluation per step with eval_every=1
@@ -86,8 +107,14 @@ def test_val_selection_uses_training_labels_not_test(data, tiny_tok):
 
 def test_steps_follow_epochs_and_batch_size(data, tiny_tok):
     txt, y, _, _ = data
-    r = train_classifier(_model(), tiny_tok, txt, y, TrainConfig(epochs=2, batch_size=32, minibatch_size=32,
-                         select="last"), progress=False)
+    r = train_classifier(
+        _model(),
+        tiny_tok,
+        txt,
+        y,
+        TrainConfig(epochs=2, batch_size=32, minibatch_size=32, select="last"),
+        progress=False,
+    )
     assert r.n_steps == 6  # ceil(2 * 96 / 32)
 
 

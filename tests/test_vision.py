@@ -20,8 +20,7 @@ from w2s_lib.vision.data import EvalTransform, open_dataset, parse_source, split
 from w2s_lib.vision.probe import PROBE_TRAIN, train_probe  # noqa: E402
 
 # the smallest setup the models accept: AlexNet's pooling needs images of at least 63 pixels
-TINY = dict(source="fake:48", weak="alexnet", pretrained=False, n_train=32, n_test=16, image_size=64,
-            num_classes=4)
+TINY = dict(source="fake:48", weak="alexnet", pretrained=False, n_train=32, n_test=16, image_size=64, num_classes=4)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,8 +124,15 @@ def test_probe_learns_through_random_label_noise():
     onehot = torch.nn.functional.one_hot
     weak_test = noisy[te].numpy()
     gt = train_probe(x[tr], onehot(y[tr], 5).float(), cfg, x_test=x[te], y_test=y[te].numpy(), progress=False)
-    w2s = train_probe(x[tr], onehot(noisy[tr], 5).float(), cfg, x_test=x[te], y_test=y[te].numpy(),
-                      reference_test=weak_test, progress=False)
+    w2s = train_probe(
+        x[tr],
+        onehot(noisy[tr], 5).float(),
+        cfg,
+        x_test=x[te],
+        y_test=y[te].numpy(),
+        reference_test=weak_test,
+        progress=False,
+    )
     label_acc = float((noisy[te] == y[te]).float().mean())
     assert gt.history[-1]["test_acc"] > 0.95
     assert w2s.history[-1]["test_acc"] > label_acc + 0.2
@@ -196,24 +202,49 @@ def test_weak_labels_are_the_supervisors_softmax_on_the_train_split(tmp_path, mo
     monkeypatch.setattr(protocol, "train_probe", spy)
     base = dict(TINY, strong="tv:resnet18", labels="weak", train=dataclasses.replace(PROBE_TRAIN, epochs=1.0))
     protocol.run_or_load(protocol.VisionRunConfig(**base), tmp_path, progress=False)
-    x, _ = feats.outputs([("alexnet", "logits")], parse_source("fake:48", num_classes=4), EvalTransform(64),
-                         tmp_path / "features", pretrained=False, num_classes=4, progress=False)
+    x, _ = feats.outputs(
+        [("alexnet", "logits")],
+        parse_source("fake:48", num_classes=4),
+        EvalTransform(64),
+        tmp_path / "features",
+        pretrained=False,
+        num_classes=4,
+        progress=False,
+    )
     logits = x[("alexnet", "logits")]
     train_idx, _ = split(48, 32, 16, seed=0)
     assert torch.allclose(seen["soft"], torch.softmax(logits[train_idx], -1))
     protocol.run_or_load(protocol.VisionRunConfig(**base, hard_weak_labels=True), tmp_path, progress=False)
-    assert torch.equal(seen["soft"].argmax(-1), logits[train_idx].argmax(-1)) and set(seen["soft"].unique().tolist()) == {0, 1}
+    assert torch.equal(seen["soft"].argmax(-1), logits[train_idx].argmax(-1)) and set(
+        seen["soft"].unique().tolist()
+    ) == {0, 1}
 
 
 def test_table3_pgr_and_agreement_from_hand_rows():
-    df = pd.DataFrame([
-        {"role": "weak", "model": "alexnet", "loss": None, "test_acc": 0.5},
-        {"role": "ceiling", "model": "r50", "loss": "xent", "test_acc": 0.7},
-        {"role": "w2s", "model": "r50", "loss": "xent", "test_acc": 0.6, "agreement_all": 0.8,
-         "agreement_supervisor_right": 0.9, "agreement_supervisor_wrong": 0.7},
-        {"role": "w2s", "model": "r50", "loss": "xent", "test_acc": 0.64, "agreement_all": 0.6,
-         "agreement_supervisor_right": 0.7, "agreement_supervisor_wrong": 0.5},  # a second seed
-    ])
+    df = pd.DataFrame(
+        [
+            {"role": "weak", "model": "alexnet", "loss": None, "test_acc": 0.5},
+            {"role": "ceiling", "model": "r50", "loss": "xent", "test_acc": 0.7},
+            {
+                "role": "w2s",
+                "model": "r50",
+                "loss": "xent",
+                "test_acc": 0.6,
+                "agreement_all": 0.8,
+                "agreement_supervisor_right": 0.9,
+                "agreement_supervisor_wrong": 0.7,
+            },
+            {
+                "role": "w2s",
+                "model": "r50",
+                "loss": "xent",
+                "test_acc": 0.64,
+                "agreement_all": 0.6,
+                "agreement_supervisor_right": 0.7,
+                "agreement_supervisor_wrong": 0.5,
+            },  # a second seed
+        ]
+    )
     t = protocol.table3(df).set_index("role")
     assert t.loc["weak", "top1"] == pytest.approx(50) and t.loc["ceiling", "top1"] == pytest.approx(70)
     assert t.loc["w2s", "top1"] == pytest.approx(62)
@@ -223,8 +254,12 @@ def test_table3_pgr_and_agreement_from_hand_rows():
 
 
 def test_config_round_trip_and_validation():
-    cfg = protocol.VisionRunConfig(**TINY, strong="tv:resnet18", labels="weak",
-                                   train=dataclasses.replace(PROBE_TRAIN, loss="logconf", loss_kw=(("alpha_max", 0.75),)))
+    cfg = protocol.VisionRunConfig(
+        **TINY,
+        strong="tv:resnet18",
+        labels="weak",
+        train=dataclasses.replace(PROBE_TRAIN, loss="logconf", loss_kw=(("alpha_max", 0.75),)),
+    )
     again = protocol.VisionRunConfig.from_dict(dataclasses.asdict(cfg))
     assert again == cfg and cache.config_hash(again) == cache.config_hash(cfg)
     with pytest.raises(ValueError, match="valid: gt, weak"):
@@ -254,9 +289,29 @@ def test_label_spaces_must_match(tmp_path, monkeypatch):
 def test_cli_vision_runs_and_resumes(tmp_path, capsys):
     from w2s_lib.cli import main
 
-    args = ["vision", "--out", str(tmp_path / "v"), "--source", "fake:48", "--random-init", "--strong", "tv:resnet18",
-            "--losses", "xent", "--epochs", "1", "--n-train", "32", "--n-test", "16", "--image-size", "64",
-            "--num-classes", "4", "--quiet"]
+    args = [
+        "vision",
+        "--out",
+        str(tmp_path / "v"),
+        "--source",
+        "fake:48",
+        "--random-init",
+        "--strong",
+        "tv:resnet18",
+        "--losses",
+        "xent",
+        "--epochs",
+        "1",
+        "--n-train",
+        "32",
+        "--n-test",
+        "16",
+        "--image-size",
+        "64",
+        "--num-classes",
+        "4",
+        "--quiet",
+    ]
     assert main(args) == 0
     first = capsys.readouterr().out
     assert "ceiling" in first and "w2s" in first
@@ -264,13 +319,16 @@ def test_cli_vision_runs_and_resumes(tmp_path, capsys):
     assert main(args) == 0 and capsys.readouterr().out == first  # all cached
 
 
-@pytest.mark.parametrize("bad, message", [
-    (["--source", "cifar"], "valid: imagenet:ROOT, folder:PATH, fake, fake:N"),
-    (["--losses", "hinge"], "valid: xent, logconf, product"),
-    (["--strong", "tv:nope"], "unknown torchvision classifier 'nope'; valid: alexnet"),
-    (["--weak", "keras:x"], "valid: a torchvision classifier"),
-    (["--source", "fake:10"], "exceeds the 10 images"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (["--source", "cifar"], "valid: imagenet:ROOT, folder:PATH, fake, fake:N"),
+        (["--losses", "hinge"], "valid: xent, logconf, product"),
+        (["--strong", "tv:nope"], "unknown torchvision classifier 'nope'; valid: alexnet"),
+        (["--weak", "keras:x"], "valid: a torchvision classifier"),
+        (["--source", "fake:10"], "exceeds the 10 images"),
+    ],
+)
 def test_cli_vision_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, bad, message):
     from w2s_lib.cli import main
 

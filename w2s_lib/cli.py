@@ -19,27 +19,80 @@ PRESETS = {
     # The tiny offline sweep: random-init GPT-2s on a generated task, CPU, a couple of minutes. Batch 16
     # and 4 epochs give the from-scratch models enough steps to get past their initial plateau.
     "smoke": dict(
-        tasks=["synth_sentiment"], models=["tiny-1", "tiny-2", "tiny-3"], losses=["xent", "logconf"], seeds=[0],
-        n_train=4000, n_test=500, epochs=4.0, batch_size=16, minibatch_size=16, max_len=32,
+        tasks=["synth_sentiment"],
+        models=["tiny-1", "tiny-2", "tiny-3"],
+        losses=["xent", "logconf"],
+        seeds=[0],
+        n_train=4000,
+        n_test=500,
+        epochs=4.0,
+        batch_size=16,
+        minibatch_size=16,
+        max_len=32,
     ),
     # The paper's NLP protocol on open models (GPU): GPT-2 family, the 22 tasks, 2 epochs, batch 32.
     "paper": dict(
-        tasks=["boolq", "cosmos_qa", "dream", "ethics_justice", "ethics_deontology", "ethics_virtue",
-               "ethics_utilitarianism", "anli_r2", "cola", "sst2", "hellaswag", "mc_taco", "openbookqa", "paws",
-               "quail", "piqa", "quartz", "sciq", "social_i_qa", "multirc", "wic", "twitter_sentiment"],
-        models=["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"], losses=["xent", "logconf"], seeds=[0, 1, 2],
-        n_train=20000, n_test=10000, epochs=2.0, batch_size=32, minibatch_size=8, max_len=512,
+        tasks=[
+            "boolq",
+            "cosmos_qa",
+            "dream",
+            "ethics_justice",
+            "ethics_deontology",
+            "ethics_virtue",
+            "ethics_utilitarianism",
+            "anli_r2",
+            "cola",
+            "sst2",
+            "hellaswag",
+            "mc_taco",
+            "openbookqa",
+            "paws",
+            "quail",
+            "piqa",
+            "quartz",
+            "sciq",
+            "social_i_qa",
+            "multirc",
+            "wic",
+            "twitter_sentiment",
+        ],
+        models=["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"],
+        losses=["xent", "logconf"],
+        seeds=[0, 1, 2],
+        n_train=20000,
+        n_test=10000,
+        epochs=2.0,
+        batch_size=32,
+        minibatch_size=8,
+        max_len=512,
     ),
     # Reward modelling (pairwise reward models on comparisons): offline plumbing, and the paper's settings on
     # hh-rlhf (1 epoch, batch 220, final model) standing in for its private ChatGPT comparisons (GPU).
     "rm-smoke": dict(
-        tasks=["synth_prefs"], models=["tiny-1", "tiny-2", "tiny-3"], losses=["xent"], seeds=[0],
-        n_train=2000, n_test=400, epochs=4.0, batch_size=16, minibatch_size=16, max_len=32, select="last",
+        tasks=["synth_prefs"],
+        models=["tiny-1", "tiny-2", "tiny-3"],
+        losses=["xent"],
+        seeds=[0],
+        n_train=2000,
+        n_test=400,
+        epochs=4.0,
+        batch_size=16,
+        minibatch_size=16,
+        max_len=32,
+        select="last",
     ),
     "rm-paper": dict(
-        tasks=["hh_rlhf_helpful", "hh_rlhf_harmless"], models=["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"],
-        losses=["xent"], seeds=[0, 1, 2], n_train=20000, n_test=4000, epochs=1.0, batch_size=220, minibatch_size=4,
-        max_len=512, select="last",
+        tasks=["hh_rlhf_helpful", "hh_rlhf_harmless"],
+        models=["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"],
+        losses=["xent"],
+        seeds=[0, 1, 2],
+        n_train=20000,
+        n_test=4000,
+        epochs=1.0,
+        batch_size=220,
+        minibatch_size=4,
+        max_len=512,
+        select="last",
     ),
 }
 
@@ -95,11 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--alpha-max", type=float, help="logconf: final weight of the self-training target")
     s.add_argument("--compile", action="store_true", help="torch.compile the training forward (GPU runs)")
     s.add_argument("--lora-r", type=int, default=0, help="train rank-R LoRA adapters instead of whole backbones")
-    s.add_argument("--genft-epochs", type=float, default=0.0,
-                   help="generative finetuning first: epochs of LM training on the task's texts (students, ceilings)")
+    s.add_argument(
+        "--genft-epochs",
+        type=float,
+        default=0.0,
+        help="generative finetuning first: epochs of LM training on the task's texts (students, ceilings)",
+    )
     s.add_argument("--genft-supervisors", action="store_true", help="generative finetuning for the supervisors too")
-    s.add_argument("--bootstrap", action="store_true",
-                   help="bootstrapping: a chain through --models (at least 3), each step on fresh data")
+    s.add_argument(
+        "--bootstrap",
+        action="store_true",
+        help="bootstrapping: a chain through --models (at least 3), each step on fresh data",
+    )
     s.add_argument("--force", action="store_true", help="retrain finished runs")
     s.add_argument("--checkpoint", action="store_true", help="also save each run's selected model")
     s.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -125,8 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--out", required=True, help="results folder: features/ and runs/ (finished ones are reused)")
     v.add_argument("--source", default="fake", help="imagenet:ROOT (the paper), folder:PATH, fake or fake:N")
     v.add_argument("--weak", default="alexnet", help="the supervisor: alexnet, tv:NAME or timm:NAME")
-    v.add_argument("--strong", type=_csv, default=["dino_resnet50", "dino_vitb8"],
-                   help="comma-separated backbones for the probes: dino_*, tv:NAME, timm:NAME")
+    v.add_argument(
+        "--strong",
+        type=_csv,
+        default=["dino_resnet50", "dino_vitb8"],
+        help="comma-separated backbones for the probes: dino_*, tv:NAME, timm:NAME",
+    )
     v.add_argument("--losses", type=_csv, default=["xent", "logconf"], help="comma-separated: xent, logconf, product")
     v.add_argument("--seeds", type=_ints, default=[0], help="comma-separated integer seeds (split and probe)")
     v.add_argument("--epochs", type=float, help="probe epochs for every student (default 20; dino_vitb8: 5)")
@@ -140,8 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chess", help="chess puzzles: naive and bootstrapped weak-to-strong, zero-shot, easy-to-hard")
     c.add_argument("--out", required=True, help="results folder (finished runs are reused)")
     c.add_argument("--source", default="synth", help="lichess (the Hub; the paper's puzzles) or synth (offline)")
-    c.add_argument("--models", type=_csv, default=["tiny-1", "tiny-2", "tiny-3"],
-                   help="comma-separated model presets, weakest to strongest (at least 2)")
+    c.add_argument(
+        "--models",
+        type=_csv,
+        default=["tiny-1", "tiny-2", "tiny-3"],
+        help="comma-separated model presets, weakest to strongest (at least 2)",
+    )
     c.add_argument("--seeds", type=_ints, default=[0], help="comma-separated integer seeds")
     c.add_argument("--n-train", type=int, default=300, help="puzzles per training part (paper: 50000)")
     c.add_argument("--n-test", type=int, default=200, help="test puzzles (paper: 5000)")
@@ -152,8 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--minibatch-size", type=int, default=32, help="puzzles per forward pass")
     c.add_argument("--max-len", type=int, default=128, help="tokens per transcript + move (keeps the end)")
     c.add_argument("--lr", type=float, help="one learning rate for every model (default: each preset's)")
-    c.add_argument("--easy", type=_ints, default=[],
-                   help="also easy-to-hard: comma-separated Elo cutoffs (paper: 800,900,...,1300)")
+    c.add_argument(
+        "--easy",
+        type=_ints,
+        default=[],
+        help="also easy-to-hard: comma-separated Elo cutoffs (paper: 800,900,...,1300)",
+    )
     c.add_argument("--quiet", action="store_true", help="no progress bars")
     f = sub.add_parser("preflight", help="check that a preset's tasks and models load, before a long run")
     f.add_argument("--preset", help=f"a sweep preset: {', '.join(PRESETS)}")
@@ -173,8 +245,21 @@ def _sweep_settings(a) -> dict:
 
     _choices("preset", [a.preset], list(PRESETS))
     cfg = dict(PRESETS[a.preset])
-    for key in ("tasks", "models", "losses", "seeds", "n_train", "n_test", "epochs", "batch_size",
-                "minibatch_size", "lr", "max_len", "select", "alpha_max"):
+    for key in (
+        "tasks",
+        "models",
+        "losses",
+        "seeds",
+        "n_train",
+        "n_test",
+        "epochs",
+        "batch_size",
+        "minibatch_size",
+        "lr",
+        "max_len",
+        "select",
+        "alpha_max",
+    ):
         if getattr(a, key, None) is not None:
             cfg[key] = getattr(a, key)
     _choices("task", cfg["tasks"], sorted(TASKS))
@@ -206,12 +291,15 @@ def _sweep_settings(a) -> dict:
     order = model_order(cfg["models"])
     for w, s in pairs or []:
         if order.index(w) >= order.index(s):
-            raise UsageError(f"weak model {w!r} is not smaller than strong model {s!r}; weakest to strongest: "
-                             f"{', '.join(order)}")
+            raise UsageError(
+                f"weak model {w!r} is not smaller than strong model {s!r}; weakest to strongest: {', '.join(order)}"
+            )
     cfg["pairs"] = pairs
     if a.bootstrap and (pairs or len(set(order)) < 3 or len(set(order)) != len(order)):
-        raise UsageError(f"--bootstrap needs a chain of at least 3 different models in --models and no --pairs; "
-                         f"got {', '.join(order)}")
+        raise UsageError(
+            f"--bootstrap needs a chain of at least 3 different models in --models and no --pairs; "
+            f"got {', '.join(order)}"
+        )
     if a.genft_epochs < 0 or (a.genft_supervisors and not a.genft_epochs):
         raise UsageError("--genft-epochs must be 0 (off) or positive, and --genft-supervisors needs it positive")
     if a.lora_r < 0:
@@ -258,21 +346,39 @@ def _cmd_sweep(a) -> int:
     if a.compile:
         train_kw["compile"] = True
     loss_kw = {"logconf": {"alpha_max": cfg["alpha_max"]}} if cfg.get("alpha_max") is not None else None
-    kw = dict(n_train=cfg["n_train"], n_test=cfg["n_test"], lr=cfg.get("lr"), loss_kw=loss_kw, train_kw=train_kw,
-              lora_r=a.lora_r, genft_epochs=a.genft_epochs, genft_supervisors=a.genft_supervisors)
+    kw = dict(
+        n_train=cfg["n_train"],
+        n_test=cfg["n_test"],
+        lr=cfg.get("lr"),
+        loss_kw=loss_kw,
+        train_kw=train_kw,
+        lora_r=a.lora_r,
+        genft_epochs=a.genft_epochs,
+        genft_supervisors=a.genft_supervisors,
+    )
     if a.bootstrap:
         plan = plan_bootstrap(cfg["tasks"], model_order(cfg["models"]), cfg["losses"], cfg["seeds"], **kw)
     else:
         plan = plan_sweep(cfg["tasks"], cfg["models"], cfg["losses"], cfg["seeds"], pairs=cfg["pairs"], **kw)
-    print(f"w2s sweep: {len(plan.runs)} runs ({len(plan.weak)} weak, {len(plan.ceilings)} ceilings, "
-          f"{len(plan.w2s)} weak-to-strong) -> {out}", file=sys.stderr)
+    print(
+        f"w2s sweep: {len(plan.runs)} runs ({len(plan.weak)} weak, {len(plan.ceilings)} ceilings, "
+        f"{len(plan.w2s)} weak-to-strong) -> {out}",
+        file=sys.stderr,
+    )
     if a.launcher == "submitit":
         from w2s_lib.launch import make_executor, submit_runs
         from w2s_lib.results import collect
 
-        ex = make_executor(out / ".submitit", cluster=a.cluster, partition=a.partition, gpus_per_node=a.gpus_per_node,
-                           cpus_per_task=a.cpus_per_task, mem_gb=a.mem_gb, timeout_min=a.timeout_min,
-                           array_parallelism=a.array_parallelism)
+        ex = make_executor(
+            out / ".submitit",
+            cluster=a.cluster,
+            partition=a.partition,
+            gpus_per_node=a.gpus_per_node,
+            cpus_per_task=a.cpus_per_task,
+            mem_gb=a.mem_gb,
+            timeout_min=a.timeout_min,
+            array_parallelism=a.array_parallelism,
+        )
         jobs = submit_runs(plan.runs, out, ex, checkpoint=a.checkpoint, progress=not a.quiet)
         print(f"w2s sweep: {len(jobs)} jobs ran; job logs in {out / '.submitit'}", file=sys.stderr)
         df = collect(out)
@@ -320,10 +426,15 @@ def _cmd_sandbox(a) -> int:
     summary = run_sandbox(a.out, a.cache, seeds=tuple(a.seeds), progress=not a.quiet)
     print(headline_table(summary).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     fig24 = summary["fig24"]
-    gains = {kind: sum(r["student_acc"] - r["weak_acc"] for r in fig24 if r["kind"] == kind)
-             / max(1, sum(r["kind"] == kind for r in fig24)) for kind in ("simulatable", "random")}
-    print(f"Fig. 24 logic: mean student gain over its labels, simulatable {gains['simulatable']:+.3f}, "
-          f"random {gains['random']:+.3f}")
+    gains = {
+        kind: sum(r["student_acc"] - r["weak_acc"] for r in fig24 if r["kind"] == kind)
+        / max(1, sum(r["kind"] == kind for r in fig24))
+        for kind in ("simulatable", "random")
+    }
+    print(
+        f"Fig. 24 logic: mean student gain over its labels, simulatable {gains['simulatable']:+.3f}, "
+        f"random {gains['random']:+.3f}"
+    )
     print(f"({summary['seconds']:.0f} s; figures and results.json in {a.out})")
     return 0
 
@@ -344,9 +455,19 @@ def _cmd_vision(a) -> int:
         for spec in [a.weak, *a.strong]:
             check_spec(spec)
         parse_source(a.source)
-        runs = protocol.plan_table3(a.source, a.weak, a.strong, a.losses, a.seeds, epochs=a.epochs,
-                                    pretrained=not a.random_init, n_train=a.n_train, n_test=a.n_test,
-                                    image_size=a.image_size, num_classes=a.num_classes)
+        runs = protocol.plan_table3(
+            a.source,
+            a.weak,
+            a.strong,
+            a.losses,
+            a.seeds,
+            epochs=a.epochs,
+            pretrained=not a.random_init,
+            n_train=a.n_train,
+            n_test=a.n_test,
+            image_size=a.image_size,
+            num_classes=a.num_classes,
+        )
         protocol.check_splits(runs)
     except (ValueError, FileNotFoundError) as e:
         raise UsageError(str(e)) from None
@@ -373,9 +494,18 @@ def _cmd_chess(a) -> int:
     from w2s_lib.chess import protocol
     from w2s_lib.sweep import model_order
 
-    kw = dict(n_train=a.n_train, n_test=a.n_test, n_parts=a.n_parts, n_pool=a.n_pool, epochs=a.epochs,
-              batch_size=a.batch_size, minibatch_size=a.minibatch_size, max_len=a.max_len, lr=a.lr,
-              progress=False if a.quiet else None)
+    kw = dict(
+        n_train=a.n_train,
+        n_test=a.n_test,
+        n_parts=a.n_parts,
+        n_pool=a.n_pool,
+        epochs=a.epochs,
+        batch_size=a.batch_size,
+        minibatch_size=a.minibatch_size,
+        max_len=a.max_len,
+        lr=a.lr,
+        progress=False if a.quiet else None,
+    )
     try:
         protocol.ChessData(source=a.source, n_parts=a.n_parts)  # the source and parts, before any work
         from w2s_lib.train import TrainConfig
@@ -422,8 +552,11 @@ def _cmd_preflight(a) -> int:
     online = pf.hub_reachable()
     if not online:
         pf.go_offline()
-        print("w2s preflight: the Hugging Face Hub is not reachable (or offline mode is set): only the local "
-              "cache is checked", file=sys.stderr)
+        print(
+            "w2s preflight: the Hugging Face Hub is not reachable (or offline mode is set): only the local "
+            "cache is checked",
+            file=sys.stderr,
+        )
     from w2s_lib.data import TASKS
 
     needs = pf.needs_of(settings)
@@ -450,8 +583,15 @@ def _cmd_list(a) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         a = build_parser().parse_args(argv)
-        commands = {"sweep": _cmd_sweep, "results": _cmd_results, "sandbox": _cmd_sandbox, "vision": _cmd_vision,
-                    "chess": _cmd_chess, "preflight": _cmd_preflight, "list": _cmd_list}
+        commands = {
+            "sweep": _cmd_sweep,
+            "results": _cmd_results,
+            "sandbox": _cmd_sandbox,
+            "vision": _cmd_vision,
+            "chess": _cmd_chess,
+            "preflight": _cmd_preflight,
+            "list": _cmd_list,
+        }
         return commands[a.command](a)
     except UsageError as e:
         print(f"w2s: error: {e}", file=sys.stderr)

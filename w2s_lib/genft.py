@@ -38,9 +38,17 @@ def genft_dir(cfg, root) -> Path:
     epochs and the optimisation settings, not on labels, half or loss."""
     from w2s_lib.protocol import _slug
 
-    key = {"data": cfg.data, "model": cfg.model, "epochs": cfg.genft_epochs, "seed": cfg.train.seed,
-           "lr": cfg.train.lr, "batch_size": cfg.train.batch_size, "minibatch_size": cfg.train.minibatch_size,
-           "max_len": cfg.train.max_len, "optimizer": cfg.train.optimizer}
+    key = {
+        "data": cfg.data,
+        "model": cfg.model,
+        "epochs": cfg.genft_epochs,
+        "seed": cfg.train.seed,
+        "lr": cfg.train.lr,
+        "batch_size": cfg.train.batch_size,
+        "minibatch_size": cfg.train.minibatch_size,
+        "max_len": cfg.train.max_len,
+        "optimizer": cfg.train.optimizer,
+    }
     name = f"genft_{_slug(cfg.model)}_e{cfg.genft_epochs:g}_s{cfg.train.seed}_{cache.config_hash(key)}"
     return Path(root) / _slug(cfg.data.task) / name
 
@@ -65,11 +73,19 @@ def base_lm(model_name: str, *, dtype: torch.dtype = torch.float32):
         return AutoModelForCausalLM.from_pretrained(str(source), dtype=dtype, **rev)
 
 
-def finetune_lm(lm, tokenizer, texts: list[str], train_cfg, epochs: float, *, device=None,
-                progress: bool | None = None) -> list[dict]:
+def finetune_lm(
+    lm, tokenizer, texts: list[str], train_cfg, epochs: float, *, device=None, progress: bool | None = None
+) -> list[dict]:
     """Next-token loss on ``texts`` (every real token, padding ignored); returns the loss per evaluation."""
-    from w2s_lib.train import (_autocast, collate, default_device, index_batches, make_optimizer, make_scheduler,
-                               tokenize)
+    from w2s_lib.train import (
+        _autocast,
+        collate,
+        default_device,
+        index_batches,
+        make_optimizer,
+        make_scheduler,
+        tokenize,
+    )
 
     device = torch.device(device) if device is not None else default_device()
     lm.to(device).train(False)  # dropout off, as in the classifier runs
@@ -95,8 +111,9 @@ def finetune_lm(lm, tokenizer, texts: list[str], train_cfg, epochs: float, *, de
             with _autocast(device):  # bf16 on GPUs that have it, as the classifier and chess runs
                 logits = lm(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
             target = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
-            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
-                                                     ignore_index=-100, reduction="sum") / max(n_tokens, 1)
+            loss = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=-100, reduction="sum"
+            ) / max(n_tokens, 1)
             loss.backward()
             total += loss.item()
         opt.step()
@@ -133,10 +150,18 @@ def ensure_genft(cfg, root, *, progress: bool | None = None) -> Path:
             history = finetune_lm(lm, tok, texts, cfg.train, cfg.genft_epochs, progress=progress)
             lm.cpu().save_pretrained(writer.path("model"))
             writer.json("history.json", history)
-            writer.json(GENFT_FILE, {"model": cfg.model, "task": cfg.data.task, "n_texts": len(texts),
-                                             "epochs": cfg.genft_epochs, "seconds": time.time() - t0,
-                                             "lm_loss_first": history[0]["lm_loss"],
-                                             "lm_loss_last": history[-1]["lm_loss"]})
+            writer.json(
+                GENFT_FILE,
+                {
+                    "model": cfg.model,
+                    "task": cfg.data.task,
+                    "n_texts": len(texts),
+                    "epochs": cfg.genft_epochs,
+                    "seconds": time.time() - t0,
+                    "lm_loss_first": history[0]["lm_loss"],
+                    "lm_loss_last": history[-1]["lm_loss"],
+                },
+            )
             writer.commit()
         except BaseException:
             writer.abort()

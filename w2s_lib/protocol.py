@@ -103,8 +103,10 @@ class RunConfig:
         if self.difficulty_runs and self.half != "B":
             raise ValueError("difficulty filtering applies to half-B runs")
         if _pairwise(self) and (self.weak_label_in_prompt or self.weak_errors in ("longest", "shortest")):
-            raise ValueError("comparison tasks have two texts per item: weak_label_in_prompt and length-based "
-                             "weak_errors do not apply")
+            raise ValueError(
+                "comparison tasks have two texts per item: weak_label_in_prompt and length-based "
+                "weak_errors do not apply"
+            )
 
     @property
     def role(self) -> str:
@@ -143,8 +145,10 @@ def _check_supervisor(cfg: RunConfig) -> None:
     if cfg.b_slice == 0 and (sup.labels, sup.half) != ("gt", "A"):
         raise ValueError("the first bootstrap step (b_slice=0) is supervised by a ground-truth half-A run")
     if cfg.b_slice > 0 and (sup.labels, sup.b_slices, sup.b_slice) != ("weak", cfg.b_slices, cfg.b_slice - 1):
-        raise ValueError(f"bootstrap step b_slice={cfg.b_slice} must be supervised by the weak-to-strong run on "
-                         f"b_slice={cfg.b_slice - 1} with the same b_slices={cfg.b_slices}")
+        raise ValueError(
+            f"bootstrap step b_slice={cfg.b_slice} must be supervised by the weak-to-strong run on "
+            f"b_slice={cfg.b_slice - 1} with the same b_slices={cfg.b_slices}"
+        )
     from w2s_lib.models import preset_of
 
     small, large = preset_of(sup.model), preset_of(cfg.model)
@@ -388,8 +392,10 @@ def item_difficulty(runs, root, items) -> np.ndarray:
 
 
 def _with_label_in_prompt(items, p1) -> list[str]:
-    return [f"{it['txt']}\nI think this is {'correct' if p > 0.5 else 'incorrect'}. What do you think?"
-            for it, p in zip(items, p1)]
+    return [
+        f"{it['txt']}\nI think this is {'correct' if p > 0.5 else 'incorrect'}. What do you think?"
+        for it, p in zip(items, p1)
+    ]
 
 
 def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, progress) -> dict:
@@ -421,12 +427,17 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         sup_preds = pd.read_parquet(run_dir(cfg.weak, root) / TEST_PREDICTIONS_FILE)
         assert sup_preds["id"].tolist() == [it["id"] for it in data.test], "supervisor saw another test set"
         sup_test = sup_preds["p1"].to_numpy()
-    texts = {"train": [it["txt"] for it in train_items], "val": [it["txt"] for it in val_items],
-             "test": [it["txt"] for it in data.test]}
+    texts = {
+        "train": [it["txt"] for it in train_items],
+        "val": [it["txt"] for it in val_items],
+        "test": [it["txt"] for it in data.test],
+    }
     if cfg.weak_label_in_prompt:
-        texts = {"train": _with_label_in_prompt(train_items, train_y),
-                 "val": _with_label_in_prompt(val_items, val_y),
-                 "test": _with_label_in_prompt(data.test, sup_test)}
+        texts = {
+            "train": _with_label_in_prompt(train_items, train_y),
+            "val": _with_label_in_prompt(val_items, val_y),
+            "test": _with_label_in_prompt(data.test, sup_test),
+        }
 
     torch.manual_seed(cfg.train.seed)
     if cfg.init_from is not None:
@@ -446,12 +457,28 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
             torch.manual_seed(cfg.train.seed)
             preset = preset_of(cfg.model)
             kw["pooling"] = preset.pooling if preset else None
-        model = build_classifier(source, head_init=cfg.head_init, linear_probe=cfg.linear_probe, tokenizer=tok,
-                                 lora_r=cfg.lora_r, pairwise=_pairwise(cfg), **kw)
+        model = build_classifier(
+            source,
+            head_init=cfg.head_init,
+            linear_probe=cfg.linear_probe,
+            tokenizer=tok,
+            lora_r=cfg.lora_r,
+            pairwise=_pairwise(cfg),
+            **kw,
+        )
     res = train_classifier(
-        model, tok, texts["train"], train_y, cfg.train,
-        val_texts=texts["val"], val_soft=val_y, test_texts=texts["test"], test_labels=test_y,
-        test_reference_p1=sup_test, progress=progress, desc=run_name(cfg)[:40],
+        model,
+        tok,
+        texts["train"],
+        train_y,
+        cfg.train,
+        val_texts=texts["val"],
+        val_soft=val_y,
+        test_texts=texts["test"],
+        test_labels=test_y,
+        test_reference_p1=sup_test,
+        progress=progress,
+        desc=run_name(cfg)[:40],
     )
     p1 = res.test_p1
     hist = pd.DataFrame(res.history)
@@ -523,5 +550,14 @@ def ceiling_config(cfg: RunConfig, half: str = "B") -> RunConfig:
     For a bootstrap step it is the same model's ordinary ceiling, trained on all of half B, not on the
     step's part: the ceiling a naive student of that model is compared with, so the two PGRs share it."""
     train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
-    return RunConfig(data=cfg.data, model=cfg.model, labels="gt", half=half, train=train, head_init=cfg.head_init,
-                     linear_probe=cfg.linear_probe, lora_r=cfg.lora_r, genft_epochs=cfg.genft_epochs)
+    return RunConfig(
+        data=cfg.data,
+        model=cfg.model,
+        labels="gt",
+        half=half,
+        train=train,
+        head_init=cfg.head_init,
+        linear_probe=cfg.linear_probe,
+        lora_r=cfg.lora_r,
+        genft_epochs=cfg.genft_epochs,
+    )

@@ -145,6 +145,13 @@ def versus(rows: list[dict]) -> pd.DataFrame:
         quantity, ours = r.pop("quantity"), r.pop("ours")
         figure = r.pop("figure")
         hit = paper_record(figure, **r)
-        out.append({"quantity": quantity, "paper": float(hit["value"]), "tag": hit["tag"], "page": int(hit["page"]),
-                    "ours": round(float(ours), 1) if ours == ours else float("nan")})
+        out.append(
+            {
+                "quantity": quantity,
+                "paper": float(hit["value"]),
+                "tag": hit["tag"],
+                "page": int(hit["page"]),
+                "ours": round(float(ours), 1) if ours == ours else float("nan"),
+            }
+        )
     return pd.DataFrame(out)

@@ -46,13 +46,23 @@ def sandbox_plan(seeds, cfg: dict = SANDBOX):
     pairs = [(w, s) for w in cfg["weak_models"] for s in cfg["students"]]
     model_train_kw = {m: cfg["weak_train"] for m in cfg["weak_models"]}
     model_train_kw.update({m: cfg["probe_train"] for m in cfg["students"]})
-    plan = plan_sweep([cfg["task"]], models, cfg["losses"], list(seeds), pairs=pairs, n_train=cfg["n_train"],
-                      n_test=cfg["n_test"], linear_probe=set(cfg["students"]), model_train_kw=model_train_kw)
+    plan = plan_sweep(
+        [cfg["task"]],
+        models,
+        cfg["losses"],
+        list(seeds),
+        pairs=pairs,
+        n_train=cfg["n_train"],
+        n_test=cfg["n_test"],
+        linear_probe=set(cfg["students"]),
+        model_train_kw=model_train_kw,
+    )
     return plan.weak, plan.ceilings, plan.w2s
 
 
-def run_sandbox(out_dir="figures/sandbox", cache_dir="results/sandbox", seeds=(0, 1, 2), *, progress=None,
-                cfg: dict = SANDBOX) -> dict:
+def run_sandbox(
+    out_dir="figures/sandbox", cache_dir="results/sandbox", seeds=(0, 1, 2), *, progress=None, cfg: dict = SANDBOX
+) -> dict:
     """Run (or load) the demo and write its figures, ``results.json`` (one row per weak-to-strong run)
     and ``summary.json`` (the headline pair with a bootstrap CI over seeds, Fig. 24's rows, timings)."""
     from w2s_lib import plotting
@@ -66,25 +76,41 @@ def run_sandbox(out_dir="figures/sandbox", cache_dir="results/sandbox", seeds=(0
     df = run_configs(weak + ceilings + w2s, cache_dir, progress=progress)
     students = df[df["role"] == "w2s"]
     rows = [
-        dict(weak=r.weak_model, strong=r.model, loss=r.loss, seed=int(r.seed), weak_acc=r.weak_acc,
-             w2s_acc=r.test_acc, strong_acc=r.strong_acc, pgr=r.pgr, agreement=r.agreement_all,
-             agreement_supervisor_wrong=r.agreement_supervisor_wrong)
+        dict(
+            weak=r.weak_model,
+            strong=r.model,
+            loss=r.loss,
+            seed=int(r.seed),
+            weak_acc=r.weak_acc,
+            w2s_acc=r.test_acc,
+            strong_acc=r.strong_acc,
+            pgr=r.pgr,
+            agreement=r.agreement_all,
+            agreement_supervisor_wrong=r.agreement_supervisor_wrong,
+        )
         for r in students.itertuples()
     ]
     head = students[(students["weak_model"] == cfg["weak_models"][0]) & (students["model"] == cfg["students"][-1])]
     headline = {}
     for loss, part in head.groupby("loss"):
         pgrs = part["pgr"].to_numpy()
-        headline[loss] = dict(weak=cfg["weak_models"][0], strong=cfg["students"][-1], n_seeds=len(part),
-                              weak_acc=part["weak_acc"].mean(), w2s_acc=part["test_acc"].mean(),
-                              strong_acc=part["strong_acc"].mean(), pgr=float(np.nanmean(pgrs)),
-                              pgr_ci95=bootstrap_ci(pgrs))
+        headline[loss] = dict(
+            weak=cfg["weak_models"][0],
+            strong=cfg["students"][-1],
+            n_seeds=len(part),
+            weak_acc=part["weak_acc"].mean(),
+            w2s_acc=part["test_acc"].mean(),
+            strong_acc=part["strong_acc"].mean(),
+            pgr=float(np.nanmean(pgrs)),
+            pgr_ci95=bootstrap_ci(pgrs),
+        )
     t_runs = time.time() - t0
     X, y = load_features(f"{cfg['students'][-1]}:{cfg['task']}", seed=0, n=cfg["n_train"], cache_dir=cache_dir)
     # Students pick their regularization by cross-validation on their own (weak) labels: with 1,600 points
     # and 384 features, sklearn's default C=1 memorises random label noise (agreement 0.9-1.0).
-    fig24 = simulation_experiment(X, y, ks=tuple(cfg["fig24_ks"]), mixed_k=cfg["fig24_mixed_k"], seed=0,
-                                  student_cv=True)
+    fig24 = simulation_experiment(
+        X, y, ks=tuple(cfg["fig24_ks"]), mixed_k=cfg["fig24_mixed_k"], seed=0, student_cv=True
+    )
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -101,9 +127,15 @@ def run_sandbox(out_dir="figures/sandbox", cache_dir="results/sandbox", seeds=(0
     fig.suptitle("simulatable vs random weak errors, probes on MiniLM features of the sandbox task")
     plotting.save_figure(fig, "sandbox_fig24", "sandbox", fig24, out)
     write_json(out / "results.json", rows)
-    summary = dict(headline=headline, fig24=fig24.to_dict("records"), seeds=list(seeds), seconds=time.time() - t0,
-                   seconds_runs=t_runs, machine=f"{platform.machine()}, {platform.python_version()}",
-                   config={k: v for k, v in cfg.items()})
+    summary = dict(
+        headline=headline,
+        fig24=fig24.to_dict("records"),
+        seeds=list(seeds),
+        seconds=time.time() - t0,
+        seconds_runs=t_runs,
+        machine=f"{platform.machine()}, {platform.python_version()}",
+        config={k: v for k, v in cfg.items()},
+    )
     write_json(out / "summary.json", summary)
     return summary
 
@@ -113,9 +145,19 @@ def headline_table(summary: dict) -> pd.DataFrame:
     rows = []
     for loss, h in summary["headline"].items():
         lo, hi = h["pgr_ci95"]
-        rows.append(dict(loss=loss, weak=h["weak"], strong=h["strong"], weak_acc=h["weak_acc"], w2s_acc=h["w2s_acc"],
-                         strong_acc=h["strong_acc"], pgr=h["pgr"], pgr_ci95=f"[{lo:.2f}, {hi:.2f}]",
-                         seeds=h["n_seeds"]))
+        rows.append(
+            dict(
+                loss=loss,
+                weak=h["weak"],
+                strong=h["strong"],
+                weak_acc=h["weak_acc"],
+                w2s_acc=h["w2s_acc"],
+                strong_acc=h["strong_acc"],
+                pgr=h["pgr"],
+                pgr_ci95=f"[{lo:.2f}, {hi:.2f}]",
+                seeds=h["n_seeds"],
+            )
+        )
     return pd.DataFrame(rows)
 
 

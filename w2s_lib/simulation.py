@@ -136,9 +136,18 @@ def simulation_experiment(
         model = _logreg(X[st], labels, seed, cv=student_cv) if len(np.unique(labels)) > 1 else None
         pred_te = model.predict(X[te]) if model is not None else np.full(len(te), labels[0])
         pred_st = model.predict(X[st]) if model is not None else np.full(len(st), labels[0])
-        rows.append(dict(kind=kind, k=k, noise=nz, weak_acc=float((labels == y[st]).mean()),
-                         weak_test_acc=weak_test_acc, student_acc=float((pred_te == y[te]).mean()),
-                         agreement=float((pred_st == labels).mean()), strong_acc=strong_acc))
+        rows.append(
+            dict(
+                kind=kind,
+                k=k,
+                noise=nz,
+                weak_acc=float((labels == y[st]).mean()),
+                weak_test_acc=weak_test_acc,
+                student_acc=float((pred_te == y[te]).mean()),
+                agreement=float((pred_st == labels).mean()),
+                strong_acc=strong_acc,
+            )
+        )
 
     weak_preds = {}
     for k in ks:
@@ -160,7 +169,8 @@ def simulation_experiment(
         for nz in noise:
             labels = base.copy()
             flip = np.random.default_rng([seed, mixed_k, int(nz * 1e6)]).choice(
-                len(st), int(round(nz * len(st))), replace=False)
+                len(st), int(round(nz * len(st))), replace=False
+            )
             labels[flip] = 1 - labels[flip]
             student_row("mixed", mixed_k, nz, labels, weak_test_acc)
     return pd.DataFrame(rows)

@@ -114,8 +114,17 @@ def plan_sweep(
     def gt_run(data, model, half, genft):
         kw = {**(train_kw or {}), **(model_train_kw or {}).get(model, {})}
         tc = TrainConfig(lr=model_lr(model), seed=data.seed, **kw)
-        return RunConfig(data=data, model=model, labels="gt", half=half, train=tc, head_init=head_init,
-                         linear_probe=probe(model), lora_r=lora(model), genft_epochs=genft)
+        return RunConfig(
+            data=data,
+            model=model,
+            labels="gt",
+            half=half,
+            train=tc,
+            head_init=head_init,
+            linear_probe=probe(model),
+            lora_r=lora(model),
+            genft_epochs=genft,
+        )
 
     weak_genft = genft_epochs if genft_supervisors else 0.0
 
@@ -130,17 +139,31 @@ def plan_sweep(
                     kw = tuple(sorted((loss_kw.get(loss) or {}).items()))
                     tc = dataclasses.replace(weak[(data, s)].train, loss=loss, loss_kw=kw)
                     w2s.append(
-                        RunConfig(data=data, model=s, labels="weak", half="B", train=tc, head_init=head_init,
-                                  linear_probe=probe(s), lora_r=lora(s), weak=weak[(data, w)],
-                                  genft_epochs=genft_epochs)
+                        RunConfig(
+                            data=data,
+                            model=s,
+                            labels="weak",
+                            half="B",
+                            train=tc,
+                            head_init=head_init,
+                            linear_probe=probe(s),
+                            lora_r=lora(s),
+                            weak=weak[(data, w)],
+                            genft_epochs=genft_epochs,
+                        )
                     )
     used_weak = [c for (d, m), c in weak.items() if any(r.weak == c for r in w2s) or ceiling_half == "A"]
     return SweepPlan(weak=used_weak, ceilings=[c for c in ceilings.values() if c not in used_weak], w2s=w2s)
 
 
 def plan_bootstrap(
-    tasks: list[str], chain: list[str] | list[list[str]], losses: list[str], seeds: list[int], *,
-    naive: bool = False, **plan_kw,
+    tasks: list[str],
+    chain: list[str] | list[list[str]],
+    losses: list[str],
+    seeds: list[int],
+    *,
+    naive: bool = False,
+    **plan_kw,
 ) -> SweepPlan:
     """Bootstrapping chains M1 -> M2 -> ... -> Mn (paper §4.3.1): every step of each chain, for each loss,
     task and seed, in the plan's ``w2s`` list (intermediate steps included, as Fig. 4 plots them).
@@ -200,8 +223,21 @@ def run_plan(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = F
 
 
 def sweep_results(
-    root, tasks, models, losses, seeds, *, n_train: int, n_test: int, epochs: float, batch_size: int = 32,
-    minibatch_size: int = 32, max_len: int = 512, progress=None, planner=None, **plan_kw,
+    root,
+    tasks,
+    models,
+    losses,
+    seeds,
+    *,
+    n_train: int,
+    n_test: int,
+    epochs: float,
+    batch_size: int = 32,
+    minibatch_size: int = 32,
+    max_len: int = 512,
+    progress=None,
+    planner=None,
+    **plan_kw,
 ) -> pd.DataFrame:
     """The notebooks' one call: plan the paper's sweep, run what is missing, return its rows.
 
@@ -209,8 +245,9 @@ def sweep_results(
     """
     train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
     train_kw.update(plan_kw.pop("train_kw", {}))
-    plan = (planner or plan_sweep)(tasks, models, losses, seeds, n_train=n_train, n_test=n_test, train_kw=train_kw,
-                                   **plan_kw)
+    plan = (planner or plan_sweep)(
+        tasks, models, losses, seeds, n_train=n_train, n_test=n_test, train_kw=train_kw, **plan_kw
+    )
     return run_plan(plan, root, progress=progress)
 
 
@@ -233,8 +270,9 @@ def probe_of(cfg: RunConfig) -> RunConfig:
     """A linear probe trained on the ground truth of half B on top of ``cfg``'s finetuned backbone
     (paper Fig. 11, ft(weak)+lp(gt)); it has the same training settings as ``cfg``."""
     train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
-    return RunConfig(data=cfg.data, model=cfg.model, labels="gt", half="B", train=train, linear_probe=True,
-                     init_from=cfg)
+    return RunConfig(
+        data=cfg.data, model=cfg.model, labels="gt", half="B", train=train, linear_probe=True, init_from=cfg
+    )
 
 
 def run_configs(configs, root, *, progress=None) -> pd.DataFrame:
@@ -246,7 +284,15 @@ def run_configs(configs, root, *, progress=None) -> pd.DataFrame:
 
 
 def difficulty_sweep(
-    root, task: str, models: list[str], seed: int, *, n_train: int, n_test: int, train_kw: dict, progress=None,
+    root,
+    task: str,
+    models: list[str],
+    seed: int,
+    *,
+    n_train: int,
+    n_test: int,
+    train_kw: dict,
+    progress=None,
 ) -> pd.DataFrame:
     """Paper Fig. 21: every model trained on ground truth of half B filtered by difficulty cutoffs.
 
@@ -255,8 +301,7 @@ def difficulty_sweep(
     len(models) keeps everything. As in the paper (App. C.2), every filtered set is subsampled to the
     size of the smallest one. Rows get ``difficulty_max`` and ``cutoff_model`` ("all" for no filter).
     """
-    plan = plan_sweep([task], models, [], [seed], n_train=n_train, n_test=n_test, train_kw=train_kw,
-                      ceiling_half="A")
+    plan = plan_sweep([task], models, [], [seed], n_train=n_train, n_test=n_test, train_kw=train_kw, ceiling_half="A")
     order = model_order(models)
     gt_a = {c.model: c for c in plan.weak}
     gt_a.update({c.model: c for c in plan.ceilings})

@@ -65,9 +65,7 @@ class TrainConfig:
             if value not in valid:
                 raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
         if self.batch_size % self.minibatch_size:
-            raise ValueError(
-                f"batch size {self.batch_size} is not divisible by minibatch size {self.minibatch_size}"
-            )
+            raise ValueError(f"batch size {self.batch_size} is not divisible by minibatch size {self.minibatch_size}")
 
 
 @dataclass
@@ -229,8 +227,9 @@ def train_classifier(
         progress = os.environ.get("W2S_PROGRESS", "1") != "0"
     progress = progress and dist.is_main()
     if dist.is_fsdp() and cfg.select != "last":
-        raise ValueError(f"select={cfg.select!r} keeps a copy of the best weights, which FSDP shards; "
-                         "use select='last'")
+        raise ValueError(
+            f"select={cfg.select!r} keeps a copy of the best weights, which FSDP shards; use select='last'"
+        )
     world = dist.world_size()
 
     def as_soft(y):
@@ -316,8 +315,9 @@ def train_classifier(
         if loss_fn.needs_batch_logits and (len(minibatches) > 1 or world > 1):
             # one statistic for the whole global batch: a no-grad pass, gathered from every process
             with torch.no_grad(), _autocast(device):
-                logits = torch.cat([forward(*collate([train_seqs[local[j]] for j in mb], pad, device))
-                                    for mb in minibatches])
+                logits = torch.cat(
+                    [forward(*collate([train_seqs[local[j]] for j in mb], pad, device)) for mb in minibatches]
+                )
             everyone = dist.gather_rows(logits.float(), n_real, len(idx))
             start = dist.rank() * len(local)
             target = torch.zeros_like(soft)
@@ -353,4 +353,3 @@ def train_classifier(
     if test_p1 is None and test_seqs:
         test_p1 = predict_tokens(model, test_seqs, pad, cfg.eval_batch_size, device)[:, 1]
     return TrainResult(history, best["step"], n_steps, test_p1, time.time() - t0)
-

@@ -67,8 +67,11 @@ def _lichess(n: int, seed: int) -> list[dict]:
         import warnings
 
         warnings.warn(f"{missing} of {len(wanted)} puzzles have no rating in {RATINGS_HUB_ID}; dropped")
-    return [{"id": r["id"], "ctx": r["ctx"], "target": r["target"], "elo": int(elo[r["id"]])}
-            for r in rows if r["id"] in elo]
+    return [
+        {"id": r["id"], "ctx": r["ctx"], "target": r["target"], "elo": int(elo[r["id"]])}
+        for r in rows
+        if r["id"] in elo
+    ]
 
 
 # ---------------------------------------------------------------------------- transcripts
@@ -114,8 +117,11 @@ def _knight_shuffle(board, rng: random.Random):
     chess = _chess()
 
     def hops(b):
-        return [m for m in b.legal_moves
-                if b.piece_type_at(m.from_square) == chess.KNIGHT and not b.is_capture(m) and not b.gives_check(m)]
+        return [
+            m
+            for m in b.legal_moves
+            if b.piece_type_at(m.from_square) == chess.KNIGHT and not b.is_capture(m) and not b.gives_check(m)
+        ]
 
     b = board.copy()
     cycle = []
@@ -162,8 +168,7 @@ def synth_puzzle(rng: random.Random, idx: int) -> dict:
             sans.append(board.san(m))
             board.push(m)
         target = board.san(cycle[cut % 4])
-        return {"id": f"synth-{idx}", "ctx": transcript(sans), "target": f" {target}",
-                "elo": 500 + 500 * n_open}
+        return {"id": f"synth-{idx}", "ctx": transcript(sans), "target": f" {target}", "elo": 500 + 500 * n_open}
 
 
 def synth_puzzles(n: int, seed: int) -> list[dict]:
@@ -199,7 +204,7 @@ def split_puzzles(puzzles: list[dict], n_test: int, n_train: int, n_parts: int) 
         raise ValueError(f"{len(puzzles)} puzzles cannot fill a test set of {n_test} and {n_parts} parts of {n_train}")
     parts = {"test": puzzles[:n_test]}
     for k in range(n_parts):
-        parts[k] = puzzles[n_test + k * n_train: n_test + (k + 1) * n_train]
+        parts[k] = puzzles[n_test + k * n_train : n_test + (k + 1) * n_train]
     return parts
 
 

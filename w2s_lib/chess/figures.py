@@ -23,8 +23,16 @@ def draw_board(ax, board, *, highlight=(), title: str | None = None):
         ax.add_patch(plt.Rectangle((f, r), 1, 1, color=color, lw=0))
         piece = board.piece_at(sq)
         if piece is not None:
-            ax.text(f + 0.5, r + 0.47, _GLYPHS[piece.symbol()], ha="center", va="center", fontsize=19,
-                    family="DejaVu Sans", gid=f"piece|{'abcdefgh'[f]}{r + 1}|{piece.symbol()}")
+            ax.text(
+                f + 0.5,
+                r + 0.47,
+                _GLYPHS[piece.symbol()],
+                ha="center",
+                va="center",
+                fontsize=19,
+                family="DejaVu Sans",
+                gid=f"piece|{'abcdefgh'[f]}{r + 1}|{piece.symbol()}",
+            )
     ax.set_xlim(0, 8)
     ax.set_ylim(0, 8)
     ax.set_aspect("equal")
@@ -43,8 +51,12 @@ def draw_puzzle(ax, puzzle: dict):
     board = board_of(puzzle["ctx"])
     move = board.parse_san(puzzle["target"].strip())
     side = "White" if board.turn else "Black"
-    return draw_board(ax, board, highlight=(move.from_square, move.to_square),
-                      title=f"Elo {puzzle['elo']}: {side} to play, answer{puzzle['target']}")
+    return draw_board(
+        ax,
+        board,
+        highlight=(move.from_square, move.to_square),
+        title=f"Elo {puzzle['elo']}: {side} to play, answer{puzzle['target']}",
+    )
 
 
 def nearest_elo(puzzles: list[dict], elo: int) -> dict:
@@ -71,8 +83,14 @@ def plot_easy_vs_all(table: pd.DataFrame, ax, metric: str = "test_acc"):
     colors = dict(zip(series, plt.get_cmap("viridis")(np.linspace(0.1, 0.9, max(len(series), 1)))))
     for s in series:
         g = table[table["trained_on"] == s]
-        ax.scatter(100 * g[f"{metric}_all"], 100 * g[metric], label=s, gid=f"e2h|{s}",
-                   color="grey" if s == "zero-shot" else colors[s], marker="x" if s == "zero-shot" else "o")
+        ax.scatter(
+            100 * g[f"{metric}_all"],
+            100 * g[metric],
+            label=s,
+            gid=f"e2h|{s}",
+            color="grey" if s == "zero-shot" else colors[s],
+            marker="x" if s == "zero-shot" else "o",
+        )
     hi = 100 * max(table[[metric, f"{metric}_all"]].max().max(), 0.01)
     ax.plot([0, hi], [0, hi], ls="--", color="black", lw=0.8)
     ax.set_xlabel("trained on all puzzles (%)")
@@ -100,4 +118,3 @@ def plot_accuracy_by_elo(by_elo: pd.DataFrame, axes, easy: str):
     np.ravel(axes)[0].set_ylabel("test accuracy (%)")
     np.ravel(axes)[0].legend(fontsize="x-small")
     return axes
-

@@ -29,7 +29,7 @@ def encode(tokenizer, ctx: str, target: str, max_len: int) -> tuple[list[int], l
     t = tokenizer(target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
     if len(t) >= max_len:
         raise ValueError(f"max_len {max_len} leaves no room for the transcript of a {len(t)}-token answer")
-    c = c[len(c) - (max_len - len(t)):] if len(c) + len(t) > max_len else c
+    c = c[len(c) - (max_len - len(t)) :] if len(c) + len(t) > max_len else c
     return c + t, [IGNORE] * len(c) + t
 
 
@@ -47,12 +47,22 @@ def target_loss(lm, ids, mask, labels, n_targets: int) -> torch.Tensor:
     """Summed next-token cross-entropy over the labelled positions, divided by ``n_targets`` (the labelled
     tokens of the whole batch, so minibatches of one batch add up to the batch mean)."""
     logits = lm(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1),
-                                             ignore_index=IGNORE, reduction="sum") / max(n_targets, 1)
+    return torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=IGNORE, reduction="sum"
+    ) / max(n_targets, 1)
 
 
-def train_generative(lm, tokenizer, ctxs: list[str], targets: list[str], train_cfg, *, device=None,
-                     progress: bool | None = None, desc: str = "train") -> dict:
+def train_generative(
+    lm,
+    tokenizer,
+    ctxs: list[str],
+    targets: list[str],
+    train_cfg,
+    *,
+    device=None,
+    progress: bool | None = None,
+    desc: str = "train",
+) -> dict:
     """Train ``lm`` on (transcript, move) pairs for ``train_cfg.epochs`` with Adam and its schedule; no
     early stopping (the paper's chess runs: 5 epochs, batch 32). Returns the loss history and timing."""
     from w2s_lib.train import _autocast, default_device, index_batches, make_optimizer, make_scheduler
@@ -73,8 +83,9 @@ def train_generative(lm, tokenizer, ctxs: list[str], targets: list[str], train_c
         n_targets = sum(sum(y != IGNORE for y in examples[j][1]) for j in idx)
         total = 0.0
         for i in range(0, len(idx), train_cfg.minibatch_size):
-            ids, mask, labels = _collate([examples[j] for j in idx[i: i + train_cfg.minibatch_size]],
-                                         tokenizer.pad_token_id, device)
+            ids, mask, labels = _collate(
+                [examples[j] for j in idx[i : i + train_cfg.minibatch_size]], tokenizer.pad_token_id, device
+            )
             with _autocast(device):  # bf16 on GPUs that have it, as the classifier runs
                 loss = target_loss(lm, ids, mask, labels, n_targets)
             loss.backward()
@@ -94,8 +105,18 @@ def first_move(text: str) -> str:
 
 
 @torch.inference_mode()
-def greedy_moves(lm, tokenizer, ctxs: list[str], *, max_len: int, max_new_tokens: int = 8,
-                 batch_size: int = 64, device=None, progress: bool | None = None, desc: str = "decode") -> list[str]:
+def greedy_moves(
+    lm,
+    tokenizer,
+    ctxs: list[str],
+    *,
+    max_len: int,
+    max_new_tokens: int = 8,
+    batch_size: int = 64,
+    device=None,
+    progress: bool | None = None,
+    desc: str = "decode",
+) -> list[str]:
     """The first move of each transcript's greedy (T = 0) continuation.
 
     Transcripts are left-padded, longest first; generate() derives positions from the attention mask,
@@ -107,21 +128,26 @@ def greedy_moves(lm, tokenizer, ctxs: list[str], *, max_len: int, max_new_tokens
 
     device = device or next(lm.parameters()).device
     lm.eval()
-    enc = [tokenizer(c, add_special_tokens=False)["input_ids"][-(max_len - max_new_tokens):] for c in ctxs]
+    enc = [tokenizer(c, add_special_tokens=False)["input_ids"][-(max_len - max_new_tokens) :] for c in ctxs]
     order = np.argsort([-len(e) for e in enc], kind="stable")
     out = [""] * len(ctxs)
     show = os.environ.get("W2S_PROGRESS", "1") != "0" if progress is None else progress
     for start in tqdm(range(0, len(order), batch_size), desc=desc, leave=False, disable=not show):
-        idx = order[start: start + batch_size]
+        idx = order[start : start + batch_size]
         width = max(len(enc[i]) for i in idx)
         ids = torch.full((len(idx), width), tokenizer.pad_token_id, dtype=torch.long)
         mask = torch.zeros_like(ids)
         for r, i in enumerate(idx):
-            ids[r, width - len(enc[i]):], mask[r, width - len(enc[i]):] = torch.tensor(enc[i]), 1
+            ids[r, width - len(enc[i]) :], mask[r, width - len(enc[i]) :] = torch.tensor(enc[i]), 1
         with _autocast(torch.device(device)):
-            gen = lm.generate(input_ids=ids.to(device), attention_mask=mask.to(device), do_sample=False,
-                              max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id,
-                              eos_token_id=tokenizer.eos_token_id)
+            gen = lm.generate(
+                input_ids=ids.to(device),
+                attention_mask=mask.to(device),
+                do_sample=False,
+                max_new_tokens=max_new_tokens,
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )
         for r, i in enumerate(idx):
             out[i] = first_move(tokenizer.decode(gen[r, width:], skip_special_tokens=True))
     return out

@@ -124,7 +124,9 @@ class ChessRunConfig:
 
 def run_name(cfg: ChessRunConfig) -> str:
     who = "-to-".join([c.model for c in cfg.chain()] + [cfg.model])
-    bounds = (f"le{cfg.elo_max}" if cfg.elo_max is not None else "") + (f"ge{cfg.elo_min}" if cfg.elo_min is not None else "")
+    bounds = (f"le{cfg.elo_max}" if cfg.elo_max is not None else "") + (
+        f"ge{cfg.elo_min}" if cfg.elo_min is not None else ""
+    )
     parts = [cfg.role, re.sub(r"[^A-Za-z0-9._-]+", "--", who), bounds, f"s{cfg.data.seed}", cache.config_hash(cfg)]
     return "_".join(p for p in parts if p)
 
@@ -139,7 +141,7 @@ def prepare(dc: ChessData) -> dict:
     need = dc.n_test + dc.n_train * dc.n_parts
     puzzles = cdata.load_puzzles(dc.source, max(need, dc.n_pool or 0), dc.seed)
     parts = cdata.split_puzzles(puzzles, dc.n_test, dc.n_train, dc.n_parts)
-    parts["pool"] = puzzles[dc.n_test:]
+    parts["pool"] = puzzles[dc.n_test :]
     return parts
 
 
@@ -177,36 +179,60 @@ def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: boo
     parts = prepare(cfg.data)
     test = parts["test"]
     lm, tok = _lm(cfg)
-    metrics = {"setting": "chess", "task": cfg.data.source, "role": cfg.role, "model": cfg.model,
-               "weak_model": (cfg.chain()[0].model if cfg.supervisor else None), "seed": cfg.data.seed,
-               "bootstrap_step": len(cfg.chain()) - 1 if cfg.supervisor else None,
-               "via": ">".join(c.model for c in cfg.chain()[1:]) or None, "elo_max": cfg.elo_max,
-               "elo_min": cfg.elo_min, "n_steps": 0, "seconds": 0.0}
+    metrics = {
+        "setting": "chess",
+        "task": cfg.data.source,
+        "role": cfg.role,
+        "model": cfg.model,
+        "weak_model": (cfg.chain()[0].model if cfg.supervisor else None),
+        "seed": cfg.data.seed,
+        "bootstrap_step": len(cfg.chain()) - 1 if cfg.supervisor else None,
+        "via": ">".join(c.model for c in cfg.chain()[1:]) or None,
+        "elo_max": cfg.elo_max,
+        "elo_min": cfg.elo_min,
+        "n_steps": 0,
+        "seconds": 0.0,
+    }
     desc = f"{cfg.role} {cfg.model}"
     if cfg.labels != "none":
         train = training_puzzles(cfg)
         if len(train) < cfg.data.n_train:  # an Elo-filtered set ran short of its pool
             import warnings
 
-            warnings.warn(f"{run_name(cfg)}: only {len(train)} of {cfg.data.n_train} puzzles pass the Elo filter; "
-                          "raise n_pool for full sets")
+            warnings.warn(
+                f"{run_name(cfg)}: only {len(train)} of {cfg.data.n_train} puzzles pass the Elo filter; "
+                "raise n_pool for full sets"
+            )
         if cfg.labels == "weak":
             targets = _predictions(run_dir(cfg.supervisor, root) / NEXT_LABELS_FILE, train)
         else:
             targets = [p["target"] for p in train]
         metrics["n_train"] = len(train)
         metrics["label_acc"] = float(exact_match(targets, [p["target"] for p in train]).mean())
-        res = train_generative(lm, tok, [p["ctx"] for p in train], [" " + t.strip() for t in targets],
-                               cfg.train, progress=progress, desc=desc)
+        res = train_generative(
+            lm,
+            tok,
+            [p["ctx"] for p in train],
+            [" " + t.strip() for t in targets],
+            cfg.train,
+            progress=progress,
+            desc=desc,
+        )
         metrics.update(n_steps=res["n_steps"], seconds=res["seconds"])
-    decode = dict(max_len=cfg.train.max_len, max_new_tokens=cfg.max_new_tokens, batch_size=cfg.train.eval_batch_size,
-                  progress=progress)
+    decode = dict(
+        max_len=cfg.train.max_len,
+        max_new_tokens=cfg.max_new_tokens,
+        batch_size=cfg.train.eval_batch_size,
+        progress=progress,
+    )
     pred = greedy_moves(lm, tok, [p["ctx"] for p in test], desc=f"{desc}: test", **decode)
     correct = exact_match(pred, [p["target"] for p in test])
     elo = np.array([p["elo"] for p in test])
-    metrics.update(test_acc=float(correct.mean()),
-                   acc_hard=float(correct[elo >= cdata.HARD_ELO].mean()) if (elo >= cdata.HARD_ELO).any() else None,
-                   legal_rate=float(np.mean([cdata.is_legal(p["ctx"], m) for p, m in zip(test, pred)])))
+    metrics.update(
+        test_acc=float(correct.mean()),
+        acc_hard=float(correct[elo >= cdata.HARD_ELO].mean()) if (elo >= cdata.HARD_ELO).any() else None,
+        legal_rate=float(np.mean([cdata.is_legal(p["ctx"], m) for p, m in zip(test, pred)])),
+    )
     if cfg.supervisor is not None:
         sup = _predictions(run_dir(cfg.supervisor, root) / TEST_FILE, test)
         ids = {m: i for i, m in enumerate(sorted(set(pred) | set(sup) | {p["target"].strip() for p in test}))}
@@ -215,8 +241,18 @@ def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: boo
         metrics.update({f"agreement_{k}": v for k, v in agree.items()})
     writer = cache.RunWriter(out)
     try:
-        writer.parquet(TEST_FILE, pd.DataFrame({"id": [p["id"] for p in test], "elo": elo, "pred": pred,
-                                                "target": [p["target"] for p in test], "correct": correct}))
+        writer.parquet(
+            TEST_FILE,
+            pd.DataFrame(
+                {
+                    "id": [p["id"] for p in test],
+                    "elo": elo,
+                    "pred": pred,
+                    "target": [p["target"] for p in test],
+                    "correct": correct,
+                }
+            ),
+        )
         if cfg.labels_next_part:
             nxt = parts[cfg.part + 1]
             moves = greedy_moves(lm, tok, [p["ctx"] for p in nxt], desc=f"{desc}: labels", **decode)
@@ -250,37 +286,49 @@ def gt_run(data: ChessData, model: str, part: int = 0, **kw) -> ChessRunConfig:
 
 def student(supervisor: ChessRunConfig, model: str) -> ChessRunConfig:
     """``model`` trained on ``supervisor``'s moves of the next part, with its own training settings."""
-    return dataclasses.replace(supervisor, model=model, labels="weak", part=supervisor.part + 1,
-                               supervisor=supervisor)
+    return dataclasses.replace(supervisor, model=model, labels="weak", part=supervisor.part + 1, supervisor=supervisor)
 
 
 def bootstrap_chain(order: list[str], weak: str, steps: int = 3) -> list[str]:
     """``weak``, then ``steps`` larger models ending with the largest, spaced evenly through ``order``
     (the paper's rounds: three steps, two intermediate sizes)."""
     i = order.index(weak)
-    larger = order[i + 1:]
+    larger = order[i + 1 :]
     if len(larger) <= steps:
         return [weak] + larger
     picks = np.linspace(0, len(larger) - 1, steps + 1)[1:].round().astype(int)
     return [weak] + [larger[j] for j in picks]
 
 
-def plan(data: ChessData, models: list[str], *, train_kw: dict | None = None, lr: float | dict | None = None,
-         bootstrap_steps: int = 3, zero_shot: bool = True) -> dict[str, list[ChessRunConfig]]:
+def plan(
+    data: ChessData,
+    models: list[str],
+    *,
+    train_kw: dict | None = None,
+    lr: float | dict | None = None,
+    bootstrap_steps: int = 3,
+    zero_shot: bool = True,
+) -> dict[str, list[ChessRunConfig]]:
     """Figs. 3b/e, 4 and 15: every naive pair, one bootstrap chain per supervisor, and zero-shot runs.
 
     ``models`` go from weakest to strongest. Returns lists by series: "weak", "ceiling", "naive",
     "bootstrap" (every step of every chain of two or more steps, the first step included: it is also a
     naive run), and "zero_shot".
     """
+
     def train(m):
         return _train(data, m, train_kw, lr)
 
     weak = {m: gt_run(data, m, 0, train=train(m)) for m in models[:-1]}
-    runs = {"weak": list(weak.values()), "ceiling": [gt_run(data, m, 1, train=train(m)) for m in models[1:]],
-            "naive": [], "bootstrap": [], "zero_shot": []}
+    runs = {
+        "weak": list(weak.values()),
+        "ceiling": [gt_run(data, m, 1, train=train(m)) for m in models[1:]],
+        "naive": [],
+        "bootstrap": [],
+        "zero_shot": [],
+    }
     for i, w in enumerate(models[:-1]):
-        for s in models[i + 1:]:
+        for s in models[i + 1 :]:
             runs["naive"].append(dataclasses.replace(student(weak[w], s), train=train(s)))
         chain = bootstrap_chain(models, w, min(bootstrap_steps, data.n_parts - 1))
         sup = weak[w]
@@ -292,16 +340,26 @@ def plan(data: ChessData, models: list[str], *, train_kw: dict | None = None, lr
     return runs
 
 
-def plan_easy_to_hard(data: ChessData, models: list[str], cutoffs=(800, 900, 1000, 1100, 1200, 1300), *,
-                      hard_min: int = cdata.HARD_ELO, train_kw: dict | None = None, lr: float | dict | None = None):
+def plan_easy_to_hard(
+    data: ChessData,
+    models: list[str],
+    cutoffs=(800, 900, 1000, 1100, 1200, 1300),
+    *,
+    hard_min: int = cdata.HARD_ELO,
+    train_kw: dict | None = None,
+    lr: float | dict | None = None,
+):
     """Figs. 19-20: per model, trained on easy puzzles (Elo <= each cutoff), on all, on hard ones, and
     zero-shot. "all" is the ordinary ceiling run on part 1 (the same number of puzzles)."""
     runs = []
     for m in models:
         tr = _train(data, m, train_kw, lr)
         runs += [gt_run(data, m, 0, train=tr, elo_max=c) for c in cutoffs]
-        runs += [gt_run(data, m, 1, train=tr), gt_run(data, m, 0, train=tr, elo_min=hard_min),
-                 ChessRunConfig(data=data, model=m, labels="none", train=tr)]
+        runs += [
+            gt_run(data, m, 1, train=tr),
+            gt_run(data, m, 0, train=tr, elo_min=hard_min),
+            ChessRunConfig(data=data, model=m, labels="none", train=tr),
+        ]
     return runs
 
 
@@ -337,11 +395,14 @@ def results(runs: dict[str, list[ChessRunConfig]], root, *, progress: bool | Non
     ceiling = df[df["role"] == "ceiling"].groupby(["seed", "model"])["test_acc"].first()
     df["loss"] = df["series"].map({"naive": "xent", "bootstrap": "bootstrap"})
     df.loc[df["series"].isin(["ceiling", "weak"]), "loss"] = "xent"
-    df["weak_acc"] = [weak_acc.get((s, w), np.nan) if isinstance(w, str) else np.nan
-                      for s, w in zip(df["seed"], df["weak_model"])]
+    df["weak_acc"] = [
+        weak_acc.get((s, w), np.nan) if isinstance(w, str) else np.nan for s, w in zip(df["seed"], df["weak_model"])
+    ]
     df["strong_acc"] = [ceiling.get((s, m), np.nan) for s, m in zip(df["seed"], df["model"])]
-    df["pgr"] = [pgr(w, a, s) if r == "w2s" else np.nan
-                 for r, w, a, s in zip(df["role"], df["weak_acc"], df["test_acc"], df["strong_acc"])]
+    df["pgr"] = [
+        pgr(w, a, s) if r == "w2s" else np.nan
+        for r, w, a, s in zip(df["role"], df["weak_acc"], df["test_acc"], df["strong_acc"])
+    ]
     return df
 
 
@@ -353,9 +414,18 @@ def accuracy_by_elo(configs, root, width: int = 250) -> pd.DataFrame:
         t = pd.read_parquet(run_dir(cfg, root) / TEST_FILE)
         t["elo_bin"] = cdata.elo_bins(t["elo"], width)
         for b, g in t.groupby("elo_bin"):
-            rows.append({"model": cfg.model, "role": cfg.role, "elo_max": cfg.elo_max, "elo_min": cfg.elo_min,
-                         "seed": cfg.data.seed, "elo_bin": int(b), "accuracy": float(g["correct"].mean()),
-                         "n": len(g)})
+            rows.append(
+                {
+                    "model": cfg.model,
+                    "role": cfg.role,
+                    "elo_max": cfg.elo_max,
+                    "elo_min": cfg.elo_min,
+                    "seed": cfg.data.seed,
+                    "elo_bin": int(b),
+                    "accuracy": float(g["correct"].mean()),
+                    "n": len(g),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -372,8 +442,18 @@ def preset_runs(params: dict) -> list[ChessRunConfig]:
     loading data or running anything: ``plan_easy_to_hard``'s when they name ``cutoffs``, else ``plan``'s."""
     p, runs = params, []
     for seed in p["seeds"]:
-        data, tr = _settings(p["source"], seed, p["n_train"], p["n_test"], p["n_parts"], p.get("n_pool") or None,
-                             p["epochs"], p["batch_size"], p["minibatch_size"], p["max_len"])
+        data, tr = _settings(
+            p["source"],
+            seed,
+            p["n_train"],
+            p["n_test"],
+            p["n_parts"],
+            p.get("n_pool") or None,
+            p["epochs"],
+            p["batch_size"],
+            p["minibatch_size"],
+            p["max_len"],
+        )
         lr = p.get("lr") or None
         if "cutoffs" in p:
             runs += plan_easy_to_hard(data, p["models"], p["cutoffs"], hard_min=p["hard_min"], train_kw=tr, lr=lr)
@@ -383,31 +463,64 @@ def preset_runs(params: dict) -> list[ChessRunConfig]:
     return runs
 
 
-def chess_results(root, source: str, models: list[str], seeds: list[int], *, n_train: int, n_test: int,
-                  n_parts: int = 4, n_pool: int | None = None, epochs: float = 5.0, batch_size: int = 32,
-                  minibatch_size: int = 32, max_len: int = 512, lr: float | dict | None = None,
-                  bootstrap_steps: int = 3, progress: bool | None = None) -> pd.DataFrame:
+def chess_results(
+    root,
+    source: str,
+    models: list[str],
+    seeds: list[int],
+    *,
+    n_train: int,
+    n_test: int,
+    n_parts: int = 4,
+    n_pool: int | None = None,
+    epochs: float = 5.0,
+    batch_size: int = 32,
+    minibatch_size: int = 32,
+    max_len: int = 512,
+    lr: float | dict | None = None,
+    bootstrap_steps: int = 3,
+    progress: bool | None = None,
+) -> pd.DataFrame:
     """Figs. 3b/e, 4 and 15 for each seed (``plan`` + ``results``): one table, cached in ``root``."""
     frames = []
     for seed in seeds:
-        data, tr = _settings(source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len)
+        data, tr = _settings(
+            source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len
+        )
         runs = plan(data, models, train_kw=tr, lr=lr, bootstrap_steps=bootstrap_steps)
         frames.append(results(runs, root, progress=progress))
     return pd.concat(frames, ignore_index=True)
 
 
-def easy_to_hard_results(root, source: str, models: list[str], seeds: list[int], cutoffs, *, n_train: int,
-                         n_test: int, n_parts: int = 4, n_pool: int | None = None, hard_min: int = cdata.HARD_ELO,
-                         epochs: float = 5.0, batch_size: int = 32, minibatch_size: int = 32, max_len: int = 512,
-                         lr: float | dict | None = None, elo_width: int = 250,
-                         progress: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def easy_to_hard_results(
+    root,
+    source: str,
+    models: list[str],
+    seeds: list[int],
+    cutoffs,
+    *,
+    n_train: int,
+    n_test: int,
+    n_parts: int = 4,
+    n_pool: int | None = None,
+    hard_min: int = cdata.HARD_ELO,
+    epochs: float = 5.0,
+    batch_size: int = 32,
+    minibatch_size: int = 32,
+    max_len: int = 512,
+    lr: float | dict | None = None,
+    elo_width: int = 250,
+    progress: bool | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Figs. 19-20 for each seed: (one row of metrics per run, accuracy per run and Elo bin).
 
     With the same settings as ``chess_results`` the "all" and zero-shot runs are shared with it.
     """
     runs_df, elo_df = [], []
     for seed in seeds:
-        data, tr = _settings(source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len)
+        data, tr = _settings(
+            source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len
+        )
         runs = plan_easy_to_hard(data, models, cutoffs, hard_min=hard_min, train_kw=tr, lr=lr)
         done = run_all(runs, root, progress=progress)
         # "hard" test puzzles are those of the hard training set's bound (metrics.json keeps HARD_ELO's)
@@ -429,7 +542,7 @@ def _accuracy(cfg: ChessRunConfig, root, elo_min: int) -> float:
 
 
 def _trained_on(row) -> str:
-    """"easy<=1200", "hard>=2000", "all" or "zero-shot": which puzzles a run learnt from."""
+    """ "easy<=1200", "hard>=2000", "all" or "zero-shot": which puzzles a run learnt from."""
     if row["role"] == "zero_shot":
         return "zero-shot"
     if row["role"] == "easy":

@@ -177,7 +177,6 @@ def ethics_virtue_sentence(r: Row) -> str | None:
     return None if parts is None or None in parts else parts[0]
 
 
-
 def sciq_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     """SciQ: the correct answer and one of three distractors, each as "Question/Answer"."""
     out: list[Item] = []
@@ -584,8 +583,17 @@ _MAIN = "Parquet on main with a README configs: block (converted from a loading 
 
 
 def _spec(
-    name: str, fmt, hub_id: str, *, config: str | None, train: str, test: str, notes: str, revision=None,
-    data_dir: str | None = None, question_key=None,
+    name: str,
+    fmt,
+    hub_id: str,
+    *,
+    config: str | None,
+    train: str,
+    test: str,
+    notes: str,
+    revision=None,
+    data_dir: str | None = None,
+    question_key=None,
 ) -> TaskSpec:
     return TaskSpec(
         name=name,
@@ -675,7 +683,9 @@ HUB_TASKS: dict[str, TaskSpec] = {
             config=None,
             train="train",
             test="test",
-            notes="dream.py only on main: " + _SCRIPT + " (its one folder is plain_text/). Columns id, dialogue_id, dialogue "
+            notes="dream.py only on main: "
+            + _SCRIPT
+            + " (its one folder is plain_text/). Columns id, dialogue_id, dialogue "
             "(list of turns), question, choice (3 strings), answer (text of the right choice); all splits "
             "labelled, test is our test. Group = dialogue_id.",
         ),
@@ -780,7 +790,9 @@ HUB_TASKS: dict[str, TaskSpec] = {
             question_key=mc_taco_question,
             train="test",
             test="validation",
-            notes="mc_taco.py only on main: " + _SCRIPT + " (its one folder is plain_text/). There is no train split: the "
+            notes="mc_taco.py only on main: "
+            + _SCRIPT
+            + " (its one folder is plain_text/). There is no train split: the "
             "larger labelled test split (9,442 rows) is our train and validation (3,783 rows) our test. "
             "Columns sentence, question, answer, label (0 no, 1 yes), category. Rows are sampled by whole "
             "questions and balanced per question; group = sentence.",

@@ -97,8 +97,10 @@ def load_items(task: str, split: str, n: int | None, seed: int) -> list[Item]:
         items = spec.to_binary(rows, random.Random(f"{task}/{split}/{seed}/binary"))
         if rows and not items:
             where = f"{spec.hub_id} split {spec.splits[split]!r}" if spec.hub_id else "generated rows"
-            raise ValueError(f"task {task!r}, split {split!r} ({where}): {len(rows)} rows made no items; "
-                             f"they held {describe_rows(rows)}")
+            raise ValueError(
+                f"task {task!r}, split {split!r} ({where}): {len(rows)} rows made no items; "
+                f"they held {describe_rows(rows)}"
+            )
         if n is None or len(items) >= n or (not spec.synthetic and len(rows) < n_rows):
             break
         n_rows *= 2

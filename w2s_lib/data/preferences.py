@@ -24,8 +24,12 @@ def comparison(prompt: str, chosen: str, rejected: str, group: str, rng: random.
     """One comparison item with the completions in random order (label 1: the second was preferred)."""
     second_chosen = rng.random() < 0.5
     first, second = (rejected, chosen) if second_chosen else (chosen, rejected)
-    return {"txt": (prompt + first, prompt + second), "hard_label": int(second_chosen), "group": group,
-            "prompt": prompt}
+    return {
+        "txt": (prompt + first, prompt + second),
+        "hard_label": int(second_chosen),
+        "group": group,
+        "prompt": prompt,
+    }
 
 
 def split_hh(chosen: str, rejected: str) -> tuple[str, str, str] | None:
@@ -81,25 +85,45 @@ def _pref_rows(n: int, split: str, seed: int) -> list[dict]:
 
 
 def _synth_to_pairs(rows: list[dict], rng: random.Random) -> list[Item]:
-    return [comparison(r["prompt"], r["chosen"], r["rejected"], group_id("synth_prefs", r["prompt"]), rng)
-            for r in rows]
+    return [
+        comparison(r["prompt"], r["chosen"], r["rejected"], group_id("synth_prefs", r["prompt"]), rng) for r in rows
+    ]
 
 
 HH = "Anthropic/hh-rlhf"
-HH_NOTES = ("JSONL under {dir}/; columns chosen, rejected: full transcripts ('\\n\\nHuman: ... \\n\\nAssistant: "
-            "...'). Prompt = the conversation up to the final '\\n\\nAssistant:', completions = the two final "
-            "replies; pairs whose transcripts differ before it are dropped. Stands in for the paper's private "
-            "ChatGPT reward-modelling data.")
+HH_NOTES = (
+    "JSONL under {dir}/; columns chosen, rejected: full transcripts ('\\n\\nHuman: ... \\n\\nAssistant: "
+    "...'). Prompt = the conversation up to the final '\\n\\nAssistant:', completions = the two final "
+    "replies; pairs whose transcripts differ before it are dropped. Stands in for the paper's private "
+    "ChatGPT reward-modelling data."
+)
 
 PREFERENCE_TASKS: dict[str, TaskSpec] = {
-    "hh_rlhf_helpful": TaskSpec("hh_rlhf_helpful", balanced(_hh_to_pairs("hh_rlhf_helpful")), HH,
-                                data_dir="helpful-base", splits={"train": "train", "test": "test"},
-                                pairwise=True, notes=HH_NOTES.format(dir="helpful-base")),
-    "hh_rlhf_harmless": TaskSpec("hh_rlhf_harmless", balanced(_hh_to_pairs("hh_rlhf_harmless")), HH,
-                                 data_dir="harmless-base", splits={"train": "train", "test": "test"},
-                                 pairwise=True, notes=HH_NOTES.format(dir="harmless-base")),
-    "synth_prefs": TaskSpec("synth_prefs", balanced(_synth_to_pairs), generate=_pref_rows,
-                            splits={"train": "train", "test": "test"}, pairwise=True,
-                            notes="Generated offline from the seed; 1,000 prompts; the favourable reply is "
-                                  "preferred, half of the replies negated."),
+    "hh_rlhf_helpful": TaskSpec(
+        "hh_rlhf_helpful",
+        balanced(_hh_to_pairs("hh_rlhf_helpful")),
+        HH,
+        data_dir="helpful-base",
+        splits={"train": "train", "test": "test"},
+        pairwise=True,
+        notes=HH_NOTES.format(dir="helpful-base"),
+    ),
+    "hh_rlhf_harmless": TaskSpec(
+        "hh_rlhf_harmless",
+        balanced(_hh_to_pairs("hh_rlhf_harmless")),
+        HH,
+        data_dir="harmless-base",
+        splits={"train": "train", "test": "test"},
+        pairwise=True,
+        notes=HH_NOTES.format(dir="harmless-base"),
+    ),
+    "synth_prefs": TaskSpec(
+        "synth_prefs",
+        balanced(_synth_to_pairs),
+        generate=_pref_rows,
+        splits={"train": "train", "test": "test"},
+        pairwise=True,
+        notes="Generated offline from the seed; 1,000 prompts; the favourable reply is "
+        "preferred, half of the replies negated.",
+    ),
 }

@@ -44,16 +44,36 @@ paintbrush paperclip pedal pestle pincushion pitchfork plug projector pulley pur
 sandpaper satchel scale scraper sewing shears shelf shoehorn speaker spindle stapler strainer teacup thimble
 toolbox tongs typewriter wheelbarrow wok""".split()
 TEMPLATES = [
-    "I saw the {} this morning.", "There is a {} in the picture.", "She pointed at the {} and smiled.",
-    "He wrote the word {} on the board.", "The {} was mentioned in the story.", "We talked about the {} for a while.",
-    "My friend asked me about the {}.", "They found a {} near the old house.", "Nobody expected to see a {} today.",
-    "The children drew a {} in class.", "Someone left a note about the {}.", "I read an article about the {}.",
-    "The teacher showed us a {}.", "Look, a {} over there!", "We could not stop thinking about the {}.",
-    "The museum had an exhibit on the {}.", "A photo of a {} hung on the wall.", "He described the {} in detail.",
-    "The word of the day is {}.", "Her favourite thing to draw is a {}.", "The quiz question was about a {}.",
-    "Grandma told us a story about a {}.", "I dreamt about a {} last night.", "The sign had a picture of a {}.",
-    "We saw a {} on the way home.", "The book cover shows a {}.", "The puzzle piece showed part of a {}.",
-    "They made a short film about a {}.", "Can you spell {}?", "The next slide is about the {}.",
+    "I saw the {} this morning.",
+    "There is a {} in the picture.",
+    "She pointed at the {} and smiled.",
+    "He wrote the word {} on the board.",
+    "The {} was mentioned in the story.",
+    "We talked about the {} for a while.",
+    "My friend asked me about the {}.",
+    "They found a {} near the old house.",
+    "Nobody expected to see a {} today.",
+    "The children drew a {} in class.",
+    "Someone left a note about the {}.",
+    "I read an article about the {}.",
+    "The teacher showed us a {}.",
+    "Look, a {} over there!",
+    "We could not stop thinking about the {}.",
+    "The museum had an exhibit on the {}.",
+    "A photo of a {} hung on the wall.",
+    "He described the {} in detail.",
+    "The word of the day is {}.",
+    "Her favourite thing to draw is a {}.",
+    "The quiz question was about a {}.",
+    "Grandma told us a story about a {}.",
+    "I dreamt about a {} last night.",
+    "The sign had a picture of a {}.",
+    "We saw a {} on the way home.",
+    "The book cover shows a {}.",
+    "The puzzle piece showed part of a {}.",
+    "They made a short film about a {}.",
+    "Can you spell {}?",
+    "The next slide is about the {}.",
 ]
 VOCAB_SPLIT = (0.4, 0.3, 0.3)  # weak, student-only, novel
 
@@ -88,8 +108,11 @@ def sandbox_rows(n: int, split: str, seed: int) -> list[dict]:
     rng = random.Random(f"sandbox-rows/{split}/{seed}")
     if split == "test":
         k = n // 3
-        rows = (_sentences(k, voc["weak"], rng, "weak") + _sentences(k, voc["student"], rng, "student")
-                + _sentences(n - 2 * k, voc["novel"], rng, "novel"))
+        rows = (
+            _sentences(k, voc["weak"], rng, "weak")
+            + _sentences(k, voc["student"], rng, "student")
+            + _sentences(n - 2 * k, voc["novel"], rng, "novel")
+        )
         rng.shuffle(rows)
         return rows
     half = n // 2

@@ -82,8 +82,10 @@ def load_backbone(spec: str, output: str, *, pretrained: bool = True, num_classe
         if output == "logits":
             raise ValueError(f"{spec} is self-supervised and has no class head; it can only give features")
         if not pretrained:
-            raise ValueError(f"{spec} comes from torch.hub with its weights; for random weights use a "
-                             "tv: or timm: backbone of the same shape (tv:resnet50, timm:vit_base_patch8_224)")
+            raise ValueError(
+                f"{spec} comes from torch.hub with its weights; for random weights use a "
+                "tv: or timm: backbone of the same shape (tv:resnet50, timm:vit_base_patch8_224)"
+            )
         model = torch.hub.load(DINO_HUB, spec)
     elif kind == "tv":
         model = _torchvision(name, pretrained, num_classes)

@@ -89,12 +89,14 @@ class EvalTransform:
         from torchvision import transforms as T
 
         resize = self.resize or round(self.image_size * 256 / 224)
-        return T.Compose([
-            T.Resize(resize, interpolation=T.InterpolationMode.BILINEAR),
-            T.CenterCrop(self.image_size),
-            T.ToTensor(),
-            T.Normalize(MEAN, STD),
-        ])
+        return T.Compose(
+            [
+                T.Resize(resize, interpolation=T.InterpolationMode.BILINEAR),
+                T.CenterCrop(self.image_size),
+                T.ToTensor(),
+                T.Normalize(MEAN, STD),
+            ]
+        )
 
 
 def open_dataset(source: ImageSource, transform=None, *, fake_image_size: int = 64):
@@ -106,8 +108,12 @@ def open_dataset(source: ImageSource, transform=None, *, fake_image_size: int = 
     if source.kind == "folder":
         return datasets.ImageFolder(source.root, transform=transform)
     # FakeData's images are fixed by their index, so every pass sees the same pixels
-    return datasets.FakeData(size=source.size, image_size=(3, fake_image_size, fake_image_size),
-                             num_classes=source.num_classes, transform=transform)
+    return datasets.FakeData(
+        size=source.size,
+        image_size=(3, fake_image_size, fake_image_size),
+        num_classes=source.num_classes,
+        transform=transform,
+    )
 
 
 def split(n_total: int, n_train: int, n_test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -85,43 +85,63 @@ def outputs(
     in one pass over the images (``num_workers`` loader processes: 0 for FakeData, else up to 8).
     """
     specs = {
-        (m, out): FeatureSpec(m, out, pretrained, source.key(), transform.key(), num_classes,
-                              fake_image_size if source.kind == "fake" else 0)
+        (m, out): FeatureSpec(
+            m,
+            out,
+            pretrained,
+            source.key(),
+            transform.key(),
+            num_classes,
+            fake_image_size if source.kind == "fake" else 0,
+        )
         for m, out in models
     }
     missing = [key for key, spec in specs.items() if not spec.path(cache_dir).exists()]
     if missing:
-        _extract({k: specs[k] for k in missing}, source, transform, cache_dir, batch_size=batch_size,
-                 num_workers=num_workers, device=device, progress=progress, fake_image_size=fake_image_size)
+        _extract(
+            {k: specs[k] for k in missing},
+            source,
+            transform,
+            cache_dir,
+            batch_size=batch_size,
+            num_workers=num_workers,
+            device=device,
+            progress=progress,
+            fake_image_size=fake_image_size,
+        )
     result, labels = {}, None
     for key, spec in specs.items():
         data = _load(spec.path(cache_dir))
         if labels is None:
             labels = data["labels"]
         elif not torch.equal(labels, data["labels"]):
-            raise RuntimeError(f"{spec.path(cache_dir)} has other labels than its siblings: the source changed; "
-                               "delete the stale files")
+            raise RuntimeError(
+                f"{spec.path(cache_dir)} has other labels than its siblings: the source changed; delete the stale files"
+            )
         result[key] = data["x"]
     return result, labels
 
 
-def _extract(specs: dict, source, transform, cache_dir, *, batch_size, num_workers, device, progress,
-             fake_image_size) -> None:
+def _extract(
+    specs: dict, source, transform, cache_dir, *, batch_size, num_workers, device, progress, fake_image_size
+) -> None:
     if progress is None:
         progress = os.environ.get("W2S_PROGRESS", "1") != "0"
     device = torch.device(device) if device is not None else _default_device()
     if num_workers is None:
         num_workers = 0 if source.kind == "fake" else min(8, os.cpu_count() or 1)
     dataset = open_dataset(source, transform.build(), fake_image_size=fake_image_size)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
-                                         pin_memory=device.type == "cuda")
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers, pin_memory=device.type == "cuda"
+    )
     models = {}
     for key, spec in specs.items():
         # random-init models (tests, smoke) get the same weights in every process; the caller's RNG is kept
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
-            models[key] = load_backbone(spec.model, spec.output, pretrained=spec.pretrained,
-                                        num_classes=spec.num_classes).to(device)
+            models[key] = load_backbone(
+                spec.model, spec.output, pretrained=spec.pretrained, num_classes=spec.num_classes
+            ).to(device)
     chunks = {key: [] for key in specs}
     labels = []
     t0 = time.time()
@@ -129,8 +149,9 @@ def _extract(specs: dict, source, transform, cache_dir, *, batch_size, num_worke
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(dataset), desc="features: " + ", ".join(m for m, _ in specs), unit="img",
-                   dynamic_ncols=True)
+        bar = tqdm(
+            total=len(dataset), desc="features: " + ", ".join(m for m, _ in specs), unit="img", dynamic_ncols=True
+        )
     with torch.inference_mode():
         for images, y in loader:
             images = images.to(device, non_blocking=True)
@@ -144,6 +165,11 @@ def _extract(specs: dict, source, transform, cache_dir, *, batch_size, num_worke
     seconds = time.time() - t0
     y = torch.cat(labels)
     for key, spec in specs.items():
-        meta = {"spec": json.dumps(asdict(spec)), "seconds": f"{seconds:.3f}", "device": str(device),
-                "n_images": len(y), "models_in_pass": len(specs)}
+        meta = {
+            "spec": json.dumps(asdict(spec)),
+            "seconds": f"{seconds:.3f}",
+            "device": str(device),
+            "n_images": len(y),
+            "models_in_pass": len(specs),
+        }
         _save(spec.path(cache_dir), {"x": torch.cat(chunks[key]), "labels": y}, meta)

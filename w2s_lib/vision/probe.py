@@ -57,8 +57,9 @@ def train_probe(
     is the final one: with ``select="last"`` only, as in the paper's vision runs.
     """
     if cfg.select != "last":
-        raise ValueError(f"linear probes here train without a validation slice; select must be 'last', "
-                         f"got {cfg.select!r}")
+        raise ValueError(
+            f"linear probes here train without a validation slice; select must be 'last', got {cfg.select!r}"
+        )
     if len(x_train) != len(soft_train):
         raise ValueError(f"{len(x_train)} feature rows but {len(soft_train)} labels")
     if progress is None:
@@ -81,8 +82,13 @@ def train_probe(
     def evaluate(step):
         nonlocal running, n_running
         pred = _predict(probe, x_test)
-        rec = {"step": step, "progress": step / n_steps, "epoch": step / steps_per_epoch,
-               "train_loss": running / max(n_running, 1), "test_acc": accuracy(pred, y_test)}
+        rec = {
+            "step": step,
+            "progress": step / n_steps,
+            "epoch": step / steps_per_epoch,
+            "train_loss": running / max(n_running, 1),
+            "test_acc": accuracy(pred, y_test),
+        }
         if reference_test is not None:
             rec.update({f"test_agreement_{k}": v for k, v in agreement(pred, reference_test, y_test).items()})
         history.append(rec)

@@ -89,35 +89,57 @@ def _wanted(cfg: VisionRunConfig) -> list[tuple[str, str]]:
 def _frozen(cfg: VisionRunConfig, wanted, root, **kw):
     """``features.outputs`` for ``wanted`` models over ``cfg``'s source, transform and weights."""
     source = parse_source(cfg.source, num_classes=cfg.num_classes)
-    return feats.outputs(sorted(wanted), source, EvalTransform(cfg.image_size), Path(root) / "features",
-                         pretrained=cfg.pretrained, num_classes=cfg.num_classes, fake_image_size=cfg.image_size,
-                         **kw)
+    return feats.outputs(
+        sorted(wanted),
+        source,
+        EvalTransform(cfg.image_size),
+        Path(root) / "features",
+        pretrained=cfg.pretrained,
+        num_classes=cfg.num_classes,
+        fake_image_size=cfg.image_size,
+        **kw,
+    )
 
 
 def _outputs(cfg: VisionRunConfig, root, **kw):
     x, labels = _frozen(cfg, _wanted(cfg), root, **kw)
     logits = x[(cfg.weak, "logits")]
     if int(labels.max()) >= logits.shape[1]:
-        raise ValueError(f"the source has labels up to {int(labels.max())} but {cfg.weak} predicts "
-                         f"{logits.shape[1]} classes: their label spaces differ")
+        raise ValueError(
+            f"the source has labels up to {int(labels.max())} but {cfg.weak} predicts "
+            f"{logits.shape[1]} classes: their label spaces differ"
+        )
     return logits, x.get((cfg.strong, "features")), labels.numpy()
 
 
-def run_or_load(cfg: VisionRunConfig, root, *, force: bool = False, progress: bool | None = None,
-                device=None, batch_size: int = 64, num_workers: int | None = None) -> dict:
+def run_or_load(
+    cfg: VisionRunConfig,
+    root,
+    *,
+    force: bool = False,
+    progress: bool | None = None,
+    device=None,
+    batch_size: int = 64,
+    num_workers: int | None = None,
+) -> dict:
     """The metrics of ``cfg``'s run, computing it (and any missing features) unless cached in ``root``."""
     out = run_dir(cfg, root)
     if cache.is_finished(out) and not force:
         return cache.read_json(out / cache.METRICS_FILE)
     cache.clean_stale_tmp(out.parent)
-    logits, x, y = _outputs(cfg, root, batch_size=batch_size, num_workers=num_workers,
-                                    device=device, progress=progress)
+    logits, x, y = _outputs(cfg, root, batch_size=batch_size, num_workers=num_workers, device=device, progress=progress)
     train_idx, test_idx = split(len(y), cfg.n_train, cfg.n_test, cfg.seed)
     weak_test = logits[test_idx].argmax(-1).numpy()
     metrics = {
-        "setting": "vision", "task": source_name(cfg.source), "role": cfg.role, "weak_model": cfg.weak,
-        "model": cfg.strong or cfg.weak, "loss": cfg.train.loss if cfg.strong else None, "seed": cfg.seed,
-        "n_train": len(train_idx), "n_test": len(test_idx),
+        "setting": "vision",
+        "task": source_name(cfg.source),
+        "role": cfg.role,
+        "weak_model": cfg.weak,
+        "model": cfg.strong or cfg.weak,
+        "loss": cfg.train.loss if cfg.strong else None,
+        "seed": cfg.seed,
+        "n_train": len(train_idx),
+        "n_test": len(test_idx),
         "weak_label_acc": accuracy(logits[train_idx].numpy(), y[train_idx]),
     }
     writer = cache.RunWriter(out)
@@ -133,16 +155,25 @@ def run_or_load(cfg: VisionRunConfig, root, *, force: bool = False, progress: bo
                 soft = torch.nn.functional.one_hot(logits[train_idx].argmax(-1), n_classes).float()
             else:
                 soft = torch.softmax(logits[train_idx].float(), -1)
-            res = train_probe(x[train_idx], soft, cfg.train, x_test=x[test_idx], y_test=y[test_idx],
-                              reference_test=weak_test, device=device, progress=progress,
-                              desc=f"{cfg.role} {cfg.strong} {cfg.train.loss}")
+            res = train_probe(
+                x[train_idx],
+                soft,
+                cfg.train,
+                x_test=x[test_idx],
+                y_test=y[test_idx],
+                reference_test=weak_test,
+                device=device,
+                progress=progress,
+                desc=f"{cfg.role} {cfg.strong} {cfg.train.loss}",
+            )
             pred, history = res.test_pred, res.history
             metrics.update(test_acc=accuracy(pred, y[test_idx]), n_steps=res.n_steps, seconds=res.seconds)
             metrics.update({f"agreement_{k}": v for k, v in agreement(pred, weak_test, y[test_idx]).items()})
         writer.json(cache.CONFIG_FILE, dataclasses.asdict(cfg))
         writer.json("history.json", history)
-        writer.parquet("test_predictions.parquet", pd.DataFrame({"index": test_idx, "pred": pred,
-                                                                  "label": y[test_idx]}))
+        writer.parquet(
+            "test_predictions.parquet", pd.DataFrame({"index": test_idx, "pred": pred, "label": y[test_idx]})
+        )
         writer.json(cache.METRICS_FILE, metrics)
         writer.commit(force=True)
     except BaseException:
@@ -151,9 +182,16 @@ def run_or_load(cfg: VisionRunConfig, root, *, force: bool = False, progress: bo
     return metrics
 
 
-def plan_table3(source: str, weak: str = "alexnet", strongs=("dino_resnet50", "dino_vitb8"),
-                losses=("xent", "logconf"), seeds=(0,), *, epochs: dict | float | None = None,
-                **common) -> list[VisionRunConfig]:
+def plan_table3(
+    source: str,
+    weak: str = "alexnet",
+    strongs=("dino_resnet50", "dino_vitb8"),
+    losses=("xent", "logconf"),
+    seeds=(0,),
+    *,
+    epochs: dict | float | None = None,
+    **common,
+) -> list[VisionRunConfig]:
     """Every run of Table 3: the supervisor, one ceiling per student, one student per loss.
 
     ``epochs``: one number, or per student (default: the paper's 20 for DINO ResNet-50, 5 for ViT-B/8,
@@ -169,8 +207,9 @@ def plan_table3(source: str, weak: str = "alexnet", strongs=("dino_resnet50", "d
             train = dataclasses.replace(base.train, epochs=float(ep), seed=seed)
             runs.append(dataclasses.replace(base, strong=strong, train=train))
             for loss in losses:
-                runs.append(dataclasses.replace(base, strong=strong, labels="weak",
-                                                train=dataclasses.replace(train, loss=loss)))
+                runs.append(
+                    dataclasses.replace(base, strong=strong, labels="weak", train=dataclasses.replace(train, loss=loss))
+                )
     return runs
 
 
@@ -211,15 +250,22 @@ def table3(df: pd.DataFrame) -> pd.DataFrame:
     """
     weak_acc = df.loc[df["role"] == "weak", "test_acc"].mean()
     ceilings = df[df["role"] == "ceiling"].groupby("model")["test_acc"].mean()
-    rows = [{"model": df.loc[df["role"] == "weak", "model"].iloc[0], "role": "weak", "loss": None,
-             "top1": weak_acc}]
+    rows = [{"model": df.loc[df["role"] == "weak", "model"].iloc[0], "role": "weak", "loss": None, "top1": weak_acc}]
     for model, acc in ceilings.items():
         rows.append({"model": model, "role": "ceiling", "loss": "xent", "top1": acc})
     agree = [c for c in df.columns if c.startswith("agreement_")]
     for (model, loss), g in df[df["role"] == "w2s"].groupby(["model", "loss"], sort=False):
         acc = g["test_acc"].mean()
-        rows.append({"model": model, "role": "w2s", "loss": loss, "top1": acc,
-                     "pgr": pgr(weak_acc, acc, ceilings.get(model, np.nan)), **g[agree].mean().to_dict()})
+        rows.append(
+            {
+                "model": model,
+                "role": "w2s",
+                "loss": loss,
+                "top1": acc,
+                "pgr": pgr(weak_acc, acc, ceilings.get(model, np.nan)),
+                **g[agree].mean().to_dict(),
+            }
+        )
     out = pd.DataFrame(rows)
     pct = ["top1", "pgr", *agree]
     out[pct] = out.reindex(columns=pct).astype(float) * 100
@@ -245,9 +291,15 @@ def beside_paper(table: pd.DataFrame, paper_rows: dict[str, str]) -> pd.DataFram
     """
     out = table.copy()
     naive = out["loss"].isna() | (out["loss"] == "xent")
-    for col, tag, metric in (("paper", "P", "accuracy"), ("reference re-run", "C", "accuracy"), ("paper pgr", "P", "pgr")):
-        out[col] = [_paper_number(r["role"], paper_rows.get(r["model"]), tag, metric) if ok else float("nan")
-                    for ok, (_, r) in zip(naive, out.iterrows())]
+    for col, tag, metric in (
+        ("paper", "P", "accuracy"),
+        ("reference re-run", "C", "accuracy"),
+        ("paper pgr", "P", "pgr"),
+    ):
+        out[col] = [
+            _paper_number(r["role"], paper_rows.get(r["model"]), tag, metric) if ok else float("nan")
+            for ok, (_, r) in zip(naive, out.iterrows())
+        ]
     return out
 
 
@@ -258,6 +310,9 @@ def bars(table: pd.DataFrame, strong: str, paper_row: str) -> tuple[dict, dict]:
     if (strong, "w2s", "logconf") in top1.index:
         ours["conf_loss"] = top1[(strong, "w2s", "logconf")]
     ours["ceiling"] = top1[(strong, "ceiling", "xent")]
-    paper = {"weak": _paper_number("weak", None, "P"), "naive": _paper_number("w2s", paper_row, "P"),
-             "ceiling": _paper_number("ceiling", paper_row, "P")}
+    paper = {
+        "weak": _paper_number("weak", None, "P"),
+        "naive": _paper_number("w2s", paper_row, "P"),
+        "ceiling": _paper_number("ceiling", paper_row, "P"),
+    }
     return ours, paper
