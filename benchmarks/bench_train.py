@@ -23,13 +23,13 @@ from its config with random weights (no download). Results: benchmarks/README.md
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import time
 
 import numpy as np
 import torch
-
 
 SHAPES = {
     "tiny": dict(n_layer=2, n_embd=128, n_head=4),
@@ -132,14 +132,15 @@ def library_path(model, seqs, labels, batch_size: int, lr: float, device) -> Non
     train_classifier(model, tok, list(tok.seqs), np.array(labels), cfg, device=device, progress=False)
 
 
-def _time(fn) -> float:
+def _time(fn) -> tuple[float, object]:
+    """(seconds, result) of ``fn()``, with the GPU's queue drained on both sides."""
     if torch.cuda.is_available():
         torch.cuda.synchronize()
     t0 = time.perf_counter()
-    fn()
+    out = fn()
     if torch.cuda.is_available():
         torch.cuda.synchronize()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, out
 
 
 def main(argv=None) -> int:
@@ -186,13 +187,14 @@ def main(argv=None) -> int:
             model = build(model_name, vocab, seed=r).to(device)
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats()
-            timings[name].append(_time(lambda: fn(model, seqs, labels, a.batch_size, 1e-5, device)))
+            timings[name].append(_time(functools.partial(fn, model, seqs, labels, a.batch_size, 1e-5, device))[0])
             if device.type == "cuda":
                 peaks[name] = max(peaks[name], torch.cuda.max_memory_allocated())
             print(f"round {r + 1}/{a.rounds} train   {name:9s} {timings[name][-1]:7.2f} s", file=sys.stderr, flush=True)
         preds = {}
         for name, fn in (("library", library_predict), ("reference", reference_predict)):
-            timings[f"{name}_predict"].append(_time(lambda: preds.setdefault(name, fn(model, seqs, device))))
+            seconds, preds[name] = _time(functools.partial(fn, model, seqs, device))
+            timings[f"{name}_predict"].append(seconds)
             print(
                 f"round {r + 1}/{a.rounds} predict {name:9s} {timings[name + '_predict'][-1]:7.2f} s",
                 file=sys.stderr,

@@ -6,11 +6,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import pandas as pd
+import pytest
 
-from w2s_lib.chess import figures  # noqa: E402
-from w2s_lib.chess.data import board_of  # noqa: E402
+from w2s_lib.chess import figures
+from w2s_lib.chess.data import board_of
 
 
 def _pieces(ax) -> dict:

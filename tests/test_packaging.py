@@ -1,9 +1,9 @@
 """environment.yml stays consistent with pyproject.toml, the single source of dependencies."""
 
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 from packaging.specifiers import SpecifierSet
 

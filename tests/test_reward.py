@@ -205,7 +205,7 @@ def test_weak_labels_are_the_supervisors_sigmoid_of_reward_difference(tmp_path, 
     """The soft labels a supervisor writes for half B are sigma(r(c2) - r(c1)) of its own reward model."""
     import pandas as pd
 
-    from w2s_lib.protocol import DataConfig, RunConfig, WEAK_LABELS_FILE, prepare_data, run_dir, run_or_load
+    from w2s_lib.protocol import WEAK_LABELS_FILE, DataConfig, RunConfig, prepare_data, run_dir, run_or_load
     from w2s_lib.train import TrainConfig
 
     cfg = RunConfig(

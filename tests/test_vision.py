@@ -11,13 +11,13 @@ import torch
 
 pytest.importorskip("torchvision")
 
-from w2s_lib import cache  # noqa: E402
-from w2s_lib.train import TrainConfig  # noqa: E402
-from w2s_lib.vision import features as feats  # noqa: E402
-from w2s_lib.vision import protocol  # noqa: E402
-from w2s_lib.vision.backbones import load_backbone  # noqa: E402
-from w2s_lib.vision.data import EvalTransform, open_dataset, parse_source, split  # noqa: E402
-from w2s_lib.vision.probe import PROBE_TRAIN, train_probe  # noqa: E402
+from w2s_lib import cache
+from w2s_lib.train import TrainConfig
+from w2s_lib.vision import features as feats
+from w2s_lib.vision import protocol
+from w2s_lib.vision.backbones import load_backbone
+from w2s_lib.vision.data import EvalTransform, open_dataset, parse_source, split
+from w2s_lib.vision.probe import PROBE_TRAIN, train_probe
 
 # the smallest setup the models accept: AlexNet's pooling needs images of at least 63 pixels
 TINY = dict(source="fake:48", weak="alexnet", pretrained=False, n_train=32, n_test=16, image_size=64, num_classes=4)

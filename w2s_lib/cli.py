@@ -275,7 +275,7 @@ def _sweep_settings(a) -> dict:
     if cfg["batch_size"] % cfg["minibatch_size"]:
         raise UsageError(
             f"batch size {cfg['batch_size']} is not divisible by minibatch size {cfg['minibatch_size']}; "
-            f"valid minibatch sizes: {', '.join(str(d) for d in range(1, cfg['batch_size'] + 1) if cfg['batch_size'] % d == 0)}"
+            f"valid minibatch sizes: {', '.join(str(d) for d in _divisors(cfg['batch_size']))}"
         )
     pairs = None
     if a.pairs:
@@ -319,6 +319,10 @@ def _sweep_settings(a) -> dict:
             if getattr(a, key) is not None and getattr(a, key) < (0 if key == "gpus_per_node" else 1):
                 raise UsageError(f"--{key.replace('_', '-')} must be positive, got {getattr(a, key)}")
     return cfg
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
 
 
 def _check_models(names) -> None:

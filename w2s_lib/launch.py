@@ -102,7 +102,7 @@ def submit_runs(runs: list[RunConfig], root, executor, *, checkpoint: bool = Fal
             for job in jobs:
                 try:
                     job.result()
-                except Exception as e:  # noqa: BLE001 - reported below with the job's id
+                except Exception as e:  # reported below with the job's id
                     failures.append(f"job {job.job_id}: {str(e).strip().splitlines()[-1]}")
                 bar.update(1)
             if failures:

@@ -146,7 +146,7 @@ def check_task(task: str, n: int, tokenizer=None, online: bool = True) -> Line:
         spec = TASKS[task]
         if not spec.synthetic:  # already in the datasets cache: load_items just read them
             line.rows = sum(len(hub_split(spec, split)) for split in ("train", "test"))
-    except Exception as err:  # noqa: BLE001 - every failure becomes a line of the table
+    except Exception as err:  # every failure becomes a line of the table
         return _failure(line, err, online)
     line.items = len(items)
     line.balance = sum(it["hard_label"] for it in items) / max(1, len(items))
@@ -180,7 +180,7 @@ def check_model(name: str, weights: bool = False, online: bool = True) -> tuple[
             line.dtype = models.stored_dtype(name)
             if weights:
                 models.build_classifier(name)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         return _failure(line, err, online), None
     return line, tokenizer
 
@@ -192,7 +192,7 @@ def check_chess(source: str, n: int, online: bool = True) -> Line:
     line = Line("chess", source)
     try:
         puzzles = load_puzzles(source, n, seed=0)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         return _failure(line, err, online)
     line.items = len(puzzles)
     if len(puzzles) < n:
@@ -226,7 +226,7 @@ def _dtype_or_none(name: str) -> str | None:
 
     try:
         return stored_dtype(name)
-    except Exception:  # noqa: BLE001 - unknown until the config is there; assume fp32
+    except Exception:  # unknown until the config is there: assume fp32
         return None
 
 

@@ -65,12 +65,12 @@ class RunConfig:
     linear_probe: bool = False
     lora_r: int = 0  # > 0: train LoRA adapters of this rank instead of the backbone (models.add_lora)
     hard_weak_labels: bool = False  # the paper trains on the supervisor's soft labels
-    weak: "RunConfig | None" = None
+    weak: RunConfig | None = None
     weak_errors: str = "real"  # one of WEAK_ERRORS
     # Fig. 27: append the supervisor's label to every prompt ("I think this is correct...").
     weak_label_in_prompt: bool = False
     # Fig. 11, ft(weak)+lp(gt): start from this run's selected weights (with a fresh head).
-    init_from: "RunConfig | None" = None
+    init_from: RunConfig | None = None
     # Fig. 21: train only on items of difficulty <= difficulty_max, where an item's difficulty is the
     # index of the smallest of these ground-truth half-A runs from which every larger one gets it right.
     difficulty_runs: tuple = ()
@@ -115,7 +115,7 @@ class RunConfig:
         return "weak" if self.half == "A" else "ceiling"
 
     @staticmethod
-    def from_dict(d: dict) -> "RunConfig":
+    def from_dict(d: dict) -> RunConfig:
         d = dict(d)
         d["data"] = DataConfig(**d["data"])
         tr = dict(d["train"])
@@ -126,7 +126,7 @@ class RunConfig:
         d["difficulty_runs"] = tuple(RunConfig.from_dict(r) for r in d.get("difficulty_runs", ()))
         return RunConfig(**d)
 
-    def dependencies(self) -> list["RunConfig"]:
+    def dependencies(self) -> list[RunConfig]:
         """Runs whose outputs this run reads, in the order they must exist."""
         deps = [self.weak, self.init_from, *self.difficulty_runs]
         if self.weak_errors.startswith("strong_"):
@@ -246,7 +246,7 @@ class Splits:
             return self.B_train, self.B_val
         return _parts(self.B_train, n, self.seed + 3)[k], _parts(self.B_val, n, self.seed + 4)[k]
 
-    def items(self, cfg: "RunConfig") -> tuple[list, list]:
+    def items(self, cfg: RunConfig) -> tuple[list, list]:
         """The training and validation items of a run."""
         return self.half("A") if cfg.half == "A" else self.b_part(cfg.b_slice, cfg.b_slices)
 

@@ -68,8 +68,8 @@ def run_sandbox(
     from w2s_lib import plotting
     from w2s_lib.cache import write_json
     from w2s_lib.metrics import bootstrap_ci
-    from w2s_lib.sweep import run_configs
     from w2s_lib.simulation import load_features, simulation_experiment
+    from w2s_lib.sweep import run_configs
 
     t0 = time.time()
     weak, ceilings, w2s = sandbox_plan(seeds, cfg)

@@ -8,6 +8,6 @@ from w2s_lib.data.synthetic import SYNTHETIC_TASKS
 
 TASKS: dict[str, TaskSpec] = {**HUB_TASKS, **SYNTHETIC_TASKS, **SANDBOX_TASKS, **PREFERENCE_TASKS}
 
-from w2s_lib.data.load import load_items, split_halves  # noqa: E402
+from w2s_lib.data.load import load_items, split_halves
 
 __all__ = ["TASKS", "TaskSpec", "load_items", "split_halves"]

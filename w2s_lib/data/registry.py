@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 Item = dict
 Formatter = Callable[[list[dict], random.Random], list[Item]]

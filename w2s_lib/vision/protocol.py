@@ -62,7 +62,7 @@ class VisionRunConfig:
         return "w2s" if self.labels == "weak" else "ceiling"
 
     @staticmethod
-    def from_dict(d: dict) -> "VisionRunConfig":
+    def from_dict(d: dict) -> VisionRunConfig:
         d = dict(d)
         tr = dict(d["train"])
         tr["loss_kw"] = tuple(tuple(kv) for kv in tr.get("loss_kw", ()))
