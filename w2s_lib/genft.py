@@ -12,13 +12,13 @@ the weak supervisors. Runs then put a fresh head on its backbone (``models.build
 from __future__ import annotations
 
 import math
-import os
 import time
 from pathlib import Path
 
 import torch
 
 from w2s_lib import cache, dist
+from w2s_lib.progress import show_progress
 
 # what marks a finished generative finetuning (not metrics.json: the folder is not a run of results.collect)
 GENFT_FILE = "genft.json"
@@ -94,8 +94,7 @@ def finetune_lm(
     opt = make_optimizer(train_cfg, [p for p in lm.parameters() if p.requires_grad])
     sched = make_scheduler(train_cfg, opt, n_steps)
     gen = torch.Generator().manual_seed(train_cfg.seed)
-    if progress is None:
-        progress = os.environ.get("W2S_PROGRESS", "1") != "0"
+    progress = show_progress(progress)
     bar = None
     if progress:
         from tqdm.auto import tqdm

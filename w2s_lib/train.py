@@ -18,7 +18,6 @@ Design points (each tested in tests/test_train.py):
 from __future__ import annotations
 
 import math
-import os
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ import torch
 from w2s_lib import dist
 from w2s_lib.losses import get_loss, soft_xent
 from w2s_lib.metrics import accuracy, agreement
+from w2s_lib.progress import show_progress
 
 OPTIMIZERS = ("adam", "adamw", "adafactor")
 LR_SCHEDULES = ("cosine", "constant")
@@ -223,8 +223,7 @@ def train_classifier(
     model.to(device)
     # Dropout off: eval mode disables it and changes nothing else in these transformer models.
     model.train(cfg.dropout)
-    if progress is None:
-        progress = os.environ.get("W2S_PROGRESS", "1") != "0"
+    progress = show_progress(progress)
     progress = progress and dist.is_main()
     if dist.is_fsdp() and cfg.select != "last":
         raise ValueError(

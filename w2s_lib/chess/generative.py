@@ -10,11 +10,12 @@ left-padded transcripts and keeps the first whitespace-separated word: the predi
 from __future__ import annotations
 
 import math
-import os
 import time
 
 import numpy as np
 import torch
+
+from w2s_lib.progress import show_progress
 
 IGNORE = -100
 
@@ -74,7 +75,7 @@ def train_generative(
     opt = make_optimizer(train_cfg, [p for p in lm.parameters() if p.requires_grad])
     sched = make_scheduler(train_cfg, opt, n_steps)
     gen = torch.Generator().manual_seed(train_cfg.seed)
-    show = os.environ.get("W2S_PROGRESS", "1") != "0" if progress is None else progress
+    show = show_progress(progress)
     from tqdm.auto import tqdm
 
     history, every, t0 = [], max(1, n_steps // 8), time.time()
@@ -131,7 +132,7 @@ def greedy_moves(
     enc = [tokenizer(c, add_special_tokens=False)["input_ids"][-(max_len - max_new_tokens) :] for c in ctxs]
     order = np.argsort([-len(e) for e in enc], kind="stable")
     out = [""] * len(ctxs)
-    show = os.environ.get("W2S_PROGRESS", "1") != "0" if progress is None else progress
+    show = show_progress(progress)
     for start in tqdm(range(0, len(order), batch_size), desc=desc, leave=False, disable=not show):
         idx = order[start : start + batch_size]
         width = max(len(enc[i]) for i in idx)

@@ -34,6 +34,7 @@ from w2s_lib import cache
 from w2s_lib.chess import data as cdata
 from w2s_lib.chess.generative import exact_match, greedy_moves, train_generative
 from w2s_lib.metrics import agreement, pgr
+from w2s_lib.progress import show_progress
 from w2s_lib.train import TrainConfig
 
 LABELS = ("gt", "weak", "none")
@@ -67,7 +68,7 @@ class ChessRunConfig:
     model: str
     labels: str = "gt"
     part: int = 0
-    supervisor: "ChessRunConfig | None" = None
+    supervisor: ChessRunConfig | None = None
     elo_max: int | None = None  # train only on puzzles with Elo <= elo_max (easy-to-hard)
     elo_min: int | None = None  # train only on puzzles with Elo >= elo_min
     train: TrainConfig = field(default_factory=lambda: CHESS_TRAIN)
@@ -103,7 +104,7 @@ class ChessRunConfig:
         """Whether the run decodes the next part's moves (``NEXT_LABELS_FILE``): it may supervise a student."""
         return self.role in ("weak", "w2s") and self.part + 1 < self.data.n_parts
 
-    def chain(self) -> list["ChessRunConfig"]:
+    def chain(self) -> list[ChessRunConfig]:
         """The supervisors, first (ground truth) to last (this run's own)."""
         out, s = [], self.supervisor
         while s is not None:
@@ -112,7 +113,7 @@ class ChessRunConfig:
         return out
 
     @staticmethod
-    def from_dict(d: dict) -> "ChessRunConfig":
+    def from_dict(d: dict) -> ChessRunConfig:
         d = dict(d)
         d["data"] = ChessData(**d["data"])
         tr = dict(d["train"])
@@ -368,11 +369,10 @@ def plan_easy_to_hard(
 
 def run_all(configs, root, *, progress: bool | None = None) -> pd.DataFrame:
     """Run (or load) every config; one row of metrics per config (in order), with its run name."""
+
     from tqdm.auto import tqdm
 
-    import os
-
-    show = os.environ.get("W2S_PROGRESS", "1") != "0" if progress is None else progress
+    show = show_progress(progress)
     rows = []
     for cfg in tqdm(configs, desc="chess runs", disable=not show):
         rows.append({**run_or_load(cfg, root, progress=progress), "run": run_name(cfg)})

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from w2s_lib import cache
+from w2s_lib.progress import show_progress
 from w2s_lib.vision.backbones import load_backbone
 from w2s_lib.vision.data import EvalTransform, ImageSource, open_dataset
 
@@ -125,8 +126,7 @@ def outputs(
 def _extract(
     specs: dict, source, transform, cache_dir, *, batch_size, num_workers, device, progress, fake_image_size
 ) -> None:
-    if progress is None:
-        progress = os.environ.get("W2S_PROGRESS", "1") != "0"
+    progress = show_progress(progress)
     device = torch.device(device) if device is not None else _default_device()
     if num_workers is None:
         num_workers = 0 if source.kind == "fake" else min(8, os.cpu_count() or 1)

@@ -8,7 +8,6 @@ so its class prior is the batch mean of the weak labels (``losses.balanced_hard_
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from torch import nn
 
 from w2s_lib.losses import get_loss
 from w2s_lib.metrics import accuracy, agreement
+from w2s_lib.progress import show_progress
 from w2s_lib.train import TrainConfig, index_batches, make_optimizer, make_scheduler
 
 PROBE_TRAIN = TrainConfig(lr=1e-3, epochs=20.0, batch_size=128, minibatch_size=128, select="last")
@@ -62,8 +62,7 @@ def train_probe(
         )
     if len(x_train) != len(soft_train):
         raise ValueError(f"{len(x_train)} feature rows but {len(soft_train)} labels")
-    if progress is None:
-        progress = os.environ.get("W2S_PROGRESS", "1") != "0"
+    progress = show_progress(progress)
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     torch.manual_seed(cfg.seed)
     probe = nn.Linear(x_train.shape[1], soft_train.shape[1]).to(device)
