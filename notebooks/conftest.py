@@ -7,8 +7,8 @@ folder), reading the file through ``jupytext.read`` instead of ``nbformat.read``
 as a Python module (which would run it at import time). ``.ipynb`` copies of the notebooks (``make
 notebooks``) are ignored, so a notebook is not run twice.
 
-Kernels inherit this process's environment, so the offline settings of ``tests/conftest.py`` are set at
-import, and every kernel starts by blocking non-loopback network connections.
+Kernels inherit this process's environment, so the offline settings of ``tests/conftest.py`` and a fresh
+``$W2S_RESULTS`` are set at import, and every kernel starts by blocking non-loopback network connections.
 
 Relies on nbval internals (``IPyNbFile.collect`` calls ``nbformat.read``): pyproject pins ``nbval==0.11.*``.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from w2s_lib.cache import RESULTS_ENV
 from w2s_lib.testing import offline_env
 
 HERE = Path(__file__).resolve().parent
@@ -31,6 +32,11 @@ JUPYTEXT_HEADER = "# ---\n# jupyter:\n"
 _HF_HOME = tempfile.mkdtemp(prefix="w2s-nbval-hf-")
 atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
 os.environ.update(offline_env(_HF_HOME))
+# A fresh results folder for each test session: the notebooks put their caches there (cache.results_dir),
+# so nbval trains what today's code trains instead of reloading runs that older code cached in results/.
+_RESULTS = tempfile.mkdtemp(prefix="w2s-nbval-results-")
+atexit.register(shutil.rmtree, _RESULTS, ignore_errors=True)
+os.environ[RESULTS_ENV] = _RESULTS
 
 # Run in each kernel before the first cell (in a throwaway namespace): the guard of tests/conftest.py.
 KERNEL_NETWORK_GUARD = """

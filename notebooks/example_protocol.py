@@ -41,10 +41,14 @@ from pathlib import Path
 import numpy as np
 
 from w2s_lib import cache
+from w2s_lib.cache import results_dir
 from w2s_lib.metrics import pgr
 from w2s_lib.protocol import run_name
 from w2s_lib.results import pgr_table
 from w2s_lib.sweep import plan_sweep, run_sweep
+
+cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+
 
 # %% [markdown]
 # Plan every run the sweep needs (supervisors, ceilings, students), then train the ones not yet in the

@@ -43,8 +43,12 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.sweep import sweep_results
+from w2s_lib.cache import results_dir
 from w2s_lib.reference import versus
+from w2s_lib.sweep import sweep_results
+
+cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+
 
 # %% [markdown]
 # Train (or load from the cache) every weak supervisor, strong ceiling and weak-to-strong student.
@@ -88,8 +92,8 @@ assert all(p.exists() for p in paths.values())
 #
 # The paper's numbers come from `w2s_lib/paper_values.yaml` (tag P: stated in the text; P-fig: read off
 # the figure). Ours: the median over tasks of the seed-averaged PGR of the weakest supervisor with the
-# largest student, and the median over supervisors of the largest student's PGR. At the smoke preset the models are tiny and were
-# never pretrained, so these numbers only show that the pipeline runs.
+# largest student, and the median over supervisors of the largest student's PGR. At the smoke preset the
+# models are tiny and were never pretrained, so these numbers only show that the pipeline runs.
 
 # %%
 pairs = students.groupby(["task", "weak_model", "model"])["pgr"].mean().reset_index()

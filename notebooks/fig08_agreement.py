@@ -40,8 +40,12 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.sweep import sweep_results
+from w2s_lib.cache import results_dir
 from w2s_lib.reference import versus
+from w2s_lib.sweep import sweep_results
+
+cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+
 
 # %%
 df = sweep_results(

@@ -50,9 +50,13 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.prompting import fig09_curves, prompting_root, prompting_results
+from w2s_lib.cache import results_dir
+from w2s_lib.prompting import fig09_curves, prompting_results, prompting_root
 from w2s_lib.reference import versus
 from w2s_lib.sweep import sweep_results
+
+cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+
 
 # %% [markdown]
 # The finetuning sweep is Fig. 5's (same cache and settings, so nothing retrains once `fig05_confidence_loss` has

@@ -44,9 +44,13 @@ probe_epochs: float = 6.0  # epochs of the linear probes
 import dataclasses
 
 from w2s_lib import plotting
+from w2s_lib.cache import results_dir
 from w2s_lib.protocol import run_name
-from w2s_lib.sweep import plan_sweep, probe_of, run_configs
 from w2s_lib.reference import paper_values, versus
+from w2s_lib.sweep import plan_sweep, probe_of, run_configs
+
+cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+
 
 # %% [markdown]
 # The supervisor is the weakest model and the student the strongest. Probes train only the head, so they

@@ -53,8 +53,12 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
+from w2s_lib.cache import results_dir
 from w2s_lib.chess.figures import easy_vs_all, plot_accuracy_by_elo, plot_easy_vs_all
 from w2s_lib.chess.protocol import easy_to_hard_results
+
+cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+
 
 # %%
 runs, by_elo = easy_to_hard_results(

@@ -40,7 +40,11 @@ probe_epochs: float = 6.0  # epochs of the linear probes (the paper: 200)
 
 # %%
 from w2s_lib import plotting
+from w2s_lib.cache import results_dir
 from w2s_lib.sweep import sweep_results
+
+cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+
 
 # %%
 df = sweep_results(

@@ -38,7 +38,11 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
+from w2s_lib.cache import results_dir
 from w2s_lib.simulation import load_features, simulation_experiment
+
+cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+
 
 # %%
 X, y = load_features(features, seed=seed, n=n_items or None, cache_dir=cache_dir)

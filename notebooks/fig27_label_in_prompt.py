@@ -38,8 +38,12 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.sweep import plan_sweep, run_configs, with_variant
+from w2s_lib.cache import results_dir
 from w2s_lib.reference import versus
+from w2s_lib.sweep import plan_sweep, run_configs, with_variant
+
+cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+
 
 # %%
 train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)

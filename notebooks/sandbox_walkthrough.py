@@ -42,12 +42,16 @@ out_dir: str = "../figures"  # where the walkthrough's figures go
 import pandas as pd
 
 from w2s_lib import plotting
+from w2s_lib.cache import results_dir
 from w2s_lib.data.sandbox import vocabularies
 from w2s_lib.metrics import pgr
 from w2s_lib.protocol import prepare_data
-from w2s_lib.sweep import run_configs
 from w2s_lib.sandbox import SANDBOX, accuracy_by_source, sandbox_plan, weak_label_accuracy_by_source
 from w2s_lib.simulation import load_features, simulation_experiment
+from w2s_lib.sweep import run_configs
+
+cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+
 
 # %% [markdown]
 # ## 1. The data

@@ -11,6 +11,7 @@ import ast
 import importlib.util
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from pathlib import Path
 import jupytext
 import pytest
 import yaml
+
+from w2s_lib.cache import RESULTS_ENV, results_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -177,7 +180,9 @@ def test_sanitizers_compile_and_apply():
         return s
 
     cases = {
-        "sweep:  50%|#####     | 2/4 [00:01<00:01,  1.23it/s]\rsweep: 100%|##########| 4/4 [00:02<00:00]\nnext": "PROGRESS\nnext",
+        "sweep:  50%|#####     | 2/4 [00:01<00:01,  1.23it/s]\rsweep: 100%|##########| 4/4 [00:02<00:00]\nnext": (
+            "PROGRESS\nnext"
+        ),
         "at 2026-01-31 12:34:56.789 and 2026-02-01": "at DATETIME and DATE",
         "took 12.3 s (450 ms), Wall time: 1.23 s": "took DURATION (DURATION), Wall time: DURATION",
         "4 runs: 1 supervisors, 1 ceilings, 2 students": "4 runs: 1 supervisors, 1 ceilings, 2 students",
@@ -219,9 +224,11 @@ def test_pytest_collects_notebooks_only_with_nbval():
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("name", PAPERMILL_SMOKE)
-def test_papermill_smoke(name, tmp_path):
+def test_papermill_smoke(name, tmp_path, monkeypatch):
     """The parameter-injection path that nbval never takes: papermill with the smoke preset file."""
     import papermill
+
+    monkeypatch.delenv(RESULTS_ENV, raising=False)  # the injected cache_dir, not a test session's folder
 
     src = tmp_path / f"{name}.ipynb"
     jupytext.write(jupytext.read(NOTEBOOKS / f"{name}.py"), src, fmt="ipynb")
@@ -259,3 +266,35 @@ def test_run_notebooks_usage_errors(argv, message, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
     assert not (tmp_path / "build").exists()
+
+
+@nb_param
+def test_the_cache_goes_where_w2s_results_says(path):
+    """Every notebook with a results cache routes it through cache.results_dir, right after its imports."""
+    if "cache_dir" not in _parameters(path):
+        pytest.skip("no results cache")
+    cells = [c for c in jupytext.read(path).cells if c.cell_type == "code"]
+    first = cells[[i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])][0] + 1]
+    assert "cache_dir = str(results_dir(cache_dir))" in first.source
+
+
+def test_results_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv(RESULTS_ENV, raising=False)
+    assert results_dir("../results/nlp") == Path("../results/nlp")
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
+    assert results_dir("../results/nlp") == tmp_path / "nlp"
+
+
+def test_the_notebook_tier_starts_from_an_empty_results_folder(tmp_path):
+    """A run cached in results/ by older code is never what nbval sees: each session gets a new folder."""
+    code = (
+        "import os, runpy; runpy.run_path('notebooks/conftest.py');"
+        f"root = os.environ['{RESULTS_ENV}']; print(root, len(os.listdir(root)))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != RESULTS_ENV}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
+        for _ in range(2)
+    ]
+    (a, n_a), (b, n_b) = (r.stdout.split() for r in runs)
+    assert a != b and n_a == n_b == "0" and not Path(a).is_relative_to(ROOT)

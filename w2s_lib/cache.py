@@ -23,6 +23,16 @@ import pandas as pd
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
+# When set, the notebooks' results caches live under it instead of where their cache_dir says: the test
+# suites point it at a fresh folder, so that every test run trains what today's code trains.
+RESULTS_ENV = "W2S_RESULTS"
+
+
+def results_dir(cache_dir: str | os.PathLike) -> Path:
+    """``cache_dir``, or ``$W2S_RESULTS/<its last folder>`` when that variable is set (``../results/nlp``
+    becomes ``$W2S_RESULTS/nlp``, so notebooks that share a cache still share it)."""
+    root = os.environ.get(RESULTS_ENV)
+    return Path(root) / Path(cache_dir).name if root else Path(cache_dir)
 
 
 def config_dict(cfg) -> dict:
