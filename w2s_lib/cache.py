@@ -174,7 +174,14 @@ class RunWriter:
             os.replace(self.tmp, self.final)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(self.tmp, self.final)
+            try:
+                os.replace(self.tmp, self.final)
+            except OSError:
+                # another process (a parallel test worker, a second sweep) published the same run between
+                # the check above and the rename: its result stands, as when it finished first
+                if not is_finished(self.final):
+                    raise
+                shutil.rmtree(self.tmp)
         return self.final
 
     def abort(self) -> None:
