@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from w2s_lib.cache import RESULTS_ENV
-from w2s_lib.testing import offline_env
+from w2s_lib.testing import offline_env, quiet_kernels
 
 HERE = Path(__file__).resolve().parent
 JUPYTEXT_HEADER = "# ---\n# jupyter:\n"
@@ -32,6 +32,7 @@ JUPYTEXT_HEADER = "# ---\n# jupyter:\n"
 _HF_HOME = tempfile.mkdtemp(prefix="w2s-nbval-hf-")
 atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
 os.environ.update(offline_env(_HF_HOME))
+os.environ.update(quiet_kernels(os.path.join(_HF_HOME, "ipython")))
 # A fresh results folder for each test session: the notebooks put their caches there (cache.results_dir),
 # so nbval trains what today's code trains instead of reloading runs that older code cached in results/.
 _RESULTS = tempfile.mkdtemp(prefix="w2s-nbval-results-")

@@ -8,11 +8,12 @@ import tempfile
 
 import pytest
 
-from w2s_lib.testing import is_local, offline_env
+from w2s_lib.testing import is_local, offline_env, quiet_kernels
 
 _HF_HOME = tempfile.mkdtemp(prefix="w2s-test-hf-")
 # Set before any test module imports transformers/datasets, which read these at import time.
 os.environ.update(offline_env(_HF_HOME))
+os.environ.update(quiet_kernels(os.path.join(_HF_HOME, "ipython")))
 
 
 class NetworkAccessError(RuntimeError):

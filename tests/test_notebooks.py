@@ -222,6 +222,7 @@ def test_pytest_collects_notebooks_only_with_nbval():
         assert sum(i.startswith(f"notebooks/{path.name}::Cell ") for i in items) == n_code
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("name", PAPERMILL_SMOKE)
 def test_papermill_smoke(name, tmp_path, monkeypatch):
@@ -298,3 +299,26 @@ def test_the_notebook_tier_starts_from_an_empty_results_folder(tmp_path):
     ]
     (a, n_a), (b, n_b) = (r.stdout.split() for r in runs)
     assert a != b and n_a == n_b == "0" and not Path(a).is_relative_to(ROOT)
+
+
+def _kernel_stderr(capfd, env: dict) -> str:
+    from jupyter_client.manager import start_new_kernel
+
+    capfd.readouterr()
+    km, kc = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        kc.execute_interactive("1", timeout=60)
+        km.interrupt_kernel()
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return capfd.readouterr().err
+
+
+@pytest.mark.slow
+def test_kernels_start_without_warnings(capfd, tmp_path):
+    """The test suites' kernels (IPYTHONDIR from testing.quiet_kernels) log nothing; a default one warns."""
+    assert os.environ["IPYTHONDIR"].endswith("ipython")
+    assert "without encryption" not in _kernel_stderr(capfd, dict(os.environ))
+    loud = {**os.environ, "IPYTHONDIR": str(tmp_path)}
+    assert "without encryption" in _kernel_stderr(capfd, loud)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def offline_env(hf_home: str) -> dict[str, str]:
     """Environment variables for offline, quiet, reproducible test runs (kernels inherit them too)."""
@@ -25,3 +27,15 @@ def is_local(address) -> bool:
         return True
     host = address[0] if isinstance(address, tuple) else address
     return host in ("localhost", "::1") or str(host).startswith("127.")
+
+
+def quiet_kernels(ipython_dir: str) -> dict[str, str]:
+    """Environment for Jupyter kernels that log only critical messages: an IPython profile under
+    ``ipython_dir`` whose kernel config sets the log level. Otherwise every kernel that nbval or papermill
+    starts warns that it runs over TCP without encryption (it listens on loopback only) and logs an error
+    when it is interrupted at shutdown, and a test log is mostly those lines. Cell errors still arrive as
+    the cells' outputs."""
+    profile = Path(ipython_dir) / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    (profile / "ipython_kernel_config.py").write_text('c.IPKernelApp.log_level = "CRITICAL"\n')
+    return {"IPYTHONDIR": str(ipython_dir)}
