@@ -1,5 +1,6 @@
-# Quick start: `make demo` runs the main job, `make test` the whole test suite. Both create (or reuse) the
-# virtual environment .venv first; nothing else is needed beyond Python 3.10+ and the package index.
+# Quick start: `make demo` runs the main job, `make test` the whole test suite (lint, tests, notebooks).
+# Both create (or reuse) the virtual environment .venv first; nothing else is needed beyond Python 3.10+
+# and the package index. Before a commit: `make lint test-fast` (CONTRIBUTING.md has the tiers).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,9 +13,8 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 RESULTS ?= results
 PRESET ?= smoke
 NOTEBOOKS := $(filter-out notebooks/conftest.py,$(wildcard notebooks/*.py))
-NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-.PHONY: venv demo smoke bench test test-notebooks notebooks figures clean-venv
+.PHONY: venv demo smoke bench lint format test test-fast test-notebooks notebooks figures clean-venv
 
 venv: $(VENV)/.installed
 
@@ -45,15 +45,26 @@ bench: venv
 	$(PY) benchmarks/bench_vision.py
 	$(PY) benchmarks/bench_chess.py
 
-# The library's tests, every notebook at its smoke defaults under nbval, then every notebook through
-# papermill with params/smoke/ (the parameter-injection path nbval never takes; runs come from the cache).
+# The test tiers (tools/run_tests.py; each ends with a summary of its tiers and their times):
+# everything CI runs: lint, every test (papermill's parameter injection included, on one notebook), then
+# every notebook at its smoke defaults under nbval against a fresh results folder.
 test: venv
-	$(PY) -m pytest -q tests/
-	$(PY) -m pytest -q $(NBVAL) notebooks/
-	$(PY) tools/run_notebooks.py --preset smoke
+	$(PY) tools/run_tests.py lint tests notebooks
+
+# unit tests and the static notebook checks: no test marked slow (under 90 s on 2 cores)
+test-fast: venv
+	$(PY) tools/run_tests.py fast
 
 test-notebooks: venv
-	$(PY) -m pytest -q $(NBVAL) notebooks/
+	$(PY) tools/run_tests.py notebooks
+
+lint: venv
+	$(PY) tools/run_tests.py lint
+
+# rewrite the code in the project's format and apply ruff's safe fixes
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 # .ipynb copies next to the .py sources, for Jupyter without jupytext's contents manager (not tracked).
 # --sync: the newer side wins, so edits made in the .ipynb flow back into the .py.
@@ -61,9 +72,24 @@ notebooks: venv
 	$(VENV)/bin/jupytext --sync $(NOTEBOOKS)
 
 # Every notebook at a preset through papermill (executed copies in build/executed/$(PRESET)/, never
-# over the sources). PRESET=paper needs a GPU and the Hugging Face Hub.
-figures: venv
-	$(PY) tools/run_notebooks.py --preset $(PRESET)
+# over the sources). PRESET=paper needs a GPU and the Hugging Face Hub. Only notebooks whose source,
+# preset file or library changed since their last successful execution run again (a .done stamp marks
+# success, so a failed notebook's executed copy stays for reading and it runs again next time); -j N runs
+# N at once (notebooks that share a cache share its finished runs).
+LIBRARY := $(wildcard w2s_lib/*.py w2s_lib/*/*.py w2s_lib/*.yaml)
+EXECUTED := $(patsubst notebooks/%.py,build/executed/$(PRESET)/%.done,$(NOTEBOOKS))
+
+ifneq ($(filter figures,$(MAKECMDGOALS)),)
+ifeq ($(wildcard params/$(PRESET)/),)
+$(error unknown PRESET '$(PRESET)'; valid: $(notdir $(wildcard params/*)))
+endif
+endif
+
+figures: $(EXECUTED)
+
+build/executed/$(PRESET)/%.done: notebooks/%.py params/$(PRESET)/%.yaml $(LIBRARY) | venv
+	$(PY) tools/run_notebooks.py --preset $(PRESET) --only $*
+	@touch $@
 
 clean-venv:
 	rm -rf $(VENV)

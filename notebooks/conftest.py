@@ -35,9 +35,11 @@ os.environ.update(offline_env(_HF_HOME))
 os.environ.update(quiet_kernels(os.path.join(_HF_HOME, "ipython")))
 # A fresh results folder for each test session: the notebooks put their caches there (cache.results_dir),
 # so nbval trains what today's code trains instead of reloading runs that older code cached in results/.
-_RESULTS = tempfile.mkdtemp(prefix="w2s-nbval-results-")
-atexit.register(shutil.rmtree, _RESULTS, ignore_errors=True)
-os.environ[RESULTS_ENV] = _RESULTS
+# Parallel workers (pytest -n) share the folder their controller made, so their notebooks share runs.
+if not (os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(RESULTS_ENV)):
+    _RESULTS = tempfile.mkdtemp(prefix="w2s-nbval-results-")
+    atexit.register(shutil.rmtree, _RESULTS, ignore_errors=True)
+    os.environ[RESULTS_ENV] = _RESULTS
 
 # Run in each kernel before the first cell (in a throwaway namespace): the guard of tests/conftest.py.
 KERNEL_NETWORK_GUARD = """

@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.settings import FAST
 from w2s_lib import cache, protocol, train
 from w2s_lib.cli import main
 from w2s_lib.protocol import WEAK_LABELS_FILE, RunConfig, prepare_data, run_dir, run_name
 from w2s_lib.results import collect, pgr_table
 from w2s_lib.sweep import plan_bootstrap, plan_sweep, run_plan
 
-FAST = dict(epochs=1.0, batch_size=32, minibatch_size=32, max_len=32)
 CHAIN = ["tiny-1", "tiny-2", "tiny-3"]
 OPTS = dict(n_train=240, n_test=60, train_kw=FAST)
 # run_name of plan_sweep(["synth_sentiment"], CHAIN, ["xent"], [0], **OPTS) before bootstrapping existed (HEAD f217bf6)

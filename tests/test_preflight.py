@@ -75,6 +75,7 @@ def test_a_spec_with_a_config_its_branch_lacks_fails_with_its_fix(hub, gpt2_cach
     assert "BuilderConfig 'plain_text' not found" in dream and "config its branch lacks" in dream
 
 
+@pytest.mark.slow
 def test_without_a_network_every_item_says_so_in_one_line_quickly(tmp_path):
     """The network-less machine: offline mode, an empty cache; one 'not reachable' line per item, exit 2."""
     env = {**os.environ, "HF_HOME": str(tmp_path)}

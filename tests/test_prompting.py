@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 import torch
 
+from tests.settings import FAST
 from w2s_lib import cache, prompting
 from w2s_lib.protocol import DataConfig, prepare_data, run_dir, run_or_load
 from w2s_lib.results import collect
 from w2s_lib.sweep import plan_sweep
 
 DATA = DataConfig("synth_sentiment", n_train=300, n_test=60, seed=0)
-FAST = dict(epochs=1.0, batch_size=32, minibatch_size=32, max_len=32)
 
 
 @pytest.fixture(scope="module")

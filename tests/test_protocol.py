@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.settings import FAST
 from w2s_lib import cache
 from w2s_lib.models import load_classifier, load_tokenizer
 from w2s_lib.protocol import RunConfig, prepare_data, run_dir, run_or_load
@@ -19,7 +20,6 @@ from w2s_lib.sweep import plan_sweep, run_sweep
 from w2s_lib.train import predict
 
 SMALL = dict(n_train=400, n_test=100)
-FAST = dict(epochs=1.0, batch_size=32, minibatch_size=32, max_len=32)
 
 
 def _plan(**kw):
@@ -99,6 +99,7 @@ def test_sweep_end_to_end_and_cache_reuse(tmp_path):
     assert {k: v for k, v in after.items() if k != "seconds"} == {k: v for k, v in before.items() if k != "seconds"}
 
 
+@pytest.mark.slow
 def test_tiny_sweep_ceiling_beats_weak(tmp_path):
     """On the graded synthetic task the 2-layer model trained on ground truth beats the 1-layer one."""
     from w2s_lib.cli import PRESETS
@@ -173,6 +174,7 @@ def _w2s(*args):
     )
 
 
+@pytest.mark.slow
 def test_kill_midway_then_resume(tmp_path):
     """SIGKILL a sweep after two runs finished; the rerun trains only the rest, and the results equal
     those of an uninterrupted sweep."""

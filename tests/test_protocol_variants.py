@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.settings import FAST
 from w2s_lib.protocol import (
     WEAK_ERRORS,
     RunConfig,
@@ -20,8 +21,6 @@ from w2s_lib.protocol import (
 )
 from w2s_lib.results import collect, collect_histories
 from w2s_lib.sweep import plan_sweep
-
-FAST = dict(epochs=1.0, batch_size=32, minibatch_size=32, max_len=32)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +105,7 @@ def test_label_in_prompt_shows_the_supervisors_label(root, w2s, monkeypatch):
         assert txt.endswith(f"I think this is {'correct' if y > 0.5 else 'incorrect'}. What do you think?")
     sup = pd.read_parquet(run_dir(w2s.weak, root) / "test_predictions.parquet")["p1"].to_numpy()
     assert all(
-        t.endswith(("incorrect. What do you think?" if p <= 0.5 else " correct. What do you think?"))
+        t.endswith("incorrect. What do you think?" if p <= 0.5 else " correct. What do you think?")
         for t, p in zip(seen["test"], sup)
     )
 

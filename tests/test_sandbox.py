@@ -95,6 +95,7 @@ def test_frozen_features_are_cached_and_match_a_fresh_forward():
     hook2.remove()
 
 
+@pytest.mark.slow
 def test_small_sandbox_run_writes_results(tmp_path):
     import json
 

@@ -1,0 +1,77 @@
+#!/usr/bin/env python
+"""Run test tiers in order and end with a one-screen summary: python tools/run_tests.py TIER [TIER ...].
+
+Tiers (the table in CONTRIBUTING.md says what belongs where):
+
+- ``lint``: ruff check and ruff format --check over the repository;
+- ``fast``: the tests not marked ``slow`` (unit tests and the static notebook checks), under 90 s;
+- ``tests``: every test under tests/, slow ones included;
+- ``notebooks``: every notebook at its smoke defaults under nbval, against a fresh results folder
+  (notebooks/conftest.py sets $W2S_RESULTS), so that no run cached by older code answers for today's.
+
+Each tier's output streams as it runs. The first failing tier stops the run; the summary still prints.
+Exit status: 0 all passed, 1 a tier failed, 2 an unknown tier.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+# Tests and notebooks run on every core (at most 4 workers; each trains on one thread): whole files per
+# worker, so module fixtures and a notebook's cells stay together.
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
+NBVAL = ["--nbval-lax", "--nbval-current-env", "--nbval-sanitize-with", "notebooks/nbval_sanitize.cfg"]
+TIERS = {
+    "lint": [[str(BIN / "ruff"), "check", "--quiet", "."], [str(BIN / "ruff"), "format", "--check", "."]],
+    "fast": [[*PYTEST, "-m", "not slow", "tests/"]],
+    "tests": [[*PYTEST, "tests/"]],
+    "notebooks": [[*PYTEST, *NBVAL, "notebooks/"]],
+}
+
+
+def run(cmd: list[str]) -> tuple[int, str]:
+    """Run ``cmd`` in the repository, streaming its output; (exit status, its last non-empty line)."""
+    last = ""
+    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            last = line.strip() or last
+    return proc.returncode, last
+
+
+def main(argv: list[str]) -> int:
+    unknown = [t for t in argv if t not in TIERS]
+    if not argv or unknown:
+        print(
+            f"run_tests.py: error: unknown tier {unknown[0] if unknown else ''!r}; valid: {', '.join(TIERS)}",
+            file=sys.stderr,
+        )
+        return 2
+    summary, status = [], 0
+    for tier in argv:
+        start, last = time.perf_counter(), ""
+        for cmd in TIERS[tier]:
+            code, last = run(cmd)
+            if code:
+                status = 1
+                break
+        minutes, seconds = divmod(round(time.perf_counter() - start), 60)
+        summary.append(f"{tier:10s} {'ok    ' if not status else 'FAILED'} {minutes:3d} min {seconds:02d} s   {last}")
+        if status:
+            break
+    print("\n" + "=" * 30 + " summary " + "=" * 30)
+    print("\n".join(summary))
+    skipped = argv[len(summary) :]
+    if skipped:
+        print(f"not run after the failure: {', '.join(skipped)}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
