@@ -76,8 +76,9 @@ notebooks: venv
 # preset file or library changed since their last successful execution run again (a .done stamp marks
 # success, so a failed notebook's executed copy stays for reading and it runs again next time); -j N runs
 # N at once (notebooks that share a cache share its finished runs).
+BUILD ?= build
 LIBRARY := $(wildcard w2s_lib/*.py w2s_lib/*/*.py w2s_lib/*.yaml)
-EXECUTED := $(patsubst notebooks/%.py,build/executed/$(PRESET)/%.done,$(NOTEBOOKS))
+EXECUTED := $(patsubst notebooks/%.py,$(BUILD)/executed/$(PRESET)/%.done,$(NOTEBOOKS))
 
 ifneq ($(filter figures,$(MAKECMDGOALS)),)
 ifeq ($(wildcard params/$(PRESET)/),)
@@ -87,8 +88,8 @@ endif
 
 figures: $(EXECUTED)
 
-build/executed/$(PRESET)/%.done: notebooks/%.py params/$(PRESET)/%.yaml $(LIBRARY) | venv
-	$(PY) tools/run_notebooks.py --preset $(PRESET) --only $*
+$(BUILD)/executed/$(PRESET)/%.done: notebooks/%.py params/$(PRESET)/%.yaml $(LIBRARY) | venv
+	$(PY) tools/run_notebooks.py --preset $(PRESET) --build $(BUILD) --only $*
 	@touch $@
 
 clean-venv:

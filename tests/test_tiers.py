@@ -1,0 +1,58 @@
+"""The developer's loop: the tier runner behind make test, and make figures' rebuild rule."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import run_tests  # noqa: E402 - a script in tools/, not a package
+
+
+def test_tiers_run_in_order_stop_at_a_failure_and_summarise(monkeypatch, capsys):
+    ok = [sys.executable, "-c", "print('3 passed in 0.1s')"]
+    bad = [sys.executable, "-c", "import sys; print('1 failed, 2 passed'); sys.exit(1)"]
+    monkeypatch.setattr(run_tests, "TIERS", {"a": [ok], "b": [ok, bad, ok], "c": [ok]})
+    assert run_tests.main(["a", "b", "c"]) == 1
+    out = capsys.readouterr().out
+    summary = out.split(" summary ")[1].strip().splitlines()[1:]
+    assert summary[0].split()[:2] == ["a", "ok"] and summary[0].endswith("3 passed in 0.1s")
+    assert summary[1].split()[:2] == ["b", "FAILED"] and summary[1].endswith("1 failed, 2 passed")
+    assert summary[2] == "not run after the failure: c"
+
+
+def test_an_unknown_tier_names_the_valid_ones(capsys):
+    assert run_tests.main(["nope"]) == 2
+    assert "valid: lint, fast, tests, notebooks" in capsys.readouterr().err
+
+
+def test_make_test_is_lint_then_tests_then_notebooks():
+    recipe = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert recipe.strip().splitlines()[-1].endswith("tools/run_tests.py lint tests notebooks")
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_figures_reruns_only_notebooks_whose_inputs_changed(tmp_path):
+    def planned() -> list[str]:
+        cmd = ["make", "-n", "figures", "PRESET=smoke", f"BUILD={tmp_path}", f"VENV={sys.prefix}"]
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        return [line.split("--only ")[1] for line in out.splitlines() if "run_notebooks.py" in line]
+
+    names = sorted(p.stem for p in (ROOT / "notebooks").glob("*.py") if p.name != "conftest.py")
+    assert sorted(planned()) == names  # nothing executed yet: all of them
+    stamps = tmp_path / "executed" / "smoke"
+    stamps.mkdir(parents=True)
+    later = time.time() + 3600
+    for name in names:
+        (stamps / f"{name}.done").touch()
+        os.utime(stamps / f"{name}.done", (later, later))
+    assert planned() == []
+    os.utime(stamps / "fig05_confidence_loss.done", (0, 0))  # as if its notebook changed after it ran
+    assert planned() == ["fig05_confidence_loss"]
