@@ -33,16 +33,22 @@ def test_an_unknown_tier_names_the_valid_ones(capsys):
     assert "valid: lint, fast, tests, notebooks" in capsys.readouterr().err
 
 
+def _make(*args: str) -> str:
+    """``make -n ARGS`` as a fresh make would print it, also when this test itself runs under make."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEFILES")}
+    cmd = ["make", "--no-print-directory", "-n", *args]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True, env=env).stdout
+
+
 def test_make_test_is_lint_then_tests_then_notebooks():
-    recipe = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True).stdout
+    recipe = _make("test")
     assert recipe.strip().splitlines()[-1].endswith("tools/run_tests.py lint tests notebooks")
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_figures_reruns_only_notebooks_whose_inputs_changed(tmp_path):
     def planned() -> list[str]:
-        cmd = ["make", "-n", "figures", "PRESET=smoke", f"BUILD={tmp_path}", f"VENV={sys.prefix}"]
-        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        out = _make("figures", "PRESET=smoke", f"BUILD={tmp_path}", f"VENV={sys.prefix}")
         return [line.split("--only ")[1] for line in out.splitlines() if "run_notebooks.py" in line]
 
     names = sorted(p.stem for p in (ROOT / "notebooks").glob("*.py") if p.name != "conftest.py")
