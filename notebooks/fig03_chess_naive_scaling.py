@@ -51,6 +51,7 @@ out_dir: str = "../figures"  # where figures and their numbers go
 # %%
 from w2s_lib import plotting
 from w2s_lib.cache import results_dir
+from w2s_lib.chess import figures
 from w2s_lib.chess.protocol import chess_results
 from w2s_lib.reference import versus
 
@@ -107,7 +108,7 @@ assert all(p.exists() for p in paths.values())
 # not the copy, so differences between them (and the PGRs) are noise.
 
 # %%
-ceil = df[df["role"] == "ceiling"].groupby("model")["test_acc"].mean()
+ceil = figures.ceilings_by_size(df)  # weakest to strongest
 w2s = df[(df["role"] == "w2s") & (df["series"] == "naive")]
 rank = {m: i for i, m in enumerate(models)}
 adjacent = w2s[w2s["model"].map(rank) - w2s["weak_model"].map(rank) == 1]  # the smallest gaps

@@ -57,6 +57,7 @@ out_dir: str = "../figures"  # where figures and their numbers go
 # %%
 from w2s_lib import plotting
 from w2s_lib.cache import results_dir
+from w2s_lib.chess import figures
 from w2s_lib.chess.protocol import chess_results
 from w2s_lib.reference import paper_values, versus
 
@@ -170,7 +171,7 @@ versus(
         ),
         dict(
             quantity="bootstrapped PGR, mid-size supervisors (%)",
-            ours=100 * boot["pgr"].mean(),
+            ours=100 * figures.mid_size_bootstrap_pgr(df, strong),
             figure="fig04",
             panel="b",
             series="bootstrap",

@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,3 +83,31 @@ def test_plots_draw_every_series_and_refuse_an_unknown_cutoff():
     with pytest.raises(ValueError, match="no runs trained on 'easy<=900'; valid: all, easy<=1000"):
         figures.plot_accuracy_by_elo(by_elo, axes, "easy<=900")
     figures.plt.close("all")
+
+
+def _gpt2_runs() -> pd.DataFrame:
+    """Ceilings of the three GPT-2 students and bootstrap chains into gpt2-xl from gpt2 and gpt2-medium."""
+    rows = [
+        dict(role="ceiling", series="ceiling", model=m, weak_model=None, test_acc=acc, pgr=float("nan"))
+        for m, acc in (("gpt2-medium", 0.2), ("gpt2-large", 0.3), ("gpt2-xl", 0.4))
+    ]
+    rows += [
+        dict(role="w2s", series="bootstrap", model="gpt2-xl", weak_model=w, test_acc=0.3, pgr=p)
+        for w, p in (("gpt2", 0.1), ("gpt2", 0.2), ("gpt2-medium", 0.6))
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_ceilings_are_ordered_by_size_not_by_name():
+    df = _gpt2_runs()
+    by_name = df[df["role"] == "ceiling"].groupby("model")["test_acc"].mean()
+    assert by_name.index[0] == "gpt2-large"  # what the notebook's "smallest student" row read before
+    ceil = figures.ceilings_by_size(df)
+    assert list(ceil.index) == ["gpt2-medium", "gpt2-large", "gpt2-xl"] and ceil.iloc[0] == 0.2
+
+
+def test_mid_size_bootstrap_pgr_leaves_out_the_weakest_supervisors_chains():
+    df = _gpt2_runs()
+    assert figures.mid_size_bootstrap_pgr(df, "gpt2-xl") == pytest.approx(0.6)  # not the mean 0.3 of all chains
+    only_weakest = df[df["weak_model"] != "gpt2-medium"]
+    assert np.isnan(figures.mid_size_bootstrap_pgr(only_weakest, "gpt2-xl"))

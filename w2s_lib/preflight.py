@@ -243,7 +243,7 @@ def preflight(
     with tqdm(total=steps, desc="preflight", disable=not progress) as bar:
         for name in needs.models:
             line, tok = check_model(name, weights=weights, online=online)
-            tokenizer = tokenizer or tok  # the first (weakest) model's tokenizer measures the texts
+            tokenizer = tok if tokenizer is None else tokenizer  # the first model that loads measures the texts
             lines.append(line)
             bar.update()
         for task in needs.tasks:

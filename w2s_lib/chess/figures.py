@@ -10,9 +10,27 @@ import numpy as np
 import pandas as pd
 
 from w2s_lib.plotting import _by_size, plt
+from w2s_lib.sweep import model_order
 
 _GLYPHS = dict(zip("KQRBNPkqrbnp", "♔♕♖♗♘♙♚♛♜♝♞♟"))  # U+2654-265F, in matplotlib's DejaVu Sans
 _LIGHT, _DARK, _MARK = "#f0d9b5", "#b58863", "#e8c547"
+
+
+def ceilings_by_size(df: pd.DataFrame) -> pd.Series:
+    """Each model's mean ground-truth ceiling accuracy, weakest to strongest by size (as names,
+    "gpt2-large" sorts before "gpt2-medium", so a groupby's order is not the models' order)."""
+    ceil = df[df["role"] == "ceiling"].groupby("model")["test_acc"].mean()
+    return ceil.reindex(model_order(list(ceil.index)))
+
+
+def mid_size_bootstrap_pgr(df: pd.DataFrame, strong: str) -> float:
+    """Mean PGR of the bootstrap chains into ``strong`` whose first supervisor is mid-size: not the weakest
+    model of the runs (Fig. 4b's middle curves). NaN when there is none: three models make one chain, from
+    the weakest."""
+    boot = df[(df["series"] == "bootstrap") & (df["model"] == strong)]
+    weakest = model_order(sorted(set(df["model"]) | set(df["weak_model"].dropna())))[0]
+    mid = boot[boot["weak_model"] != weakest]
+    return float(mid["pgr"].mean()) if len(mid) else float("nan")
 
 
 def draw_board(ax, board, *, highlight=(), title: str | None = None):
