@@ -82,17 +82,13 @@ def _export(repo: Path, config: str, splits: dict[str, list[dict]]) -> None:
         _parquet(repo / config / split / "0000.parquet", rows)
 
 
-def _converted(
-    repo: Path, folder: str, splits: dict[str, list[dict]], config: str = "default", readme: bool = True
-) -> dict[str, str]:
-    """A main branch converted to parquet: ``{folder}/{split}-00000-of-00001.parquet``; returns the config's
-    data_files patterns (the caller writes the README, which may list several configs)."""
+def _converted(repo: Path, folder: str, splits: dict[str, list[dict]]) -> dict[str, str]:
+    """One config of a main branch converted to parquet: ``{folder}/{split}-00000-of-00001.parquet``; returns
+    its data_files patterns (the caller writes the README, which may list several configs)."""
     patterns = {}
     for split, rows in splits.items():
         _parquet(repo / folder / f"{split}-00000-of-00001.parquet", rows)
         patterns[split] = f"{folder}/{split}-*"
-    if readme:
-        _text(repo / "README.md", _readme({config: patterns}))
     return patterns
 
 
@@ -444,9 +440,7 @@ def _super_glue(repo: Path, branch: str) -> None:
         for config, fn in rows.items():
             _export(repo, config, _splits(fn, ("train", "validation", "test")))
         return
-    configs = {
-        c: _converted(repo, c, _splits(fn, ("train", "validation", "test")), readme=False) for c, fn in rows.items()
-    }
+    configs = {c: _converted(repo, c, _splits(fn, ("train", "validation", "test"))) for c, fn in rows.items()}
     _text(repo / "README.md", _readme(configs))
 
 
@@ -471,9 +465,9 @@ def _main_parquet(folder: str, rows, splits, config: str = "default", others=())
         if branch == EXPORT:
             _export(repo, config, _splits(rows, splits))
             return
-        configs = {config: _converted(repo, folder, _splits(rows, splits), readme=False)}
+        configs = {config: _converted(repo, folder, _splits(rows, splits))}
         for other in others:
-            configs[other] = _converted(repo, other, _splits(rows, splits), readme=False)
+            configs[other] = _converted(repo, other, _splits(rows, splits))
         _text(repo / "README.md", _readme(configs, default=config))
 
     return build
@@ -490,17 +484,14 @@ def _hh(repo: Path, branch: str = MAIN) -> None:
     )
 
 
-def _data_folder(rows, splits=("train",), shards=1) -> Callable[[Path, str], None]:
-    """A main branch with ``data/{split}-0000k-of-0000n.parquet`` and a default config."""
+def _data_folder(rows, shards: int) -> Callable[[Path, str], None]:
+    """A main branch with one split, train, in ``data/train-0000k-of-0000n.parquet`` and a default config."""
 
     def build(repo: Path, branch: str) -> None:
-        patterns = {}
-        for split in splits:
-            all_rows = rows() if split == "train" else []
-            for k in range(shards):
-                _parquet(repo / "data" / f"{split}-{k:05d}-of-{shards:05d}.parquet", all_rows[k::shards])
-            patterns[split] = f"data/{split}-*"
-        _text(repo / "README.md", _readme({"default": patterns}))
+        all_rows = rows()
+        for k in range(shards):
+            _parquet(repo / "data" / f"train-{k:05d}-of-{shards:05d}.parquet", all_rows[k::shards])
+        _text(repo / "README.md", _readme({"default": {"train": "data/train-*"}}))
 
     return build
 

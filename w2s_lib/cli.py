@@ -482,9 +482,9 @@ def _cmd_vision(a) -> int:
 
 
 def _cmd_chess(a) -> int:
-    from w2s_lib.models import MODEL_PRESETS, preset_of
+    from w2s_lib.models import MODEL_PRESETS, preset_of, split_revision
 
-    _choices("model", [m.split("@")[0] for m in a.models], list(MODEL_PRESETS))
+    _choices("model", [split_revision(m)[0] for m in a.models], list(MODEL_PRESETS))
     encoders = [m for m in a.models if preset_of(m).family == "bert"]
     if encoders:
         raise UsageError(f"chess needs causal language models; {', '.join(encoders)} are encoders")

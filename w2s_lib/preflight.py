@@ -200,16 +200,16 @@ def check_chess(source: str, n: int, online: bool = True) -> Line:
     return line
 
 
-def check_disk(models: list[str], path: str | None = None) -> Line:
-    """Free space where the Hugging Face cache lives against the models' weights (at their stored
-    precision, from the presets' sizes) and an allowance for the tasks' data."""
+def check_disk(model_lines: list[Line], path: str | None = None) -> Line:
+    """Free space where the Hugging Face cache lives against the models' weights (at the stored precision
+    their lines found, fp32 where unknown; sizes from the presets) and an allowance for the tasks' data."""
     from w2s_lib.models import preset_of
 
     need = DATA_ALLOWANCE
-    for name in models:
-        preset = preset_of(name)
+    for line in model_lines:
+        preset = preset_of(line.name)
         if preset is not None and preset.hub_id is not None:
-            need += preset.params * DTYPE_BYTES.get(_dtype_or_none(name), 4)
+            need += preset.params * DTYPE_BYTES.get(line.dtype, 4)
     where = Path(path or os.environ.get("HF_HOME") or Path.home() / ".cache" / "huggingface")
     probe = where
     while not probe.exists():
@@ -219,15 +219,6 @@ def check_disk(models: list[str], path: str | None = None) -> Line:
     if free < need:
         line.status, line.fix = "not enough space", line.fix + "; free space or point HF_HOME elsewhere"
     return line
-
-
-def _dtype_or_none(name: str) -> str | None:
-    from w2s_lib.models import stored_dtype
-
-    try:
-        return stored_dtype(name)
-    except Exception:  # unknown until the config is there: assume fp32
-        return None
 
 
 def preflight(
@@ -261,7 +252,7 @@ def preflight(
                 fix="w2s vision --random-init checks the plumbing offline",
             )
         )
-    lines.append(check_disk(needs.models))
+    lines.append(check_disk([line for line in lines if line.kind == "model"]))
     return lines
 
 
