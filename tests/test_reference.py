@@ -100,3 +100,66 @@ def test_filters_and_copies():
     df = paper_values("fig02")
     df.loc[0, "value"] = -1.0
     assert paper_values("fig02")["value"].iloc[0] != -1.0  # callers cannot corrupt the cache
+
+
+def test_versus_prints_paper_numbers_and_claim_verdicts():
+    from w2s_lib.reference import versus
+
+    df = versus(
+        [
+            dict(quantity="PGR naive (%)", ours=31.24, figure="fig05", series="naive", panel="b", tag="P"),
+            dict(
+                quantity="PGR aux (%)",
+                ours=12.0,
+                figure="fig05",
+                series="aux_loss",
+                panel="b",
+                tag="P",
+                claim=4,
+                holds=False,
+            ),  # fmt: skip
+            dict(
+                quantity="pairs with PGR > 0 (%)",
+                ours=97.0,
+                paper_says="virtually every pair",
+                page=8,
+                claim=1,
+                holds=True,
+            ),  # fmt: skip
+            dict(
+                quantity="chess zero-shot",
+                ours=float("nan"),
+                paper_says="beats zero-shot",
+                page=36,
+                claim=17,
+                holds=True,
+            ),  # fmt: skip
+            dict(quantity="x", ours=1.0, paper_says="y", page=9, claim=2, holds=None),
+        ]
+    )
+    assert df["claim"].tolist() == ["", "claim_4", "claim_1", "claim_17", "claim_2"]
+    assert df["paper"].iloc[0] == paper_value("fig05", "naive", panel="b", tag="P") == 25
+    assert df["ours"].iloc[0] == 31.2
+    assert df["verdict"].tolist() == [
+        "",
+        "does not hold",
+        "holds",
+        "not measurable at this preset",  # nan beats holds=True: nothing was measured
+        "not measurable at this preset",
+    ]
+    assert df["page"].tolist() == [10, 10, 8, 36, 9]
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (dict(quantity="q", ours=1.0, paper_says="s", page=3, claim=19, holds=True), "claim number 1..18"),
+        (dict(quantity="q", ours=1.0, paper_says="s", page=3, claim=3), "holds must be"),
+        (dict(quantity="q", ours=1.0, claim=3, holds=True), "needs figure= and series="),
+    ],
+)
+def test_versus_rejects_malformed_claim_rows(row, message):
+    from w2s_lib.reference import versus
+
+    with pytest.raises(ValueError, match=message):
+        versus([row])

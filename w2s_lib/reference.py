@@ -133,25 +133,57 @@ def _fmt(kw: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in kw.items() if v is not None)
 
 
+# What a claim row's ``holds`` means in words (``versus``).
+VERDICTS = {True: "holds", False: "does not hold", None: "not measurable at this preset"}
+N_CLAIMS = 18  # the headline claims, numbered as in the paper digest's list (claim_1 ... claim_18)
+
+
 def versus(rows: list[dict]) -> pd.DataFrame:
     """A table of our numbers beside the paper's, for a notebook's "ours vs the paper" cell.
 
     Each row is ``{"quantity": str, "ours": float, "figure": ..., "series": ..., **paper_value filters}``;
     the paper's number, tag and page come from the machine-readable values (never typed by hand).
+
+    A row that checks one of the headline claims also has ``claim`` (its number, 1..18) and ``holds``: True
+    or False as our numbers decide it, None when this preset cannot measure it (its verdict then says so,
+    as it does when ``ours`` is nan). A qualitative claim without a number in the paper gives
+    ``paper_says`` (the paper's words) and ``page`` instead of ``figure``/``series``.
     """
     out = []
     for r in rows:
         r = dict(r)
         quantity, ours = r.pop("quantity"), r.pop("ours")
-        figure = r.pop("figure")
-        hit = paper_record(figure, **r)
-        out.append(
-            {
-                "quantity": quantity,
-                "paper": float(hit["value"]),
-                "tag": hit["tag"],
-                "page": int(hit["page"]),
-                "ours": round(float(ours), 1) if ours == ours else float("nan"),
-            }
-        )
-    return pd.DataFrame(out)
+        claim, holds = r.pop("claim", None), r.pop("holds", "")
+        ours = float(ours) if ours is not None else float("nan")
+        if "figure" in r:
+            hit = paper_record(r.pop("figure"), **{k: v for k, v in r.items() if k != "paper_says"})
+            paper, tag, page, says = (
+                float(hit["value"]),
+                hit["tag"],
+                int(hit["page"]),
+                r.get("paper_says") or hit["note"],
+            )
+        elif "paper_says" in r and "page" in r:
+            paper, tag, page, says = float("nan"), "P", int(r["page"]), r["paper_says"]
+        else:
+            raise ValueError(f"row {quantity!r} needs figure= and series= (a paper record) or paper_says= and page=")
+        row = {
+            "quantity": quantity,
+            "paper": paper,
+            "tag": tag,
+            "page": page,
+            "ours": round(ours, 1) if ours == ours else ours,
+        }
+        if claim is not None:
+            if not (isinstance(claim, int) and 1 <= claim <= N_CLAIMS):
+                raise ValueError(f"claim must be a claim number 1..{N_CLAIMS}, got {claim!r}")
+            if holds not in VERDICTS:
+                raise ValueError(f"claim {claim}: holds must be True, False or None, got {holds!r}")
+            row = {"claim": f"claim_{claim}", **row, "paper_says": says}
+            row["verdict"] = VERDICTS[None if ours != ours else holds]
+        out.append(row)
+    df = pd.DataFrame(out)
+    if "claim" in df:  # claim rows first in each column order; plain rows get blanks
+        front = ["claim", "quantity", "paper", "ours", "verdict", "tag", "page", "paper_says"]
+        df = df[front].fillna({"claim": "", "verdict": "", "paper_says": ""})
+    return df
