@@ -53,22 +53,58 @@ def collect(root: str | Path) -> pd.DataFrame:
 
 
 def pgr_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean accuracies and PGR per (task, weak, strong, loss, variant) over seeds, with the number of seeds.
+    """PGR per (task, weak, strong, loss, variant), computed as the paper does (§3, p. 6; its plotting code):
+    from the seed-averaged accuracies, ``pgr(mean weak, mean w2s, mean strong)``.
+
+    Only seeds with all three accuracies enter (``n_seeds`` counts them). ``pgr_seed_mean`` and
+    ``pgr_seed_std`` are the per-seed PGRs' spread (seeds whose own gap is not positive have none).
+    ``excluded`` marks a pair whose seed-averaged ceiling is not above its supervisor: it has no gap to
+    recover, its ``pgr`` is nan, and ``median_pgr`` lists it instead of counting it.
 
     Runs of different variants (e.g. with and without generative finetuning) are never averaged together;
     the ``variant`` column is shown only when a folder holds more than one. Bootstrap steps are also
     grouped by their intermediate supervisors and chain length (``via``, ``bootstrap_steps``) when present.
     """
+    from w2s_lib.metrics import pgr
+
     w2s = df[df["role"] == "w2s"]
     if w2s.empty:
         return w2s
     w2s = w2s.assign(variant=w2s["variant"].fillna("") if "variant" in w2s else "")
+    accs = ["weak_acc", "test_acc", "strong_acc"]
+    w2s = w2s[w2s[accs].notna().all(axis=1)]
     keys = ["task", "weak_model", "model", "loss"] + (["variant"] if w2s["variant"].nunique() > 1 else [])
     keys += [c for c in ("via", "bootstrap_steps") if c in w2s and w2s[c].notna().any()]
-    g = w2s.groupby(keys, sort=False, dropna=False)
-    out = g[["weak_acc", "test_acc", "strong_acc", "pgr"]].mean()
+    seed_pgr = [pgr(*accs_) for accs_ in w2s[accs].itertuples(index=False)]
+    g = w2s.assign(pgr_seed=seed_pgr).groupby(keys, sort=False, dropna=False)
+    out = g[accs].mean()
+    out["pgr"] = [pgr(w, s2, s) for w, s2, s in out[accs].itertuples(index=False)]
+    out["excluded"] = out["strong_acc"] <= out["weak_acc"]
+    out["pgr_seed_mean"] = g["pgr_seed"].mean()
+    out["pgr_seed_std"] = g["pgr_seed"].std()
     out["n_seeds"] = g.size()
     return out.reset_index().rename(columns={"model": "strong_model", "test_acc": "w2s_acc"})
+
+
+def median_pgr(table: pd.DataFrame, by=("weak_model", "strong_model", "loss")) -> pd.DataFrame:
+    """The paper's NLP aggregate: per group of ``by``, the median over tasks of ``pgr_table``'s PGR.
+
+    Excluded pairs (ceiling not above supervisor) do not enter the median; they are listed in
+    ``excluded_tasks`` so that a reader sees what was left out. ``n_tasks`` counts the tasks that entered.
+    """
+    by = [c for c in by if c in table.columns]
+    rows = []
+    for key, sub in table.groupby(by, sort=False, dropna=False):
+        kept = sub[~sub["excluded"]]
+        rows.append(
+            {
+                **dict(zip(by, key if isinstance(key, tuple) else (key,))),
+                "pgr": float(kept["pgr"].median()) if len(kept) else np.nan,
+                "n_tasks": int(kept["task"].nunique()),
+                "excluded_tasks": ", ".join(sorted(sub.loc[sub["excluded"], "task"].astype(str))),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def collect_histories(root: str | Path) -> pd.DataFrame:

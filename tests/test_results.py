@@ -1,0 +1,59 @@
+"""The PGR table aggregates as the paper does: PGR of seed-averaged accuracies, median over tasks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from w2s_lib.metrics import pgr
+from w2s_lib.results import median_pgr, pgr_table
+
+
+def _rows(task, weak, w2s, strong, model="b"):
+    return [
+        dict(
+            task=task,
+            role="w2s",
+            weak_model="a",
+            model=model,
+            loss="xent",
+            seed=i,
+            weak_acc=w,
+            test_acc=s2,
+            strong_acc=s,
+            pgr=pgr(w, s2, s),
+        )  # fmt: skip
+        for i, (w, s2, s) in enumerate(zip(weak, w2s, strong))
+    ]
+
+
+def test_pgr_comes_from_seed_averaged_accuracies():
+    # per seed: (0.7-0.6)/(0.8-0.6) = 0.5 and (0.65-0.6)/(0.62-0.6) = 2.5, whose mean is 1.5; the paper's
+    # PGR of the means is (0.675-0.6)/(0.71-0.6) = 0.6818...
+    table = pgr_table(pd.DataFrame(_rows("t", [0.6, 0.6], [0.7, 0.65], [0.8, 0.62])))
+    row = table.iloc[0]
+    assert row["pgr"] == pytest.approx(0.075 / 0.11)
+    assert row["pgr_seed_mean"] == pytest.approx(1.5)
+    assert row["pgr_seed_std"] == pytest.approx(np.std([0.5, 2.5], ddof=1))
+    assert row["n_seeds"] == 2 and not row["excluded"]
+
+
+def test_only_complete_seeds_enter():
+    rows = _rows("t", [0.6, 0.6, 0.6], [0.7, 0.7, 0.9], [0.8, 0.8, np.nan])  # seed 2 has no ceiling
+    row = pgr_table(pd.DataFrame(rows)).iloc[0]
+    assert row["n_seeds"] == 2 and row["w2s_acc"] == pytest.approx(0.7) and row["pgr"] == pytest.approx(0.5)
+
+
+def test_a_pair_without_a_gap_is_listed_as_excluded_not_dropped():
+    rows = (
+        _rows("t1", [0.6], [0.7], [0.8])  # 0.5
+        + _rows("t2", [0.6], [0.9], [0.7])  # 3.0
+        + _rows("t3", [0.6], [0.65], [0.7])  # 0.5
+        + _rows("t4", [0.7, 0.7], [0.7, 0.7], [0.75, 0.6])  # mean ceiling 0.675 <= 0.7: excluded
+    )
+    table = pgr_table(pd.DataFrame(rows))
+    assert table.set_index("task")["excluded"].to_dict() == {"t1": False, "t2": False, "t3": False, "t4": True}
+    assert np.isnan(table.set_index("task").loc["t4", "pgr"])
+    med = median_pgr(table).iloc[0]
+    assert med["pgr"] == pytest.approx(0.5) and med["n_tasks"] == 3 and med["excluded_tasks"] == "t4"
