@@ -190,3 +190,40 @@ def test_with_variant_and_probe_of_build_distinct_runs(w2s):
     import json
 
     assert RunConfig.from_dict(json.loads(json.dumps(dataclasses.asdict(p)))) == p
+
+
+def test_train_label_agreement_by_hand():
+    """Fig. 26's quantity: agreement with the (hardened) training labels, split by whether they are right."""
+    from w2s_lib.protocol import train_label_agreement
+
+    student = [0.9, 0.2, 0.7, 0.4, 0.6]  # hard: 1 0 1 0 1
+    labels = [0.8, 0.3, 0.1, 0.6, 0.5]  # hard: 1 0 0 1 0 (0.5 is class 0)
+    gt = [1, 0, 1, 1, 0]  # labels right on items 0, 1, 3, 4; wrong on item 2
+    got = train_label_agreement(student, labels, gt)
+    assert got == {
+        "train_label_agreement_all": pytest.approx(2 / 5),
+        "train_label_agreement_label_right": pytest.approx(2 / 4),
+        "train_label_agreement_label_wrong": 0.0,
+    }
+
+
+def test_train_label_agreement_of_a_structure_comes_from_its_own_labels(root, w2s):
+    """A "random" student is scored against its own flipped labels on its training items, not against the
+    supervisor (whose test predictions the agreement_* metrics compare with)."""
+    from w2s_lib.models import load_classifier, load_tokenizer
+    from w2s_lib.protocol import TRAIN_LABEL_AGREEMENT, train_label_agreement
+    from w2s_lib.train import predict
+
+    cfg = dataclasses.replace(w2s, weak_errors="random")
+    m = run_or_load(cfg, root, checkpoint=True, progress=False)
+    items = prepare_data(cfg.data).B_train
+    ckpt = run_dir(cfg, root) / "checkpoint"
+    model, tok = load_classifier(ckpt), load_tokenizer(str(ckpt / "tokenizer"))
+    p1 = predict(model, tok, [it["txt"] for it in items], cfg.train.max_len)[:, 1]
+    y = _gt(items)
+    own = train_label_agreement(p1, structured_weak_labels(cfg, root, items), y)
+    for k in TRAIN_LABEL_AGREEMENT:
+        assert m[k] == pytest.approx(own[k], abs=1e-9), k
+    sup = train_label_agreement(p1, structured_weak_labels(w2s, root, items), y)
+    assert own != sup  # the supervisor's labels give other numbers
+    assert m["train_label_agreement_all"] != pytest.approx(m["agreement_all"])

@@ -391,6 +391,27 @@ def item_difficulty(runs, root, items) -> np.ndarray:
     return difficulty
 
 
+TRAIN_LABEL_AGREEMENT = (
+    "train_label_agreement_all",
+    "train_label_agreement_label_right",
+    "train_label_agreement_label_wrong",
+)
+
+
+def train_label_agreement(student_p1, train_y, gt) -> dict[str, float]:
+    """How much a student agrees with the labels it was trained on (paper Fig. 26, App. E.2, p. 45).
+
+    On the student's training items: the fraction where its hard prediction equals its hardened training
+    label (``train_y``: soft or hard class-1 labels, class 1 when > 0.5), overall and split by whether that
+    label is right about the ground truth ``gt``. For the real supervisor these labels are its predictions;
+    for a constructed error structure (``RunConfig.weak_errors``) they are that structure's labels, which
+    exist only on half B, so the test-set agreement with the supervisor (``agreement_*``) says nothing
+    about them. Keys: ``TRAIN_LABEL_AGREEMENT`` (nan for an empty subset).
+    """
+    a = agreement(student_p1, train_y, gt)
+    return dict(zip(TRAIN_LABEL_AGREEMENT, (a["all"], a["supervisor_right"], a["supervisor_wrong"])))
+
+
 def _with_label_in_prompt(items, p1) -> list[str]:
     return [
         f"{it['txt']}\nI think this is {'correct' if p > 0.5 else 'incorrect'}. What do you think?"
@@ -513,6 +534,9 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
     if cfg.weak is not None:
         metrics.update({f"agreement_{k}": v for k, v in agreement(p1, sup_test, test_y).items()})
         metrics["weak_label_acc"] = accuracy(train_y, _gt(train_items))
+        # the selected model on its own training items, against the labels it learnt (Fig. 26)
+        train_p1 = predict(model, tok, texts["train"], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
+        metrics.update(train_label_agreement(train_p1, train_y, _gt(train_items)))
         preds["supervisor_p1"] = sup_test
     b_items = _labels_to_give(cfg, data)
     if b_items:
