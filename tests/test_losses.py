@@ -171,6 +171,74 @@ def test_logconf_class_prior_from_weak_labels():
     assert torch.allclose(t.sum(-1), torch.ones(4), atol=1e-6)
 
 
+def test_logconf_half_prior_hardens_half_the_batch_whatever_the_weak_labels():
+    # The same batch as above (weak mean 0.25), with the paper's balanced-task prior (App. A.4, p. 33):
+    # 2 of 4 examples become class 1, the student's two highest p1 (examples 1, 0.95 and 3, 0.8).
+    student = [0.6, 0.95, 0.7, 0.8]
+    soft = [0.1, 0.2, 0.3, 0.4]
+    t = get_loss("logconf", alpha_max=1.0, prior="half").target(logits_for(student), soft_for(soft), 1.0)
+    assert t[:, 1].tolist() == [0.0, 1.0, 0.0, 1.0]
+    # all-zero weak labels: "weak" hardens nothing to class 1 (test below), "half" still half of them
+    t = get_loss("logconf", alpha_max=1.0, prior="half").target(
+        logits_for([0.99, 0.9, 0.2, 0.1]), soft_for([0.0] * 4), 1.0
+    )
+    assert t[:, 1].tolist() == [1.0, 1.0, 0.0, 0.0]
+    # an odd batch: floor(0.5 * 5 + 0.5) = 3 of 5 (the same rounding as the weak prior's)
+    t = get_loss("logconf", alpha_max=1.0, prior="half").target(
+        logits_for([0.1, 0.2, 0.3, 0.4, 0.5]), soft_for([0.0] * 5), 1.0
+    )
+    assert t[:, 1].tolist() == [0.0, 0.0, 1.0, 1.0, 1.0]
+
+
+def test_logconf_ranks_by_logit_difference_where_probabilities_tie():
+    # Margins 20 and 30 give class-1 probabilities that both round to 1.0 in float32, and -7 and -5 give
+    # distinct ones; a ranking by probability would harden example 0 (batch order breaks the tie).
+    logits = torch.tensor([[0.0, 20.0], [0.0, 30.0], [2.0, -5.0], [0.0, -5.0]])
+    p1 = torch.softmax(logits, -1)[:, 1]
+    assert p1[0] == p1[1] == 1.0
+    one = soft_for([0.25, 0.25, 0.25, 0.25])  # weak prior 0.25: one example of 4 becomes class 1
+    t = get_loss("logconf", alpha_max=1.0).target(logits, one, 1.0)
+    assert t[:, 1].tolist() == [0.0, 1.0, 0.0, 0.0]
+    # with the half prior: the two largest margins; then, with three of four (weak prior 0.75), the
+    # third is example 3 (margin -5 beats -7)
+    t = get_loss("logconf", alpha_max=1.0, prior="half").target(logits, one, 1.0)
+    assert t[:, 1].tolist() == [1.0, 1.0, 0.0, 0.0]
+    t = get_loss("logconf", alpha_max=1.0).target(logits, soft_for([0.75] * 4), 1.0)
+    assert t[:, 1].tolist() == [1.0, 1.0, 0.0, 1.0]
+    # shifting both logits of a row changes no margin, so no hardened label
+    shifted = logits + torch.tensor([[100.0], [-50.0], [3.0], [0.0]])
+    assert get_loss("logconf", alpha_max=1.0).target(shifted, one, 1.0)[:, 1].tolist() == [0.0, 1.0, 0.0, 0.0]
+
+
+def test_reference_codes_quantile_threshold_counts_ceil_q_times_b_minus_1():
+    """What LogConfLoss's docstring says of openai/weak-to-strong's threshold: ``torch.quantile`` of the
+    batch's class-0 probabilities at the weak prior q hardens ceil(q (B - 1)) examples to class 1; ours
+    hardens floor(q B + 0.5)."""
+    gen = torch.Generator().manual_seed(0)
+    for batch in (4, 7, 32):
+        for q in (0.0, 0.1, 0.35, 0.5, 0.9, 1.0):
+            p0 = torch.rand(batch, generator=gen)
+            reference = int((p0 < torch.quantile(p0, q)).sum())  # logconf_loss_fn's class-1 examples
+            assert reference == math.ceil(q * (batch - 1))
+            logits = torch.stack([p0.log(), (1 - p0).log()], -1)
+            ours = get_loss("logconf", alpha_max=1.0).target(logits, soft_for([q] * batch), 1.0)[:, 1].sum()
+            assert int(ours) == math.floor(q * batch + 0.5)
+    # where they differ, with B = 32: q = 0.9 -> 28 there, 29 here
+    assert (math.ceil(0.9 * 31), math.floor(0.9 * 32 + 0.5)) == (28, 29)
+
+
+def test_logconf_prior_names_valid_choices_and_half_is_binary_only():
+    from w2s_lib.losses import PRIORS
+
+    assert PRIORS == ("half", "weak")
+    assert get_loss("logconf").prior == "weak"
+    with pytest.raises(ValueError, match="unknown logconf prior 'uniform'; valid: half, weak"):
+        get_loss("logconf", prior="uniform")
+    three = torch.softmax(torch.randn(3, 3), -1)
+    with pytest.raises(ValueError, match="prior='weak'"):
+        get_loss("logconf", prior="half").target(three.log(), three, 1.0)
+
+
 def test_logconf_no_positive_class_when_weak_labels_all_zero():
     # mean soft p1 = 0 -> nothing hardened to class 1 (even a very confident student)
     t = get_loss("logconf", alpha_max=1.0).target(logits_for([0.99, 0.9]), soft_for([0.0, 0.0]), 1.0)

@@ -25,6 +25,8 @@ import torch.nn.functional as F
 
 LOSSES = ("xent", "logconf", "product")
 SCHEDULES = ("paper", "reference")
+# Where the confidence loss takes its class prior from (LogConfLoss.prior).
+PRIORS = ("half", "weak")
 
 
 def soft_xent(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -83,32 +85,58 @@ def balanced_hard_labels(logits: torch.Tensor, soft_labels: torch.Tensor) -> tor
 
 @dataclass(frozen=True)
 class LogConfLoss:
-    """The auxiliary confidence loss of the paper (eq. 1, App. A.4).
+    """The auxiliary confidence loss of the paper (eq. 1, App. A.4, p. 33).
 
     target = (1 - alpha) * soft_labels + alpha * hard, where ``hard`` is the student's own prediction
-    hardened so that the batch's hard labels follow the class prior of the weak labels (the batch mean of
-    the soft labels, as the paper's footnote advises for unbalanced or non-binary data):
+    hardened so that a set share of the batch gets each class (the paper's adaptive threshold t):
 
-      * two classes: the top ``p`` fraction of the batch by the student's class-1 probability gets
-        class 1, with ``p`` the soft labels' mean class-1 probability (the paper's adaptive threshold);
-      * K > 2 classes: see ``balanced_hard_labels``. Its rule reduces to the one above for K = 2.
+      * two classes: the top ``n_pos = floor(p * B + 0.5)`` examples of the batch (B examples) ranked by
+        the student's logit difference ``logits[:, 1] - logits[:, 0]`` get class 1, the rest class 0.
+        Ranking by the difference, not by softmax probabilities, keeps confident examples apart: two
+        probabilities that both round to 1.0 in float32 would tie while their logits do not. Exact ties
+        keep batch order, so the hardening is deterministic;
+      * K > 2 classes: see ``balanced_hard_labels`` (class counts from the weak labels' batch mean). Its
+        rule reduces to the one above for K = 2.
+
+    ``prior``, the class-1 share ``p`` of the hardened labels:
+      * ``"half"``: p = 0.5, "exactly half of the batch exceeds" t, as the paper does on its balanced
+        binary tasks (App. A.4, p. 33). Two classes only: for K > 2 the paper's footnote 7 says to take
+        the prior from the weak model, so ``"half"`` raises there rather than guessing a uniform prior;
+      * ``"weak"``: p = the weak labels' batch mean of class 1, what the footnote advises for unbalanced
+        or non-binary data (and what the reference code does on every task). ``sweep.plan_sweep`` picks
+        ``"half"`` for tasks registered as balanced (``TaskSpec.balanced``).
+
+    ``alpha_max``: 0.5, and 0.75 for the largest students in the paper (App. A.4, p. 33); ``plan_sweep``
+    sets it per student.
 
     alpha schedules:
       * ``"paper"``: alpha = alpha_max * min(1, step_frac / warmup_frac), a linear warm-up over the
         first 20% of training (the paper's description);
       * ``"reference"``: alpha = alpha_max * step_frac while step_frac <= warmup_frac, then alpha_max;
-        warmup_frac defaults to 0.1. This copies the reference code, whose alpha jumps from 0.05 to
+        warmup_frac defaults to 0.1. This copies the reference code's alpha, which jumps from 0.05 to
         0.5 at the end of warm-up (PEERS.md, B4). Only for comparisons with that code.
+
+    Only alpha is copied from the reference code (openai/weak-to-strong, ``logconf_loss_fn``); its
+    threshold is not. There t = ``torch.quantile(p0, q)`` of the batch's class-0 probabilities at q = the
+    weak labels' batch mean of class 1, and the examples with p0 < t become class 1. With linear
+    interpolation (torch's default) that hardens ``ceil(q * (B - 1))`` examples to class 1 (for distinct
+    p0; checked against torch.quantile in tests/test_losses.py), not our ``floor(q * B + 0.5)``: with
+    B = 32 both give 16 at q = 0.5, but q = 0.1 gives 4 there and 3 here, q = 0.9 gives 28 there and 29
+    here, and q = 1 leaves one example at class 0 there. It also ranks by probabilities, which tie once
+    they saturate in float32, and it has no ``"half"`` prior.
     """
 
     alpha_max: float = 0.5
     warmup_frac: float | None = None
     schedule: str = "paper"
+    prior: str = "weak"
     needs_batch_logits = True
 
     def __post_init__(self):
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown logconf schedule {self.schedule!r}; valid: {', '.join(SCHEDULES)}")
+        if self.prior not in PRIORS:
+            raise ValueError(f"unknown logconf prior {self.prior!r}; valid: {', '.join(PRIORS)}")
         if self.warmup_frac is None:
             object.__setattr__(self, "warmup_frac", 0.2 if self.schedule == "paper" else 0.1)
         if not 0 <= self.alpha_max <= 1:
@@ -126,15 +154,22 @@ class LogConfLoss:
         soft = soft_labels.float()
         a = self.alpha(step_frac)
         if soft.shape[-1] != 2:
+            if self.prior != "weak":
+                raise ValueError(
+                    f"logconf prior {self.prior!r} is for two classes; with {soft.shape[-1]} classes use "
+                    "prior='weak' (the paper's footnote 7)"
+                )
             hard = F.one_hot(balanced_hard_labels(logits, soft), soft.shape[-1]).to(soft)
             return (1 - a) * soft + a * hard
-        p1 = torch.softmax(logits.float(), dim=-1)[:, 1]
-        n = p1.shape[0]
-        n_pos = int(math.floor(soft[:, 1].mean().item() * n + 0.5))
-        hard1 = torch.zeros_like(p1)
+        logits = logits.float()
+        margin = logits[:, 1] - logits[:, 0]
+        n = margin.shape[0]
+        p = 0.5 if self.prior == "half" else soft[:, 1].mean().item()
+        n_pos = int(math.floor(p * n + 0.5))
+        hard1 = torch.zeros_like(margin)
         if n_pos > 0:
             # stable sort: ties keep batch order, so the hardening is deterministic
-            order = torch.sort(p1, descending=True, stable=True).indices
+            order = torch.sort(margin, descending=True, stable=True).indices
             hard1[order[:n_pos]] = 1.0
         hard = torch.stack([1 - hard1, hard1], dim=-1)
         return (1 - a) * soft + a * hard
