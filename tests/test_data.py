@@ -86,3 +86,26 @@ def test_drop_groups_removes_shared_groups():
 def test_unknown_task_names_the_valid_ones():
     with pytest.raises(ValueError, match="valid: .*synth_sentiment"):
         load_items("nope", "train", 10, 0)
+
+
+def test_test_sets_are_balanced_exactly(monkeypatch):
+    """App. A.1: the test set is balanced, chance is 50%. A 54/46 source passes the 55% rule, so before
+    exact balancing its test items stayed 54/46."""
+    import dataclasses
+
+    from w2s_lib.data import TASKS as tasks
+    from w2s_lib.data.registry import item
+
+    def generate(n, split, seed):
+        return [{"i": i} for i in range(n)]
+
+    def to_binary(rows, rng):
+        return [item(f"text {r['i']}", r["i"] % 50 < 27, f"g{r['i']}") for r in rows]  # 54% ones
+
+    spec = dataclasses.replace(TASKS["synth_sentiment"], name="lopsided", generate=generate, to_binary=to_binary)
+    monkeypatch.setitem(tasks, "lopsided", spec)
+    test = load_items("lopsided", "test", 101, seed=0)
+    assert len(test) == 100 and sum(it["hard_label"] for it in test) == 50
+    assert [it["id"] for it in test] == list(range(100))
+    train = load_items("lopsided", "train", 100, seed=0)
+    assert len(train) == 100 and sum(it["hard_label"] for it in train) != 50  # training keeps the 55% rule only

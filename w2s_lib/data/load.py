@@ -84,6 +84,10 @@ def load_items(task: str, split: str, n: int | None, seed: int) -> list[Item]:
     back to it. Hub tasks load through ``datasets`` (and its cache); synthetic tasks are generated.
     Rows that arrive but make no item at all (an unexpected label encoding, a split with hidden labels)
     stop with a one-line error that says what the rows held.
+
+    The test split is balanced exactly 50/50 (paper App. A.1: "the test set is balanced, so chance is 50%"),
+    not only within the 55% rule that training items follow: ``n`` test items hold ``n // 2`` of each class,
+    fewer when the split runs out of one class (then both classes get the rarer one's count).
     """
     spec = _spec(task)
     if split not in spec.splits:
@@ -101,12 +105,39 @@ def load_items(task: str, split: str, n: int | None, seed: int) -> list[Item]:
                 f"task {task!r}, split {split!r} ({where}): {len(rows)} rows made no items; "
                 f"they held {describe_rows(rows)}"
             )
-        if n is None or len(items) >= n or (not spec.synthetic and len(rows) < n_rows):
+        if n is None or _enough(items, n, split) or (not spec.synthetic and len(rows) < n_rows):
             break
         n_rows *= 2
     rng.shuffle(items)
+    if split == "test":
+        items = balance_exactly(items, n)
     items = items[:n] if n is not None else items
     return [{**it, "id": i} for i, it in enumerate(items)]
+
+
+def _enough(items: list[Item], n: int, split: str) -> bool:
+    """Whether ``items`` can give ``n`` items: ``n // 2`` of each class for the (balanced) test split."""
+    return min(_label_counts(items)) >= n // 2 if split == "test" else len(items) >= n
+
+
+def _label_counts(items: list[Item]) -> tuple[int, int]:
+    n1 = sum(it["hard_label"] for it in items)
+    return len(items) - n1, n1
+
+
+def balance_exactly(items: list[Item], n: int | None = None) -> list[Item]:
+    """The first ``k`` items of each class in the given order, ``k = min(n // 2, rarer class's count)``
+    (``n=None``: the rarer class's count); the kept items keep their order."""
+    k = min(_label_counts(items))
+    if n is not None:
+        k = min(k, n // 2)
+    seen = [0, 0]
+    out = []
+    for it in items:
+        if seen[it["hard_label"]] < k:
+            seen[it["hard_label"]] += 1
+            out.append(it)
+    return out
 
 
 def split_halves(items: list[Item], seed: int, frac: float = 0.5) -> tuple[list[Item], list[Item]]:
