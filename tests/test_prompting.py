@@ -278,3 +278,68 @@ def test_prompting_results_table_and_fig09_curves(sup_root):
     row = df[(df.model == "tiny-2") & (df.shot_labels == "weak")].iloc[0]
     assert curves[("2-shot weak", "tiny-1", "tiny-2")] == pytest.approx(100 * row["test_acc"])
     assert {"zero-shot", "2-shot g.t.", "finetune weak (naive)"} <= set(curves.index.get_level_values(0))
+
+
+def test_prompt_sets_ours_by_default_and_the_papers_refused_until_its_text_is_here(sup_root):
+    """Table 2's verbatim instructions are not in the repository: asking for them fails in one line, before any
+    run starts, and never falls back to a paraphrase; "ours" is the default everywhere and keeps the cache key."""
+    root, _ = sup_root
+    assert prompting.PROMPT_SETS == ("ours", "paper")
+    assert prompting.instruction("sciq") == prompting.instruction("sciq", "ours") == prompting.INSTRUCTIONS["sciq"]
+    for call in (
+        lambda: prompting.instruction("sciq", "paper"),
+        lambda: prompting.format_prompt("sciq", [], "Q?", prompts="paper"),
+        lambda: prompting.PromptConfig(DATA, "tiny-1", prompts="paper"),
+        lambda: prompting.prompting_results(
+            root, [DATA.task], ["tiny-1"], [0], n_train=300, n_test=60, epochs=1.0, prompts="paper"
+        ),
+    ):
+        with pytest.raises(ValueError, match=r"^prompts='paper': the verbatim instructions of the paper's Table 2 "):
+            call()
+    with pytest.raises(ValueError, match=r"^unknown prompts 'gpt4'; valid: ours, paper$"):
+        prompting.PromptConfig(DATA, "tiny-1", prompts="gpt4")
+    assert "\n" not in prompting.PAPER_PROMPTS_MISSING
+    cfg = prompting.PromptConfig(DATA, "tiny-1", shots=2)
+    assert cfg.prompts == "ours" and "prompts" not in cache._non_default(cfg)  # runs cached before keep their key
+
+
+def test_shot_counts_hand_computed():
+    assert prompting.shot_counts([5, 4, 5, 2], 5) == {
+        "mean_shots_kept": 4.0,
+        "min_shots_kept": 2,
+        "frac_all_shots": 0.5,
+    }
+    assert all(np.isnan(v) for v in prompting.shot_counts([0, 0], 0).values())  # zero-shot: nothing to cut
+    df = pd.DataFrame(
+        {
+            "task": ["a", "a", "a", "b"],
+            "shots": [0, 5, 5, 5],
+            "mean_shots_kept": [np.nan, 4.0, 5.0, 3.0],
+            "min_shots_kept": [np.nan, 2, 5, 1],
+            "frac_all_shots": [np.nan, 0.5, 1.0, 0.0],
+        }
+    )
+    got = prompting.shots_survived(df).set_index("task")
+    assert list(got.index) == ["a", "b"] and (got["shots"] == 5).all() and list(got["n_runs"]) == [2, 1]
+    assert got.loc["a", "mean_shots_kept"] == 4.5 and got.loc["a", "min_shots_kept"] == 2
+    assert got.loc["a", "frac_all_shots"] == 0.75 and got.loc["b", "frac_all_shots"] == 0.0
+
+
+def test_runs_record_the_shots_that_survived_the_context_limit(sup_root, tiny_tok):
+    """With the tiny tokenizer, 5 shots of synth_sentiment need 201-220 tokens: at 200 most prompts lose one."""
+    root, _ = sup_root
+    cfg = prompting.PromptConfig(DATA, "tiny-1", shots=5, max_len=200, batch_size=32, seed=0)
+    m = prompting.run_or_load_prompting(cfg, root, device="cpu")
+    kept = pd.read_parquet(prompting.prompt_run_dir(cfg, root) / "test_predictions.parquet")["shots_kept"]
+    assert 0 < m["frac_all_shots"] < 1 and m["min_shots_kept"] == kept.min() < 5
+    assert m["frac_all_shots"] == pytest.approx((kept == 5).mean()) and m["mean_shots_kept"] == pytest.approx(
+        kept.mean()
+    )
+    # a run cached before these counts existed gets them from its saved predictions
+    path = prompting.prompt_run_dir(cfg, root) / cache.METRICS_FILE
+    old = {k: v for k, v in cache.read_json(path).items() if k not in ("min_shots_kept", "frac_all_shots")}
+    path.write_text(pd.Series(old).to_json())
+    again = prompting.run_or_load_prompting(cfg, root, device="cpu")
+    assert again["min_shots_kept"] == m["min_shots_kept"] and again["frac_all_shots"] == m["frac_all_shots"]
+    zero = prompting.run_or_load_prompting(prompting.PromptConfig(DATA, "tiny-1", max_len=200), root, device="cpu")
+    assert zero["frac_all_shots"] is None and zero["min_shots_kept"] is None  # nan, as JSON has it: nothing to cut

@@ -1,15 +1,20 @@
 """Prompting baselines (Burns et al. 2023, §5.2.1, Fig. 9; the prompts of App. B, Table 2).
 
-The student is not trained: its language model is asked for a label. A prompt is one instruction for the task
-(our own wording, not Table 2's), then ``k`` labelled shots, each a training text followed by ``Label:`` and its
-label, then the query text and ``Label:``. p1 = softmax over the next-token logits of the answers "0" and "1",
-read at the prompt's last real token (found from the attention mask, so padding side and batch never matter).
+The student is not trained: its language model is asked for a label. A prompt is one instruction for the task,
+then ``k`` labelled shots, each a training text followed by ``Label:`` and its label, then the query text and
+``Label:``. The instructions come from a named prompt set (``PROMPT_SETS``): "ours" (our own wording, the default)
+or "paper", Table 2's verbatim instructions, whose text is not in this repository yet (we have no copy of the
+table we could check word for word), so asking for it is refused with a one-line error rather than guessed.
+p1 = softmax over the next-token logits of the answers "0" and "1", read at the prompt's last real token (found
+from the attention mask, so padding side and batch never matter).
 
 Shots are drawn per query, seeded, from half B's training items (never the test set, never the query's group),
 class-balanced on the labels shown. Those labels are the ground truth ("gt") or the hard labels (p1 > 0.5) of
 a weak supervisor, the ground-truth half-A run of ``w2s_lib.protocol`` whose soft labels train the finetuned
 weak-to-strong students: prompted and finetuned students learn from the same weak labels. A prompt longer than
 ``max_len`` tokens drops its earliest shots first; a query alone too long is cut from the left (its end stays).
+Every run records how many shots survived that limit (``mean_shots_kept``, ``min_shots_kept``, ``frac_all_shots``;
+``shots_survived`` tabulates them per task).
 
 Runs are cached like finetuning runs (``w2s_lib.cache``), but under ``prompting_root(root)``, a folder beside
 the finetuning root: ``results.collect`` reads every run under its root as a finetuning config.
@@ -71,7 +76,26 @@ DEFAULT_INSTRUCTION = _INSTRUCT.format(
 ANSWER_FORMATS = (("", (" 0", " 1")), (" ", ("0", "1")), ("", ("0", "1")))
 
 
-def instruction(task: str) -> str:
+# Named instruction sets. "paper" stands for Table 2 of the paper (App. B, p. 35: one instruction each for CosmosQA,
+# Deontology, Justice, QuAIL, SciQ, Social IQa and Virtue). Its verbatim text is not in this repository: no copy of
+# the table could be checked word for word, so the set refuses (PAPER_PROMPTS_MISSING) instead of paraphrasing.
+PROMPT_SETS = ("ours", "paper")
+PAPER_PROMPTS_MISSING = (
+    "prompts='paper': the verbatim instructions of the paper's Table 2 (App. B, p. 35) are not in this repository "
+    "yet; use prompts='ours' (our own wording)"
+)
+
+
+def check_prompts(prompts: str) -> None:
+    """Refuse an unknown prompt set, and the paper's until its verbatim text is added."""
+    if prompts not in PROMPT_SETS:
+        raise ValueError(f"unknown prompts {prompts!r}; valid: {', '.join(PROMPT_SETS)}")
+    if prompts == "paper":
+        raise ValueError(PAPER_PROMPTS_MISSING)
+
+
+def instruction(task: str, prompts: str = "ours") -> str:
+    check_prompts(prompts)
     return INSTRUCTIONS.get(task, DEFAULT_INSTRUCTION)
 
 
@@ -90,10 +114,10 @@ def answer_format(tok) -> tuple[str, tuple[str, str], tuple[int, int]]:
     raise ValueError(f"no answer format of {ANSWER_FORMATS} gives single tokens for '0' and '1' with this tokenizer")
 
 
-def format_prompt(task: str, shots, query: str, end: str = "", answers=(" 0", " 1")) -> str:
+def format_prompt(task: str, shots, query: str, end: str = "", answers=(" 0", " 1"), prompts: str = "ours") -> str:
     """Instruction, the (text, label) shots in order, then the query, ending right before its label."""
     lines = [f"{t}\n{CUE}{end}{answers[int(y)]}" for t, y in shots]
-    return "\n\n".join([instruction(task), *lines, f"{query}\n{CUE}{end}"])
+    return "\n\n".join([instruction(task, prompts), *lines, f"{query}\n{CUE}{end}"])
 
 
 def draw_shots(labels, groups, k: int, query_group, rng: np.random.Generator) -> list[int]:
@@ -109,21 +133,24 @@ def draw_shots(labels, groups, k: int, query_group, rng: np.random.Generator) ->
     return [chosen[i] for i in rng.permutation(len(chosen))]
 
 
-def build_prompts(task, queries, pool, pool_labels, k: int, seed: int, tok, max_len: int) -> tuple[list[str], list]:
+def build_prompts(
+    task, queries, pool, pool_labels, k: int, seed: int, tok, max_len: int, prompts: str = "ours"
+) -> tuple[list[str], list]:
     """One prompt per query item (its own seeded shots from ``pool``) and the number of shots kept in each."""
+    check_prompts(prompts)
     end, answers, _ = answer_format(tok)
     groups = [it["group"] for it in pool]
-    prompts, kept = [], []
+    out, kept = [], []
     for qi, q in enumerate(queries):
         idx = draw_shots(pool_labels, groups, k, q["group"], np.random.default_rng([seed, qi])) if k else []
         shots = [(pool[i]["txt"], pool_labels[i]) for i in idx]
         for j in range(len(shots) + 1):  # too long: drop the earliest shots, keep instruction and query
-            p = format_prompt(task, shots[j:], q["txt"], end, answers)
+            p = format_prompt(task, shots[j:], q["txt"], end, answers, prompts)
             if j == len(shots) or len(tok(p)["input_ids"]) <= max_len:
                 break
-        prompts.append(p)
+        out.append(p)
         kept.append(len(shots) - j)
-    return prompts, kept
+    return out, kept
 
 
 def score_prompts(lm, tok, prompts, *, max_len: int, batch_size: int = 8) -> np.ndarray:
@@ -164,8 +191,10 @@ class PromptConfig:
     seed: int = 0  # shot draws, and the weights of random-init models
     max_len: int = 1024  # tokens per prompt
     batch_size: int = 8  # prompts per forward pass (does not change results)
+    prompts: str = "ours"  # the instruction set (PROMPT_SETS); the default keeps the cache key of older runs
 
     def __post_init__(self):
+        check_prompts(self.prompts)
         if self.shot_labels not in SHOT_LABELS:
             raise ValueError(f"unknown shot_labels {self.shot_labels!r}; valid: {', '.join(SHOT_LABELS)}")
         if not isinstance(self.shots, int) or self.shots < 0:
@@ -201,6 +230,32 @@ def shot_labels(cfg: PromptConfig, root, pool) -> np.ndarray:
     return (half_b_p1(cfg.weak, root, pool) > 0.5).astype(int)
 
 
+def shot_counts(kept, k: int) -> dict:
+    """How many of ``k`` shots survived the context limit in each prompt: their mean and minimum over the prompts,
+    and the fraction of prompts that kept all ``k`` (nan for zero-shot runs or no prompts, where none could be cut)."""
+    kept = np.asarray(kept, dtype=float)
+    if k == 0 or not len(kept):
+        return {"mean_shots_kept": np.nan, "min_shots_kept": np.nan, "frac_all_shots": np.nan}
+    return {
+        "mean_shots_kept": float(kept.mean()),
+        "min_shots_kept": int(kept.min()),
+        "frac_all_shots": float((kept == k).mean()),
+    }
+
+
+def shots_survived(prompts: pd.DataFrame) -> pd.DataFrame:
+    """Per task and shot count, the few-shot runs' shots that survived the context limit: the mean over runs of
+    each run's mean, the fewest any prompt kept, and the mean fraction of prompts that kept them all."""
+    few = prompts[prompts["shots"] > 0]
+    g = few.groupby(["task", "shots"], as_index=False)
+    return g.agg(
+        mean_shots_kept=("mean_shots_kept", "mean"),
+        min_shots_kept=("min_shots_kept", "min"),
+        frac_all_shots=("frac_all_shots", "mean"),
+        n_runs=("mean_shots_kept", "size"),
+    )
+
+
 @functools.lru_cache(maxsize=1)
 def _language_model(model: str, seed: int, device: str):
     import torch
@@ -227,13 +282,19 @@ def run_or_load_prompting(cfg: PromptConfig, root, *, force: bool = False, devic
 
     out = prompt_run_dir(cfg, root)
     if cache.is_finished(out) and not force:
-        return cache.read_json(out / cache.METRICS_FILE)
+        metrics = cache.read_json(out / cache.METRICS_FILE)
+        if not set(shot_counts([], 0)) <= set(metrics):  # a run cached before the counts: its predictions hold them
+            kept = pd.read_parquet(out / TEST_PREDICTIONS_FILE, columns=["shots_kept"])["shots_kept"]
+            metrics.update(shot_counts(kept.tolist(), cfg.shots))
+        return metrics
     t0 = time.time()
     data = prepare_data(cfg.data)
     pool, y = data.B_train, np.array([it["hard_label"] for it in data.test])
     pool_y = shot_labels(cfg, root, pool)
     lm, tok = _language_model(cfg.model, _weights_seed(cfg), str(device or default_device()))
-    prompts, kept = build_prompts(cfg.data.task, data.test, pool, pool_y, cfg.shots, cfg.seed, tok, cfg.max_len)
+    prompts, kept = build_prompts(
+        cfg.data.task, data.test, pool, pool_y, cfg.shots, cfg.seed, tok, cfg.max_len, cfg.prompts
+    )
     p1 = score_prompts(lm, tok, prompts, max_len=cfg.max_len, batch_size=cfg.batch_size)
     metrics = {
         "run": out.name,
@@ -247,7 +308,7 @@ def run_or_load_prompting(cfg: PromptConfig, root, *, force: bool = False, devic
         "seed": cfg.seed,
         "test_acc": accuracy(p1, y),
         "test_auroc": auroc(p1, y),
-        "mean_shots_kept": np.mean(kept),
+        **shot_counts(kept, cfg.shots),
         "shot_label_acc": float((pool_y == [it["hard_label"] for it in pool]).mean()),
         "n_pool": len(pool),
         "n_test": len(y),
@@ -286,6 +347,7 @@ def prompting_results(
     max_len: int = 512,
     prompt_max_len: int = 1024,
     prompt_batch_size: int = 8,
+    prompts: str = "ours",
     progress=None,
     device=None,
     **plan_kw,
@@ -294,10 +356,12 @@ def prompting_results(
     labels from each of ``supervisors`` (default: all but the largest model) smaller than it, one row per run.
 
     The supervisors are those of ``sweep.sweep_results`` with the same arguments (trained here if missing), so a
-    finetuning sweep and the prompting runs share their weak labels and test sets. ``weak_acc``: the supervisor's.
+    finetuning sweep and the prompting runs share their weak labels and test sets. ``weak_acc``: the supervisor's;
+    ``prompts``: the instruction set (``PROMPT_SETS``); the shot-count columns are ``shot_counts``'.
     """
     from w2s_lib.sweep import model_order, plan_sweep
 
+    check_prompts(prompts)  # before any supervisor trains
     supervisors = list(models[:-1] if supervisors is None else supervisors)
     train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
     train_kw.update(plan_kw.pop("train_kw", {}))
@@ -320,7 +384,7 @@ def prompting_results(
         for task in tasks:
             for seed in seeds:
                 data = DataConfig(task, n_train, n_test, plan_kw.get("val_frac", 0.1), seed)
-                kw = dict(data=data, seed=seed, max_len=prompt_max_len, batch_size=prompt_batch_size)
+                kw = dict(data=data, seed=seed, max_len=prompt_max_len, batch_size=prompt_batch_size, prompts=prompts)
                 runs = [PromptConfig(model=model, shots=k, **kw) for k in shots]
                 runs += [
                     PromptConfig(model=model, shots=k, shot_labels="weak", weak=sups[(data, w)], **kw)
