@@ -220,3 +220,47 @@ def test_weak_labels_are_the_supervisors_sigmoid_of_reward_difference(tmp_path, 
     for it in (data.B_train + data.B_val)[:5]:
         delta = reward(model, tok, it["txt"][1], 32) - reward(model, tok, it["txt"][0], 32)  # the run's max_len
         assert labels[it["id"]] == pytest.approx(1 / (1 + math.exp(-delta)), abs=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# All of a split, and an n larger than the split (the paper preset reads whole hh-rlhf subsets)
+
+
+@pytest.fixture
+def hh_hub(tmp_path, monkeypatch):
+    """Anthropic/hh-rlhf rebuilt on disk in its real layout (tests/hub_layouts.py: 12 rows per split)."""
+    from tests.hub_layouts import MAIN, REPOS, branch_folder, route_hub
+
+    hub_id = TASKS["hh_rlhf_helpful"].hub_id
+    REPOS[(hub_id, MAIN)](branch_folder(tmp_path, hub_id, None))
+    return route_hub(monkeypatch, tmp_path)
+
+
+def test_n_zero_takes_every_comparison_of_the_split(hh_hub):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # all of a split is no shortfall
+        items = load_items("hh_rlhf_helpful", "train", 0, seed=0)
+    assert len(items) >= 8 and all("helpful-base train" in it["prompt"] for it in items)
+    assert load_items("hh_rlhf_helpful", "train", None, seed=0) == items
+    with pytest.warns(UserWarning, match=f"the split gives {len(items)}"):  # asking for more finds no more
+        assert load_items("hh_rlhf_helpful", "train", 10_000, seed=0) == items
+    with pytest.raises(ValueError, match="generated and has no fixed size"):
+        load_items("synth_prefs", "train", 0, seed=0)
+
+
+def test_asking_more_than_the_split_holds_gives_the_whole_split_with_a_warning(hh_hub):
+    from w2s_lib.protocol import DataConfig, prepare_data
+
+    whole = load_items("hh_rlhf_harmless", "test", 0, seed=0)
+    with pytest.warns(UserWarning, match=rf"asked for 4000 items, the split gives {len(whole)}"):
+        capped = load_items("hh_rlhf_harmless", "test", 4000, seed=0)
+    assert capped == whole and len({it["txt"] for it in capped}) == len(capped)  # no duplicates
+    with pytest.warns(UserWarning, match="asked for 4000"):
+        data = prepare_data(DataConfig("hh_rlhf_harmless", n_train=0, n_test=4000, seed=0))
+    assert [it["txt"] for it in data.test] == [it["txt"] for it in whole]
+    train = data.A_train + data.A_val + data.B_train + data.B_val
+    assert sorted(it["txt"] for it in train) == sorted(
+        it["txt"] for it in load_items("hh_rlhf_harmless", "train", 0, 0)
+    )

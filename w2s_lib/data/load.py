@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import warnings
 from collections import Counter
 
 from w2s_lib.data.registry import Item, TaskSpec
@@ -88,10 +89,16 @@ def load_items(task: str, split: str, n: int | None, seed: int) -> list[Item]:
     The test split is balanced exactly 50/50 (paper App. A.1: "the test set is balanced, so chance is 50%"),
     not only within the 55% rule that training items follow: ``n`` test items hold ``n // 2`` of each class,
     fewer when the split runs out of one class (then both classes get the rarer one's count).
+
+    ``n`` None or 0 takes every item of a Hub split (a generated task has no size: it needs an ``n``). An
+    ``n`` larger than the split holds gives the whole split, once, with a warning that says how many.
     """
     spec = _spec(task)
     if split not in spec.splits:
         raise ValueError(f"task {task!r} has no split {split!r}; valid: {', '.join(spec.splits)}")
+    n = n or None  # 0: all
+    if n is None and spec.synthetic:
+        raise ValueError(f"task {task!r} is generated and has no fixed size; give a number of items (not 0 or None)")
     rng = random.Random(f"{task}/{split}/{seed}")
     ds = None if spec.synthetic else hub_split(spec, split)
     # Formatters can drop rows (balancing), so ask for more rows until there are n items.
@@ -112,6 +119,12 @@ def load_items(task: str, split: str, n: int | None, seed: int) -> list[Item]:
     if split == "test":
         items = balance_exactly(items, n)
     items = items[:n] if n is not None else items
+    ran_out = not spec.synthetic and n_rows is not None and len(rows) < n_rows  # the loop read every row
+    if ran_out and len(items) < n:
+        warnings.warn(
+            f"task {task!r}, split {split!r}: asked for {n} items, the split gives {len(items)}; using all of them",
+            stacklevel=2,
+        )
     return [{**it, "id": i} for i, it in enumerate(items)]
 
 
