@@ -167,3 +167,70 @@ def test_compiled_training_matches_eager(data, tiny_tok):
     assert [h["train_loss"] for h in ra.history] == pytest.approx([h["train_loss"] for h in rb.history], abs=1e-5)
     np.testing.assert_allclose(predict(a, tiny_tok, txt), predict(b, tiny_tok, txt), atol=1e-5)
     assert not torch.allclose(a.head.weight, _model().head.weight)
+
+
+# ---------------------------------------------------------------------------------------------
+# How often a run evaluates: min_evals, evals_per_epoch (the paper's early-stopping curves, Figs. 7, 13)
+
+
+@pytest.mark.parametrize(
+    "kw, n_steps, steps",
+    [
+        # the defaults: every n_steps // 8 steps, then the final model
+        ({}, 100, [12, 24, 36, 48, 60, 72, 84, 96, 100]),
+        ({}, 96, [12, 24, 36, 48, 60, 72, 84, 96]),
+        ({}, 5, [1, 2, 3, 4, 5]),  # shorter than min_evals: every step
+        # max(min_evals 8, ceil(10 * 2.5) = 25) = 25 for 1000 steps: every 40
+        ({"evals_per_epoch": 10, "epochs": 2.5}, 1000, list(range(40, 1001, 40))),
+        # ceil(0.3 * 2) = 1 < min_evals: min_evals decides
+        ({"evals_per_epoch": 0.3, "epochs": 2}, 80, list(range(10, 81, 10))),
+        # an explicit eval_every wins over both
+        ({"eval_every": 7, "min_evals": 20, "evals_per_epoch": 10}, 20, [7, 14, 20]),
+    ],
+)
+def test_eval_steps_by_hand(kw, n_steps, steps):
+    assert TrainConfig(**kw).eval_steps(n_steps) == steps
+
+
+def test_the_paper_presets_eval_count():
+    # the paper presets' settings, 2 epochs of 9,000 examples in batches of 32: 563 steps. n_evals = max(20,
+    # ceil(10 * 2)) = 20, every 563 // 20 = 28 steps: 28, ..., 560 (20 of them) and the final 563.
+    cfg = TrainConfig(epochs=2.0, min_evals=20, evals_per_epoch=10)
+    assert cfg.n_evals() == 20
+    steps = cfg.eval_steps(563)
+    assert len(steps) == 21 and steps[:2] == [28, 56] and steps[-2:] == [560, 563]
+
+
+def test_default_eval_rule_is_the_one_cached_runs_were_trained_with():
+    cfg = TrainConfig()
+    assert all(cfg.eval_interval(n) == max(1, n // 8) for n in range(1, 2000))
+
+
+def test_eval_fields_keep_cache_keys_and_are_checked():
+    from w2s_lib import cache
+    from w2s_lib.protocol import DataConfig, RunConfig
+
+    # hashes of these configs computed with the code before min_evals / evals_per_epoch existed
+    assert cache.config_hash(RunConfig(DataConfig("synth_keyword"), "tiny-1")) == "0873182451"
+    tc = TrainConfig(lr=1e-3, epochs=3.0, eval_batch_size=256)
+    assert cache.config_hash(RunConfig(DataConfig("synth_keyword"), "tiny-1", train=tc)) == "ea33ec33ef"
+    more = dataclasses.replace(tc, min_evals=20, evals_per_epoch=10)
+    assert cache.config_hash(RunConfig(DataConfig("synth_keyword"), "tiny-1", train=more)) != "ea33ec33ef"
+    # 10 and 10.0 (a yaml int, a float) are one setting and one cache key
+    assert more == dataclasses.replace(tc, min_evals=20, evals_per_epoch=10.0)
+    for bad, match in [
+        (dict(min_evals=0), "min_evals must be an integer >= 1, got 0"),
+        (dict(min_evals=2.5), "min_evals must be an integer >= 1"),
+        (dict(evals_per_epoch=-1), "evals_per_epoch must be a number >= 0, got -1"),
+        (dict(eval_every=-3), "eval_every must be an integer >= 0"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            TrainConfig(**bad)
+
+
+def test_history_holds_the_planned_evaluations(data, tiny_tok):
+    txt, y, te, ty = data
+    # 96 examples, 2 epochs of batch 32: 6 steps; min_evals 3 -> every 2 steps (the default would be every step)
+    cfg = TrainConfig(lr=3e-3, epochs=2, batch_size=32, minibatch_size=32, select="oracle", min_evals=3)
+    r = train_classifier(_model(), tiny_tok, txt, y, cfg, test_texts=te, test_labels=ty, progress=False)
+    assert [h["step"] for h in r.history] == cfg.eval_steps(r.n_steps) == [2, 4, 6]

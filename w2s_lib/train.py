@@ -8,7 +8,8 @@ Design points (each tested in tests/test_train.py):
   (see ``w2s_lib.losses``);
 * dropout is off by default: the model is kept in eval mode while it trains (no layer here behaves
   differently in train mode except dropout);
-* evaluation every ``eval_every`` steps records the history; the returned model is the one selected by
+* evaluations (``eval_steps``: at least ``min_evals``, or ``evals_per_epoch`` per epoch, evenly spaced,
+  or every ``eval_every`` steps) record the history; the returned model is the one selected by
   ``select``: "last", "val" (accuracy against the training labels on a held-out validation slice,
   which for weak-to-strong runs uses no ground truth) or "oracle" (test ground truth: only for the
   paper's early-stopping analyses, Figures 7 and 13);
@@ -46,7 +47,7 @@ class TrainConfig:
     warmup_frac: float = 0.0
     weight_decay: float = 0.0
     max_len: int = 512
-    eval_every: int = 0  # 0: about 8 evaluations per run
+    eval_every: int = 0  # > 0: evaluate every this many steps; 0: from min_evals and evals_per_epoch
     select: str = "val"
     dropout: bool = False
     loss: str = "xent"
@@ -55,6 +56,10 @@ class TrainConfig:
     seed: int = 0
     group_by_length: bool = False  # batches of similar lengths (less padding; see index_batches)
     compile: bool | str = False  # torch.compile the training forward: True, or a backend name
+    # With eval_every = 0: at least max(min_evals, ceil(evals_per_epoch * epochs)) evaluations, evenly
+    # spaced, the final one included (``eval_interval``). The defaults give today's ~8 per run.
+    min_evals: int = 8
+    evals_per_epoch: float = 0.0
 
     def __post_init__(self):
         for name, value, valid in [
@@ -66,6 +71,30 @@ class TrainConfig:
                 raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
         if self.batch_size % self.minibatch_size:
             raise ValueError(f"batch size {self.batch_size} is not divisible by minibatch size {self.minibatch_size}")
+        if isinstance(self.min_evals, bool) or not isinstance(self.min_evals, int) or self.min_evals < 1:
+            raise ValueError(f"min_evals must be an integer >= 1, got {self.min_evals!r}")
+        if isinstance(self.evals_per_epoch, bool) or not self.evals_per_epoch >= 0:
+            raise ValueError(f"evals_per_epoch must be a number >= 0, got {self.evals_per_epoch!r}")
+        object.__setattr__(self, "evals_per_epoch", float(self.evals_per_epoch))  # 10 and 10.0: one cache key
+        if isinstance(self.eval_every, bool) or not isinstance(self.eval_every, int) or self.eval_every < 0:
+            raise ValueError(f"eval_every must be an integer >= 0 (0: from min_evals), got {self.eval_every!r}")
+
+    def n_evals(self) -> int:
+        """How many evaluations ``eval_every = 0`` asks for: max(min_evals, ceil(evals_per_epoch * epochs))."""
+        return max(self.min_evals, math.ceil(self.evals_per_epoch * self.epochs))
+
+    def eval_interval(self, n_steps: int) -> int:
+        """Steps between evaluations of a run of ``n_steps``: ``eval_every`` when set, else
+        ``n_steps // n_evals()`` (at least 1). Evaluations fall on its multiples below ``n_steps``, and the
+        final model is always evaluated, so a run gets at least ``n_evals()`` of them (``eval_steps``), or
+        one per step when it is shorter. With the defaults (8, 0.0) this is the rule the cache's runs were
+        trained with, ``n_steps // 8``."""
+        return self.eval_every or max(1, n_steps // self.n_evals())
+
+    def eval_steps(self, n_steps: int) -> list[int]:
+        """The steps at which a run of ``n_steps`` evaluates (the history's ``step`` values)."""
+        every = self.eval_interval(n_steps)
+        return list(range(every, n_steps, every)) + [n_steps]
 
 
 @dataclass
@@ -244,7 +273,7 @@ def train_classifier(
     loss_fn = get_loss(cfg.loss, **dict(cfg.loss_kw))
 
     n_steps = max(1, math.ceil(cfg.epochs * len(train_seqs) / cfg.batch_size))
-    eval_every = cfg.eval_every or max(1, n_steps // 8)
+    eval_every = cfg.eval_interval(n_steps)
     wrapped = dist.prepare_model(model)
     forward = wrapped
     if cfg.compile:  # dynamic shapes: each batch is padded to its own longest example
