@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
+from w2s_lib import cache
 from w2s_lib.chess import data as cdata
 from w2s_lib.chess import generative as gen
 from w2s_lib.chess import protocol as cp
@@ -279,3 +280,63 @@ def test_the_chess_notebooks_paper_presets_share_their_runs():
     # all four zero-shot runs and the ceilings of the three students; the weakest model's "all" run is new
     assert [fig19[n].model for n in common - set(fig03)] == ["gpt2"] and len(common & set(fig03)) == 7
     assert len(set(fig03) | set(fig19)) == 48  # what benchmarks/bench_chess.py prices
+
+
+# ---------------------------------------------------------------------------- any causal LM
+
+
+HUB_LM = "some-lab/tiny-chess-lm"  # no preset: a Hub id, laid out offline in the session's hub cache
+
+
+def _hub_lm() -> str:
+    from transformers import AutoModelForCausalLM
+
+    from tests.hub_layouts import hub_model
+    from w2s_lib.models import tiny_config, tiny_tokenizer
+
+    config = tiny_config("tiny-1")
+    torch.manual_seed(0)
+    hub_model(HUB_LM, config, tiny_tokenizer(), model=AutoModelForCausalLM.from_config(config))
+    return HUB_LM
+
+
+@pytest.mark.slow
+def test_w2s_chess_takes_a_hub_causal_lm_that_is_no_preset(tmp_path, capsys):
+    """`w2s chess --models` takes any causal LM, not only presets: a student named by its Hub id trains, decodes
+    and is scored with its own tokenizer and weights from the hub cache (offline), beside a preset supervisor."""
+    from w2s_lib.cli import main
+    from w2s_lib.models import preset_of
+
+    hub_id = _hub_lm()
+    assert preset_of(hub_id) is None
+    out = tmp_path / "c"
+    argv = ["chess", "--out", str(out), "--models", f"tiny-1,{hub_id}", "--n-train", "8", "--n-test", "4"]
+    argv += ["--n-parts", "2", "--epochs", "1", "--batch-size", "4", "--minibatch-size", "4", "--quiet"]
+    assert main(argv) == 0, capsys.readouterr().err
+    table = capsys.readouterr().out
+    assert table.count(hub_id) == 3, table  # its ceiling, its naive run from tiny-1, its zero-shot run
+    configs = [cache.read_json(p) for p in out.glob("chess/synth/*/config.json")]
+    w2s = [c for c in configs if c["labels"] == "weak"]
+    assert len(w2s) == 1 and (w2s[0]["model"], w2s[0]["supervisor"]["model"]) == (hub_id, "tiny-1")
+    assert w2s[0]["train"]["lr"] == pytest.approx(1e-5)  # no preset: the library's default rate
+
+
+def test_chess_refuses_encoders_and_unknown_names_but_not_hub_ids(tmp_path, capsys):
+    from transformers import BertConfig
+
+    from w2s_lib.cli import main
+
+    folder = tmp_path / "my-encoder"
+    BertConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=8).save_pretrained(folder)
+    assert cp.encoders(["tiny-1", "minilm-l6", str(folder), "Qwen/Qwen2.5-0.5B", "EleutherAI/pythia-1b"]) == [
+        "minilm-l6",
+        str(folder),
+    ]
+    for models, message in (
+        (f"tiny-1,{folder}", f"chess needs causal language models; {folder} are encoders"),
+        ("tiny-1,gpt3", "unknown model 'gpt3'; valid: "),
+    ):
+        assert main(["chess", "--out", str(tmp_path / "o"), "--models", models]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "o").exists()

@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--models",
         type=_csv,
         default=["tiny-1", "tiny-2", "tiny-3"],
-        help="comma-separated model presets, weakest to strongest (at least 2)",
+        help="comma-separated causal LMs, weakest to strongest (at least 2): presets, Hub ids or local folders",
     )
     c.add_argument("--seeds", type=_ints, default=[0], help="comma-separated integer seeds")
     c.add_argument("--n-train", type=int, default=300, help="puzzles per training part (paper: 50000)")
@@ -482,10 +482,10 @@ def _cmd_vision(a) -> int:
 
 
 def _cmd_chess(a) -> int:
-    from w2s_lib.models import MODEL_PRESETS, preset_of, split_revision
+    from w2s_lib.chess.protocol import encoders as chess_encoders
 
-    _choices("model", [split_revision(m)[0] for m in a.models], list(MODEL_PRESETS))
-    encoders = [m for m in a.models if preset_of(m).family == "bert"]
+    _check_models(a.models)  # presets, local folders or Hub ids (owner/name): any causal LM, e.g. Qwen/Qwen2.5-0.5B
+    encoders = chess_encoders(a.models)
     if encoders:
         raise UsageError(f"chess needs causal language models; {', '.join(encoders)} are encoders")
     if len(set(a.models)) < 2 or len(set(a.models)) != len(a.models) or not a.seeds:

@@ -153,6 +153,31 @@ def training_puzzles(cfg: ChessRunConfig) -> list[dict]:
     return parts[cfg.part]
 
 
+def encoders(models: list[str]) -> list[str]:
+    """The models of ``models`` that chess cannot train because they are encoders, found without the network: a
+    preset of the "bert" family, or a local folder whose config.json names an encoder type. Any other causal LM
+    (a preset, a folder, a Hub id such as EleutherAI/pythia-1b or Qwen/Qwen2.5-0.5B) is accepted; a Hub id's
+    config is checked when it loads (``genft.base_lm`` refuses an encoder before reading any weights)."""
+    import json
+    import os
+
+    from w2s_lib.models import ENCODER_TYPES, preset_of, split_revision
+
+    out = []
+    for m in models:
+        preset, folder = preset_of(m), split_revision(m)[0]
+        if preset is not None:
+            encoder = preset.family == "bert"
+        elif os.path.isfile(os.path.join(folder, "config.json")):
+            with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
+                encoder = json.load(f).get("model_type") in ENCODER_TYPES
+        else:
+            encoder = False
+        if encoder:
+            out.append(m)
+    return out
+
+
 def _lm(cfg: ChessRunConfig):
     import torch
 
