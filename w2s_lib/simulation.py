@@ -4,6 +4,10 @@ A weak model that sees only the first k features makes errors a student with all
 *simulate* (imitate exactly); random label flips at the same accuracy cannot be simulated. The paper
 finds that students gain almost nothing over simulatable supervisors and a lot over random noise.
 All models are scikit-learn logistic regressions, as in the paper; the weak labels are hard labels.
+
+As in the paper (p. 42-43): weak models and students train on disjoint parts (10k and ~13k of SciQ's
+training items there), every weak model M_k supervises every student M_k' with k' >= k, and agreement is
+measured on test items.
 """
 
 from __future__ import annotations
@@ -14,14 +18,20 @@ import pandas as pd
 FEATURE_SOURCES = ("sklearn:digits", "sklearn:breast_cancer")
 
 
-def load_features(source: str, *, seed: int = 0, n: int | None = None, cache_dir=None):
+def load_features(source: str, *, seed: int = 0, n: int | None = None, cache_dir=None, split: str = "train"):
     """Features X [N, D] and binary labels y [N] from ``source``.
 
     * ``"sklearn:digits"``: 8x8 digit images shipped in scikit-learn's wheel, label = digit >= 5;
     * ``"sklearn:breast_cancer"``: 30 tumour measurements, label = benign;
     * ``"<model>:<task>"``: the mean-pooled frozen features of a model (preset, Hub id or path) on a
-      task's test+train items, embedded once and cached under ``cache_dir`` (safetensors).
+      task's ``split`` ("train" or "test") items, embedded once and cached under ``cache_dir`` (safetensors).
+
+    The sklearn sources are one pool without a test split (``split="train"`` only).
     """
+    if split not in ("train", "test"):
+        raise ValueError(f"unknown split {split!r}; valid: train, test")
+    if source.startswith("sklearn:") and split != "train":
+        raise ValueError(f"{source} has no test split; valid: split='train' (carve a test part with n_test)")
     if source == "sklearn:digits":
         from sklearn.datasets import load_digits
 
@@ -34,7 +44,7 @@ def load_features(source: str, *, seed: int = 0, n: int | None = None, cache_dir
         X, y = d.data.astype(np.float32), d.target.astype(int)
     elif source.count(":") == 1:
         model, task = source.split(":")
-        X, y = _model_features(model, task, seed=seed, n=n, cache_dir=cache_dir)
+        X, y = _model_features(model, task, seed=seed, n=n, cache_dir=cache_dir, split=split)
     else:
         raise ValueError(f"unknown feature source {source!r}; valid: {', '.join(FEATURE_SOURCES)}, or MODEL:TASK")
     perm = np.random.default_rng(seed).permutation(len(y))
@@ -43,7 +53,18 @@ def load_features(source: str, *, seed: int = 0, n: int | None = None, cache_dir
     return X[perm], y[perm]
 
 
-def _model_features(model: str, task: str, *, seed: int, n: int | None, cache_dir):
+def simulation_data(source: str, *, seed: int = 0, n: int | None = None, n_test: int | None = None, cache_dir=None):
+    """Fig. 24's data: ``(X, y, test)``. For ``MODEL:TASK`` the pool is the task's training split (``n`` items)
+    and ``test`` its test split (``n_test`` items, None: all), as the paper's SciQ experiment (10k + 13k of the
+    training items, tested on held-out items); for the sklearn sources ``test`` is None and
+    ``simulation_experiment`` carves its test part out of the pool."""
+    X, y = load_features(source, seed=seed, n=n, cache_dir=cache_dir)
+    if source.startswith("sklearn:"):
+        return X, y, None
+    return X, y, load_features(source, seed=seed, n=n_test, cache_dir=cache_dir, split="test")
+
+
+def _model_features(model: str, task: str, *, seed: int, n: int | None, cache_dir, split: str = "train"):
     from pathlib import Path
 
     from safetensors.numpy import load_file, save_file
@@ -54,14 +75,14 @@ def _model_features(model: str, task: str, *, seed: int, n: int | None, cache_di
 
     path = None
     if cache_dir is not None:
-        slug = f"{model}_{task}_{seed}_{n}".replace("/", "--")
+        slug = f"{model}_{task}_{seed}_{n}{'' if split == 'train' else '_' + split}".replace("/", "--")
         path = Path(cache_dir) / "features" / f"{slug}.safetensors"
         if path.exists():
             arrays = load_file(str(path))
             return arrays["X"], arrays["y"].astype(int)
     import torch
 
-    items = load_items(task, "train", n, seed)
+    items = load_items(task, split, n, seed)
     tok = load_tokenizer(model)
     clf = build_classifier(model, pooling="mean", linear_probe=True, tokenizer=tok).eval()
     seqs = tokenize(tok, [it["txt"] for it in items], 256)
@@ -106,71 +127,118 @@ def simulation_experiment(
     ks: tuple[int, ...],
     mixed_k: int | None = None,
     noise: tuple[float, ...] = (0.1, 0.07, 0.05, 0.01, 0.0),
+    student_ks: tuple[int, ...] | None = None,
+    n_weak: int | None = None,
+    n_student: int | None = None,
+    n_test: int | None = None,
+    test: tuple[np.ndarray, np.ndarray] | None = None,
     weak_frac: float = 0.43,
     test_frac: float = 0.2,
     seed: int = 0,
     student_cv: bool = False,
 ) -> pd.DataFrame:
-    """Fig. 24's three panels as rows.
+    """Fig. 24's three panels as rows (paper App. E.1, p. 42-43).
 
-    The data is split into a weak-training part (``weak_frac``, the paper's 10k of 23k), the student's
-    part and a test part. Rows have ``kind`` ("simulatable": the weak model uses the first k features;
-    "random": ground truth with random flips matched to that weak model's accuracy on the student's
-    part; "mixed": the first-``mixed_k``-features model plus extra random flips of a fraction
-    ``noise``), ``k``, ``noise``, ``weak_acc``, ``student_acc`` (test) and ``agreement`` (the student's
-    agreement with the weak labels on its own training part). ``strong_acc`` is the all-features probe
-    trained on ground truth; ``weak_test_acc`` the weak model's test accuracy. ``student_cv`` picks the
-    students' (and the ceiling's) regularization by cross-validation on their own training labels
-    (weak labels for students: no ground truth), for feature sets small enough to memorise noise.
+    Three disjoint parts: the weak models train on one (``n_weak`` items; the paper: 10k), label another for
+    the students (``n_student``, None: the rest; the paper: the other ~13k), and a test part (``n_test``
+    items of the pool, or the given ``test = (X_test, y_test)``, e.g. the task's test split). Without sizes
+    the pool is split by ``weak_frac`` and ``test_frac``. The row-wise frame's ``attrs["splits"]`` holds
+    the pool indices of each part (``"test"`` is None for a given test set).
+
+    Weak labellers: "simulatable", the model on the first k features (k in ``ks``); "random", ground truth
+    with as many random flips as that model's errors (on the students' part, and on the test part as many
+    as its test errors); "mixed", the first-``mixed_k``-features model plus random flips of a fraction
+    ``noise`` (on both parts). Each labeller's labels train every student M_k' with k' >= k, k' in
+    ``student_ks`` (the paper's grid; None: one student on all features).
+
+    Rows: ``kind``, ``k``, ``student_k``, ``noise``, ``weak_acc`` (the labels' accuracy on the students'
+    part), ``weak_test_acc`` (the labeller's test accuracy), ``student_acc`` (test), ``agreement`` (the
+    student's test predictions against the labeller's test labels, as the paper reports it),
+    ``train_agreement`` (against its own training labels), ``strong_acc`` (the student_k model trained on
+    ground truth of the students' part, tested). ``student_cv`` picks the students' (and ceilings')
+    regularization by cross-validation on their own training labels (no ground truth for students), for
+    feature sets small enough to memorise noise.
     """
+    n, d = X.shape
+    ks = tuple(sorted(set(int(k) for k in ks)))
+    student_ks = (d,) if student_ks is None else tuple(sorted(set(int(k) for k in student_ks)))
+    if not ks or ks[0] < 1 or max(ks + student_ks) > d:
+        raise ValueError(f"feature counts ks={ks}, student_ks={student_ks} must lie in 1..{d}")
+    if mixed_k is not None and mixed_k not in ks:
+        raise ValueError(f"mixed_k={mixed_k} must be one of ks={ks}")
     rng = np.random.default_rng(seed)
-    n = len(y)
     perm = rng.permutation(n)
-    n_test, n_weak = int(test_frac * n), int(weak_frac * n)
-    te, wk, st = perm[:n_test], perm[n_test : n_test + n_weak], perm[n_test + n_weak :]
-    strong = _logreg(X[st], y[st], seed, cv=student_cv)
-    strong_acc = float((strong.predict(X[te]) == y[te]).mean())
+    if test is None:
+        n_te = int(test_frac * n) if n_test is None else int(n_test)
+    else:
+        n_te = 0
+    n_wk = int(weak_frac * n) if n_weak is None else int(n_weak)
+    n_st = n - n_te - n_wk if n_student is None else int(n_student)
+    if min(n_wk, n_st) < 1 or (test is None and n_te < 1) or n_te + n_wk + n_st > n:
+        raise ValueError(
+            f"{n} items cannot make disjoint parts of n_test={n_te}, n_weak={n_wk}, n_student={n_st} (each >= 1)"
+        )
+    te_idx, wk, st = perm[:n_te], perm[n_te : n_te + n_wk], perm[n_te + n_wk : n_te + n_wk + n_st]
+    X_te, y_te = (X[te_idx], y[te_idx]) if test is None else (np.asarray(test[0]), np.asarray(test[1]))
+    Xs, ys = X[st], y[st]
+    strong = {
+        kk: float((_logreg(Xs[:, :kk], ys, seed, cv=student_cv).predict(X_te[:, :kk]) == y_te).mean())
+        for kk in student_ks
+    }
     rows = []
 
-    def student_row(kind, k, nz, labels, weak_test_acc):
-        model = _logreg(X[st], labels, seed, cv=student_cv) if len(np.unique(labels)) > 1 else None
-        pred_te = model.predict(X[te]) if model is not None else np.full(len(te), labels[0])
-        pred_st = model.predict(X[st]) if model is not None else np.full(len(st), labels[0])
-        rows.append(
-            dict(
-                kind=kind,
-                k=k,
-                noise=nz,
-                weak_acc=float((labels == y[st]).mean()),
-                weak_test_acc=weak_test_acc,
-                student_acc=float((pred_te == y[te]).mean()),
-                agreement=float((pred_st == labels).mean()),
-                strong_acc=strong_acc,
+    def flip(labels, count, key):
+        """``labels`` with ``count`` entries flipped, drawn by a generator of its own per key, so a row does
+        not depend on which other ks were asked for."""
+        out = labels.copy()
+        idx = np.random.default_rng([seed, *key]).choice(len(out), count, replace=False)
+        out[idx] = 1 - out[idx]
+        return out
+
+    def student_rows(kind, k, nz, labels, test_labels):
+        for kk in student_ks:
+            if kk < k:
+                continue
+            if len(np.unique(labels)) > 1:
+                model = _logreg(Xs[:, :kk], labels, seed, cv=student_cv)
+                pred_te, pred_st = model.predict(X_te[:, :kk]), model.predict(Xs[:, :kk])
+            else:
+                pred_te, pred_st = np.full(len(y_te), labels[0]), np.full(len(st), labels[0])
+            rows.append(
+                dict(
+                    kind=kind,
+                    k=k,
+                    student_k=kk,
+                    noise=nz,
+                    weak_acc=float((labels == ys).mean()),
+                    weak_test_acc=float((test_labels == y_te).mean()),
+                    student_acc=float((pred_te == y_te).mean()),
+                    agreement=float((pred_te == test_labels).mean()),
+                    train_agreement=float((pred_st == labels).mean()),
+                    strong_acc=strong[kk],
+                )
             )
-        )
 
     weak_preds = {}
     for k in ks:
         weak = _logreg(X[wk][:, :k], y[wk], seed)
-        labels = weak.predict(X[st][:, :k])
-        weak_test_acc = float((weak.predict(X[te][:, :k]) == y[te]).mean())
-        weak_preds[k] = (labels, weak_test_acc)
-        student_row("simulatable", k, 0.0, labels, weak_test_acc)
-        n_err = int((labels != y[st]).sum())
-        # a generator per k, so a row does not depend on which other ks were asked for
-        flip = np.random.default_rng([seed, k]).choice(len(st), n_err, replace=False)
-        noisy = y[st].copy()
-        noisy[flip] = 1 - noisy[flip]
-        student_row("random", k, 0.0, noisy, weak_test_acc)
+        labels, test_labels = weak.predict(Xs[:, :k]), weak.predict(X_te[:, :k])
+        weak_preds[k] = (labels, test_labels)
+        student_rows("simulatable", k, 0.0, labels, test_labels)
+        noisy = flip(ys, int((labels != ys).sum()), (k,))
+        noisy_test = flip(y_te, int((test_labels != y_te).sum()), (k, 1))
+        student_rows("random", k, 0.0, noisy, noisy_test)
     if mixed_k is not None:
-        if mixed_k not in weak_preds:
-            raise ValueError(f"mixed_k={mixed_k} must be one of ks={ks}")
-        base, weak_test_acc = weak_preds[mixed_k]
+        base, base_test = weak_preds[mixed_k]
         for nz in noise:
-            labels = base.copy()
-            flip = np.random.default_rng([seed, mixed_k, int(nz * 1e6)]).choice(
-                len(st), int(round(nz * len(st))), replace=False
-            )
-            labels[flip] = 1 - labels[flip]
-            student_row("mixed", mixed_k, nz, labels, weak_test_acc)
-    return pd.DataFrame(rows)
+            key = (mixed_k, int(nz * 1e6))
+            labels = flip(base, int(round(nz * len(base))), key)
+            test_labels = flip(base_test, int(round(nz * len(base_test))), (*key, 1))
+            student_rows("mixed", mixed_k, nz, labels, test_labels)
+    df = pd.DataFrame(rows)
+    df.attrs["splits"] = {
+        "weak": wk.tolist(),
+        "student": st.tolist(),
+        "test": None if test is not None else te_idx.tolist(),
+    }
+    return df
