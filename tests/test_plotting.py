@@ -226,3 +226,36 @@ def test_best_vs_final_draws_the_oracle_and_last_accuracies(results):
     assert final.get_linestyle() == "--" and best.get_marker() == "*"
     weak = next(ln for ln in ax.lines if ln.get_gid() == "weak")
     assert np.allclose(weak.get_ydata(), 100 * df[df["role"] == "weak"].groupby("model")["test_acc"].mean())
+
+
+def test_task_grid_has_one_titled_axis_per_task():
+    df = pd.DataFrame({"task": ["b", "a", "b", "c", "d", "e"], "v": [1, 2, 3, 4, 5, 6]})
+    seen = []
+
+    def draw(rows, ax, task):
+        seen.append((task, rows["v"].tolist()))
+        ax.plot(rows["v"], label="v")
+        ax.legend()
+
+    fig, axes = P.task_grid(df, draw, ncols=2)
+    assert [ax.get_title() for ax in axes] == ["b", "a", "c", "d", "e"]  # order of appearance
+    assert seen == [("b", [1, 3]), ("a", [2]), ("c", [4]), ("d", [5]), ("e", [6])]
+    assert len(fig.axes) == 6 and sum(ax.get_visible() for ax in fig.axes) == 5  # 3 x 2, the last cell hidden
+    assert [ax.get_legend() is not None for ax in axes] == [True] + [False] * 4
+    _, axes = P.task_grid(df, draw, tasks=["e", "a"], legend="all")
+    assert [ax.get_title() for ax in axes] == ["e", "a"] and all(ax.get_legend() for ax in axes)
+    with pytest.raises(ValueError, match="valid: first, all, none"):
+        P.task_grid(df, draw, legend="some")
+
+
+def test_simulation_grid_draws_one_line_per_student():
+    from w2s_lib.simulation import load_features, simulation_experiment
+
+    X, y = load_features("sklearn:digits")
+    sim = simulation_experiment(X, y, ks=(4, 8, 16), student_ks=(4, 8, 16), n_weak=700, n_test=300)
+    axes = P.plot_simulation(sim)
+    students = {ln.get_gid(): len(ln.get_xdata()) for ln in axes[0, 0].lines if (ln.get_gid() or "").startswith("s")}
+    assert students == {"student|4": 1, "student|8": 2, "student|16": 3}  # M_k' for k' >= k only
+    row = sim[(sim.kind == "simulatable") & (sim.k == 8) & (sim.student_k == 16)].iloc[0]
+    (line,) = [ln for ln in axes[1, 0].lines if ln.get_gid() == "student|16"]
+    assert line.get_ydata()[1] == pytest.approx(100 * row["agreement"])

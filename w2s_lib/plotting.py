@@ -425,6 +425,52 @@ def _add_to_legend(ax, handle) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Per-task panels
+
+GRID_LEGENDS = ("first", "all", "none")
+
+
+def task_grid(
+    df: pd.DataFrame,
+    draw_one,
+    *,
+    tasks=None,
+    task_col: str = "task",
+    ncols: int = 4,
+    panel_size: tuple[float, float] = (3.4, 2.7),
+    sharey: bool = False,
+    legend: str = "first",
+):
+    """One small axis per task, as the paper draws its per-dataset panels (Figs. 6, 12, 13a, 21, 23, 25).
+
+    ``draw_one(rows, ax, task)`` draws one task's rows of ``df`` on ``ax``; the axis is then titled with the
+    task. ``tasks``: the order (default: as they first appear in ``df``). ``legend``: keep the legend of the
+    first axis only (default), of all, or of none. Cells left over in the last row are hidden. Returns
+    ``(fig, axes)``, ``axes`` a list with one axis per task.
+    """
+    if legend not in GRID_LEGENDS:
+        raise ValueError(f"unknown legend {legend!r}; valid: {', '.join(GRID_LEGENDS)}")
+    tasks = list(dict.fromkeys(df[task_col])) if tasks is None else list(tasks)
+    if not tasks:
+        raise ValueError(f"no tasks to draw: the table has no {task_col!r} values")
+    ncols = max(1, min(ncols, len(tasks)))
+    nrows = math.ceil(len(tasks) / ncols)
+    fig, grid = plt.subplots(
+        nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows), sharey=sharey, squeeze=False
+    )
+    cells = list(grid.flat)
+    for i, (ax, task) in enumerate(zip(cells, tasks)):
+        draw_one(df[df[task_col] == task], ax, task)
+        ax.set_title(str(task))
+        if ax.get_legend() is not None and (legend == "none" or (legend == "first" and i > 0)):
+            ax.get_legend().remove()
+    for ax in cells[len(tasks) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig, cells[: len(tasks)]
+
+
+# ---------------------------------------------------------------------------------------------
 # Saving
 
 
@@ -494,11 +540,21 @@ def plot_grouped_bars(df: pd.DataFrame, x: str, y: str, hue: str, ax=None, *, pe
 
 
 def plot_simulation(df: pd.DataFrame, axes=None):
-    """Paper Fig. 24: student test accuracy (top) and agreement with its weak labels (bottom) for
-    simulatable (first k features), random (matched accuracy) and mixed (extra noise) weak labels."""
+    """Paper Fig. 24 (App. E.1): test accuracy (top) and test agreement with the weak labeller (bottom) for
+    simulatable (first k features), random (matched accuracy) and mixed (extra noise) weak labels.
+
+    x = the weak labeller (its k, or the mixed panel's noise); one line per student ``student_k`` (the grid
+    of students M_k' with k' >= k; a frame without ``student_k`` has one student), the labeller's own test
+    accuracy in grey and the largest student's ceiling (g.t.) dashed."""
     if axes is None:
         _, axes = plt.subplots(2, 3, figsize=(12, 6), sharey="row")
+    df = df if "student_k" in df else df.assign(student_k=0)
     titles = {"simulatable": "perfectly simulatable", "random": "random errors", "mixed": "mixed"}
+    students = sorted(df["student_k"].unique())
+    cmap = mpl.colormaps["viridis"]
+    colors = {kk: mpl.colors.to_hex(cmap(s)) for kk, s in zip(students, np.linspace(0.85, 0.1, len(students)))}
+    if len(students) == 1:
+        colors = {students[0]: "C0"}
     for j, kind in enumerate(("simulatable", "random", "mixed")):
         part = df[df["kind"] == kind]
         if part.empty:
@@ -506,19 +562,31 @@ def plot_simulation(df: pd.DataFrame, axes=None):
             axes[1, j].set_visible(False)
             continue
         xcol = "noise" if kind == "mixed" else "k"
-        xs = [str(v) for v in part[xcol]]
-        ax = axes[0, j]
-        ax.plot(xs, 100 * part["student_acc"], marker="o", color="C0", label="student")
-        ax.plot(xs, 100 * part["weak_acc"], marker="s", color="grey", ls=":", label="weak labels")
-        ax.axhline(100 * part["strong_acc"].iloc[0], color=CEILING_COLOR, ls="--", label="ceiling (g.t.)")
+        order = sorted(part[xcol].unique(), reverse=kind == "mixed")  # mixed: most noise first, as the paper
+        pos = {v: i for i, v in enumerate(order)}
+        ax, ax_agree = axes[0, j], axes[1, j]
+        for kk in students:
+            line = part[part["student_k"] == kk].sort_values(xcol, ascending=kind != "mixed")
+            if line.empty:
+                continue
+            xs = line[xcol].map(pos)
+            label = f"student k'={kk}" if kk else "student"
+            ax.plot(xs, 100 * line["student_acc"], marker="o", color=colors[kk], label=label, gid=f"student|{kk}")
+            ax_agree.plot(xs, 100 * line["agreement"], marker="o", color=colors[kk], gid=f"student|{kk}")
+        weak = part.groupby(xcol)["weak_test_acc"].first().reindex(order)
+        ax.plot(range(len(order)), 100 * weak.to_numpy(), marker="s", color="grey", ls=":", label="weak labeller")
+        top = part[part["student_k"] == students[-1]]
+        if not top.empty:
+            ax.axhline(100 * top["strong_acc"].iloc[0], color=CEILING_COLOR, ls="--", label="ceiling (g.t.)")
+        for a in (ax, ax_agree):
+            a.set_xticks(range(len(order)), [str(v) for v in order])
         ax.set_title(titles[kind])
-        axes[1, j].plot(xs, 100 * part["agreement"], marker="o", color="C1")
-        axes[1, j].set_xlabel(
+        ax_agree.set_xlabel(
             "# features of the weak model" if kind != "mixed" else f"{int(part['k'].iloc[0])} features + label noise"
         )
     axes[0, 0].set_ylabel("test accuracy (%)")
-    axes[1, 0].set_ylabel("agreement with weak labels (%)")
-    axes[0, 0].legend(loc="lower right", fontsize="small")
+    axes[1, 0].set_ylabel("test agreement with weak labels (%)")
+    axes[0, 0].legend(loc="lower right", fontsize="x-small")
     return axes
 
 
