@@ -233,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--n", type=int, default=64, help="items per split to load and format (default 64)")
     f.add_argument("--weights", action="store_true", help="also load every model's weights (downloads them)")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
+    pl = sub.add_parser("plan", help="print the runs a preset or a notebook's preset file would train (no training)")
+    pl.add_argument("--preset", help=f"a sweep preset: {', '.join(PRESETS)}")
+    pl.add_argument("--params", help="a notebook's preset file instead, e.g. params/paper/fig05_confidence_loss.yaml")
     ls = sub.add_parser("list", help="list tasks, models, losses or presets")
     ls.add_argument("what", help="tasks, models, losses or presets")
     return p
@@ -336,15 +339,12 @@ def _check_models(names) -> None:
             raise UsageError(str(e)) from None
 
 
-def _cmd_sweep(a) -> int:
-    cfg = _sweep_settings(a)
-    out = Path(a.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r} exists and is not a folder")
-    from w2s_lib.results import pgr_table
-    from w2s_lib.sweep import model_order, plan_bootstrap, plan_sweep, run_sweep
+def _sweep_plan(cfg: dict, a):
+    """The plan of a ``w2s sweep`` (``cfg`` from ``_sweep_settings``): what it trains, and ``w2s plan`` prints."""
+    from w2s_lib.sweep import model_order, plan_bootstrap, plan_sweep
 
     train_kw = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in cfg}
+    train_kw.update(cfg.get("train_kw") or {})
     if cfg.get("select"):
         train_kw["select"] = cfg["select"]
     if a.compile:
@@ -360,10 +360,22 @@ def _cmd_sweep(a) -> int:
         genft_epochs=a.genft_epochs,
         genft_supervisors=a.genft_supervisors,
     )
+    if cfg.get("head_init"):
+        kw["head_init"] = cfg["head_init"]
     if a.bootstrap:
-        plan = plan_bootstrap(cfg["tasks"], model_order(cfg["models"]), cfg["losses"], cfg["seeds"], **kw)
-    else:
-        plan = plan_sweep(cfg["tasks"], cfg["models"], cfg["losses"], cfg["seeds"], pairs=cfg["pairs"], **kw)
+        return plan_bootstrap(cfg["tasks"], model_order(cfg["models"]), cfg["losses"], cfg["seeds"], **kw)
+    return plan_sweep(cfg["tasks"], cfg["models"], cfg["losses"], cfg["seeds"], pairs=cfg["pairs"], **kw)
+
+
+def _cmd_sweep(a) -> int:
+    cfg = _sweep_settings(a)
+    out = Path(a.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} exists and is not a folder")
+    from w2s_lib.results import pgr_table
+    from w2s_lib.sweep import run_sweep
+
+    plan = _sweep_plan(cfg, a)
     print(
         f"w2s sweep: {len(plan.runs)} runs ({len(plan.weak)} weak, {len(plan.ceilings)} ceilings, "
         f"{len(plan.w2s)} weak-to-strong) -> {out}",
@@ -573,6 +585,34 @@ def _cmd_preflight(a) -> int:
     return 0 if bad == 0 else 2
 
 
+def _cmd_plan(a) -> int:
+    from w2s_lib import plan
+
+    settings = _preflight_settings(a)  # the same --preset / --params choice and checks as preflight
+    if a.preset is not None:
+        sweep_args = build_parser().parse_args(["sweep", "--preset", a.preset, "--out", "-"])
+        planned = plan.Planned()
+        from w2s_lib.protocol import run_name
+
+        for cfg in _sweep_plan(_sweep_settings(sweep_args), sweep_args).runs:
+            planned.add("nlp", cfg, run_name(cfg))
+    else:
+        try:
+            notebook = plan.notebook_of(Path(a.params))
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        planned = plan.plan_notebook(notebook, settings)
+        for cell in planned.failed_cells:
+            print(f"w2s plan: {notebook.name} {cell}", file=sys.stderr)
+    try:
+        plan.print_plan(planned)
+    except BrokenPipeError:  # `w2s plan ... | head`: the reader has all it wanted
+        sys.stdout = None
+        return 0
+    print(f"w2s plan: {len(planned.runs)} runs; nothing was trained or downloaded", file=sys.stderr)
+    return 0
+
+
 def _cmd_list(a) -> int:
     from w2s_lib.data import TASKS
     from w2s_lib.losses import LOSSES
@@ -594,6 +634,7 @@ def main(argv: list[str] | None = None) -> int:
             "vision": _cmd_vision,
             "chess": _cmd_chess,
             "preflight": _cmd_preflight,
+            "plan": _cmd_plan,
             "list": _cmd_list,
         }
         return commands[a.command](a)

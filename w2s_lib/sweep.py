@@ -48,6 +48,39 @@ def default_lr(model: str) -> float:
     return preset.lr if preset is not None else 1e-5
 
 
+# The confidence loss's alpha_max (paper App. A.4, p. 33): "0.75 for the largest students and 0.5 otherwise".
+ALPHA_MAX = 0.5
+ALPHA_MAX_LARGEST = 0.75
+
+
+def logconf_prior(task: str) -> str:
+    """The confidence loss's class prior for ``task`` (``LogConfLoss.prior``): "half" on balanced binary
+    tasks, as the paper (App. A.4, p. 33), "weak" on those registered unbalanced (``TaskSpec.balanced``,
+    the paper's footnote 7) and on names the registry does not know."""
+    from w2s_lib.data import TASKS
+
+    spec = TASKS.get(task)
+    return "half" if spec is not None and spec.balanced else "weak"
+
+
+def student_alpha_max(
+    students: list[str], alpha_max: float | dict | None = None, *, every: float | None = None
+) -> dict[str, float]:
+    """alpha_max per student: 0.75 for the largest (by ``model_order``), 0.5 for the others. ``every`` (an
+    ``alpha_max`` given in ``loss_kw``) replaces that for all; ``alpha_max`` wins over both, one number for
+    all or a dict model -> value for some."""
+    order = model_order(list(dict.fromkeys(students)))
+    if every is not None:
+        out = dict.fromkeys(order, float(every))
+    else:
+        out = {m: ALPHA_MAX_LARGEST if m == order[-1] else ALPHA_MAX for m in order}
+    if isinstance(alpha_max, dict):
+        out.update({m: float(v) for m, v in alpha_max.items() if m in out})
+    elif alpha_max is not None:
+        out = dict.fromkeys(out, float(alpha_max))
+    return out
+
+
 @dataclass(frozen=True)
 class SweepPlan:
     """All runs of a sweep, in an order where every run comes after the runs it needs."""
@@ -81,6 +114,7 @@ def plan_sweep(
     lora_r: int | dict = 0,
     genft_epochs: float = 0.0,
     genft_supervisors: bool = False,
+    alpha_max: float | dict | None = None,
 ) -> SweepPlan:
     """Every (weak < strong) pair of ``models`` (or the given ``pairs``), for each loss, task and seed.
 
@@ -91,6 +125,14 @@ def plan_sweep(
     ``linear_probe``: True/False for all models, or the names of the models to train as probes (e.g.
     frozen pretrained students supervised by models trained from scratch). ``lora_r``: one LoRA rank for
     all models or a dict model -> rank (0: full finetuning). ``loss_kw`` maps a loss name to its kwargs.
+    ``head_init``: "zeros" (the reference code) or "unembed01" (the paper, §A.1; ``models.build_classifier``).
+
+    The confidence loss (``logconf``) follows the paper (App. A.4, p. 33) unless ``loss_kw`` says otherwise,
+    and every such run records its settings in ``TrainConfig.loss_kw`` (so in config.json and the cache key):
+    ``alpha_max`` 0.75 for the sweep's largest student and 0.5 for the others (``student_alpha_max``; an
+    ``alpha_max`` in ``loss_kw["logconf"]`` applies to every student, and the ``alpha_max`` argument, one
+    number or a dict model -> value, wins over both), and ``prior`` "half" on balanced tasks, else "weak"
+    (``logconf_prior``).
     ``genft_epochs > 0``: students and ceilings first get that many epochs of generative finetuning on the
     task's texts (paper Fig. 10); ``genft_supervisors`` gives it to the weak supervisors too (Fig. 18).
     """
@@ -99,6 +141,15 @@ def plan_sweep(
         pairs = [(w, s) for i, w in enumerate(order) for s in order[i + 1 :]]
     loss_kw = loss_kw or {}
     weak, ceilings, w2s = {}, {}, []
+    explicit_alpha = (loss_kw.get("logconf") or {}).get("alpha_max")
+    alphas = student_alpha_max([s for _, s in pairs], alpha_max, every=explicit_alpha) if pairs else {}
+
+    def loss_settings(loss, task, student):
+        kw = dict(loss_kw.get(loss) or {})
+        if loss == "logconf":
+            kw["alpha_max"] = alphas[student]
+            kw.setdefault("prior", logconf_prior(task))
+        return tuple(sorted(kw.items()))
 
     def probe(model):
         return linear_probe if isinstance(linear_probe, bool) else model in linear_probe
@@ -136,7 +187,7 @@ def plan_sweep(
             for w, s in pairs:
                 ceilings.setdefault((data, s), gt_run(data, s, ceiling_half, genft_epochs))
                 for loss in losses:
-                    kw = tuple(sorted((loss_kw.get(loss) or {}).items()))
+                    kw = loss_settings(loss, task, s)
                     tc = dataclasses.replace(weak[(data, s)].train, loss=loss, loss_kw=kw)
                     w2s.append(
                         RunConfig(
@@ -173,8 +224,17 @@ def plan_bootstrap(
     ground-truth half-A run). Each step uses its own model's settings, as in ``plan_sweep``, whose
     keyword options (``plan_kw``, except ``pairs``) apply. ``naive`` also plans the plain students of M1
     supervising each later model on all of half B, the dotted lines of Fig. 4.
+
+    The confidence loss's alpha_max is 0.75 for the largest model of all chains and 0.5 for every other step
+    (paper App. A.4, p. 33; ``plan_sweep``'s ``alpha_max`` and ``loss_kw`` override it as there), so a model
+    trains with the same settings in every chain and step it appears in.
     """
     chains = [list(chain)] if isinstance(chain[0], str) else [list(c) for c in chain]
+    explicit_alpha = ((plan_kw.get("loss_kw") or {}).get("logconf") or {}).get("alpha_max")
+    students = [m for ch in chains for m in ch[1:]]
+    if students:
+        alphas = student_alpha_max(students, plan_kw.get("alpha_max"), every=explicit_alpha)
+        plan_kw = {**plan_kw, "alpha_max": alphas}
     weak, ceilings, w2s = {}, {}, {}
     for ch in chains:
         if len(set(ch)) < 3 or len(set(ch)) != len(ch):
@@ -200,7 +260,9 @@ def run_sweep(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = 
     from tqdm.auto import tqdm
 
     runs = plan.runs
-    show = progress if progress is not None else True
+    from w2s_lib.progress import show_progress
+
+    show = show_progress(progress)
     todo = {c for c in runs if force or not cache.is_finished(run_dir(c, root))}
     with tqdm(total=len(set(runs)), initial=len(set(runs)) - len(todo), desc="sweep", disable=not show) as bar:
         done = set()
@@ -266,10 +328,45 @@ def with_variant(configs, **changes) -> list[RunConfig]:
     return [dataclasses.replace(c, **changes) for c in configs]
 
 
-def probe_of(cfg: RunConfig) -> RunConfig:
-    """A linear probe trained on the ground truth of half B on top of ``cfg``'s finetuned backbone
-    (paper Fig. 11, ft(weak)+lp(gt)); it has the same training settings as ``cfg``."""
-    train = dataclasses.replace(cfg.train, loss="xent", loss_kw=())
+# How linear probes train (paper App. D.2, p. 40): "Adam, learning rate 1e-3, batch size 128, no weight decay",
+# 200 epochs, early-stopped on agreement with the probe's own training labels on a held-out validation slice
+# (``select="val"``: weak labels for a student probe, ground truth for a g.t. probe). The schedule is not stated;
+# ours stays TrainConfig's (cosine, no warmup). Every probe of Figs. 11 and 23 trains so (``probe_train_config``,
+# ``probe_plan_kw``, ``probe_of``); smoke presets shorten only the epochs. A frozen backbone's features are
+# memoized per text (``models.Classifier.pooled``): 200 epochs cost one backbone pass per text, then head updates.
+PROBE_RECIPE = dict(optimizer="adam", lr=1e-3, batch_size=128, weight_decay=0.0, epochs=200.0, select="val")
+# Evaluation schedules are per run, not per recipe: a probe of a finetuned run does not inherit the finetuning's
+# (10 evaluations per epoch would be 2000 for 200 epochs); it gets TrainConfig's default number of evaluations.
+_EVAL_SCHEDULE = ("eval_every", "min_evals", "evals_per_epoch")
+
+
+def probe_train_config(base: TrainConfig | None = None, *, epochs: float | None = None) -> TrainConfig:
+    """``PROBE_RECIPE`` over ``base``'s other settings (max_len, eval batch, seed, loss...); ``epochs`` replaces
+    the recipe's 200 (smoke presets). The minibatch stays ``base``'s when it divides 128, else the whole batch."""
+    base = base or TrainConfig()
+    recipe = dict(PROBE_RECIPE)
+    if epochs is not None:
+        recipe["epochs"] = float(epochs)
+    defaults = TrainConfig()
+    schedule = {k: getattr(defaults, k) for k in _EVAL_SCHEDULE if hasattr(defaults, k)}
+    mbs = base.minibatch_size if recipe["batch_size"] % base.minibatch_size == 0 else recipe["batch_size"]
+    return dataclasses.replace(base, minibatch_size=mbs, **schedule, **recipe)
+
+
+def probe_plan_kw(epochs: float | None = None, **settings) -> dict:
+    """``plan_sweep`` keywords that make every run of the plan a linear probe trained by ``PROBE_RECIPE``:
+    ``plan_sweep(tasks, models, losses, seeds, **probe_plan_kw(epochs, max_len=...))``. ``settings`` are other
+    TrainConfig fields (max_len, minibatch_size, ...); the recipe's wins where they overlap."""
+    tc = probe_train_config(TrainConfig(**settings), epochs=epochs)
+    train_kw = {k: getattr(tc, k) for k in (*settings, *PROBE_RECIPE, "minibatch_size") if k != "lr"}
+    return dict(train_kw=train_kw, lr=tc.lr, linear_probe=True)
+
+
+def probe_of(cfg: RunConfig, *, epochs: float | None = None) -> RunConfig:
+    """A linear probe trained on the ground truth of half B on top of ``cfg``'s finetuned backbone (paper
+    Fig. 11, ft(weak)+lp(gt)), by ``PROBE_RECIPE`` (``epochs`` shortens it), not by ``cfg``'s finetuning settings;
+    the model loads from ``cfg``'s checkpoint and gets a fresh zero head."""
+    train = dataclasses.replace(probe_train_config(cfg.train, epochs=epochs), loss="xent", loss_kw=())
     return RunConfig(
         data=cfg.data, model=cfg.model, labels="gt", half="B", train=train, linear_probe=True, init_from=cfg
     )
@@ -292,6 +389,7 @@ def difficulty_sweep(
     n_train: int,
     n_test: int,
     train_kw: dict,
+    head_init: str = "zeros",
     progress=None,
 ) -> pd.DataFrame:
     """Paper Fig. 21: every model trained on ground truth of half B filtered by difficulty cutoffs.
@@ -301,7 +399,17 @@ def difficulty_sweep(
     len(models) keeps everything. As in the paper (App. C.2), every filtered set is subsampled to the
     size of the smallest one. Rows get ``difficulty_max`` and ``cutoff_model`` ("all" for no filter).
     """
-    plan = plan_sweep([task], models, [], [seed], n_train=n_train, n_test=n_test, train_kw=train_kw, ceiling_half="A")
+    plan = plan_sweep(
+        [task],
+        models,
+        [],
+        [seed],
+        n_train=n_train,
+        n_test=n_test,
+        train_kw=train_kw,
+        head_init=head_init,
+        ceiling_half="A",
+    )
     order = model_order(models)
     gt_a = {c.model: c for c in plan.weak}
     gt_a.update({c.model: c for c in plan.ceilings})

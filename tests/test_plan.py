@@ -1,0 +1,100 @@
+"""``w2s plan``: the runs a preset or a notebook's preset file would train, with FLOPs, training nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from w2s_lib import cache, plan
+from w2s_lib.cli import main
+from w2s_lib.protocol import DataConfig, RunConfig, run_name
+from w2s_lib.sweep import plan_sweep
+from w2s_lib.train import TrainConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+# fig14 draws puzzles and trains nothing; fig24's logistic regressions (simulation.py) are fitted on
+# features in the notebook, outside the run engines and their cache, so there is no run to plan.
+TRAINS_NOTHING = {"fig14_chess_examples", "fig24_simulation_difficulty"}
+
+
+def _lines(capsys) -> tuple[list[dict], dict]:
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    return rows[:-1], rows[-1]
+
+
+def test_sweep_preset_plan_is_the_sweeps_runs_with_their_configs(capsys):
+    assert main(["plan", "--preset", "smoke"]) == 0
+    runs, total = _lines(capsys)
+    cli_plan = plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2", "tiny-3"], ["xent", "logconf"], [0])
+    assert total["total_runs"] == len(runs) == len(cli_plan.runs) == 10
+    by_name = {r["run"]: r for r in runs}
+    for run in runs:  # every line carries the fields of the run's config.json
+        cfg = RunConfig.from_dict({k: v for k, v in run.items() if k not in ("kind", "run", "flops")})
+        assert run_name(cfg) == run["run"] and run["kind"] == "nlp"
+        assert {k: run[k] for k in cache.config_dict(cfg)} == cache.jsonable(cache.config_dict(cfg))
+    for cfg in (r for r in runs if r["weak"]):  # supervisors come first
+        assert list(by_name).index(run_name(RunConfig.from_dict(cfg["weak"]))) < list(by_name).index(cfg["run"])
+    assert total["total_flops"] == pytest.approx(sum(r["flops"] for r in runs))
+
+
+def test_flops_by_hand():
+    # 1000 items -> half 500, val 10% -> 450 fitted; 2 epochs at batch 30 -> 30 steps of 30 at 100 tokens;
+    # an evaluation every 30 // 8 = 3 steps, final one included: 10 of (50 val + 200 test) items; the
+    # supervisor then labels its 500 half-B items.
+    train = TrainConfig(epochs=2.0, batch_size=30, minibatch_size=30, max_len=100)
+    cfg = RunConfig(data=DataConfig("synth_sentiment", n_train=1000, n_test=200), model="tiny-1", train=train)
+    p = plan._params("tiny-1")
+    want = 6 * p * 30 * 30 * 100 + 2 * p * 10 * 250 * 100 + 2 * p * 500 * 100
+    assert plan.flops("nlp", cfg) == pytest.approx(want)
+    probe = RunConfig(data=cfg.data, model="tiny-1", train=train, linear_probe=True)
+    assert plan.flops("nlp", probe) == pytest.approx(want - 4 * p * 30 * 30 * 100)  # forward only
+    assert plan.flops("nlp", RunConfig(data=cfg.data, model="someone/unknown", train=train)) is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("params", sorted((ROOT / "params" / "paper").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_paper_preset_file_plans_without_training_or_writing(params, monkeypatch, tmp_path):
+    import yaml
+
+    monkeypatch.chdir(tmp_path)  # anything written relative to the working folder would land here
+    settings = yaml.safe_load(params.read_text())
+    planned = plan.plan_notebook(plan.notebook_of(params), settings)
+    assert bool(planned.runs) != (params.stem in TRAINS_NOTHING), planned.failed_cells
+    assert not list(tmp_path.iterdir())
+    assert not (ROOT / "results").exists() or not any(
+        p.stat().st_mtime > tmp_path.stat().st_mtime for p in (ROOT / "results").rglob("*")
+    )
+    nlp = [r for r in planned.runs if r["kind"] == "nlp"]
+    if "n_train" in settings and nlp:  # the preset's values were injected, not the notebook's defaults
+        assert {r["data"]["n_train"] for r in nlp} & {settings["n_train"]}
+
+
+def test_paper_fig05_plans_the_22_task_sweep(capsys):
+    assert main(["plan", "--params", str(ROOT / "params/paper/fig05_confidence_loss.yaml")]) == 0
+    runs, total = _lines(capsys)
+    assert len({r["data"]["task"] for r in runs}) == 22 and {r["model"] for r in runs} >= {"gpt2", "gpt2-xl"}
+    assert total["runs_by_kind"] == {"nlp": len(runs)} and total["runs_without_flops"] == 0
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["plan"], "give one of --preset"),
+        (["plan", "--preset", "nope"], "unknown preset 'nope'"),
+        (["plan", "--params", "params/paper/fig99_nothing.yaml"], "cannot read --params"),
+    ],
+)
+def test_bad_input_is_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+
+
+def test_a_preset_file_without_a_notebook_names_the_notebooks(tmp_path, capsys):
+    f = tmp_path / "fig99_nothing.yaml"
+    f.write_text("tasks: [sst2]\n")
+    assert main(["plan", "--params", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no notebook for preset file" in err and "fig05_confidence_loss" in err

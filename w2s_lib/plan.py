@@ -1,0 +1,251 @@
+"""``w2s plan``: the runs a preset or a notebook's preset file would train, without training anything.
+
+A notebook is executed cell by cell in this process with its preset file's values injected after the
+parameters cell (as papermill does), while every run engine is replaced by a recorder: a run and the
+runs it depends on are written down instead of trained, and return metrics that are all nan. Cells that
+need real results (plots, tables) then fail, and are skipped; a cell that needs results to *plan* further
+(Fig. 21's difficulty filter reads its graders' predictions) stops that part of the plan, and the output
+says which cell did. Nothing is downloaded (the Hub is put in offline mode) and nothing is written: the
+results folder is a temporary one that is removed afterwards. Work done outside the run engines (Fig. 24's
+logistic regressions on features, Fig. 14's drawings) is not a run and is not listed.
+
+Each planned run is one JSON object with the fields of its ``config.json``, plus ``kind``, ``run`` (its
+folder name) and ``flops``: an estimate of its training and evaluation FLOPs that takes every example at
+``max_len`` tokens (an upper bound; short texts cost less) and counts 6 FLOPs per weight and token for
+finetuning, 2 for a forward pass (probes on frozen backbones, evaluation, labelling, prompting).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from w2s_lib import cache
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@dataclass
+class Planned:
+    """What a plan found: runs in dependency order (each once), and the cells that could not run."""
+
+    runs: list[dict] = field(default_factory=list)
+    failed_cells: list[str] = field(default_factory=list)
+    _seen: set = field(default_factory=set)
+
+    def add(self, kind: str, cfg, name: str) -> bool:
+        key = (kind, name)
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        self.runs.append(
+            {"kind": kind, "run": name, **cache.jsonable(cache.config_dict(cfg)), "flops": flops(kind, cfg)}
+        )
+        return True
+
+    @property
+    def total_flops(self) -> float | None:
+        known = [r["flops"] for r in self.runs if r["flops"] is not None]
+        return float(sum(known)) if known else None
+
+
+class _NanMetrics(dict):
+    """The metrics a recorded run returns: any key reads as nan."""
+
+    def __missing__(self, key):
+        return float("nan")
+
+
+# ---------------------------------------------------------------------------- FLOPs
+
+
+def _params(model: str) -> float | None:
+    from w2s_lib.models import preset_of
+
+    preset = preset_of(model)
+    return preset.params if preset is not None else None
+
+
+def _nlp_flops(cfg) -> float | None:
+    p = _params(cfg.model)
+    if p is None:
+        return None
+    d, t = cfg.data, cfg.train
+    half = d.n_train / 2
+    n_val = half * d.val_frac / cfg.b_slices
+    n_fit = half * (1 - d.val_frac) / cfg.b_slices
+    per_token = 2 if cfg.linear_probe else 6
+    n_steps = max(1, math.ceil(t.epochs * n_fit / t.batch_size))
+    train = per_token * p * n_steps * t.batch_size * t.max_len
+    evals = 2 * p * len(t.eval_steps(n_steps)) * (n_val + d.n_test) * t.max_len
+    labels = 2 * p * half * t.max_len if cfg.role == "weak" else 0.0
+    genft = 6 * p * cfg.genft_epochs * n_fit * t.max_len
+    return float(train + evals + labels + genft)
+
+
+def _chess_flops(cfg) -> float | None:
+    p = _params(cfg.model)
+    if p is None:
+        return None
+    t, d = cfg.train, cfg.data
+    n_steps = max(1, math.ceil(t.epochs * d.n_train / t.batch_size))
+    decode = 2 * p * (d.n_test + d.n_train) * (t.max_len + cfg.max_new_tokens)  # test, and labels for the next
+    return float(6 * p * n_steps * t.batch_size * t.max_len + decode)
+
+
+def _prompt_flops(cfg) -> float | None:
+    p = _params(cfg.model)
+    return None if p is None else float(2 * p * cfg.data.n_test * cfg.max_len)
+
+
+def flops(kind: str, cfg) -> float | None:
+    """The estimate described in the module docstring; None for a model of unknown size (not a preset)."""
+    estimate = {"nlp": _nlp_flops, "chess": _chess_flops, "prompt": _prompt_flops}.get(kind)
+    return estimate(cfg) if estimate is not None else None
+
+
+# ---------------------------------------------------------------------------- recording the engines
+
+
+def _engines(planned: Planned) -> list[tuple[object, str, object]]:
+    """(module, attribute, recorder) for every run engine."""
+    from w2s_lib import prompting, protocol
+    from w2s_lib.chess import protocol as chess
+    from w2s_lib.vision import protocol as vision
+
+    def nlp(cfg, root, **kw):
+        for dep in cfg.dependencies():
+            nlp(dep, root)
+        planned.add("nlp", cfg, protocol.run_name(cfg))
+        return _NanMetrics()
+
+    def chess_run(cfg, root, **kw):
+        if cfg.supervisor is not None:
+            chess_run(cfg.supervisor, root)
+        planned.add("chess", cfg, chess.run_name(cfg))
+        return _NanMetrics()
+
+    def vision_run(cfg, root, **kw):
+        planned.add("vision", cfg, vision.run_name(cfg))
+        return _NanMetrics()
+
+    def prompt_run(cfg, root, **kw):
+        if cfg.weak is not None:
+            nlp(cfg.weak, root)
+        planned.add("prompt", cfg, prompting.prompt_run_dir(cfg, root).name)
+        return _NanMetrics()
+
+    return [
+        (protocol, "run_or_load", nlp),
+        (chess, "run_or_load", chess_run),
+        (vision, "run_or_load", vision_run),
+        (vision, "prefetch", lambda *a, **k: None),  # feature extraction would read images
+        (prompting, "run_or_load_prompting", prompt_run),
+    ]
+
+
+@contextlib.contextmanager
+def recording(planned: Planned) -> Iterator[None]:
+    """Replace every run engine, wherever a ``w2s_lib`` module bound it by name, with its recorder."""
+    swaps = []
+    for module, name, recorder in _engines(planned):
+        original = getattr(module, name)
+        for mod in [m for k, m in sys.modules.items() if k.startswith("w2s_lib") and m is not None]:
+            if getattr(mod, name, None) is original:
+                swaps.append((mod, name, original))
+                setattr(mod, name, recorder)
+    try:
+        yield
+    finally:
+        for mod, name, original in swaps:
+            setattr(mod, name, original)
+
+
+@contextlib.contextmanager
+def _quiet_sandbox() -> Iterator[Path]:
+    """Offline, no progress bars, a non-interactive plotting backend, a temporary results folder."""
+    from w2s_lib.cache import RESULTS_ENV
+    from w2s_lib.preflight import OFFLINE_VARS
+
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="w2s-plan-") as tmp:
+        os.environ.update({v: "1" for v in OFFLINE_VARS})
+        os.environ.update({RESULTS_ENV: tmp, "W2S_PROGRESS": "0", "MPLBACKEND": "Agg"})
+        try:
+            yield Path(tmp)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+# ---------------------------------------------------------------------------- notebooks and presets
+
+
+def _code_cells(notebook: Path) -> list[tuple[str, bool]]:
+    """(source, is_parameters_cell) of each code cell, with IPython magics and shell lines dropped."""
+    import jupytext
+
+    nb = jupytext.read(notebook)
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        lines = [ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+        cells.append(("\n".join(lines), "parameters" in cell.metadata.get("tags", [])))
+    return cells
+
+
+def notebook_of(params_file: Path) -> Path:
+    """The notebook a preset file belongs to: ``params/<preset>/NAME.yaml`` -> ``notebooks/NAME.py``."""
+    path = NOTEBOOKS / f"{Path(params_file).stem}.py"
+    if not path.exists():
+        valid = ", ".join(sorted(p.stem for p in NOTEBOOKS.glob("*.py") if p.stem != "conftest"))
+        raise ValueError(f"no notebook for preset file {str(params_file)!r}; notebooks: {valid}")
+    return path
+
+
+def print_plan(planned: Planned, out=None) -> None:
+    """One JSON object per run, then one with the totals."""
+    import json
+
+    out = out or sys.stdout
+    for run in planned.runs:
+        print(json.dumps(run, sort_keys=False), file=out)
+    kinds: dict[str, int] = {}
+    for run in planned.runs:
+        kinds[run["kind"]] = kinds.get(run["kind"], 0) + 1
+    unknown = sum(r["flops"] is None for r in planned.runs)
+    total = {"total_runs": len(planned.runs), "runs_by_kind": kinds, "total_flops": planned.total_flops}
+    total["runs_without_flops"] = unknown  # models of unknown size (not presets), vision probes
+    print(json.dumps(total), file=out)
+
+
+def plan_notebook(notebook: Path, params: dict) -> Planned:
+    """Execute ``notebook``'s code with ``params`` injected, recording the runs instead of training them."""
+    planned = Planned()
+    cells = _code_cells(notebook)
+    namespace = {"__name__": "__main__", "display": lambda *a, **k: None}
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with _quiet_sandbox(), recording(planned), contextlib.chdir(notebook.parent):
+        for i, (source, is_parameters) in enumerate(cells):
+            try:
+                exec(compile(source, f"{notebook.name}[cell {i}]", "exec"), namespace)
+            except Exception as e:  # a cell that needs real results; the plan goes on
+                where = traceback.extract_tb(e.__traceback__)[-1]
+                planned.failed_cells.append(f"cell {i}: {type(e).__name__}: {str(e).splitlines()[0][:120]}"
+                                            f" (at {Path(where.filename).name}:{where.lineno})")  # fmt: skip
+            if is_parameters:
+                namespace.update(params)
+            plt.close("all")
+    return planned
