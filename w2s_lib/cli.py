@@ -65,6 +65,9 @@ PRESETS = {
         batch_size=32,
         minibatch_size=8,
         max_len=512,
+        # the paper's head (§A.1) and curves of ~20 points for the early-stopping figures (issue 16, item 7)
+        head_init="unembed01",
+        train_kw=dict(min_evals=20, evals_per_epoch=10, eval_batch_size=256),
     ),
     # Reward modelling (pairwise reward models on comparisons): offline plumbing, and the paper's settings on
     # hh-rlhf (1 epoch, batch 220, final model) standing in for its private ChatGPT comparisons (GPU).
