@@ -51,6 +51,11 @@ class TaskSpec:
     # Tasks whose rows are the candidate answers of a question (MultiRC, MC-TACO, ETHICS virtue): the
     # question a row belongs to, so that rows are sampled by whole questions (``load.sample_rows``).
     question_key: Callable[[dict], object] | None = None
+    # Whether the task's items are balanced binary data: True for every task whose formatter is wrapped in
+    # ``balanced`` (the 55% rule, App. A.1). The confidence loss then hardens exactly half of each batch
+    # (``LogConfLoss(prior="half")``, App. A.4, p. 33); set False for a task left unbalanced, whose prior
+    # comes from the weak labels instead (the paper's footnote 7). ``sweep.plan_sweep`` reads it.
+    balanced: bool = True
 
     @property
     def synthetic(self) -> bool:
