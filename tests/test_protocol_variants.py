@@ -227,3 +227,23 @@ def test_train_label_agreement_of_a_structure_comes_from_its_own_labels(root, w2
     sup = train_label_agreement(p1, structured_weak_labels(w2s, root, items), y)
     assert own != sup  # the supervisor's labels give other numbers
     assert m["train_label_agreement_all"] != pytest.approx(m["agreement_all"])
+
+
+def test_probes_train_by_the_papers_probe_recipe(w2s):
+    """Paper App. D.2: Adam, lr 1e-3, batch 128, no weight decay, 200 epochs, early stopping on validation
+    agreement with the probe's own labels, whatever the finetuned run it probes used (lr, epochs, batch)."""
+    from w2s_lib.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_plan_kw
+
+    ft = dataclasses.replace(
+        w2s, train=dataclasses.replace(w2s.train, lr=1e-5, epochs=2.0, batch_size=32, minibatch_size=8, eval_every=3)
+    )
+    want = dict(optimizer="adam", lr=1e-3, batch_size=128, weight_decay=0.0, epochs=200.0, select="val")
+    assert PROBE_RECIPE == want
+    t = probe_of(ft).train
+    assert {k: getattr(t, k) for k in want} == want
+    assert (t.loss, t.minibatch_size, t.max_len, t.eval_every) == ("xent", 8, ft.train.max_len, 0)
+    assert probe_of(ft, epochs=6).train.epochs == 6.0  # smoke presets shorten the epochs only
+    plan = plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], **probe_plan_kw(6, max_len=32))
+    for run in plan.runs:
+        assert run.linear_probe and run.train.max_len == 32
+        assert {k: getattr(run.train, k) for k in want} == {**want, "epochs": 6.0}
