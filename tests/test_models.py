@@ -214,6 +214,50 @@ def test_unembed01_untied_uses_output_embeddings(tiny_tok):
         torch.testing.assert_close(alone(clf, seq), lm(torch.tensor([seq])).logits[0, -1, ids01], atol=1e-5, rtol=0)
 
 
+# The decoder families of the pretrained presets (gpt2, qwen2 for Qwen2.5, gpt_neox for Pythia), each with
+# tied and untied unembeddings (GPT-2 and Qwen2.5 up to 3B tie them, Qwen2.5-7B and Pythia do not).
+PRESET_DECODERS = sorted({p.family for p in MODEL_PRESETS.values() if p.hub_id and p.family != "bert"})
+
+
+@pytest.mark.parametrize("tied", [True, False])
+@pytest.mark.parametrize("family", PRESET_DECODERS)
+def test_unembed01_head_is_the_lms_0_1_logits_for_every_preset_family(family, tied, tiny_tok):
+    """The paper's head (§A.1): at initialisation the classifier's logits are the causal LM's next-token logits
+    of "0" and "1", whatever the family and whether its unembedding is tied to its input embedding."""
+    from transformers import AutoModelForCausalLM
+
+    assert PRESET_DECODERS == ["gpt2", "gpt_neox", "qwen2"]
+    cfg = make_config(family)
+    cfg.tie_word_embeddings = tied
+    ids01 = [tiny_tok.encode(t, add_special_tokens=False)[0] for t in ("0", "1")]
+    torch.manual_seed(3)
+    lm = AutoModelForCausalLM.from_config(cfg).eval()
+    torch.manual_seed(3)
+    clf = build_classifier(cfg, head_init="unembed01", tokenizer=tiny_tok).eval()
+    torch.testing.assert_close(
+        clf.head.weight.detach(), lm.get_output_embeddings().weight.detach()[ids01], atol=0, rtol=0
+    )
+    tied_rows = torch.equal(clf.head.weight, clf.backbone.get_input_embeddings().weight[ids01])
+    assert tied_rows == tied
+    seq = [7, 0, 19, 4]
+    with torch.no_grad():
+        torch.testing.assert_close(alone(clf, seq), lm(torch.tensor([seq])).logits[0, -1, ids01], atol=1e-5, rtol=0)
+
+
+def test_unembed01_builds_the_smoke_presets_from_their_names():
+    """The tiny presets are GPT-2s (causal LMs) built at random with the offline tokenizer, in which "0" and
+    "1" are single tokens: the smoke presets can run the paper's head, as the paper presets do."""
+    for name in ("tiny-1", "tiny-2", "tiny-3"):
+        torch.manual_seed(0)
+        clf = build_classifier(name, head_init="unembed01")  # the tokenizer comes from the name
+        emb = clf.backbone.get_input_embeddings().weight  # tied, as GPT-2's
+        tok = tiny_tokenizer()
+        ids01 = [tok.encode(t, add_special_tokens=False) for t in ("0", "1")]
+        assert all(len(i) == 1 for i in ids01)
+        torch.testing.assert_close(clf.head.weight, emb[[ids01[0][0], ids01[1][0]]], atol=0, rtol=0)
+        assert torch.count_nonzero(clf.head.weight) > 0
+
+
 def test_unembed01_needs_tokenizer_with_config():
     with pytest.raises(ValueError, match="tokenizer"):
         build_classifier(make_config("gpt2"), head_init="unembed01")

@@ -558,7 +558,7 @@ def build_classifier(
     rows = None
     if head_init == "unembed01":
         if tokenizer is None:
-            if isinstance(backbone, PretrainedConfig):
+            if isinstance(backbone, PretrainedConfig) and name is None:  # a random-init preset has its name
                 raise ValueError("head_init='unembed01' with a config needs tokenizer=")
             tokenizer = load_tokenizer(name or str(backbone), trust_remote_code=trust_remote_code)
         rows = _unembedding_rows(model, tokenizer, ("1",) if pairwise else ("0", "1"))
