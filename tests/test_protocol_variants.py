@@ -235,13 +235,18 @@ def test_probes_train_by_the_papers_probe_recipe(w2s):
     from w2s_lib.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_plan_kw
 
     ft = dataclasses.replace(
-        w2s, train=dataclasses.replace(w2s.train, lr=1e-5, epochs=2.0, batch_size=32, minibatch_size=8, eval_every=3)
+        w2s,
+        train=dataclasses.replace(
+            w2s.train, lr=1e-5, epochs=2.0, batch_size=32, minibatch_size=8, min_evals=20, evals_per_epoch=10
+        ),
     )
     want = dict(optimizer="adam", lr=1e-3, batch_size=128, weight_decay=0.0, epochs=200.0, select="val")
     assert PROBE_RECIPE == want
     t = probe_of(ft).train
     assert {k: getattr(t, k) for k in want} == want
-    assert (t.loss, t.minibatch_size, t.max_len, t.eval_every) == ("xent", 8, ft.train.max_len, 0)
+    assert (t.loss, t.minibatch_size, t.max_len) == ("xent", 8, ft.train.max_len)
+    # the finetuning's 10 evaluations per epoch would be 2000 over 200 epochs: the default schedule instead
+    assert (t.eval_every, t.min_evals, t.evals_per_epoch) == (0, 8, 0.0)
     assert probe_of(ft, epochs=6).train.epochs == 6.0  # smoke presets shorten the epochs only
     plan = plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], **probe_plan_kw(6, max_len=32))
     for run in plan.runs:
