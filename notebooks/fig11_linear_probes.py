@@ -25,20 +25,21 @@
 # between lp(gt) and ft(gt). Read off the figure [P-fig]: lp(weak) ≈ 66%, ft(weak) ≈ 75%.
 
 # %% tags=["parameters"]
-tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks
+tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper averages over a subset of tasks
 models: list = ["tiny-1", "tiny-2", "tiny-3"]  # model presets from weakest to strongest
 seeds: list = [0]  # seeds: data split and initialisation
 n_train: int = 2000  # training items before halving
 n_test: int = 300  # test items
-epochs: float = 3.0  # passes over each half's training data
-batch_size: int = 16  # examples per optimizer step
+epochs: float = 3.0  # passes over each half's training data (finetuning runs)
+batch_size: int = 16  # examples per optimizer step (finetuning runs)
 minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
+head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper: tokens "0" and "1", §A.1)
+train_kw: dict = {}  # more TrainConfig settings for the finetuning runs (e.g. min_evals, evals_per_epoch)
+probe_epochs: float = 20.0  # epochs of every linear probe (the paper's recipe: 200; smoke shortens only this)
 preset: str = "smoke"  # stamped on every output: smoke or paper
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
-probe_lr: float = 0.003  # learning rate of the linear probes
-probe_epochs: float = 6.0  # epochs of the linear probes
 
 # %%
 import dataclasses
@@ -47,20 +48,32 @@ from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.protocol import run_name
 from w2s_lib.reference import paper_values, versus
-from w2s_lib.sweep import plan_sweep, probe_of, run_configs
+from w2s_lib.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_plan_kw, run_configs
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %% [markdown]
-# The supervisor is the weakest model and the student the strongest. Probes train only the head, so they
-# get the probe learning rate and epochs (the paper: Adam, lr 1e-3, batch 128).
+# The supervisor is the weakest model and the student the strongest. Every probe — lp(weak), lp(gt) and the
+# probe on the weak-finetuned model, ft(weak)+lp(gt) — trains by the paper's probe recipe (App. D.2, p. 40,
+# `sweep.PROBE_RECIPE`): Adam, learning rate 1e-3, batch 128, no weight decay, 200 epochs, early-stopped on
+# agreement with its own training labels on the validation slice (weak labels for lp(weak), ground truth
+# for the g.t. probes). Only the epochs change with the preset (`probe_epochs`). The probe of ft(weak) starts
+# from that run's selected weights with a fresh zero head; it does not inherit the finetuning's lr or epochs.
+#
+# What 200 epochs cost: the backbone is frozen and its features are memoized per text
+# (`models.Classifier.pooled`), so a probe pays one forward pass of the backbone per training, validation and
+# test text, then only head updates. Those are not free: each step still tokenizes-to-keys and pads its batch.
+# Measured on this project's 2-core CPU (tiny-3, 895 training items, 32 tokens): 20 epochs (140 steps) took
+# 19 s, 200 epochs (1,399 steps) 35 s, i.e. about 12 ms per step after the first pass. The paper preset's
+# probes take about 200 × 9,000 / 128 ≈ 14,000 steps each on top of one pass over the texts.
 
 # %%
-train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-probe_kw = dict(epochs=probe_epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+settings = {**dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len), **train_kw}
 pair = [(models[0], models[-1])]
-ft = plan_sweep(tasks, models, ["xent"], seeds, pairs=pair, n_train=n_train, n_test=n_test, train_kw=train_kw)
+ft = plan_sweep(
+    tasks, models, ["xent"], seeds, pairs=pair, n_train=n_train, n_test=n_test, train_kw=settings, head_init=head_init
+)
 lp = plan_sweep(
     tasks,
     models,
@@ -69,13 +82,12 @@ lp = plan_sweep(
     pairs=pair,
     n_train=n_train,
     n_test=n_test,
-    train_kw=probe_kw,
-    lr=probe_lr,
-    linear_probe=True,
+    head_init=head_init,
+    **probe_plan_kw(probe_epochs, max_len=max_len, minibatch_size=minibatch_size),
 )
 # the supervisor is always the finetuned weak model: the probes differ only in what the student does
 lp_weak = [dataclasses.replace(c, weak=f.weak) for c, f in zip(lp.w2s, ft.w2s)]
-ft_then_lp = [probe_of(c) for c in ft.w2s]
+ft_then_lp = [probe_of(c, epochs=probe_epochs) for c in ft.w2s]
 runs = {
     "lp(weak)": lp_weak,
     "lp(gt)": lp.ceilings,
@@ -96,25 +108,52 @@ paths = plotting.save_figure(fig, "fig11_linear_probes", preset, acc.to_dict(), 
 
 # %%
 assert acc.notna().all() and acc.between(0, 100).all(), acc
+probes = [c for k in ("lp(weak)", "lp(gt)", "ft(weak)+lp(gt)") for c in runs[k]]
+assert all(c.linear_probe and c.train.lr == PROBE_RECIPE["lr"] and c.train.batch_size == 128 for c in probes)
 assert all(p.exists() for p in paths.values())
 
 # %% [markdown]
 # ## Ours vs the paper
 #
 # Mean test accuracy over tasks (seed means first), and the share of the lp(gt) → ft(gt) gap that
-# ft(weak)+lp(gt) closes.
+# ft(weak)+lp(gt) closes. The paper's accuracies come from GPT-4-family models on an unnamed subset of tasks,
+# so our absolute accuracies are shown beside them without a verdict; claim 13's verdicts are on what
+# transfers across model families: the share of the gap closed (60% in the paper; "holds" within 20 points)
+# and ft(weak)+lp(gt) beating ft(weak) ("clearly beats naive weak-to-strong finetuning", p. 16).
 
 # %%
 gap_closed = 100 * (acc["ft(weak)+lp(gt)"] - acc["lp(gt)"]) / (acc["ft(gt)"] - acc["lp(gt)"])
+beats = acc["ft(weak)+lp(gt)"] - acc["ft(weak)"]
 versus(
-    [dict(quantity=f"{k} (%)", ours=v, figure="fig11", series=k, metric="accuracy") for k, v in acc.items()]
+    [
+        # claim_13: lp(gt) 72%, ft(gt) 82%, ft(weak)+lp(gt) 78% (absolute: other models than the paper's)
+        dict(claim=13, quantity=f"{k} (%)", ours=v, figure="fig11", series=k, metric="accuracy", tag="P", holds=None)
+        for k, v in acc.items()
+        if k in ("lp(gt)", "ft(weak)+lp(gt)", "ft(gt)")
+    ]
     + [
+        dict(quantity=f"{k} (%)", ours=acc[k], figure="fig11", series=k, metric="accuracy")
+        for k in ("lp(weak)", "ft(weak)")
+    ]
+    + [
+        # claim_13: ft(weak)+lp(gt) closes 60% of the gap between lp(gt) and ft(gt)
         dict(
+            claim=13,
             quantity="gap closed by ft(weak)+lp(gt) (%)",
             ours=gap_closed,
             figure="fig11",
             series="ft(weak)+lp(gt)",
             metric="pgr",
-        )
+            holds=bool(abs(gap_closed - 60) <= 20),
+        ),
+        # claim_13: ft(weak)+lp(gt) clearly beats naive weak-to-strong finetuning
+        dict(
+            claim=13,
+            quantity="ft(weak)+lp(gt) minus ft(weak) (points)",
+            ours=beats,
+            paper_says="ft(weak)+lp(gt) clearly beats naive weak-to-strong finetuning (78% vs about 75%)",
+            page=16,
+            holds=bool(beats > 0),
+        ),
     ]
 )
