@@ -84,15 +84,16 @@ def _model_features(model: str, task: str, *, seed: int, n: int | None, cache_di
 
     items = load_items(task, split, n, seed)
     tok = load_tokenizer(model)
-    clf = build_classifier(model, pooling="mean", linear_probe=True, tokenizer=tok).eval()
+    from w2s_lib.train import collate, default_device
+
+    device = default_device()  # a GPU when there is one: the paper preset embeds ~25k SciQ items with gpt2-xl
+    clf = build_classifier(model, pooling="mean", linear_probe=True, tokenizer=tok).eval().to(device)
     seqs = tokenize(tok, [it["txt"] for it in items], 256)
     feats = []
-    from w2s_lib.train import collate
-
     with torch.inference_mode():
         for i in range(0, len(seqs), 64):
-            ids, mask = collate(seqs[i : i + 64], tok.pad_token_id, "cpu")
-            feats.append(clf.pooled(ids, mask).float().numpy())
+            ids, mask = collate(seqs[i : i + 64], tok.pad_token_id, device)
+            feats.append(clf.pooled(ids, mask).float().cpu().numpy())
     X = np.concatenate(feats).astype(np.float32)
     y = np.array([it["hard_label"] for it in items])
     if path is not None:
