@@ -34,6 +34,8 @@ epochs: float = 3.0  # passes over each half's training data
 batch_size: int = 16  # examples per optimizer step
 minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
+head_init: str = "zeros"  # classifier head: zeros (reference code) or unembed01 ("0"/"1" unembeddings, paper §A.1)
+train_kw: dict = {}  # more TrainConfig settings (e.g. min_evals, evals_per_epoch, eval_batch_size)
 preset: str = "smoke"  # stamped on every output: smoke or paper
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -60,6 +62,8 @@ df = sweep_results(
     batch_size=batch_size,
     minibatch_size=minibatch_size,
     max_len=max_len,
+    head_init=head_init,
+    train_kw=train_kw,
 )
 weak, strong = models[0], models[-1]
 pair = df[(df["role"] == "w2s") & (df["weak_model"] == weak) & (df["model"] == strong)]

@@ -37,11 +37,15 @@ epochs: float = 3.0  # passes over each half's training data
 batch_size: int = 16  # examples per optimizer step
 minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
+head_init: str = "zeros"  # classifier head: zeros (reference code) or unembed01 ("0"/"1" unembeddings, paper §A.1)
+train_kw: dict = {}  # more TrainConfig settings (e.g. min_evals, evals_per_epoch, eval_batch_size)
 preset: str = "smoke"  # stamped on every output: smoke or paper
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
+import pandas as pd
+
 from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.reference import versus
@@ -66,6 +70,8 @@ df = sweep_results(
     batch_size=batch_size,
     minibatch_size=minibatch_size,
     max_len=max_len,
+    head_init=head_init,
+    train_kw=train_kw,
 )
 palette = plotting.weak_palette(models[:-1])
 plotting.style()
@@ -91,32 +97,102 @@ assert all(p.exists() for p in paths.values())
 # ## Ours vs the paper
 #
 # The paper's numbers come from `w2s_lib/paper_values.yaml` (tag P: stated in the text; P-fig: read off
-# the figure). Ours: the median over tasks of the seed-averaged PGR of the weakest supervisor with the
-# largest student, and the median over supervisors of the largest student's PGR. At the smoke preset the
-# models are tiny and were never pretrained, so these numbers only show that the pipeline runs.
+# the figure). Ours: PGR per task and (supervisor, student) pair from seed-averaged accuracies
+# (`results.pgr_table`, as the paper's plotting code does), then the median over tasks; pairs whose ceiling
+# is not above the supervisor have no gap and are left out. The claim rows decide:
+#
+# - claim 1, "PGR is almost always > 0": at least 90% of the (task, pair) PGRs are positive;
+# - claim 2, naive GPT-2-level → GPT-4 recovers "about half": the largest student's median PGR over
+#   supervisors lies within 50 ± 15%; our largest student stands in for GPT-4, which no preset has;
+# - claim 3: the weakest supervisor's PGR is above 20% for every student; PGR grows in most steps to a
+#   larger student (same supervisor) and to a larger supervisor (same student); the largest student's
+#   median PGR over supervisors is above 50%.
+#
+# At the smoke preset the models are tiny and were never pretrained, so these numbers only show that the
+# pipeline runs and the verdicts are about those models, not the paper's.
 
 # %%
-pairs = students.groupby(["task", "weak_model", "model"])["pgr"].mean().reset_index()
-weakest_largest = pairs[(pairs["weak_model"] == models[0]) & (pairs["model"] == models[-1])]["pgr"].median()
+from w2s_lib.nlp_claims import pgr_medians, pgr_of, share_growing
+from w2s_lib.results import pgr_table
+
+kept = pgr_table(df).query("not excluded")
+pgr = pgr_medians(df)
+weakest = pd.Series([pgr_of(pgr, models[0], s, "xent") for s in models[1:]], dtype=float)  # per student
+largest = pd.Series([pgr_of(pgr, w, models[-1], "xent") for w in models[:-1]], dtype=float)  # per supervisor
+frac_positive = 100 * (kept["pgr"] > 0).mean() if len(kept) else float("nan")
+by_student, by_supervisor = share_growing(pgr, models, "student"), share_growing(pgr, models, "supervisor")
 versus(
     [
         dict(
-            quantity="PGR, weakest supervisor (%)",
-            ours=100 * weakest_largest,
+            quantity="PGR, weakest supervisor, median over students (%)",
+            ours=weakest.median(),
             figure="fig03",
             series="naive",
             panel="d",
             setting="nlp",
             tag="P-fig",
         ),
+        # claim_1: naive students beat their supervisors almost always (PGR > 0)
         dict(
-            quantity="PGR, largest student (%)",
-            ours=100 * pairs[pairs["model"] == models[-1]]["pgr"].median(),
+            claim=1,
+            quantity="(task, pair) PGRs > 0, NLP (%)",
+            ours=frac_positive,
+            paper_says="students outperform their supervisors in virtually every setting: PGR almost always > 0",
+            page=8,
+            holds=bool(frac_positive >= 90),
+        ),
+        # claim_2: naive GPT-2-level -> GPT-4 recovers about half the gap
+        dict(
+            claim=2,
+            quantity="PGR, largest student, median over supervisors (%)",
+            ours=largest.median(),
+            figure="sec1",
+            series="naive",
+            setting="nlp",
+            holds=bool(abs(largest.median() - 50) <= 15),
+        ),
+        # claim_3: > 20% PGR even for the weakest supervisors
+        dict(
+            claim=3,
+            quantity="PGR, weakest supervisor, smallest over students (%)",
+            ours=weakest.min(),
+            figure="fig03",
+            series="naive",
+            panel="d",
+            setting="nlp",
+            supervisor="weakest",
+            tag="P",
+            holds=bool(weakest.min() > 20),
+        ),
+        # claim_3: PGR grows with student size
+        dict(
+            claim=3,
+            quantity="steps to a larger student where PGR grows (%)",
+            ours=by_student,
+            paper_says="PGR increases with both weak supervisor size and strong student size",
+            page=8,
+            holds=bool(by_student > 50),
+        ),
+        # claim_3: PGR grows with supervisor size
+        dict(
+            claim=3,
+            quantity="steps to a larger supervisor where PGR grows (%)",
+            ours=by_supervisor,
+            paper_says="PGR increases with both weak supervisor size and strong student size",
+            page=8,
+            holds=bool(by_supervisor > 50),
+        ),
+        # claim_3: often > 50% for the largest students
+        dict(
+            claim=3,
+            quantity="PGR, largest student, median over supervisors (%)",
+            ours=largest.median(),
             figure="fig03",
             series="naive",
             panel="d",
             setting="nlp",
             x="largest_student",
+            holds=bool(largest.median() > 50),
         ),
     ]
 )

@@ -34,6 +34,8 @@ epochs: float = 3.0  # passes over each half's training data
 batch_size: int = 16  # examples per optimizer step
 minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
+head_init: str = "zeros"  # classifier head: zeros (reference code) or unembed01 ("0"/"1" unembeddings, paper §A.1)
+train_kw: dict = {}  # more TrainConfig settings (e.g. min_evals, evals_per_epoch, eval_batch_size)
 preset: str = "smoke"  # stamped on every output: smoke or paper
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -60,6 +62,8 @@ df = sweep_results(
     batch_size=batch_size,
     minibatch_size=minibatch_size,
     max_len=max_len,
+    head_init=head_init,
+    train_kw=train_kw,
 )
 palette = plotting.weak_palette(models[:-1])
 plotting.style()
@@ -80,28 +84,93 @@ assert all(p.exists() for p in paths.values())
 # %% [markdown]
 # ## Ours vs the paper
 #
-# Median over tasks of the seed-averaged PGR of the weakest supervisor with the largest student, for each
-# loss. The paper's numbers are for GPT-2-level → GPT-4 [P, p. 10]; ours are for the models named in the
-# parameters (at the smoke preset: tiny from-scratch models, so no pretrained knowledge to elicit).
+# PGR per task and (supervisor, student, loss) from seed-averaged accuracies (`results.pgr_table`), then
+# the median over tasks; pairs whose ceiling is not above the supervisor are left out. The paper's numbers
+# are for GPT-2-level → GPT-4 [P, p. 10]; ours are for the models named in the parameters, the largest
+# standing in for GPT-4. The confidence loss runs with the paper's settings (App. A.4, p. 33): alpha_max
+# 0.75 for the largest student, 0.5 for the others, half of each batch hardened on balanced tasks.
+# The claim rows decide:
+#
+# - claim 4, median PGR of the smallest supervisor → largest student goes "from about 25% to nearly 80%":
+#   naive within 25 ± 15%, confidence loss at least 65%; "close to GPT-3.5-level performance" needs GPT-3.5
+#   and GPT-4, which no preset has;
+# - claim 5, the confidence loss is "slightly worse than naive for small students and small gaps": its PGR
+#   minus the naive PGR lies in [-15, 0) points ("slightly" worse) for the smallest student (weakest
+#   supervisor) and, in the median, for pairs of adjacent sizes.
+#
+# At the smoke preset: tiny from-scratch models, so no pretrained knowledge to elicit.
 
 # %%
-pgr = (
-    students[(students["weak_model"] == models[0]) & (students["model"] == models[-1])]
-    .groupby(["task", "loss"])["pgr"]
-    .mean()
-    .groupby("loss")
-    .median()
-)
+from w2s_lib.nlp_claims import loss_gain, pgr_medians, pgr_of
+
+pgr = pgr_medians(df)
+naive, conf = pgr_of(pgr, models[0], models[-1], "xent"), pgr_of(pgr, models[0], models[-1], "logconf")
+small_gap = loss_gain(pgr, [(models[0], models[1])])
+adjacent = loss_gain(pgr, list(zip(models, models[1:])))
 versus(
     [
-        dict(quantity="PGR naive (%)", ours=100 * pgr["xent"], figure="fig05", series="naive", panel="b", tag="P"),
+        # claim_4: smallest supervisor -> largest student, naive about 25%
         dict(
-            quantity="PGR confidence loss (%)",
-            ours=100 * pgr["logconf"],
+            claim=4,
+            quantity="PGR naive, weakest → largest (%)",
+            ours=naive,
+            figure="fig05",
+            series="naive",
+            panel="b",
+            tag="P",
+            holds=bool(abs(naive - 25) <= 15),
+        ),
+        # claim_4: ... and nearly 80% with the confidence loss
+        dict(
+            claim=4,
+            quantity="PGR confidence loss, weakest → largest (%)",
+            ours=conf,
             figure="fig05",
             series="aux_loss",
             panel="b",
             tag="P",
+            holds=bool(conf >= 65),
+        ),
+        # claim_4: close to GPT-3.5-level performance (needs GPT-3.5 and GPT-4)
+        dict(
+            claim=4,
+            quantity="GPT-4 student with a GPT-2-level supervisor vs GPT-3.5",
+            ours=float("nan"),
+            paper_says="we can recover close to GPT-3.5-level performance (abstract)",
+            page=1,
+            holds=None,
+        ),
+        dict(
+            quantity=f"PGR naive, {models[0]} → {models[1]} (%)",
+            ours=pgr_of(pgr, models[0], models[1], "xent"),
+            figure="fig05",
+            series="naive",
+            x="smallest_student",
+        ),
+        dict(
+            quantity=f"PGR confidence loss, {models[0]} → {models[1]} (%)",
+            ours=pgr_of(pgr, models[0], models[1], "logconf"),
+            figure="fig05",
+            series="aux_loss",
+            x="smallest_student",
+        ),
+        # claim_5: the confidence loss is slightly worse than naive for small students ...
+        dict(
+            claim=5,
+            quantity="confidence loss − naive PGR, smallest student (points)",
+            ours=small_gap,
+            paper_says="for small students and small gaps the confidence loss performs slightly worse than naive",
+            page=10,
+            holds=bool(-15 <= small_gap < 0),
+        ),
+        # claim_5: ... and small gaps
+        dict(
+            claim=5,
+            quantity="confidence loss − naive PGR, adjacent sizes, median (points)",
+            ours=adjacent,
+            paper_says="for small students and small gaps the confidence loss performs slightly worse than naive",
+            page=10,
+            holds=bool(-15 <= adjacent < 0),
         ),
     ]
 )

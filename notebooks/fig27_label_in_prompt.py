@@ -32,6 +32,8 @@ epochs: float = 3.0  # passes over each half's training data
 batch_size: int = 16  # examples per optimizer step
 minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
+head_init: str = "zeros"  # classifier head: zeros (reference code) or unembed01 ("0"/"1" unembeddings, paper §A.1)
+train_kw: dict = {}  # more TrainConfig settings (e.g. min_evals, evals_per_epoch, eval_batch_size)
 preset: str = "smoke"  # stamped on every output: smoke or paper
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -46,7 +48,7 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 
 
 # %%
-train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+settings = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len, **train_kw)
 plan = plan_sweep(
     tasks,
     models,
@@ -55,7 +57,8 @@ plan = plan_sweep(
     pairs=[(models[0], models[-1])],
     n_train=n_train,
     n_test=n_test,
-    train_kw=train_kw,
+    train_kw=settings,
+    head_init=head_init,
 )
 runs = plan.w2s + with_variant(plan.w2s, weak_label_in_prompt=True)
 df = run_configs(runs + plan.ceilings, cache_dir)

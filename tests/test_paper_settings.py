@@ -7,6 +7,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+import yaml
+
 from w2s_lib import cache, sweep
 from w2s_lib.data import TASKS
 from w2s_lib.sweep import plan_bootstrap, plan_sweep
@@ -124,3 +127,29 @@ def test_head_init_and_train_kw_reach_every_run(monkeypatch, tmp_path):
     (got,) = seen
     assert {r.head_init for r in got.runs} == {"unembed01"}
     assert {(r.train.epochs, r.train.min_evals, r.train.eval_batch_size) for r in got.runs} == {(2.0, 20, 256)}
+
+
+MY_NOTEBOOKS = [
+    "fig02_headline_bars",
+    "fig03_naive_scaling",
+    "fig05_confidence_loss",
+    "fig06_fig12_per_dataset",
+    "fig08_agreement",
+    "fig27_label_in_prompt",
+    "example_protocol",
+]
+
+
+@pytest.mark.parametrize("name", MY_NOTEBOOKS)
+def test_paper_presets_use_the_papers_head_and_evaluation_schedule(name):
+    paper = yaml.safe_load((ROOT / "params" / "paper" / f"{name}.yaml").read_text())
+    smoke = yaml.safe_load((ROOT / "params" / "smoke" / f"{name}.yaml").read_text())
+    assert paper["head_init"] == "unembed01"  # paper §A.1: the head starts from the "0" and "1" unembeddings
+    assert paper["train_kw"] == {"min_evals": 20, "evals_per_epoch": 10, "eval_batch_size": 256}
+    assert {"head_init", "train_kw"} <= set(smoke)
+    # and the settings are valid ones
+    from w2s_lib.models import HEAD_INITS
+    from w2s_lib.train import TrainConfig
+
+    assert smoke["head_init"] in HEAD_INITS
+    TrainConfig(**paper["train_kw"]), TrainConfig(**smoke["train_kw"])

@@ -1,0 +1,77 @@
+"""The numbers NLP claim rows are decided on: medians over tasks of seed-averaged PGR, size trends."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from w2s_lib.nlp_claims import loss_gain, pgr_medians, pgr_of, share_growing, size_steps
+
+MODELS = ["s", "m", "l"]
+
+
+def rows(task, weak, strong, loss, accs):
+    """Results rows of one (task, pair, loss), one per seed: accs = [(weak, w2s, ceiling), ...]."""
+    return [
+        dict(
+            task=task,
+            role="w2s",
+            weak_model=weak,
+            model=strong,
+            loss=loss,
+            seed=i,
+            weak_acc=w,
+            test_acc=x,
+            strong_acc=c,
+        )
+        for i, (w, x, c) in enumerate(accs)
+    ]
+
+
+@pytest.fixture
+def df():
+    out = []
+    # s -> m: task t1 PGR of the seed means (0.65 - 0.6) / (0.7 - 0.6) = 50%; t2 20%; t3 no gap (left out)
+    out += rows("t1", "s", "m", "xent", [(0.6, 0.6, 0.7), (0.6, 0.7, 0.7)])
+    out += rows("t2", "s", "m", "xent", [(0.5, 0.52, 0.6)])
+    out += rows("t3", "s", "m", "xent", [(0.7, 0.8, 0.6)])
+    # s -> l: 80% on t1, 40% on t2: median 60
+    out += rows("t1", "s", "l", "xent", [(0.6, 0.68, 0.7)])
+    out += rows("t2", "s", "l", "xent", [(0.5, 0.54, 0.6)])
+    # m -> l: 10%; logconf on s -> m: 30% and 10%, median 20
+    out += rows("t1", "m", "l", "xent", [(0.6, 0.61, 0.7)])
+    out += rows("t1", "s", "m", "logconf", [(0.6, 0.63, 0.7)])
+    out += rows("t2", "s", "m", "logconf", [(0.5, 0.51, 0.6)])
+    return pd.DataFrame(out)
+
+
+def test_pgr_medians_by_hand(df):
+    pgr = pgr_medians(df)
+    # s -> m, xent: median of 50 and 20 (t3 has no gap and does not enter)
+    assert pgr_of(pgr, "s", "m", "xent") == pytest.approx(35)
+    assert pgr_of(pgr, "s", "l", "xent") == pytest.approx(60)
+    assert pgr_of(pgr, "m", "l", "xent") == pytest.approx(10)
+    assert pgr_of(pgr, "s", "m", "logconf") == pytest.approx(20)
+    assert math.isnan(pgr_of(pgr, "m", "l", "logconf"))  # never run
+    assert pgr_medians(pd.DataFrame(columns=df.columns)).empty
+
+
+def test_size_steps_and_share_growing(df):
+    pgr = pgr_medians(df)
+    # students: supervisor s goes m (35) -> l (60); supervisors: student l goes s (60) -> m (10)
+    assert size_steps(pgr, MODELS, "student") == [pytest.approx((35.0, 60.0))]
+    assert size_steps(pgr, MODELS, "supervisor") == [pytest.approx((60.0, 10.0))]
+    assert share_growing(pgr, MODELS, "student") == 100
+    assert share_growing(pgr, MODELS, "supervisor") == 0
+    assert math.isnan(share_growing(pgr, MODELS, "student", loss="logconf"))  # no step with both ends
+    with pytest.raises(ValueError, match="valid: student, supervisor"):
+        size_steps(pgr, MODELS, "teacher")
+
+
+def test_loss_gain(df):
+    pgr = pgr_medians(df)
+    assert loss_gain(pgr, [("s", "m")]) == pytest.approx(20 - 35)
+    assert loss_gain(pgr, [("s", "m"), ("m", "l")]) == pytest.approx(-15)  # (m, l) has no logconf: skipped
+    assert math.isnan(loss_gain(pgr, [("m", "l")]))

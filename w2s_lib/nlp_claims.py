@@ -1,0 +1,55 @@
+"""Numbers the NLP notebooks' claim rows are decided on (``reference.versus``): PGR medians over tasks per
+(supervisor, student, loss) and how PGR changes with model size.
+
+PGR is computed as the paper does (§3, p. 6; its plotting code): per task and pair from seed-averaged
+accuracies (``results.pgr_table``), pairs whose ceiling is not above the supervisor left out, then the
+median over tasks (``results.median_pgr``). Everything is in percent, as the paper writes PGR.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from w2s_lib.results import median_pgr, pgr_table
+
+
+def pgr_medians(df: pd.DataFrame) -> pd.Series:
+    """Median over tasks of PGR (%), indexed by (weak_model, strong_model, loss); nan where no task has a
+    gap to recover. ``df``: results rows (``sweep.sweep_results``, ``results.collect``)."""
+    table = pgr_table(df)
+    if table.empty:
+        return pd.Series(dtype=float, index=pd.MultiIndex.from_tuples([], names=["weak_model", "strong_model", "loss"]))
+    return 100 * median_pgr(table).set_index(["weak_model", "strong_model", "loss"])["pgr"]
+
+
+def pgr_of(pgr: pd.Series, weak: str, strong: str, loss: str) -> float:
+    """One pair's median PGR from ``pgr_medians``; nan when the pair was not run or has no gap."""
+    return float(pgr.get((weak, strong, loss), float("nan")))
+
+
+def size_steps(pgr: pd.Series, models: list[str], along: str, loss: str = "xent") -> list[tuple[float, float]]:
+    """(PGR before, PGR after) for every step to the next larger model in ``models`` (weakest first):
+    ``along="student"`` keeps the supervisor and takes the next student, ``"supervisor"`` keeps the student
+    and takes the next supervisor. Steps where either PGR is missing are left out."""
+    if along not in ("student", "supervisor"):
+        raise ValueError(f"unknown along {along!r}; valid: student, supervisor")
+    out = []
+    for fixed in models:
+        for a, b in zip(models, models[1:]):
+            pair_a, pair_b = ((fixed, a), (fixed, b)) if along == "student" else ((a, fixed), (b, fixed))
+            before, after = pgr_of(pgr, *pair_a, loss), pgr_of(pgr, *pair_b, loss)
+            if before == before and after == after:
+                out.append((before, after))
+    return out
+
+
+def share_growing(pgr: pd.Series, models: list[str], along: str, loss: str = "xent") -> float:
+    """% of ``size_steps`` where PGR grows (strictly); nan when there is no step to judge."""
+    steps = size_steps(pgr, models, along, loss)
+    return 100 * sum(after > before for before, after in steps) / len(steps) if steps else float("nan")
+
+
+def loss_gain(pgr: pd.Series, pairs: list[tuple[str, str]], loss: str = "logconf", base: str = "xent") -> float:
+    """Median over ``pairs`` (weak, strong) of ``loss``'s PGR minus ``base``'s, in points; nan if none has both."""
+    gains = pd.Series([pgr_of(pgr, w, s, loss) - pgr_of(pgr, w, s, base) for w, s in pairs], dtype=float)
+    return float(gains.median()) if gains.notna().any() else float("nan")
