@@ -89,8 +89,24 @@ assert all(p.exists() for p in paths.values())
 # %% [markdown]
 # ## Ours vs the paper
 #
-# The paper's bars are read off its figure [P-fig, ±1–2 points]. At the smoke preset our models are tiny
-# and were never pretrained, so the bars show that the pipeline runs, not the paper's effect.
+# The paper's bars are read off its figure [P-fig, ±1–2 points]. Claim 18 holds for a bar when ours is
+# within 5 points of the paper's (the reading error and then some); the paper's pair is a GPT-2-level
+# supervisor and GPT-4, ours the weakest and largest models of the preset. At the smoke preset our models
+# are tiny and were never pretrained, so the bars show that the pipeline runs, not the paper's effect.
 
 # %%
-versus([dict(quantity=f"{k} (%)", ours=v, figure="fig02", series=k, setting="nlp") for k, v in bars.items()])
+versus(
+    [
+        # claim_18: Figure 2's NLP bars, weak / naive / best method / ceiling = 62 / 80.5 / 87.5 / 94
+        dict(
+            claim=18,
+            quantity=f"{k} (%)",
+            ours=v,
+            figure="fig02",
+            series=k,
+            setting="nlp",
+            holds=bool(abs(v - paper[k]) <= 5),
+        )
+        for k, v in bars.items()
+    ]
+)

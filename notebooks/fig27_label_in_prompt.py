@@ -42,6 +42,7 @@ out_dir: str = "../figures"  # where figures and their numbers go
 from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.reference import versus
+from w2s_lib.results import pgr_table
 from w2s_lib.sweep import plan_sweep, run_configs, with_variant
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -68,7 +69,11 @@ plotting.style()
 fig, ax = plotting.plt.subplots(figsize=(6, 3.8))
 plotting.plot_grouped_bars(students, x="prompt", y="pgr", hue="loss", ax=ax)
 ax.set_title(f"{models[0]} → {models[-1]}")
-pgr = students.groupby(["prompt", "loss", "task"])["pgr"].mean().groupby(["prompt", "loss"]).mean() * 100
+# PGR per task, pair, loss and prompt from seed-averaged accuracies (the paper's plotting code), then the
+# average over tasks, as the paper reports it ("average PGR"); tasks with no gap to recover are left out
+table = pgr_table(df)
+table["prompt"] = table["variant"].map({"label-in-prompt": "label in prompt", "": "original"})
+pgr = table.groupby(["prompt", "loss"])["pgr"].mean() * 100
 paths = plotting.save_figure(fig, "fig27_label_in_prompt", preset, pgr.reset_index(), out_dir)
 
 # %%
@@ -79,38 +84,53 @@ assert all(p.exists() for p in paths.values())
 # %% [markdown]
 # ## Ours vs the paper
 #
-# Mean over tasks of the seed-averaged PGR, with the weak label in the prompt and on the original task.
+# Mean over tasks of PGR from seed-averaged accuracies, with the weak label in the prompt and on the
+# original task. Claim 15's rows decide: with the label in the prompt naive PGR is within 5 points of 0
+# (paper 0.2 ± 0.3%) and the confidence loss's within the paper's spread (4.6 ± 10.8%); on the original
+# task each loss recovers more than with the label in the prompt (paper about 20% and 80%).
 
 # %%
 versus(
     [
+        # claim_15: weak label in the prompt: naive PGR about 0
         dict(
+            claim=15,
             quantity="naive, label in prompt (%)",
             ours=pgr[("label in prompt", "xent")],
             figure="fig27",
             series="naive",
             x="weak_label_in_prompt",
+            holds=bool(abs(pgr[("label in prompt", "xent")]) <= 5),
         ),
+        # claim_15: ... and the confidence loss's small too
         dict(
+            claim=15,
             quantity="confidence loss, label in prompt (%)",
             ours=pgr[("label in prompt", "logconf")],
             figure="fig27",
             series="aux_loss",
             x="weak_label_in_prompt",
+            holds=bool(abs(pgr[("label in prompt", "logconf")] - 4.6) <= 10.8),
         ),
+        # claim_15: against about 20% (naive) on the original tasks
         dict(
+            claim=15,
             quantity="naive, original (%)",
             ours=pgr[("original", "xent")],
             figure="fig27",
             series="naive",
             x="original_task",
+            holds=bool(pgr[("original", "xent")] > pgr[("label in prompt", "xent")]),
         ),
+        # claim_15: ... and about 80% (confidence loss)
         dict(
+            claim=15,
             quantity="confidence loss, original (%)",
             ours=pgr[("original", "logconf")],
             figure="fig27",
             series="aux_loss",
             x="original_task",
+            holds=bool(pgr[("original", "logconf")] > pgr[("label in prompt", "logconf")]),
         ),
     ]
 )

@@ -93,6 +93,10 @@ df[["role", "model", "loss", "seconds"]].round(2)
 #
 # Top-1 and PGR in percent, beside Table 3 [P] and the reference code's re-run [C]. Only the cross-entropy
 # students have a paper value: Table 3 has no confidence loss. Smoke numbers are chance-level plumbing.
+#
+# Claim 14's rows (the last table) hold when our top-1 is within 2 points of Table 3's and our PGR within
+# 10 points; they are measurable only with the paper's data and published weights (`source: imagenet:...`,
+# `pretrained: true`), so at the smoke preset their verdict is "not measurable".
 
 # %%
 compared = protocol.beside_paper(table, dict(zip(strongs, paper_rows)))
@@ -116,3 +120,41 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 compared[["model", "role", "loss", "top1", "paper", "reference re-run", "pgr", "paper pgr"]].round(1)
+
+# %%
+from w2s_lib.reference import versus
+
+measurable = bool(pretrained and source.startswith("imagenet:"))  # the paper's data and weights
+paper_x = {**dict(zip(strongs, paper_rows)), weak: "alexnet"}
+ours = compared[compared["loss"] != "logconf"].rename(columns={"paper pgr": "paper_pgr"})
+ours = ours.assign(x=ours["model"].map(paper_x)).dropna(subset=["x"])
+versus(
+    [
+        # claim_14: Table 3's top-1 accuracies (AlexNet 56.6; DINO ceilings 63.7, 74.9; students 60.7, 64.2)
+        dict(
+            claim=14,
+            quantity=f"{r.role} {r.model}, top-1 (%)",
+            ours=r.top1,
+            figure="table03",
+            series=r.role,
+            x=r.x,
+            metric="accuracy",
+            holds=bool(abs(r.top1 - r.paper) <= 2) if measurable else None,
+        )
+        for r in ours.itertuples()
+    ]
+    + [
+        # claim_14: Table 3's PGRs (57.8 and 41.5)
+        dict(
+            claim=14,
+            quantity=f"PGR {weak} → {r.model} (%)",
+            ours=r.pgr,
+            figure="table03",
+            series="w2s",
+            x=r.x,
+            metric="pgr",
+            holds=bool(abs(r.pgr - r.paper_pgr) <= 10) if measurable else None,
+        )
+        for r in ours[ours["role"] == "w2s"].itertuples()
+    ]
+)
