@@ -19,7 +19,8 @@
 # An item's difficulty is the smallest model that gets it right, in the sense that every larger model
 # (each trained on ground truth of the other half) gets it right too. Each model is trained on ground
 # truth of the items at or below a cutoff (subsampled to equal sizes, as the paper does) and tested on
-# everything; ∞ trains on all items. Stars mark the cutoff equal to the model's own size.
+# everything; ∞ trains on all items. Stars mark the cutoff equal to the model's own size. As the paper, one
+# panel per dataset (`plotting.task_grid`); the pooled view (all tasks together) is a separate figure.
 #
 # What the paper reports [P, p. 38]: raising the cutoff generally raises accuracy; small models improve
 # and then decline once the examples exceed their capacity. It gives no numbers.
@@ -34,6 +35,8 @@ epochs: float = 3.0  # passes over each half's training data
 batch_size: int = 16  # examples per optimizer step
 minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
+head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper: tokens "0" and "1", §A.1)
+train_kw: dict = {}  # more TrainConfig settings for every run (e.g. min_evals, evals_per_epoch)
 preset: str = "smoke"  # stamped on every output: smoke or paper
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -49,10 +52,12 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 
 
 # %%
-train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+settings = {**dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len), **train_kw}
 df = pd.concat(
     [
-        difficulty_sweep(cache_dir, task, models, seed, n_train=n_train, n_test=n_test, train_kw=train_kw)
+        difficulty_sweep(
+            cache_dir, task, models, seed, n_train=n_train, n_test=n_test, train_kw=settings, head_init=head_init
+        )
         for task in tasks
         for seed in seeds
     ],
@@ -61,11 +66,15 @@ df = pd.concat(
 plotting.style()
 fig, ax = plotting.plt.subplots(figsize=(6, 3.8))
 plotting.plot_difficulty(df, ax=ax)
+ax.set_title("all tasks" if len(tasks) > 1 else tasks[0])
 numbers = df.groupby(["task", "model", "cutoff_model"])[["test_acc", "n_train"]].mean().reset_index()
 paths = plotting.save_figure(fig, "fig21_difficulty_cutoffs", preset, numbers, out_dir)
+# the paper's view: one panel per dataset
+fig_tasks, _ = plotting.task_grid(df, lambda rows, ax, task: plotting.plot_difficulty(rows, ax=ax), ncols=4)
+paths.update(plotting.save_figure(fig_tasks, "fig21_difficulty_cutoffs_by_task", preset, numbers, out_dir))
 
 # %%
-assert df["n_train"].nunique() == 1  # every cutoff trains on the same number of items
+assert (df.groupby(["task", "seed"])["n_train"].nunique() == 1).all()  # every cutoff of a task: one size
 assert "all" in set(df["cutoff_model"]) and set(df["cutoff_model"]) <= set(models) | {"all"}
 assert all(p.exists() for p in paths.values())
 
