@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -264,3 +265,87 @@ def test_asking_more_than_the_split_holds_gives_the_whole_split_with_a_warning(h
     assert sorted(it["txt"] for it in train) == sorted(
         it["txt"] for it in load_items("hh_rlhf_harmless", "train", 0, 0)
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The reward head starts from one token's unembedding (paper App. A.3; head_init="unembed01")
+
+
+def test_unembed01_reward_head_is_the_next_token_logit_of_1(tok, tmp_path):
+    """A GPT-2 reward model with head_init="unembed01" starts as the language model's logit for the token
+    "1" after the text (the paper: "an arbitrary token"), also when it is built from a saved (generatively
+    finetuned) language model's folder, as ``genft`` runs are."""
+    from transformers import AutoModelForCausalLM
+
+    (one,) = tok.encode("1", add_special_tokens=False)
+    torch.manual_seed(3)
+    lm = AutoModelForCausalLM.from_config(tiny_config("tiny-1")).eval()
+    lm.save_pretrained(tmp_path / "lm")
+    text = "Human: How was the room?\n\nAssistant: It was not dull."
+    ids = torch.tensor([tokenize(tok, [text], 64)[0]])
+    with torch.no_grad():
+        want = float(lm(ids).logits[0, -1, one])
+    torch.manual_seed(3)
+    from_config = build_classifier(tiny_config("tiny-1"), pairwise=True, head_init="unembed01", tokenizer=tok)
+    from_folder = build_classifier(str(tmp_path / "lm"), pairwise=True, head_init="unembed01", tokenizer=tok)
+    for model in (from_config.eval(), from_folder.eval()):
+        assert model.head.out_features == 1
+        torch.testing.assert_close(model.head.weight[0], lm.get_output_embeddings().weight[one], atol=0, rtol=0)
+        assert reward(model, tok, text) == pytest.approx(want, abs=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# The paper preset of the reward-modelling notebooks (paper App. A.3, p. 34)
+
+RM_NOTEBOOKS = (
+    "fig03_rm_naive_scaling",
+    "fig07_fig16_rm_overfitting_agreement",
+    "fig10_fig17_fig18_generative_finetuning",
+)
+
+
+PARAMS = Path(__file__).resolve().parents[1] / "params"
+
+
+def _paper_preset(name):
+    import yaml
+
+    return yaml.safe_load((PARAMS / "paper" / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def test_rm_paper_presets_train_on_every_comparison_at_batch_220():
+    """1 epoch, batch 220 over all of each subset's training comparisons: about 0.45 x 43.8k / 220 = 90
+    optimizer steps per run (20,000 comparisons gave 0.45 x 20,000 / 220 = 41); the three notebooks share
+    every setting (and so their runs), generative finetuning aside."""
+    from w2s_lib.data.preferences import HH_SPLIT_ROWS
+    from w2s_lib.lr_sweep import notebook_train_kw
+    from w2s_lib.sweep import plan_sweep
+
+    presets = [_paper_preset(n) for n in RM_NOTEBOOKS]
+    assert all({k: v for k, v in p.items() if k != "genft_epochs"} == presets[0] for p in presets[1:])
+    p = presets[0]
+    plan = plan_sweep(
+        p["tasks"], p["models"], ["xent"], p["seeds"], n_train=p["n_train"], n_test=p["n_test"], lr=p["lr"],
+        head_init=p["head_init"], train_kw=notebook_train_kw(p),
+    )  # fmt: skip
+    for run in plan.runs:
+        tc, rows = run.train, HH_SPLIT_ROWS[TASKS[run.data.task].data_dir]["train"]
+        n_items = run.data.n_train or rows  # 0: the whole split
+        steps = math.ceil(tc.epochs * n_items * 0.5 * (1 - run.data.val_frac) / tc.batch_size)
+        assert (tc.epochs, tc.batch_size, tc.select) == (1.0, 220, "last")
+        assert steps >= 85, f"{run.data.task}: {steps} steps"
+        assert run.data.n_test == 0  # the whole test split
+        assert run.head_init == "unembed01" and tc.lr == p["lr"][run.model]
+        assert len(tc.eval_steps(steps)) >= 20 and tc.eval_batch_size == 256  # curves for Figs. 7, 16, 17
+
+
+def test_rm_paper_learning_rates_are_a_marked_placeholder():
+    """Until the lr sweep has run, the paper preset's rates are the batch-32 preset rates scaled by
+    sqrt(220 / 32), and the file says so (and how to measure them)."""
+    from w2s_lib.sweep import default_lr
+
+    for name in RM_NOTEBOOKS:
+        p = _paper_preset(name)
+        assert p["lr"] == {m: float(f"{default_lr(m) * math.sqrt(220 / 32):.2g}") for m in p["models"]}
+        text = (PARAMS / "paper" / f"{name}.yaml").read_text(encoding="utf-8")
+        assert "NOT YET MEASURED" in text and "python -m w2s_lib.lr_sweep" in text

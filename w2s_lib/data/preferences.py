@@ -91,6 +91,16 @@ def _synth_to_pairs(rows: list[dict], rng: random.Random) -> list[Item]:
 
 
 HH = "Anthropic/hh-rlhf"
+# Rows (comparisons) per split of the two subsets we use, as the Hub's dataset viewer shows them for
+# mirrors of these files (rounded there to 43.8k / 2.35k train / test for helpful-base, 46.2k in all; 44.8k in
+# all for harmless-base); the exact counts below are the commonly cited ones and agree with those roundings,
+# but we could not count the files here (no Hub access). A few rows make no comparison (``split_hh``) and
+# balancing drops a few more, so expect slightly fewer items. The paper preset reads every training
+# comparison (``n_train: 0``): about 0.45 x 43.8k / 220 = 90 optimizer steps per run at 1 epoch, batch 220.
+HH_SPLIT_ROWS = {
+    "helpful-base": {"train": 43_835, "test": 2_354},
+    "harmless-base": {"train": 42_537, "test": 2_312},
+}
 HH_NOTES = (
     "JSONL under {dir}/; columns chosen, rejected: full transcripts ('\\n\\nHuman: ... \\n\\nAssistant: "
     "...'). Prompt = the conversation up to the final '\\n\\nAssistant:', completions = the two final "
