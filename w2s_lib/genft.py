@@ -6,7 +6,9 @@ completion was preferred is never read (``corpus`` sorts and deduplicates the te
 nor the order of a pair can reach the model). The finetuned language model is cached once per (task data,
 model, seed, settings) under ``<root>/<task>/genft_*`` and shared by every run that asks for it: the
 students, their ceilings (PGR is measured against the correspondingly finetuned ceiling) and, for Fig. 18,
-the weak supervisors. Runs then put a fresh head on its backbone (``models.build_classifier``).
+the weak supervisors. Runs then put a fresh head on its backbone (``models.build_classifier``): zeros, or with
+``head_init="unembed01"`` (the reward-modelling presets, paper App. A.3) the finetuned model's own unembedding
+of the token "1", as a run without the pass starts from the pretrained one's.
 """
 
 from __future__ import annotations
