@@ -214,7 +214,7 @@ def test_unembed01_untied_uses_output_embeddings(tiny_tok):
         torch.testing.assert_close(alone(clf, seq), lm(torch.tensor([seq])).logits[0, -1, ids01], atol=1e-5, rtol=0)
 
 
-# The decoder families of the pretrained presets (gpt2, qwen2 for Qwen2.5, gpt_neox for Pythia), each with
+# The decoder families of the pretrained presets (gpt2, qwen2 for Qwen2.5, gpt_neox for Pythia, ...), each with
 # tied and untied unembeddings (GPT-2 and Qwen2.5 up to 3B tie them, Qwen2.5-7B and Pythia do not).
 PRESET_DECODERS = sorted({p.family for p in MODEL_PRESETS.values() if p.hub_id and p.family != "bert"})
 
@@ -226,7 +226,7 @@ def test_unembed01_head_is_the_lms_0_1_logits_for_every_preset_family(family, ti
     of "0" and "1", whatever the family and whether its unembedding is tied to its input embedding."""
     from transformers import AutoModelForCausalLM
 
-    assert PRESET_DECODERS == ["gpt2", "gpt_neox", "qwen2"]
+    assert {"gpt2", "gpt_neox", "qwen2"} <= set(PRESET_DECODERS)  # GPT-2, Pythia, Qwen2.5 at least
     cfg = make_config(family)
     cfg.tie_word_embeddings = tied
     ids01 = [tiny_tok.encode(t, add_special_tokens=False)[0] for t in ("0", "1")]
