@@ -23,6 +23,12 @@
 #
 # Ours: the weakest supervisor in `models` and the largest student, as medians over `tasks` of
 # seed-averaged test accuracies. The chess and reward-modelling panels come with those settings.
+#
+# Training follows the paper where it says how (`params/paper`): the classification head starts from the
+# unembedding rows of the tokens "0" and "1" (§A.1; `head_init`), the confidence loss uses alpha_max 0.75
+# for the largest student and 0.5 otherwise and hardens half of each batch on these balanced tasks
+# (App. A.4, p. 33), and each run is evaluated at least 20 times (`train_kw`). The smoke preset keeps the
+# zero head of the reference code (its yaml says why) and the default ~8 evaluations.
 
 # %% tags=["parameters"]
 tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks

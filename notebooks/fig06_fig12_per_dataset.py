@@ -22,6 +22,12 @@
 # What the paper reports [P, p. 11]: the loss does not help, or hurts, when the gap is small or the task
 # shows inverse scaling even with ground truth; on many tasks it gives almost perfect generalization even
 # from the smallest supervisors. The paper hides the task names behind ids [1]–[22]; ours are named.
+#
+# Training follows the paper where it says how (`params/paper`): the classification head starts from the
+# unembedding rows of the tokens "0" and "1" (§A.1; `head_init`), the confidence loss uses alpha_max 0.75
+# for the largest student and 0.5 otherwise and hardens half of each batch on these balanced tasks
+# (App. A.4, p. 33), and each run is evaluated at least 20 times (`train_kw`). The smoke preset keeps the
+# zero head of the reference code (its yaml says why) and the default ~8 evaluations.
 
 # %% tags=["parameters"]
 tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks
