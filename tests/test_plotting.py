@@ -107,6 +107,22 @@ def test_several_tasks_take_the_median_of_task_means(results):
     assert multi.get_ydata() == pytest.approx(single.get_ydata())
 
 
+def test_several_tasks_plot_the_pgr_of_seed_averaged_accuracies():
+    """Per task, PGR of the seed means (the paper's aggregation, results.pgr_table); then the median over
+    tasks. Seed 1 of each task has a tiny gap, so the mean of per-seed PGRs would be far off."""
+    rows, want = [], []
+    for k, task in enumerate("uvw"):
+        seeds = [(0.6, 0.7, 0.8), (0.6, 0.63 + 0.01 * k, 0.62)]  # (weak, w2s, ceiling) per seed
+        for seed, (w, s2, s) in enumerate(seeds):
+            rows.append(dict(task=task, role="w2s", weak_model="tiny-1", model="tiny-3", loss="xent", seed=seed,
+                             weak_acc=w, test_acc=s2, strong_acc=s, pgr=(s2 - w) / (s - w)))  # fmt: skip
+        w, s2, s = np.mean(seeds, axis=0)
+        want.append((s2 - w) / (s - w))
+    ax = P.plot_pgr_vs_student(pd.DataFrame(rows))
+    (line,) = P.curves(ax, "w2s|tiny-1|xent")
+    assert line.get_ydata() == pytest.approx([100 * np.median(want)])
+
+
 def test_plot_functions_refuse_empty_selections(results):
     with pytest.raises(ValueError, match="no w2s rows"):
         P.plot_accuracy_vs_student(results, task="other")

@@ -28,6 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from w2s_lib.cache import atomic_write, write_json
+from w2s_lib.metrics import pgr
 
 # line style and marker of each loss (paper: dotted circles naive, triangles confidence loss,
 # squares bootstrapping, pentagons generative finetuning); unlisted losses get a solid line with diamonds
@@ -156,6 +157,10 @@ def seed_summary(df: pd.DataFrame, value: str, by=("task", "weak_model", "model"
     return out.rename(columns={"mean": value, "sem": f"{value}_sem"})
 
 
+# PGR columns and the student accuracy each is computed from (results.collect)
+PGR_OF = {"pgr": "test_acc", "pgr_last": "test_acc_last", "pgr_oracle": "test_acc_oracle"}
+
+
 def _prepare(df: pd.DataFrame, role: str, value: str, losses=None, task=None) -> tuple[pd.DataFrame, dict]:
     """Rows of one role with x and the value in percent, plus the seaborn kwargs for the aggregation."""
     sub = df[df["role"] == role]
@@ -163,13 +168,23 @@ def _prepare(df: pd.DataFrame, role: str, value: str, losses=None, task=None) ->
         sub = sub[sub["task"] == task]
     if losses is not None and role == "w2s":
         sub = sub[sub["loss"].isin(losses)]
-    sub = sub[sub[value].notna()].copy()
+    accs = ["weak_acc", PGR_OF.get(value, ""), "strong_acc"]
+    many_tasks = sub["task"].nunique() > 1
+    if many_tasks and value in PGR_OF and set(accs) <= set(sub.columns):
+        sub = sub[sub[accs].notna().all(axis=1)].copy()  # a seed whose own gap is <= 0 still counts
+    else:
+        sub = sub[sub[value].notna()].copy()
     if sub.empty:
         raise ValueError(f"no {role} rows with {value!r}" + (f" for task {task!r}" if task else ""))
     agg = dict(estimator="mean", errorbar="se", err_style="bars")
-    if sub["task"].nunique() > 1:  # average seeds per task, then the paper's median across tasks
+    if many_tasks:  # average seeds per task, then the paper's median across tasks
         keys = [c for c in ("task", "weak_model", "model", "loss") if sub[c].notna().any()]
-        sub = sub.groupby(keys, as_index=False)[value].mean()
+        if value in PGR_OF and set(accs) <= set(sub.columns):  # PGR of the seed-averaged accuracies
+            sub = sub.groupby(keys, as_index=False)[accs].mean()
+            sub[value] = [pgr(*a) for a in sub[accs].itertuples(index=False)]
+            sub = sub[sub[value].notna()]  # pairs without a gap leave the median (results.median_pgr)
+        else:
+            sub = sub.groupby(keys, as_index=False)[value].mean()
         agg = dict(estimator="median", errorbar=None)
     sub["x"] = sub["model"].map(model_x)
     sub["y"] = 100 * sub[value]
