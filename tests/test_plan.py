@@ -98,3 +98,16 @@ def test_a_preset_file_without_a_notebook_names_the_notebooks(tmp_path, capsys):
     assert main(["plan", "--params", str(f)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no notebook for preset file" in err and "fig05_confidence_loss" in err
+
+
+def test_every_comparison_is_sized_from_the_known_split_rows(capsys):
+    """rm-paper reads every comparison (n = 0): the estimate takes hh-rlhf's split sizes, two texts each."""
+    assert plan._sizes(DataConfig("hh_rlhf_helpful", n_train=0, n_test=0)) == (43_835, 2_354)
+    assert plan._sizes(DataConfig("synth_sentiment", n_train=0)) is None  # generated: no size to know
+    train = TrainConfig(epochs=1.0, batch_size=20, minibatch_size=20, max_len=64)
+    pairs = RunConfig(data=DataConfig("hh_rlhf_helpful", n_train=400, n_test=100), model="gpt2", train=train)
+    single = RunConfig(data=DataConfig("synth_sentiment", n_train=400, n_test=100), model="gpt2", train=train)
+    assert plan.flops("nlp", pairs) == pytest.approx(2 * plan.flops("nlp", single))
+    assert main(["plan", "--preset", "rm-paper"]) == 0
+    runs, total = _lines(capsys)
+    assert total["runs_without_flops"] == 0 and {r["data"]["n_train"] for r in runs} == {0}

@@ -84,18 +84,24 @@ PRESETS = {
         max_len=32,
         select="last",
     ),
+    # Every comparison of each subset (n_train/n_test 0: all), as params/paper/fig03_rm_naive_scaling.yaml; its
+    # learning rates are the same marked placeholder (batch-32 rates x sqrt(220/32)) until
+    # `python -m w2s_lib.lr_sweep` has chosen them on ground-truth validation accuracy.
     "rm-paper": dict(
         tasks=["hh_rlhf_helpful", "hh_rlhf_harmless"],
         models=["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"],
         losses=["xent"],
         seeds=[0, 1, 2],
-        n_train=20000,
-        n_test=4000,
+        n_train=0,
+        n_test=0,
         epochs=1.0,
         batch_size=220,
         minibatch_size=4,
         max_len=512,
         select="last",
+        lr={"gpt2": 1.3e-4, "gpt2-medium": 1.3e-4, "gpt2-large": 2.6e-5, "gpt2-xl": 2.6e-5},
+        head_init="unembed01",
+        train_kw=dict(min_evals=20, evals_per_epoch=10, eval_batch_size=256),
     ),
 }
 
@@ -276,8 +282,13 @@ def _sweep_settings(a) -> dict:
     if not cfg["seeds"]:
         raise UsageError("no seeds given; pass --seeds 0,1,2")
     for key in ("n_train", "n_test", "batch_size", "minibatch_size", "max_len"):
-        if cfg[key] <= 0:
+        if cfg[key] < 0 or (cfg[key] == 0 and key not in ("n_train", "n_test")):
             raise UsageError(f"--{key.replace('_', '-')} must be positive, got {cfg[key]}")
+    generated = [t for t in cfg["tasks"] if TASKS[t].synthetic]
+    if generated and 0 in (cfg["n_train"], cfg["n_test"]):
+        raise UsageError(
+            f"--n-train/--n-test 0 (every item of a Hub split) needs Hub tasks; generated: {', '.join(generated)}"
+        )
     if cfg["batch_size"] % cfg["minibatch_size"]:
         raise UsageError(
             f"batch size {cfg['batch_size']} is not divisible by minibatch size {cfg['minibatch_size']}; "

@@ -73,21 +73,39 @@ def _params(model: str) -> float | None:
     return preset.params if preset is not None else None
 
 
+def _sizes(data) -> tuple[int, int] | None:
+    """(training items, test items) of a data config; n = 0 ("every item") resolved from the task's known
+    split sizes (``TaskSpec.split_rows``), None where they are unknown."""
+    from w2s_lib.data import TASKS
+
+    known = TASKS[data.task].split_rows if data.task in TASKS else None
+    sizes = []
+    for n, split in ((data.n_train, "train"), (data.n_test, "test")):
+        if n == 0 and not (known and split in known):
+            return None
+        sizes.append(n or known[split])
+    return sizes[0], sizes[1]
+
+
 def _nlp_flops(cfg) -> float | None:
-    p = _params(cfg.model)
-    if p is None:
+    p, sizes = _params(cfg.model), _sizes(cfg.data)
+    if p is None or sizes is None:
         return None
     d, t = cfg.data, cfg.train
-    half = d.n_train / 2
+    n_train, n_test = sizes
+    half = n_train / 2
     n_val = half * d.val_frac / cfg.b_slices
     n_fit = half * (1 - d.val_frac) / cfg.b_slices
     per_token = 2 if cfg.linear_probe else 6
     n_steps = max(1, math.ceil(t.epochs * n_fit / t.batch_size))
     train = per_token * p * n_steps * t.batch_size * t.max_len
-    evals = 2 * p * len(t.eval_steps(n_steps)) * (n_val + d.n_test) * t.max_len
+    evals = 2 * p * len(t.eval_steps(n_steps)) * (n_val + n_test) * t.max_len
     labels = 2 * p * half * t.max_len if cfg.role == "weak" else 0.0
     genft = 6 * p * cfg.genft_epochs * n_fit * t.max_len
-    return float(train + evals + labels + genft)
+    from w2s_lib.data import TASKS
+
+    texts = 2 if cfg.data.task in TASKS and TASKS[cfg.data.task].pairwise else 1  # a comparison reads two
+    return float(texts * (train + evals + labels + genft))
 
 
 def _chess_flops(cfg) -> float | None:
@@ -106,7 +124,8 @@ def _prompt_flops(cfg) -> float | None:
 
 
 def flops(kind: str, cfg) -> float | None:
-    """The estimate described in the module docstring; None for a model of unknown size (not a preset)."""
+    """The estimate described in the module docstring; None for a model of unknown size (not a preset) or
+    a task whose split sizes are unknown when a preset asks for every item (n = 0)."""
     estimate = {"nlp": _nlp_flops, "chess": _chess_flops, "prompt": _prompt_flops}.get(kind)
     return estimate(cfg) if estimate is not None else None
 
@@ -223,7 +242,7 @@ def print_plan(planned: Planned, out=None) -> None:
         kinds[run["kind"]] = kinds.get(run["kind"], 0) + 1
     unknown = sum(r["flops"] is None for r in planned.runs)
     total = {"total_runs": len(planned.runs), "runs_by_kind": kinds, "total_flops": planned.total_flops}
-    total["runs_without_flops"] = unknown  # models of unknown size (not presets), vision probes
+    total["runs_without_flops"] = unknown  # unknown model or data sizes, vision probes
     print(json.dumps(total), file=out)
 
 

@@ -116,6 +116,7 @@ PREFERENCE_TASKS: dict[str, TaskSpec] = {
         data_dir="helpful-base",
         splits={"train": "train", "test": "test"},
         pairwise=True,
+        split_rows=HH_SPLIT_ROWS["helpful-base"],
         notes=HH_NOTES.format(dir="helpful-base"),
     ),
     "hh_rlhf_harmless": TaskSpec(
@@ -125,6 +126,7 @@ PREFERENCE_TASKS: dict[str, TaskSpec] = {
         data_dir="harmless-base",
         splits={"train": "train", "test": "test"},
         pairwise=True,
+        split_rows=HH_SPLIT_ROWS["harmless-base"],
         notes=HH_NOTES.format(dir="harmless-base"),
     ),
     "synth_prefs": TaskSpec(

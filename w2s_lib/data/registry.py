@@ -56,6 +56,9 @@ class TaskSpec:
     # (``LogConfLoss(prior="half")``, App. A.4, p. 33); set False for a task left unbalanced, whose prior
     # comes from the weak labels instead (the paper's footnote 7). ``sweep.plan_sweep`` reads it.
     balanced: bool = True
+    # Rows per split where known ({"train": ..., "test": ...}): what n = 0 ("every item") amounts to, for
+    # estimates made without loading the data (``w2s plan``'s FLOPs).
+    split_rows: dict[str, int] | None = None
 
     @property
     def synthetic(self) -> bool:
