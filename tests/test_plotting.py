@@ -47,8 +47,20 @@ def _close_figures():
 
 def test_model_x_and_unknown_model():
     assert P.model_x("tiny-1") < P.model_x("tiny-2") < P.model_x("gpt2") < P.model_x("gpt2-xl")
-    with pytest.raises(KeyError, match="unknown model 'nope'.*tiny-1"):
+    with pytest.raises(KeyError, match="'nope': no preset and no config"):
         P.model_x("nope")
+
+
+def test_a_hub_model_without_a_preset_is_placed_by_its_counted_parameters():
+    """Any causal LM may be a student (e.g. in the chess notebooks): its x is counted from its config."""
+    from transformers import AutoModelForCausalLM, GPT2Config
+
+    from tests.hub_layouts import hub_model
+
+    config = GPT2Config(n_embd=32, n_layer=2, n_head=2, vocab_size=300, n_positions=64)
+    hub_model("someone/tiny-lm-for-axes", config)
+    backbone = AutoModelForCausalLM.from_config(config).transformer  # the counted part: no LM head
+    assert P.model_x("someone/tiny-lm-for-axes") == sum(p.numel() for p in backbone.parameters())
 
 
 def test_weak_palette_is_ordered_by_size_and_stable():

@@ -674,3 +674,23 @@ def load_classifier(path: str | Path, *, trust_remote_code: bool = False) -> Cla
     model = build_classifier(config, trust_remote_code=trust_remote_code, **meta)
     load_model(model, str(path / "classifier.safetensors"), strict=True)
     return model
+
+
+@functools.lru_cache(maxsize=64)
+def param_count(name: str) -> float:
+    """Parameters of a model: its preset's count, else counted from its config (a Hub id or a local folder,
+    e.g. a causal LM that is no preset), built on the meta device so that no weights are read or made."""
+    preset = preset_of(name)
+    if preset is not None:
+        return float(preset.params)
+    from transformers import AutoConfig, AutoModel
+
+    source, revision = model_source(name)
+    try:
+        config = AutoConfig.from_pretrained(source, **_revision_kw(revision))
+    except (OSError, ValueError) as e:
+        raise KeyError(
+            f"model {name!r}: no preset and no config to count its parameters ({str(e).splitlines()[0]})"
+        ) from None
+    with torch.device("meta"):
+        return float(sum(p.numel() for p in AutoModel.from_config(config).parameters()))

@@ -91,14 +91,11 @@ def style(context: str = "notebook", font_scale: float = 0.9) -> contextlib.Abst
 
 
 def model_x(model: str) -> float:
-    """Parameter count of a preset model (a revision, MODEL@REVISION, has its preset's): the x coordinate of
-    every size axis."""
-    from w2s_lib.models import MODEL_PRESETS, preset_of
+    """Parameter count of a model (``models.param_count``: a preset's, or counted from a Hub model's or a
+    folder's config): the x coordinate of every size axis."""
+    from w2s_lib.models import param_count
 
-    preset = preset_of(model)
-    if preset is None:
-        raise KeyError(f"unknown model {model!r}: no parameter count to plot it at; known: {', '.join(MODEL_PRESETS)}")
-    return float(preset.params)
+    return param_count(model)
 
 
 def _by_size(models) -> list[str]:
