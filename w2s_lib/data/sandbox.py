@@ -104,20 +104,24 @@ def _sentences(n: int, vocab: dict[int, list[str]], rng: random.Random, source: 
 def sandbox_rows(n: int, split: str, seed: int) -> list[dict]:
     """Raw rows; training rows carry the half they belong to (A: weak vocabulary only; B: half weak,
     half student-only vocabulary), test rows a third of each vocabulary."""
-    voc = vocabularies(seed)
-    rng = random.Random(f"sandbox-rows/{split}/{seed}")
+    return vocabulary_rows(n, split, vocabularies(seed), random.Random(f"sandbox-rows/{split}/{seed}"), _sentences)
+
+
+def vocabulary_rows(n: int, split: str, voc: dict, rng: random.Random, sentences) -> list[dict]:
+    """The sandbox layout over three vocabularies (``voc``: "weak", "student", "novel"), shared by the
+    sandbox tasks: ``sentences(k, vocab, rng, source)`` makes k balanced rows from one vocabulary."""
     if split == "test":
         k = n // 3
         rows = (
-            _sentences(k, voc["weak"], rng, "weak")
-            + _sentences(k, voc["student"], rng, "student")
-            + _sentences(n - 2 * k, voc["novel"], rng, "novel")
+            sentences(k, voc["weak"], rng, "weak")
+            + sentences(k, voc["student"], rng, "student")
+            + sentences(n - 2 * k, voc["novel"], rng, "novel")
         )
         rng.shuffle(rows)
         return rows
     half = n // 2
-    a = [{**r, "half": "A"} for r in _sentences(half, voc["weak"], rng, "weak")]
-    b = _sentences(half // 2, voc["weak"], rng, "weak") + _sentences(half - half // 2, voc["student"], rng, "student")
+    a = [{**r, "half": "A"} for r in sentences(half, voc["weak"], rng, "weak")]
+    b = sentences(half // 2, voc["weak"], rng, "weak") + sentences(half - half // 2, voc["student"], rng, "student")
     rng.shuffle(b)
     return a + [{**r, "half": "B"} for r in b]
 

@@ -108,22 +108,10 @@ def _sentences(n: int, vocab: dict[int, list[dict]], rng: random.Random, source:
 def vader_rows(n: int, split: str, seed: int, path: str | None = None) -> list[dict]:
     """Raw rows, laid out as the animal sandbox's: half A the weak vocabulary, half B half weak and half
     student-only words, the test set a third each of weak, student-only and novel words."""
+    from w2s_lib.data.sandbox import vocabulary_rows
+
     voc = vocabularies(_words(str(path or lexicon_path())), seed)
-    rng = random.Random(f"vader-rows/{split}/{seed}")
-    if split == "test":
-        k = n // 3
-        rows = (
-            _sentences(k, voc["weak"], rng, "weak")
-            + _sentences(k, voc["student"], rng, "student")
-            + _sentences(n - 2 * k, voc["novel"], rng, "novel")
-        )
-        rng.shuffle(rows)
-        return rows
-    half = n // 2
-    a = [{**r, "half": "A"} for r in _sentences(half, voc["weak"], rng, "weak")]
-    b = _sentences(half // 2, voc["weak"], rng, "weak") + _sentences(half - half // 2, voc["student"], rng, "student")
-    rng.shuffle(b)
-    return a + [{**r, "half": "B"} for r in b]
+    return vocabulary_rows(n, split, voc, random.Random(f"vader-rows/{split}/{seed}"), _sentences)
 
 
 KEEP = ("half", "source", "word", "rating_mean", "rating_std", "agreement")
