@@ -49,7 +49,8 @@ def test_flops_by_hand():
     want = 6 * p * 30 * 30 * 100 + 2 * p * 10 * 250 * 100 + 2 * p * 500 * 100
     assert plan.flops("nlp", cfg) == pytest.approx(want)
     probe = RunConfig(data=cfg.data, model="tiny-1", train=train, linear_probe=True)
-    assert plan.flops("nlp", probe) == pytest.approx(want - 4 * p * 30 * 30 * 100)  # forward only
+    # a frozen backbone reads each of its 450 + 50 + 200 texts once (memoized features), then labels half B
+    assert plan.flops("nlp", probe) == pytest.approx(2 * p * (450 + 50 + 200) * 100 + 2 * p * 500 * 100)
     assert plan.flops("nlp", RunConfig(data=cfg.data, model="someone/unknown", train=train)) is None
 
 

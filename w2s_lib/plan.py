@@ -12,7 +12,8 @@ logistic regressions on features, Fig. 14's drawings) is not a run and is not li
 Each planned run is one JSON object with the fields of its ``config.json``, plus ``kind``, ``run`` (its
 folder name) and ``flops``: an estimate of its training and evaluation FLOPs that takes every example at
 ``max_len`` tokens (an upper bound; short texts cost less) and counts 6 FLOPs per weight and token for
-finetuning, 2 for a forward pass (probes on frozen backbones, evaluation, labelling, prompting).
+finetuning, 2 for a forward pass (evaluation, labelling, prompting). A probe on a frozen backbone reads each
+text once (its features are memoized), so its epochs cost no backbone FLOPs.
 """
 
 from __future__ import annotations
@@ -96,10 +97,12 @@ def _nlp_flops(cfg) -> float | None:
     half = n_train / 2
     n_val = half * d.val_frac / cfg.b_slices
     n_fit = half * (1 - d.val_frac) / cfg.b_slices
-    per_token = 2 if cfg.linear_probe else 6
     n_steps = max(1, math.ceil(t.epochs * n_fit / t.batch_size))
-    train = per_token * p * n_steps * t.batch_size * t.max_len
-    evals = 2 * p * len(t.eval_steps(n_steps)) * (n_val + n_test) * t.max_len
+    if cfg.linear_probe:  # a frozen backbone reads each text once (features are memoized); the head is free
+        train, evals = 2 * p * n_fit * t.max_len, 2 * p * (n_val + n_test) * t.max_len
+    else:
+        train = 6 * p * n_steps * t.batch_size * t.max_len
+        evals = 2 * p * len(t.eval_steps(n_steps)) * (n_val + n_test) * t.max_len
     labels = 2 * p * half * t.max_len if cfg.role == "weak" else 0.0
     genft = 6 * p * cfg.genft_epochs * n_fit * t.max_len
     from w2s_lib.data import TASKS
