@@ -39,7 +39,7 @@
 tasks: list = ["synth_prefs"]  # comparison tasks (w2s list tasks): hh_rlhf_helpful, hh_rlhf_harmless, synth_prefs
 models: list = ["tiny-1", "tiny-2", "tiny-3"]  # model presets from weakest to strongest
 seeds: list = [0]  # seeds: data split and initialisation
-n_train: int = 2000  # training comparisons before halving; 0: every comparison of the split
+n_train: int = 1200  # training comparisons before halving; 0: every comparison of the split
 n_test: int = 400  # test comparisons; 0 (or more than the split holds): the whole test split
 epochs: float = 4.0  # passes over each half (paper: 1)
 batch_size: int = 16  # comparisons per optimizer step (paper: 220)

@@ -25,7 +25,16 @@ BIN = Path(sys.executable).parent
 # Tests and notebooks run on every core (at most 4 workers; each trains on one thread): whole files per
 # worker, so module fixtures and a notebook's cells stay together.
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
-NBVAL = ["--nbval-lax", "--nbval-current-env", "--nbval-sanitize-with", "notebooks/nbval_sanitize.cfg"]
+# A notebook's sweep is one cell: on 2 cores with a second notebook beside it, the slowest (Fig. 10's three
+# reward-model sweeps, about 3 min alone) runs past pytest's 300 s per test, so cells get 900 s.
+NBVAL = [
+    "--nbval-lax",
+    "--nbval-current-env",
+    "--nbval-sanitize-with",
+    "notebooks/nbval_sanitize.cfg",
+    "--timeout",
+    "900",
+]
 TIERS = {
     "lint": [[str(BIN / "ruff"), "check", "--quiet", "."], [str(BIN / "ruff"), "format", "--check", "."]],
     "fast": [[*PYTEST, "-m", "not slow", "tests/"]],
