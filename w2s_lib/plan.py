@@ -68,10 +68,13 @@ class _NanMetrics(dict):
 
 
 def _params(model: str) -> float | None:
-    from w2s_lib.models import preset_of
+    """``models.param_count`` (a preset's count, or one counted from a cached config); None when unknown."""
+    from w2s_lib.models import param_count
 
-    preset = preset_of(model)
-    return preset.params if preset is not None else None
+    try:
+        return param_count(model)
+    except KeyError:  # no preset and no config within reach (plans run offline)
+        return None
 
 
 def _sizes(data) -> tuple[int, int] | None:
