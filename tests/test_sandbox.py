@@ -62,9 +62,11 @@ def test_scratch_presets_share_minilms_tokenizer_but_not_its_weights():
     assert m.backbone.config.hidden_size == 16 and m.pooling == "mean" and not m.linear_probe
 
 
-def test_frozen_features_are_cached_and_match_a_fresh_forward():
+def test_frozen_features_are_cached_and_match_a_fresh_forward(tmp_path, monkeypatch):
+    from w2s_lib.features import CACHE_ENV
     from w2s_lib.models import build_classifier, clear_feature_cache, load_tokenizer
 
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))  # no entries from earlier tests
     clear_feature_cache()
     tok = load_tokenizer("minilm-l1")
     probe = build_classifier("minilm-l1", linear_probe=True)

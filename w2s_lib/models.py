@@ -20,17 +20,16 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from w2s_lib import features
+
 HEAD_INITS = ("zeros", "unembed01")
 ENCODER_TYPES = {"bert", "roberta", "xlm-roberta", "distilbert", "electra", "mpnet", "deberta", "deberta-v2"}
 POOLINGS = ("last", "mean", "cls")
-# Pooled features of frozen pretrained backbones, shared by every classifier built on the same weights:
-# linear probes then pay the backbone's forward pass once per text, not once per step and per run.
-_SHARED_FEATURES: dict[str, dict[tuple, torch.Tensor]] = {}
-MAX_SHARED_FEATURES = 500_000
 
 
 def clear_feature_cache() -> None:
-    _SHARED_FEATURES.clear()
+    """Forget the features held in memory (the disk cache of ``w2s_lib.features`` stays)."""
+    features.clear_memory()
 
 
 @dataclass(frozen=True)
@@ -459,24 +458,29 @@ class Classifier(nn.Module):
         return getattr(self.backbone, "_no_split_modules", None)
 
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """The pooled hidden state. A frozen backbone's are memoized per text (its real token ids), so
-        a probe computes each text's features once; pooling ignores padding, so cached and fresh agree."""
+        """The pooled hidden state. A frozen backbone's are memoized per text (its real token ids): in
+        ``w2s_lib.features`` (memory and disk) for pretrained weights, which every probe on them shares,
+        else on this model. Pooling ignores padding, so cached and fresh agree."""
         if not self.linear_probe:
             return self._pooled(input_ids, attention_mask)
-        if self.feature_cache_key is None:
-            store = self.__dict__.setdefault("_features", {})
-        else:
-            store = _SHARED_FEATURES.setdefault(self.feature_cache_key, {})
-            if len(store) > MAX_SHARED_FEATURES:
-                store.clear()
         ids, mask = input_ids.cpu(), attention_mask.cpu().bool()
-        keys = [tuple(row[m].tolist()) for row, m in zip(ids, mask)]
-        missing = [i for i, k in enumerate(keys) if k not in store]
+        keys = [features.digest(row[m].numpy()) for row, m in zip(ids, mask)]
+        if self.feature_cache_key is None:
+            own = self.__dict__.setdefault("_features", {})
+            found = [own.get(k) for k in keys]
+        else:
+            shared = features.store(self.feature_cache_key)
+            found = shared.get(keys)
+        missing = [i for i, v in enumerate(found) if v is None]
         if missing:
-            fresh = self._pooled(input_ids[missing], attention_mask[missing]).detach()
+            fresh = self._pooled(input_ids[missing], attention_mask[missing]).detach().cpu()
+            if self.feature_cache_key is None:
+                own.update(zip([keys[i] for i in missing], fresh))
+            else:
+                shared.put([keys[i] for i in missing], fresh)
             for i, v in zip(missing, fresh):
-                store[keys[i]] = v
-        return torch.stack([store[k] for k in keys]).to(input_ids.device)
+                found[i] = v
+        return torch.stack(found).to(input_ids.device)
 
     def _pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         kw = {}

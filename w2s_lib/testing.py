@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -12,6 +13,7 @@ def offline_env(hf_home: str) -> dict[str, str]:
         HF_DATASETS_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         HF_HOME=hf_home,  # a temporary cache, so nothing leaks in or out of the user's
+        W2S_FEATURE_CACHE=os.path.join(hf_home, "w2s-features"),  # the same for probes' features
         HF_HUB_DISABLE_TELEMETRY="1",
         W2S_PROGRESS="0",
         MPLBACKEND="Agg",

@@ -166,6 +166,27 @@ def predict_tokens(model, seqs: list[list[int]], pad_id: int, batch_size: int = 
     return dist.gather_array(out, n_real, len(seqs))
 
 
+@torch.inference_mode()
+def embed_frozen(model, seqs: list, pad_id: int, device, batch_size: int = 64, progress=False, desc="") -> None:
+    """Compute (and so cache, see ``Classifier.pooled``) the frozen backbone's features of every sequence
+    not cached yet, in batches of similar length: a probe's training steps then only read them."""
+    model = dist.unwrap(model)
+    flat = [s for x in seqs for s in (x if isinstance(x, tuple) else (x,))]
+    unique = list({tuple(s): None for s in flat})
+    unique.sort(key=len)
+    batches = range(0, len(unique), batch_size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        batches = tqdm(batches, desc=f"features {desc}"[:40], leave=False, dynamic_ncols=True)
+    was_training = model.training
+    model.eval()
+    with _autocast(device):
+        for start in batches:
+            model.pooled(*collate([list(s) for s in unique[start : start + batch_size]], pad_id, device))
+    model.train(was_training)
+
+
 def predict(model, tokenizer, texts: list[str], max_len: int = 512, batch_size: int = 64) -> np.ndarray:
     """Class probabilities [N, C] for raw texts."""
     return predict_tokens(model, tokenize(tokenizer, texts, max_len), tokenizer.pad_token_id, batch_size)
@@ -293,6 +314,8 @@ def train_classifier(
     best = {"score": -1.0, "step": 0, "state": None, "test_p1": None}
     running, n_running = 0.0, 0
     t0 = time.time()
+    if getattr(dist.unwrap(model), "linear_probe", False):  # every text's features at once, in length-sorted batches
+        embed_frozen(model, train_seqs + val_seqs + test_seqs, pad, device, cfg.eval_batch_size, progress, desc)
 
     def evaluate(step: int):
         nonlocal running, n_running
