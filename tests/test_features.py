@@ -122,3 +122,41 @@ def test_probe_training_embeds_each_text_once_in_length_sorted_batches(disk):
         )
         assert calls == ([16, 16, 8] if run == 0 else []), calls
         features.clear_memory()
+
+
+@pytest.mark.parametrize("loss", ["xent", "logconf"])
+def test_the_feature_path_trains_the_same_probe_as_the_forward_path(disk, monkeypatch, loss):
+    """Precomputed features (train.PROBE_FEATURE_PATH) change the speed, not the run: the same history,
+    selected step and test predictions as running the model at every step (minibatches of 4 in batches
+    of 8, so the confidence loss takes its whole-batch target pass)."""
+    import numpy as np
+
+    from tests.settings import FAST
+    from w2s_lib import train
+    from w2s_lib.models import build_classifier, load_tokenizer
+
+    tok = load_tokenizer("minilm-l1")
+    texts = [f"a {'very ' * (i % 5)}{['small', 'big'][i % 2]} owl number {i}" for i in range(40)]
+    soft = np.linspace(0.1, 0.9, 40)
+    cfg = train.TrainConfig(
+        lr=1e-2, select="val", loss=loss, eval_batch_size=16,
+        **{**FAST, "epochs": 3.0, "batch_size": 8, "minibatch_size": 4},
+    )
+    results = []
+    for fast in (True, False):
+        monkeypatch.setattr(train, "PROBE_FEATURE_PATH", fast)
+        torch.manual_seed(0)
+        probe = build_classifier("minilm-l1", linear_probe=True)
+        results.append(
+            train.train_classifier(
+                probe, tok, texts[:24], soft[:24], cfg, val_texts=texts[24:32], val_soft=soft[24:32],
+                test_texts=texts[32:], test_labels=soft[32:] > 0.5, progress=False,
+            )
+        )
+    a, b = results
+    assert a.selected_step == b.selected_step and len(a.history) == len(b.history) > 2
+    for ra, rb in zip(a.history, b.history):
+        assert ra.keys() == rb.keys()
+        for k in ra:
+            assert ra[k] == pytest.approx(rb[k], abs=1e-6), k
+    np.testing.assert_allclose(a.test_p1, b.test_p1, atol=1e-6)

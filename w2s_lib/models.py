@@ -495,9 +495,13 @@ class Classifier(nn.Module):
             return (h * m).sum(1) / m.sum(1).clamp_min(1)
         return h[:, 0]
 
+    def logits(self, pooled: torch.Tensor) -> torch.Tensor:
+        """The head on pooled features ([B, H]; for a reward model [B, 2, H] or [2B, H]: one row per pair)."""
+        logits = self.head(pooled)
+        return logits.reshape(-1, 2) if self.pairwise else logits
+
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        logits = self.head(self.pooled(input_ids, attention_mask))
-        return logits.view(-1, 2) if self.pairwise else logits
+        return self.logits(self.pooled(input_ids, attention_mask))
 
 
 class _quiet_loading:

@@ -107,6 +107,11 @@ class TrainResult:
     extra: dict = field(default_factory=dict)
 
 
+# Linear probes train on precomputed features (train_classifier); False runs the model's forward at every
+# step instead, the path multi-process and compiled runs take (tests compare the two).
+PROBE_FEATURE_PATH = True
+
+
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -167,24 +172,31 @@ def predict_tokens(model, seqs: list[list[int]], pad_id: int, batch_size: int = 
 
 
 @torch.inference_mode()
-def embed_frozen(model, seqs: list, pad_id: int, device, batch_size: int = 64, progress=False, desc="") -> None:
-    """Compute (and so cache, see ``Classifier.pooled``) the frozen backbone's features of every sequence
-    not cached yet, in batches of similar length: a probe's training steps then only read them."""
+def frozen_features(model, seqs: list, pad_id: int, device, batch_size: int = 64, progress=False, desc="") -> torch.Tensor:
+    """A linear probe's pooled features of every sequence ([N, H], or [N, 2, H] for pairs), computed in
+    batches of similar length for the texts not cached yet (``Classifier.pooled`` caches them)."""
     model = dist.unwrap(model)
     flat = [s for x in seqs for s in (x if isinstance(x, tuple) else (x,))]
     unique = list({tuple(s): None for s in flat})
     unique.sort(key=len)
     batches = range(0, len(unique), batch_size)
-    if progress:
+    if progress and unique:
         from tqdm.auto import tqdm
 
         batches = tqdm(batches, desc=f"features {desc}"[:40], leave=False, dynamic_ncols=True)
     was_training = model.training
     model.eval()
+    rows = {}
     with _autocast(device):
         for start in batches:
-            model.pooled(*collate([list(s) for s in unique[start : start + batch_size]], pad_id, device))
+            part = unique[start : start + batch_size]
+            for s, v in zip(part, model.pooled(*collate([list(x) for x in part], pad_id, device)).cpu()):
+                rows[s] = v
     model.train(was_training)
+    if not flat:
+        return torch.zeros((0, model.head.in_features))
+    out = torch.stack([rows[tuple(s)] for s in flat]).to(device)
+    return out.view(len(seqs), 2, -1) if isinstance(seqs[0], tuple) else out
 
 
 def predict(model, tokenizer, texts: list[str], max_len: int = 512, batch_size: int = 64) -> np.ndarray:
@@ -314,8 +326,25 @@ def train_classifier(
     best = {"score": -1.0, "step": 0, "state": None, "test_p1": None}
     running, n_running = 0.0, 0
     t0 = time.time()
-    if getattr(dist.unwrap(model), "linear_probe", False):  # every text's features at once, in length-sorted batches
-        embed_frozen(model, train_seqs + val_seqs + test_seqs, pad, device, cfg.eval_batch_size, progress, desc)
+    # A linear probe in one process trains its head on its frozen features, computed once here: steps and
+    # evaluations then never tokenize, pad or run the backbone (the same numbers as the model's forward).
+    feats = None
+    if PROBE_FEATURE_PATH and getattr(model, "linear_probe", False) and world == 1 and not cfg.compile:
+        every = frozen_features(model, train_seqs + val_seqs + test_seqs, pad, device, cfg.eval_batch_size, progress, desc)
+        n_tr, n_val = len(train_seqs), len(val_seqs)
+        feats = {"train": every[:n_tr], "val": every[n_tr : n_tr + n_val], "test": every[n_tr + n_val :]}
+
+    def logits_of(rows: list[int]) -> torch.Tensor:
+        """Logits of training examples (their row numbers), as the model's forward gives them."""
+        if feats is not None:
+            return model.logits(feats["train"][rows])
+        return forward(*collate([train_seqs[j] for j in rows], pad, device))
+
+    def predict_split(name: str, seqs: list, net) -> np.ndarray:
+        if feats is None:
+            return predict_tokens(net, seqs, pad, cfg.eval_batch_size, device)
+        with torch.inference_mode(), _autocast(device):
+            return torch.softmax(model.logits(feats[name]).float(), -1).cpu().numpy()
 
     def evaluate(step: int):
         nonlocal running, n_running
@@ -324,11 +353,11 @@ def train_classifier(
         running, n_running = 0.0, 0
         test_p1 = None
         if val_seqs:
-            vp = predict_tokens(wrapped, val_seqs, pad, cfg.eval_batch_size, device)
+            vp = predict_split("val", val_seqs, wrapped)
             rec["val_loss"] = float(soft_xent(torch.log(torch.tensor(vp).clamp_min(1e-12)), torch.tensor(val_soft)))
             rec["val_acc"] = accuracy(vp[:, 1], val_soft[:, 1] > 0.5)
         if test_seqs:
-            test_p1 = predict_tokens(wrapped, test_seqs, pad, cfg.eval_batch_size, device)[:, 1]
+            test_p1 = predict_split("test", test_seqs, wrapped)[:, 1]
             if test_labels is not None:
                 rec["test_acc"] = accuracy(test_p1, np.asarray(test_labels) > 0.5)
                 if test_reference_p1 is not None:
@@ -366,20 +395,17 @@ def train_classifier(
         if loss_fn.needs_batch_logits and (len(minibatches) > 1 or world > 1):
             # one statistic for the whole global batch: a no-grad pass, gathered from every process
             with torch.no_grad(), _autocast(device):
-                logits = torch.cat(
-                    [forward(*collate([train_seqs[local[j]] for j in mb], pad, device)) for mb in minibatches]
-                )
+                logits = torch.cat([logits_of([local[j] for j in mb]) for mb in minibatches])
             everyone = dist.gather_rows(logits.float(), n_real, len(idx))
             start = dist.rank() * len(local)
             target = torch.zeros_like(soft)
             target[:n_real] = loss_fn.target(everyone, train_soft[idx].to(device), step_frac)[start : start + n_real]
         total = 0.0
         for k, mb in enumerate(minibatches):
-            ids, mask = collate([train_seqs[local[j]] for j in mb], pad, device)
             n = max(0, min(mb.stop, n_real) - mb.start)  # real examples in this minibatch
             with dist.no_sync(wrapped, last=k == len(minibatches) - 1):
                 with _autocast(device):
-                    logits = forward(ids, mask).float()
+                    logits = logits_of([local[j] for j in mb]).float()
                 part = slice(mb.start, mb.stop)
                 t = target[part] if target is not None else loss_fn.target(logits.detach(), soft[part], step_frac)
                 # the global batch's mean loss; DDP averages gradients over processes, hence * world
@@ -402,5 +428,5 @@ def train_classifier(
         model.load_state_dict(best["state"], strict=False)
     test_p1 = best["test_p1"]
     if test_p1 is None and test_seqs:
-        test_p1 = predict_tokens(model, test_seqs, pad, cfg.eval_batch_size, device)[:, 1]
+        test_p1 = predict_split("test", test_seqs, model)[:, 1]
     return TrainResult(history, best["step"], n_steps, test_p1, time.time() - t0)
