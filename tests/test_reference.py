@@ -163,3 +163,36 @@ def test_versus_rejects_malformed_claim_rows(row, message):
 
     with pytest.raises(ValueError, match=message):
         versus([row])
+
+
+def test_versus_shows_our_interval_where_a_row_gives_one():
+    from w2s_lib.reference import versus
+
+    df = versus(
+        [
+            dict(
+                quantity="PGR naive (%)",
+                ours=31.24,
+                ci=(12.04, 50.96),
+                figure="fig05",
+                series="naive",
+                panel="b",
+                tag="P",
+            ),
+            dict(
+                quantity="PGR aux (%)",
+                ours=70.0,
+                ci=(float("nan"), 80.0),
+                figure="fig05",
+                series="aux_loss",
+                panel="b",
+                tag="P",
+                claim=4,
+                holds=True,
+            ),  # fmt: skip
+            dict(quantity="no interval", ours=1.0, paper_says="words", page=8, claim=1, holds=True),
+        ]
+    )
+    assert df["ours 95% CI"].tolist() == ["[12.0, 51.0]", "n/a", ""]
+    assert list(df.columns[:5]) == ["claim", "quantity", "paper", "ours", "ours 95% CI"]
+    assert "ours 95% CI" not in versus([dict(quantity="q", ours=1.0, paper_says="w", page=8)])

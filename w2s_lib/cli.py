@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--students",
         type=_csv,
         default=None,
-        help="comma-separated students, smallest first (default: the ladder minilm-l1,minilm-l6,mpnet-base,smollm2-135m)",
+        help="comma-separated students (default: the ladder minilm-l1,minilm-l6,mpnet-base,smollm2-135m)",
     )
     d.add_argument("--quiet", action="store_true", help="no progress bars")
     v = sub.add_parser("vision", help="Table 3: an ImageNet classifier supervising probes on frozen features")

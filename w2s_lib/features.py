@@ -100,7 +100,7 @@ class FeatureStore:
             try:
                 part = torch.load(shard, weights_only=True)
                 keys, values = part["keys"], part["values"]
-            except Exception as e:  # noqa: BLE001 - any unreadable shard is recomputed, whatever broke it
+            except Exception as e:  # any unreadable shard is recomputed, whatever broke it
                 print(f"w2s: skipping unreadable feature shard {shard.name} ({type(e).__name__})", file=sys.stderr)
                 continue
             for k, v in zip(keys.numpy(), values):

@@ -382,3 +382,21 @@ def build_gguf(path: Path, out: Path, sha256: str | None) -> None:
             raise ValueError(f"{path.name}: the copied model's logits differ from the GGUF-loaded model's")
     fresh.save_pretrained(out)
     tokenizer.save_pretrained(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m w2s_lib.packaged [NAME ...]``: build the model folders now (all by default), so that a
+    first experiment does not pay for it; prints each folder. Exit status 2 for an unknown name or a
+    missing package."""
+    names = list(sys.argv[1:] if argv is None else argv) or list(PACKAGED_MODELS)
+    try:
+        for name in names:
+            print(model_folder(name))
+    except ValueError as e:
+        print(f"w2s: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -66,7 +66,8 @@ def setting_kw(setting: str, models, cfg: dict = SANDBOX) -> dict:
     students = [m for m in order if m not in cfg["weak_models"]]
     if not weak or not students:
         raise ValueError(
-            f"setting 'laptop' needs supervisors ({', '.join(cfg['weak_models'])}) and pretrained students; got {models}"
+            f"setting 'laptop' needs supervisors ({', '.join(cfg['weak_models'])}) and pretrained students; "
+            f"got {models}"
         )
     train_kw = {m: cfg["weak_train"] for m in weak} | {m: cfg["probe_train"] for m in students}
     return dict(

@@ -172,7 +172,9 @@ def predict_tokens(model, seqs: list[list[int]], pad_id: int, batch_size: int = 
 
 
 @torch.inference_mode()
-def frozen_features(model, seqs: list, pad_id: int, device, batch_size: int = 64, progress=False, desc="") -> torch.Tensor:
+def frozen_features(
+    model, seqs: list, pad_id: int, device, batch_size: int = 64, progress=False, desc=""
+) -> torch.Tensor:
     """A linear probe's pooled features of every sequence ([N, H], or [N, 2, H] for pairs), computed in
     batches of similar length for the texts not cached yet (``Classifier.pooled`` caches them)."""
     model = dist.unwrap(model)
@@ -330,7 +332,9 @@ def train_classifier(
     # evaluations then never tokenize, pad or run the backbone (the same numbers as the model's forward).
     feats = None
     if PROBE_FEATURE_PATH and getattr(model, "linear_probe", False) and world == 1 and not cfg.compile:
-        every = frozen_features(model, train_seqs + val_seqs + test_seqs, pad, device, cfg.eval_batch_size, progress, desc)
+        every = frozen_features(
+            model, train_seqs + val_seqs + test_seqs, pad, device, cfg.eval_batch_size, progress, desc
+        )
         n_tr, n_val = len(train_seqs), len(val_seqs)
         feats = {"train": every[:n_tr], "val": every[n_tr : n_tr + n_val], "test": every[n_tr + n_val :]}
 
