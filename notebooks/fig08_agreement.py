@@ -29,8 +29,15 @@
 # for the largest student and 0.5 otherwise and hardens half of each batch on these balanced tasks
 # (App. A.4, p. 33), and each run is evaluated at least 20 times (`train_kw`). The smoke preset keeps the
 # zero head of the reference code (its yaml says why) and the default ~8 evaluations.
+#
+# **The laptop setting** (`setting="laptop"`, `params/laptop`; `w2s_lib/sandbox.py`) is not the paper's: the
+# supervisors are small encoders trained from scratch on half A (`scratch-1`, `scratch-2`), the students are
+# linear probes on frozen pretrained models (MiniLM-L1/L6, MPNet-base, SmolLM2-135M) on the two sandbox tasks
+# with real labels, each supervisor teaching each student (students never supervise one another). "Smallest"
+# and "largest student" below are then the smallest and largest probe of the weakest supervisor.
 
 # %% tags=["parameters"]
+setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
 tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks
 models: list = ["tiny-1", "tiny-2", "tiny-3"]  # model presets from weakest to strongest
 seeds: list = [0]  # seeds: data split and initialisation
@@ -42,20 +49,25 @@ minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classifier head: zeros (reference code) or unembed01 ("0"/"1" unembeddings, paper §A.1)
 train_kw: dict = {}  # more TrainConfig settings (e.g. min_evals, evals_per_epoch, eval_batch_size)
-preset: str = "smoke"  # stamped on every output: smoke or paper
+preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
+import numpy as np
+
 from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.reference import versus
-from w2s_lib.sweep import sweep_results
+from w2s_lib.sandbox import setting_kw
+from w2s_lib.sweep import model_order, sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
+plan_kw = setting_kw(setting, models)  # the pairs trained (finetune: every i<j pair, as the paper)
+supervisors = model_order(list(dict.fromkeys(w for w, _ in plan_kw["pairs"])))
 df = sweep_results(
     cache_dir,
     tasks,
@@ -70,10 +82,11 @@ df = sweep_results(
     max_len=max_len,
     head_init=head_init,
     train_kw=train_kw,
+    **plan_kw,
 )
 plotting.style()
 fig, axes = plotting.plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
-plotting.plot_agreement(df, axes=axes, palette=plotting.weak_palette(models[:-1]))
+plotting.plot_agreement(df, axes=axes, palette=plotting.weak_palette(supervisors))
 students = df[df["role"] == "w2s"]
 cols = ["agreement_all", "agreement_supervisor_right", "agreement_supervisor_wrong"]
 numbers = students.groupby(["task", "weak_model", "model", "loss"])[cols].mean().reset_index()
@@ -96,40 +109,78 @@ assert all(p.exists() for p in paths.values())
 #   mistakes (the median change there is below the one where the supervisor is right);
 # - larger students agree less with the mistakes: for the weakest supervisor's naive students, agreement
 #   on its mistakes is lower for the largest student than for the smallest (inverse scaling).
+#
+# The 95% intervals resample seeds (a seed's runs stay together) and recompute each number from the
+# resampled seeds' mean agreements, so they say whether another draw of seeds could change a verdict.
 
 # %%
+# the weakest supervisor and the smallest and largest student it taught (finetune: models[0], [1] and [-1])
+weakest = supervisors[0]
+taught = model_order([s for w, s in plan_kw["pairs"] if w == weakest])
+smallest, largest = taught[0], taught[-1]
 per_pair = students.groupby(["task", "weak_model", "model", "loss"])[[*cols, "weak_acc"]].mean()
 naive, conf = per_pair.xs("xent", level="loss"), per_pair.xs("logconf", level="loss")
 above = 100 * (naive["agreement_all"] > naive["weak_acc"]).mean()
 change = 100 * (conf[cols] - naive[cols]).median()  # confidence loss minus naive, points
-mistakes = 100 * naive["agreement_supervisor_wrong"].xs(models[0], level="weak_model").groupby("model").median()
-w = numbers[numbers["weak_model"] == models[0]].groupby(["model", "loss"])["agreement_all"].median()
+mistakes = 100 * naive["agreement_supervisor_wrong"].xs(weakest, level="weak_model").groupby("model").median()
+w = numbers[numbers["weak_model"] == weakest].groupby(["model", "loss"])["agreement_all"].median()
+per_run = students.groupby(["task", "weak_model", "model", "loss", "seed"])[[*cols, "weak_acc"]].mean().unstack("seed")
+seed_vals = np.stack([per_run[c].to_numpy().T for c in [*cols, "weak_acc"]], axis=1)  # seed x value x run
+draws = np.random.default_rng(0).integers(0, len(seed_vals), size=(2000, len(seed_vals)))
+boot = 100 * np.nanmean(seed_vals[draws], axis=1)  # draw x value x run (%): agreements, then weak_acc
+runs = per_run.index.to_frame(index=False).reset_index()
+at = runs.pivot(index=["task", "weak_model", "model"], columns="loss", values="index")  # run index per loss
+of_weakest = at.index.get_level_values("weak_model") == weakest
+boot_change = np.nanmedian(boot[:, :3, at["logconf"]] - boot[:, :3, at["xent"]], axis=2)  # draw x agreement
+boot_agree = {
+    (m, loss): np.nanmedian(boot[:, 0, at[loss][of_weakest & (at.index.get_level_values("model") == m)]], axis=1)
+    for m in (smallest, largest)
+    for loss in ("xent", "logconf")
+}
+boot_mistakes = {
+    m: np.nanmedian(boot[:, 2, at["xent"][of_weakest & (at.index.get_level_values("model") == m)]], axis=1)
+    for m in (smallest, largest)
+}
+ci = {
+    k: tuple(np.nanpercentile(v, [2.5, 97.5]))
+    for k, v in {
+        **boot_agree,
+        "above": 100 * (boot[:, 0, at["xent"]] > boot[:, 3, at["xent"]]).mean(axis=1),
+        "change": boot_change[:, 0],
+        "wrong_vs_right": boot_change[:, 2] - boot_change[:, 1],
+        "mistakes": boot_mistakes[largest] - boot_mistakes[smallest],
+    }.items()
+}
 versus(
     [
         dict(
-            quantity=f"naive, {models[1]} (%)",
-            ours=100 * w[(models[1], "xent")],
+            quantity=f"naive, {smallest} (%)",
+            ours=100 * w[(smallest, "xent")],
+            ci=ci[(smallest, "xent")],
             figure="fig08",
             series="naive",
             x="smallest_student",
         ),
         dict(
-            quantity=f"naive, {models[-1]} (%)",
-            ours=100 * w[(models[-1], "xent")],
+            quantity=f"naive, {largest} (%)",
+            ours=100 * w[(largest, "xent")],
+            ci=ci[(largest, "xent")],
             figure="fig08",
             series="naive",
             x="largest_student",
         ),
         dict(
-            quantity=f"confidence loss, {models[1]} (%)",
-            ours=100 * w[(models[1], "logconf")],
+            quantity=f"confidence loss, {smallest} (%)",
+            ours=100 * w[(smallest, "logconf")],
+            ci=ci[(smallest, "logconf")],
             figure="fig08",
             series="aux_loss",
             x="smallest_student",
         ),
         dict(
-            quantity=f"confidence loss, {models[-1]} (%)",
-            ours=100 * w[(models[-1], "logconf")],
+            quantity=f"confidence loss, {largest} (%)",
+            ours=100 * w[(largest, "logconf")],
+            ci=ci[(largest, "logconf")],
             figure="fig08",
             series="aux_loss",
             x="largest_student",
@@ -139,6 +190,7 @@ versus(
             claim=11,
             quantity="naive students agreeing more than the supervisor is right (% of pairs)",
             ours=above,
+            ci=ci["above"],
             paper_says="with naive training, agreement is consistently high, often above the supervisor's accuracy",
             page=13,
             holds=bool(above > 50),
@@ -148,6 +200,7 @@ versus(
             claim=11,
             quantity="confidence loss − naive agreement, all items (points)",
             ours=change["agreement_all"],
+            ci=ci["change"],
             paper_says="the confidence loss lowers agreement, mainly on supervisor mistakes",
             page=13,
             holds=bool(change["agreement_all"] < 0),
@@ -157,6 +210,7 @@ versus(
             claim=11,
             quantity="its change on supervisor mistakes minus on right items (points)",
             ours=change["agreement_supervisor_wrong"] - change["agreement_supervisor_right"],
+            ci=ci["wrong_vs_right"],
             paper_says="the confidence loss lowers agreement, mainly on supervisor mistakes",
             page=13,
             holds=bool(change["agreement_supervisor_wrong"] < change["agreement_supervisor_right"]),
@@ -164,11 +218,12 @@ versus(
         # claim_11: larger students agree less with the supervisor's mistakes (inverse scaling)
         dict(
             claim=11,
-            quantity=f"naive agreement on mistakes, {models[-1]} − {models[1]} (points)",
-            ours=mistakes.get(models[-1], float("nan")) - mistakes.get(models[1], float("nan")),
+            quantity=f"naive agreement on mistakes, {largest} − {smallest} (points)",
+            ours=mistakes.get(largest, float("nan")) - mistakes.get(smallest, float("nan")),
+            ci=ci["mistakes"],
             paper_says="larger students agree less with supervisor errors (inverse scaling)",
             page=13,
-            holds=bool(mistakes.get(models[-1], float("nan")) < mistakes.get(models[1], float("nan"))),
+            holds=bool(mistakes.get(largest, float("nan")) < mistakes.get(smallest, float("nan"))),
         ),
     ]
 )
