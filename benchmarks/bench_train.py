@@ -83,6 +83,14 @@ def smoke_data(n: int, max_len: int):
     return ids, [it["hard_label"] for it in items]
 
 
+def random_data(n: int, min_len: int, max_len: int, vocab: int, seed: int = 0):
+    """``n`` sequences of random token ids (lengths uniform in min_len..max_len) and random binary labels."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(min_len, max_len + 1, size=n)
+    seqs = [rng.integers(2, vocab, size=int(k)).tolist() for k in lengths]
+    return seqs, rng.integers(0, 2, size=n).tolist()
+
+
 def reference_predict(model, seqs, device) -> np.ndarray:
     """Evaluation in the reference's shape: one example per forward pass."""
     out = []
@@ -93,10 +101,10 @@ def reference_predict(model, seqs, device) -> np.ndarray:
     return np.stack(out)
 
 
-def library_predict(model, seqs, device) -> np.ndarray:
+def library_predict(model, seqs, device, batch_size: int = 256) -> np.ndarray:
     from w2s_lib.train import predict_tokens
 
-    return predict_tokens(model, seqs, 0, batch_size=256, device=device)
+    return predict_tokens(model, seqs, 0, batch_size=batch_size, device=device)
 
 
 def reference_loop(model, seqs, labels, batch_size: int, lr: float, device) -> None:
@@ -175,10 +183,8 @@ def main(argv=None) -> int:
         seqs, labels = smoke_data(n, a.max_len)
         lengths = np.array([len(s) for s in seqs])
     else:
-        rng = np.random.default_rng(0)
-        lengths = rng.integers(a.min_len, a.max_len + 1, size=n)
-        seqs = [rng.integers(2, vocab, size=int(k)).tolist() for k in lengths]
-        labels = rng.integers(0, 2, size=n).tolist()
+        seqs, labels = random_data(n, a.min_len, a.max_len, vocab)
+        lengths = np.array([len(s) for s in seqs])
     n_tokens = int(lengths.sum())
     timings = {k: [] for k in ("library", "reference", "library_predict", "reference_predict")}
     peaks = {"library": 0, "reference": 0}
