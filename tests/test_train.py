@@ -234,3 +234,83 @@ def test_history_holds_the_planned_evaluations(data, tiny_tok):
     cfg = TrainConfig(lr=3e-3, epochs=2, batch_size=32, minibatch_size=32, select="oracle", min_evals=3)
     r = train_classifier(_model(), tiny_tok, txt, y, cfg, test_texts=te, test_labels=ty, progress=False)
     assert [h["step"] for h in r.history] == cfg.eval_steps(r.n_steps) == [2, 4, 6]
+
+
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (dict(epochs=0), r"epochs must be a finite number > 0, got 0"),
+        (dict(epochs=-1.0), r"epochs must be a finite number > 0"),
+        (dict(epochs=float("inf")), r"epochs must be a finite number > 0, got inf"),
+        (dict(lr=0.0), r"lr must be a finite number > 0, got 0.0"),
+        (dict(lr=float("nan")), r"lr must be a finite number > 0, got nan"),
+        (dict(lr="1e-3"), r"lr must be a finite number > 0, got '1e-3'"),
+        (dict(warmup_frac=1.5), r"warmup_frac must be a finite number in \[0, 1\]"),
+        (dict(warmup_frac=-0.1), r"warmup_frac must be a finite number in \[0, 1\]"),
+        (dict(weight_decay=-1e-4), r"weight_decay must be a finite number >= 0"),
+        (dict(batch_size=0), r"batch_size must be an integer >= 1, got 0"),
+        (dict(minibatch_size=0), r"minibatch_size must be an integer >= 1, got 0"),
+        (dict(batch_size=32.0), r"batch_size must be an integer >= 1, got 32.0"),
+        (dict(max_len=0), r"max_len must be an integer >= 1, got 0"),
+        (dict(eval_batch_size=0), r"eval_batch_size must be an integer >= 1, got 0"),
+        (dict(batch_size=12, minibatch_size=5), r"not divisible .*; valid minibatch sizes: 1, 2, 3, 4, 6, 12$"),
+        (dict(seed=1.5), r"seed must be an integer, got 1.5"),
+        (dict(loss="mse"), r"unknown loss 'mse'; valid: xent, logconf, product"),
+        (dict(loss="logconf", loss_kw=(("alpha_max", 2.0),)), r"alpha_max must lie in \[0, 1\], got 2.0"),
+        (dict(loss="logconf", loss_kw=(("warmup_frac", 2.0),)), r"warmup_frac must lie in \[0, 1\], got 2.0"),
+        (dict(loss="xent", loss_kw=(("alpha_max", 0.5),)), r"loss_kw \{'alpha_max': 0.5\} do not fit loss 'xent'"),
+    ],
+)
+def test_train_config_checks_every_setting_once_in_one_line(bad, match):
+    with pytest.raises(ValueError, match=match) as e:
+        TrainConfig(**bad)
+    assert "\n" not in str(e.value)
+
+
+def test_train_config_accepts_the_edges_of_its_ranges():
+    TrainConfig(epochs=0.01, lr=1e-9, warmup_frac=0.0, weight_decay=0.0, batch_size=1, minibatch_size=1, max_len=1)
+    TrainConfig(warmup_frac=1.0, epochs=np.float64(2.0), batch_size=np.int64(8), minibatch_size=8, seed=np.int64(3))
+    TrainConfig(loss="logconf", loss_kw=(("alpha_max", 0.75), ("warmup_frac", 0.0)))
+
+
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (dict(n_train=-1), r"n_train \(items before halving\) must be an integer >= 0 \(0: every item"),
+        (dict(n_train=100.0), r"n_train .* must be an integer >= 0"),
+        (dict(n_test=-1), r"n_test \(test items\) must be an integer >= 0"),
+        (dict(val_frac=0.0), r"val_frac .* must lie in \(0, 1\), got 0.0"),
+        (dict(val_frac=1.0), r"val_frac .* must lie in \(0, 1\), got 1.0"),
+        (dict(val_frac=True), r"val_frac .* must lie in \(0, 1\), got True"),
+        (dict(seed="0"), r"seed must be an integer, got '0'"),
+    ],
+)
+def test_data_config_checks_its_ranges(bad, match):
+    from w2s_lib.protocol import DataConfig
+
+    with pytest.raises(ValueError, match=match) as e:
+        DataConfig("synth_keyword", **bad)
+    assert "\n" not in str(e.value)
+    DataConfig("sciq", n_train=0, n_test=0, val_frac=0.5)  # 0: every item of a Hub split
+
+
+def test_chess_and_vision_configs_check_their_sizes():
+    from w2s_lib.chess.protocol import ChessData
+    from w2s_lib.vision.protocol import VisionRunConfig
+
+    for bad, match in [
+        (dict(n_train=0), r"n_train \(puzzles per training part\) must be an integer >= 1, got 0"),
+        (dict(n_test=-2), r"n_test \(test puzzles\) must be an integer >= 1, got -2"),
+        (dict(n_pool=-1), r"n_pool must be an integer >= 0"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            ChessData(**bad)
+    ChessData(n_train=1, n_test=1, n_pool=0)
+    for bad, match in [
+        (dict(n_train=0), r"n_train must be an integer >= 1, got 0"),
+        (dict(n_test=0), r"n_test must be an integer >= 1, got 0"),
+        (dict(image_size=0), r"image_size must be an integer >= 1, got 0"),
+        (dict(num_classes=1), r"num_classes must be an integer >= 2, got 1"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            VisionRunConfig(**bad)

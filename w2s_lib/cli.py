@@ -287,18 +287,19 @@ def _sweep_settings(a) -> dict:
     _check_models(cfg["models"])
     if not cfg["seeds"]:
         raise UsageError("no seeds given; pass --seeds 0,1,2")
-    for key in ("n_train", "n_test", "batch_size", "minibatch_size", "max_len"):
-        if cfg[key] < 0 or (cfg[key] == 0 and key not in ("n_train", "n_test")):
-            raise UsageError(f"--{key.replace('_', '-')} must be positive, got {cfg[key]}")
+    # every run setting is checked by the dataclass that defines it (TrainConfig, DataConfig, the loss)
+    train = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if cfg.get(k) is not None}
+    lr = cfg.get("lr")  # one rate, a mapping model -> rate (a preset's), or None: each model's preset rate
+    rates = list(lr.values()) if isinstance(lr, dict) else [lr]
+    for rate in rates:
+        kw = {**(cfg.get("train_kw") or {}), **train, **({} if rate is None else {"lr": rate})}
+        _check_settings(cfg["tasks"][0], cfg["n_train"], cfg["n_test"], kw)
+    if cfg.get("alpha_max") is not None:
+        _check_loss("logconf", alpha_max=cfg["alpha_max"])
     generated = [t for t in cfg["tasks"] if TASKS[t].synthetic]
     if generated and 0 in (cfg["n_train"], cfg["n_test"]):
         raise UsageError(
             f"--n-train/--n-test 0 (every item of a Hub split) needs Hub tasks; generated: {', '.join(generated)}"
-        )
-    if cfg["batch_size"] % cfg["minibatch_size"]:
-        raise UsageError(
-            f"batch size {cfg['batch_size']} is not divisible by minibatch size {cfg['minibatch_size']}; "
-            f"valid minibatch sizes: {', '.join(str(d) for d in _divisors(cfg['batch_size']))}"
         )
     pairs = None
     if a.pairs:
@@ -344,8 +345,38 @@ def _sweep_settings(a) -> dict:
     return cfg
 
 
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+# TrainConfig / DataConfig field -> the command-line flag that sets it, for their error messages
+_FIELDS = "epochs batch_size minibatch_size max_len lr n_train n_test n_pool alpha_max image_size num_classes"
+_FLAGS = {k: f"--{k.replace('_', '-')}" for k in _FIELDS.split()}
+
+
+def _usage(e: ValueError) -> UsageError:
+    """A dataclass's ValueError as the CLI's one-line usage error, naming the flag where there is one."""
+    msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+    name, _, rest = msg.partition(" ")
+    named = name in _FLAGS and (rest.startswith("must ") or rest.startswith("("))
+    return UsageError(f"{_FLAGS[name]} {rest}" if named else msg)
+
+
+def _check_settings(task: str, n_train, n_test, train_kw: dict) -> None:
+    """Build the DataConfig and TrainConfig these settings make, so their checks run before any work."""
+    from w2s_lib.protocol import DataConfig
+    from w2s_lib.train import TrainConfig
+
+    try:
+        DataConfig(task, n_train=n_train, n_test=n_test)
+        TrainConfig(**train_kw)
+    except ValueError as e:
+        raise _usage(e) from None
+
+
+def _check_loss(name: str, **kw) -> None:
+    from w2s_lib.losses import get_loss
+
+    try:
+        get_loss(name, **kw)
+    except ValueError as e:
+        raise _usage(e) from None
 
 
 def _check_models(names) -> None:
@@ -395,7 +426,10 @@ def _cmd_sweep(a) -> int:
     from w2s_lib.results import pgr_table
     from w2s_lib.sweep import run_sweep
 
-    plan = _sweep_plan(cfg, a)
+    try:
+        plan = _sweep_plan(cfg, a)  # builds every run's config: their checks, before anything is written
+    except ValueError as e:
+        raise _usage(e) from None
     print(
         f"w2s sweep: {len(plan.runs)} runs ({len(plan.weak)} weak, {len(plan.ceilings)} ceilings, "
         f"{len(plan.w2s)} weak-to-strong) -> {out}",
@@ -505,6 +539,8 @@ def _cmd_vision(a) -> int:
         raise UsageError("give at least one --strong backbone and one seed")
     if os.path.exists(a.out) and not os.path.isdir(a.out):
         raise UsageError(f"{a.out!r} exists and is not a folder")
+    if a.batch_size < 1:  # run_all's extraction batch, not part of a run's config
+        raise UsageError(f"--batch-size (images per forward pass) must be an integer >= 1, got {a.batch_size}")
     from w2s_lib.vision import protocol
     from w2s_lib.vision.backbones import check_spec
     from w2s_lib.vision.data import parse_source
@@ -527,7 +563,9 @@ def _cmd_vision(a) -> int:
             num_classes=a.num_classes,
         )
         protocol.check_splits(runs)
-    except (ValueError, FileNotFoundError) as e:
+    except ValueError as e:
+        raise _usage(e) from None
+    except FileNotFoundError as e:
         raise UsageError(str(e)) from None
     print(f"w2s vision: {len(runs)} runs -> {a.out}", file=sys.stderr)
     df = protocol.run_all(runs, a.out, batch_size=a.batch_size, progress=False if a.quiet else None)
@@ -544,9 +582,6 @@ def _cmd_chess(a) -> int:
         raise UsageError(f"chess needs causal language models; {', '.join(encoders)} are encoders")
     if len(set(a.models)) < 2 or len(set(a.models)) != len(a.models) or not a.seeds:
         raise UsageError(f"give at least 2 different --models and one seed; got {', '.join(a.models)}")
-    for key in ("n_train", "n_test", "epochs", "batch_size", "minibatch_size", "max_len"):
-        if getattr(a, key) <= 0:
-            raise UsageError(f"--{key.replace('_', '-')} must be positive, got {getattr(a, key)}")
     if os.path.exists(a.out) and not os.path.isdir(a.out):
         raise UsageError(f"{a.out!r} exists and is not a folder")
     from w2s_lib.chess import protocol
@@ -565,12 +600,14 @@ def _cmd_chess(a) -> int:
         progress=False if a.quiet else None,
     )
     try:
-        protocol.ChessData(source=a.source, n_parts=a.n_parts)  # the source and parts, before any work
+        # the data and training settings, checked by their dataclasses before any work
+        protocol.ChessData(source=a.source, n_train=a.n_train, n_test=a.n_test, n_parts=a.n_parts, n_pool=a.n_pool)
         from w2s_lib.train import TrainConfig
 
-        TrainConfig(batch_size=a.batch_size, minibatch_size=a.minibatch_size)
+        train = dict(epochs=a.epochs, batch_size=a.batch_size, minibatch_size=a.minibatch_size, max_len=a.max_len)
+        TrainConfig(**train, **({} if a.lr is None else {"lr": a.lr}))
     except ValueError as e:
-        raise UsageError(str(e)) from None
+        raise _usage(e) from None
     order = model_order(a.models)
     print(f"w2s chess: {a.source} puzzles, models {', '.join(order)} -> {a.out}", file=sys.stderr)
     df = protocol.chess_results(a.out, a.source, order, a.seeds, **kw)

@@ -11,7 +11,7 @@ Gradient accumulation uses this split (see ``w2s_lib.train``): a no-grad pass ov
 batch gives the batch's targets, then each minibatch is backpropagated against its slice. The result is
 the same gradient as one pass over the whole batch, at the cost of one extra forward pass when the loss
 needs batch statistics (``needs_batch_logits``). This fixes the reference code's dependence on the
-minibatch size (PEERS.md, B5) without a rolling buffer.
+minibatch size (docs/reference_differences.md §5) without a rolling buffer.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class LogConfLoss:
         first 20% of training (the paper's description);
       * ``"reference"``: alpha = alpha_max * step_frac while step_frac <= warmup_frac, then alpha_max;
         warmup_frac defaults to 0.1. This copies the reference code's alpha, which jumps from 0.05 to
-        0.5 at the end of warm-up (PEERS.md, B4). Only for comparisons with that code.
+        0.5 at the end of warm-up (docs/reference_differences.md §3). Only for comparisons with that code.
 
     Only alpha is copied from the reference code (openai/weak-to-strong, ``logconf_loss_fn``); its
     threshold is not. There t = ``torch.quantile(p0, q)`` of the batch's class-0 probabilities at q = the
@@ -141,6 +141,8 @@ class LogConfLoss:
             object.__setattr__(self, "warmup_frac", 0.2 if self.schedule == "paper" else 0.1)
         if not 0 <= self.alpha_max <= 1:
             raise ValueError(f"alpha_max must lie in [0, 1], got {self.alpha_max}")
+        if not 0 <= self.warmup_frac <= 1:
+            raise ValueError(f"warmup_frac must lie in [0, 1], got {self.warmup_frac}")
 
     def alpha(self, step_frac: float) -> float:
         if self.schedule == "paper":

@@ -53,6 +53,21 @@ class DataConfig:
     val_frac: float = 0.1  # of each half, held out for model selection
     seed: int = 0
 
+    def __post_init__(self):
+        """Each setting's valid range, checked once here (the CLI reports these errors as usage errors)."""
+        for name, what in [("n_train", "items before halving"), ("n_test", "test items")]:
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+                raise ValueError(
+                    f"{name} ({what}) must be an integer >= 0 (0: every item of a Hub split), got {value!r}"
+                )
+        if isinstance(self.val_frac, bool) or not isinstance(self.val_frac, (int, float)) or not 0 < self.val_frac < 1:
+            raise ValueError(
+                f"val_frac (held out of each half for model selection) must lie in (0, 1), got {self.val_frac!r}"
+            )
+        if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool):
+            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+
 
 @dataclass(frozen=True)
 class RunConfig:

@@ -36,6 +36,14 @@ LR_SCHEDULES = ("cosine", "constant")
 SELECTIONS = ("last", "val", "oracle")
 
 
+def _is_int(x) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and math.isfinite(x)
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     lr: float = 5e-5
@@ -62,6 +70,8 @@ class TrainConfig:
     evals_per_epoch: float = 0.0
 
     def __post_init__(self):
+        """Every setting checked here, once, with a one-line error naming its valid range; the CLI and
+        the config loaders turn these errors into their own before any work is done."""
         for name, value, valid in [
             ("optimizer", self.optimizer, OPTIMIZERS),
             ("lr_schedule", self.lr_schedule, LR_SCHEDULES),
@@ -69,8 +79,28 @@ class TrainConfig:
         ]:
             if value not in valid:
                 raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
+        for name, low in [("lr", "> 0"), ("epochs", "> 0"), ("warmup_frac", "in [0, 1]"), ("weight_decay", ">= 0")]:
+            value = getattr(self, name)
+            ok = _is_number(value) and (
+                0 <= value <= 1 if name == "warmup_frac" else value >= 0 if name == "weight_decay" else value > 0
+            )
+            if not ok:
+                raise ValueError(f"{name} must be a finite number {low}, got {value!r}")
+        for name in ("batch_size", "minibatch_size", "max_len", "eval_batch_size"):
+            if not _is_int(getattr(self, name)) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)!r}")
         if self.batch_size % self.minibatch_size:
-            raise ValueError(f"batch size {self.batch_size} is not divisible by minibatch size {self.minibatch_size}")
+            divisors = ", ".join(str(d) for d in range(1, self.batch_size + 1) if self.batch_size % d == 0)
+            raise ValueError(
+                f"batch size {self.batch_size} is not divisible by minibatch size {self.minibatch_size}; "
+                f"valid minibatch sizes: {divisors}"
+            )
+        if not _is_int(self.seed):
+            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        try:
+            get_loss(self.loss, **dict(self.loss_kw))  # the loss's own checks (name, alpha_max, schedule, ...)
+        except TypeError as e:
+            raise ValueError(f"loss_kw {dict(self.loss_kw)} do not fit loss {self.loss!r}: {e}") from None
         if isinstance(self.min_evals, bool) or not isinstance(self.min_evals, int) or self.min_evals < 1:
             raise ValueError(f"min_evals must be an integer >= 1, got {self.min_evals!r}")
         if isinstance(self.evals_per_epoch, bool) or not self.evals_per_epoch >= 0:

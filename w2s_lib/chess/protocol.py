@@ -60,6 +60,12 @@ class ChessData:
         cdata.check_source(self.source)
         if self.n_parts < 2:
             raise ValueError("n_parts must be >= 2: one part trains the supervisor, one the student")
+        for name, what in [("n_train", "puzzles per training part"), ("n_test", "test puzzles")]:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} ({what}) must be an integer >= 1, got {value!r}")
+        if self.n_pool is not None and (not isinstance(self.n_pool, int) or self.n_pool < 0):
+            raise ValueError(f"n_pool must be an integer >= 0 (0 or unset: just the parts), got {self.n_pool!r}")
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,10 @@ class VisionRunConfig:
             raise ValueError(f"unknown labels {self.labels!r}; valid: {', '.join(LABELS)}")
         if self.strong is None and self.labels != "gt":
             raise ValueError("the supervisor is evaluated, not trained: it has no weak labels")
+        for name, low in [("n_train", 1), ("n_test", 1), ("image_size", 1), ("num_classes", 2)]:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
 
     @property
     def role(self) -> str:
