@@ -6,7 +6,7 @@ examples, alternating (a, b, a, b, ...) in one process so that machine noise hit
 (a) ``w2s_lib.train.train_classifier``: batches of 32 in one forward pass, length-grouped batches with
     dynamic padding, last-token pooling from the attention mask in one indexing operation, bf16
     autocast on CUDA;
-(b) the reference loop as PEERS.md describes it, written here from that description: minibatches of
+(b) the reference loop as docs/reference_differences.md §16 describes it, re-created from that: minibatches of
     one example (gradient accumulation up to the batch), the backbone's hidden states per example, the
     last token picked in a Python loop, fp32, no length grouping.
 

@@ -88,7 +88,7 @@ def test_logconf_reference_schedule_alpha_and_jump():
 
     # "paper" ramps at slope 0.5 / 0.2 = 2.5 per unit, so a 0.001 step moves alpha by <= 0.0025
     assert max_step(paper) <= 0.0025 + 1e-9
-    # "reference" jumps from 0.05 to 0.5 right after s = 0.1 (PEERS.md B4)
+    # "reference" jumps from 0.05 to 0.5 right after s = 0.1 (docs/reference_differences.md §3)
     assert max_step(ref) == pytest.approx(0.45, abs=1e-3)
 
 

@@ -1,5 +1,5 @@
-"""Model plumbing on tiny random-init backbones: pooling/padding invariance (PEERS.md B1), the "0"/"1"
-unembedding head, linear probes, checkpoint round trips (B2), tokenizers and presets."""
+"""Model plumbing on tiny random-init backbones: pooling/padding invariance, the "0"/"1" unembedding head,
+linear probes, checkpoint round trips, tokenizers and presets (docs/reference_differences.md §1, §2, §7, §11)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def test_last_token_index_ignores_ids():
 
 
 # ---------------------------------------------------------------------------------------------
-# pooling invariance (B1)
+# pooling invariance (docs/reference_differences.md §1)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -296,7 +296,7 @@ def test_full_finetune_trains_backbone():
 
 
 # ---------------------------------------------------------------------------------------------
-# checkpoints (B2)
+# checkpoints (docs/reference_differences.md §2)
 
 
 @pytest.mark.parametrize("family", ["gpt2", "llama", "gpt_neox"])
@@ -488,3 +488,13 @@ def test_lora_and_linear_probe_exclude_each_other(tiny_tok):
 
     with pytest.raises(ValueError, match="choose one"):
         build_classifier("tiny-1", tokenizer=tiny_tok, linear_probe=True, lora_r=4)
+
+
+def test_long_texts_keep_their_end(tiny_tok):
+    """A text longer than max_len is cut from the left, never dropped (docs/reference_differences.md §7)."""
+    from w2s_lib.train import tokenize
+
+    text = "the first words are cut and the last words stay: 1"
+    full = tiny_tok(text)["input_ids"]
+    (cut,) = tokenize(tiny_tok, [text], max_len=5)
+    assert len(full) > 5 and cut == full[-5:]

@@ -1,4 +1,5 @@
-"""The notebook conventions (STYLE.md §4), checked on every ``notebooks/*.py``, plus one papermill smoke run.
+"""The notebook conventions (CONTRIBUTING.md, "Notebook conventions"), checked on every ``notebooks/*.py``,
+plus one papermill smoke run.
 
 Everything here but the papermill run and the collection check is static (no kernel): jupytext round
 trip, the ``parameters`` cell, the preset files, thin notebooks (no classes, functions or training

@@ -2,7 +2,8 @@
 
 The head reads the hidden state of the *last real token*, found from the attention mask, so padding side
 and token ids never move the read position. (The reference code found the last token by counting
-non-zero ids; GPT-2's id 0 is "!", so every "!" in a text made it read an earlier token: PEERS.md, B1.)
+non-zero ids; GPT-2's id 0 is "!", so every "!" in a text made it read an earlier token:
+docs/reference_differences.md §1.)
 Position ids are derived from the mask too, so a left-padded example sees the same positions as alone.
 """
 
@@ -201,7 +202,7 @@ def configure_tokenizer(tok):
     """Give a tokenizer a pad token (its eos, else unk) and truncate from the left.
 
     Left truncation keeps the end of a long text, where the answer being judged sits and where the head
-    reads; the reference code dropped long examples instead (PEERS.md, B12).
+    reads; the reference code dropped long examples instead (docs/reference_differences.md §7).
     """
     if tok.pad_token is None:
         if tok.eos_token is not None:

@@ -1,4 +1,4 @@
-"""The paper's numbers (docs/PAPER.md) as data, so notebooks compare against them instead of retyping them.
+"""The paper's numbers (Burns et al. 2023, arXiv 2312.09390 v1) as data, so notebooks compare against them.
 
 The numbers live in ``paper_values.yaml`` next to this module (packaged data, read with
 ``importlib.resources`` so an installed wheel finds it too). Values are in percent, as the paper writes

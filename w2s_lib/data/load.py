@@ -42,7 +42,7 @@ def sample_rows(ds, spec: TaskSpec, n_rows: int | None, seed: int) -> list[dict]
     Tasks whose items are the candidate answers of one question, one row each (``spec.question_key``),
     are sampled by whole questions: a random cut through a question's rows would leave it without its
     right or its wrong answers, and balancing would then discard it. (The reference code took the first
-    N rows, in the file's order.)
+    N rows, in the file's order: docs/reference_differences.md §8.)
     """
     if spec.question_key is None:
         ds = ds.shuffle(seed=seed)
