@@ -169,6 +169,7 @@ def largest_minibatch(model, reset, length: int, vocab: int, cap: int, device) -
             reset()
             _free(device)
         m *= 2
+    _free(device)  # what the failed attempt held, once its exception is gone
     log(f"largest minibatch that fits at {length} tokens: {best} (cap {cap})")
     return max(best, 1)
 
@@ -534,16 +535,23 @@ def end_to_end(device, cpu: bool) -> list[dict]:
 
 
 def run_plans(out_dir: Path, timeout: float, workers: int, files: list[Path] | None = None) -> list[Path]:
-    """``w2s plan`` of every paper preset file (or of ``files``), in parallel processes, into ``out_dir``;
-    the plans written (a preset whose plan fails or times out is left out, and logged)."""
+    """``w2s plan`` of every paper preset file (or of ``files``), in parallel processes, into ``out_dir``,
+    within ``timeout`` seconds in all; the plans written (a preset whose plan fails, or is not done in
+    time, is left out, and logged)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = files or sorted((ROOT / "params" / "paper").glob("*.yaml"))
+
+    deadline = time.monotonic() + timeout  # for all of them: the check keeps to its wall-time budget
 
     def one(params: Path) -> Path | None:
         dest = out_dir / f"{params.stem}.jsonl"
         cmd = [sys.executable, "-m", "w2s_lib.cli", "plan", "--params", str(params)]
+        left = deadline - time.monotonic()
+        if left <= 1:
+            log(f"plan {params.stem}: skipped (the planning budget is spent)")
+            return None
         try:
-            res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+            res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=left)
         except subprocess.TimeoutExpired:
             log(f"plan {params.stem}: timed out")
             return None
@@ -746,6 +754,9 @@ def main(argv=None) -> int:
         help="`w2s plan` outputs (JSONL) to estimate, 'auto' (plan every params/paper/*.yaml; the CUDA "
         "default) or 'none' (the CPU default)",
     )
+    p.add_argument(
+        "--budget", type=float, default=450.0, help="seconds of wall time the planning may end by (default 450)"
+    )
     p.add_argument("--keep-plans", action="store_true", help="keep the `w2s plan` outputs in OUT/plans/")
     p.add_argument("--threads", type=int, default=1, help="CPU threads in --cpu mode (0: torch's default)")
     p.add_argument("--skip-e2e", action="store_true", help="throughput and estimates only")
@@ -803,7 +814,8 @@ def _check(a, cpu: bool, device: torch.device) -> int:
     if plans == ["auto"]:
         log("planning the paper presets (w2s plan)")
         plan_dir = a.out / "plans" if a.keep_plans else Path(tempfile.mkdtemp(prefix="w2s_plans_"))
-        plan_files = run_plans(plan_dir, timeout=150, workers=max(1, min(8, (os.cpu_count() or 2) - 1)))
+        budget = max(60.0, a.budget - (time.perf_counter() - t0))
+        plan_files = run_plans(plan_dir, timeout=budget, workers=max(1, min(8, (os.cpu_count() or 2) - 1)))
         res["plans"] = "w2s plan of params/paper/*.yaml"
         res["estimates"] = estimates(plan_files, measured, peak)
         if not a.keep_plans:
