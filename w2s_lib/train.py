@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from w2s_lib import dist
+from w2s_lib import dist, features
 from w2s_lib.losses import get_loss, soft_xent
 from w2s_lib.metrics import accuracy, agreement
 from w2s_lib.progress import show_progress
@@ -225,6 +225,7 @@ def frozen_features(
             for s, v in zip(part, model.pooled(*collate([list(x) for x in part], pad_id, device)).cpu()):
                 rows[s] = v
     model.train(was_training)
+    features.flush_all()  # on disk now, for the other processes of a sweep (not only every FLUSH_EVERY entries)
     if not flat:
         return torch.zeros((0, model.head.in_features))
     out = torch.stack([rows[tuple(s)] for s in flat]).to(device)
