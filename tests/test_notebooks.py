@@ -258,7 +258,7 @@ def _run_notebooks_module():
 @pytest.mark.parametrize(
     "argv,message",
     [
-        (["--preset", "huge"], "unknown preset 'huge'; valid: paper, smoke"),
+        (["--preset", "huge"], "unknown preset 'huge'; valid: laptop, paper, smoke"),
         (["--preset", "smoke", "--only", "fig99"], "unknown notebook(s) fig99; valid: "),
     ],
 )
