@@ -153,7 +153,11 @@ median = kept.groupby(["weak_errors", "loss"])["pgr"].median().mul(100).unstack(
 spread = float(median["xent"].max() - median["xent"].min()) if "xent" in median else float("nan")
 print(median.round(1).to_string())
 naive = students[(students["loss"] == "xent") & students["task"].isin(kept["task"])]
-accs = naive.pivot_table(index="seed", columns=["weak_errors", "task"], values=["weak_acc", "test_acc", "strong_acc"])
+accs = (
+    naive.pivot_table(index="seed", columns=["weak_errors", "task"], values=["weak_acc", "test_acc", "strong_acc"])
+    if setting == "laptop"
+    else None
+)
 # a draw of seeds (rows of accs) -> PGR per (structure, task) from its mean accuracies -> the spread, as above
 mean_accs = lambda rows: pd.Series(rows.mean(axis=0), index=accs.columns)  # noqa: E731
 pgr_of = lambda m: (m["test_acc"] - m["weak_acc"]) / (m["strong_acc"] - m["weak_acc"]).where(lambda g: g > 0)  # noqa: E731
