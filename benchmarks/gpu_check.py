@@ -388,7 +388,8 @@ def e2e_protocol(kind: str, task: str, root: Path, weak: str, strong: str, sizes
     model = load_classifier(run_dir(sup, root) / "checkpoint").to(device)
     saved = pd.read_parquet(run_dir(sup, root) / TEST_PREDICTIONS_FILE)
     texts = [it["txt"] for it in prepare_data(data).test]
-    p1 = predict(model, load_tokenizer(weak), texts, train.max_len, 256)[:, 1]
+    tok = load_tokenizer(str(run_dir(sup, root) / "checkpoint" / "tokenizer"))  # saved with the model
+    p1 = predict(model, tok, texts, train.max_len, 256)[:, 1]
     out["checkpoint_max_abs_diff"] = float(np.abs(p1 - saved["p1"].to_numpy()).max())
     out["checkpoint_ok"] = out["checkpoint_max_abs_diff"] < (2e-2 if device.type == "cuda" else 1e-4)
     del model
