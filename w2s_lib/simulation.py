@@ -18,13 +18,24 @@ import pandas as pd
 FEATURE_SOURCES = ("sklearn:digits", "sklearn:breast_cancer")
 
 
-def load_features(source: str, *, seed: int = 0, n: int | None = None, cache_dir=None, split: str = "train"):
+def load_features(
+    source: str,
+    *,
+    seed: int = 0,
+    n: int | None = None,
+    cache_dir=None,
+    split: str = "train",
+    pooling: str | None = "mean",
+):
     """Features X [N, D] and binary labels y [N] from ``source``.
 
     * ``"sklearn:digits"``: 8x8 digit images shipped in scikit-learn's wheel, label = digit >= 5;
     * ``"sklearn:breast_cancer"``: 30 tumour measurements, label = benign;
     * ``"<model>:<task>"``: the mean-pooled frozen features of a model (preset, Hub id or path) on a
       task's ``split`` ("train" or "test") items, embedded once and cached under ``cache_dir`` (safetensors).
+      ``pooling``: "mean" (the default), "last", or None for the model preset's own: then the features
+      are exactly those its linear probes train on, so the on-disk feature cache (``w2s_lib.features``)
+      holds them once for both.
 
     The sklearn sources are one pool without a test split (``split="train"`` only).
     """
@@ -44,7 +55,7 @@ def load_features(source: str, *, seed: int = 0, n: int | None = None, cache_dir
         X, y = d.data.astype(np.float32), d.target.astype(int)
     elif source.count(":") == 1:
         model, task = source.split(":")
-        X, y = _model_features(model, task, seed=seed, n=n, cache_dir=cache_dir, split=split)
+        X, y = _model_features(model, task, seed=seed, n=n, cache_dir=cache_dir, split=split, pooling=pooling)
     else:
         raise ValueError(f"unknown feature source {source!r}; valid: {', '.join(FEATURE_SOURCES)}, or MODEL:TASK")
     perm = np.random.default_rng(seed).permutation(len(y))
@@ -53,18 +64,28 @@ def load_features(source: str, *, seed: int = 0, n: int | None = None, cache_dir
     return X[perm], y[perm]
 
 
-def simulation_data(source: str, *, seed: int = 0, n: int | None = None, n_test: int | None = None, cache_dir=None):
+def simulation_data(
+    source: str,
+    *,
+    seed: int = 0,
+    n: int | None = None,
+    n_test: int | None = None,
+    cache_dir=None,
+    pooling: str | None = "mean",
+):
     """Fig. 24's data: ``(X, y, test)``. For ``MODEL:TASK`` the pool is the task's training split (``n`` items)
     and ``test`` its test split (``n_test`` items, None: all), as the paper's SciQ experiment (10k + 13k of the
     training items, tested on held-out items); for the sklearn sources ``test`` is None and
-    ``simulation_experiment`` carves its test part out of the pool."""
-    X, y = load_features(source, seed=seed, n=n, cache_dir=cache_dir)
+    ``simulation_experiment`` carves its test part out of the pool. ``pooling``: as ``load_features``."""
+    X, y = load_features(source, seed=seed, n=n, cache_dir=cache_dir, pooling=pooling)
     if source.startswith("sklearn:"):
         return X, y, None
-    return X, y, load_features(source, seed=seed, n=n_test, cache_dir=cache_dir, split="test")
+    return X, y, load_features(source, seed=seed, n=n_test, cache_dir=cache_dir, split="test", pooling=pooling)
 
 
-def _model_features(model: str, task: str, *, seed: int, n: int | None, cache_dir, split: str = "train"):
+def _model_features(
+    model: str, task: str, *, seed: int, n: int | None, cache_dir, split: str = "train", pooling: str | None = "mean"
+):
     from pathlib import Path
 
     from safetensors.numpy import load_file, save_file
@@ -75,7 +96,8 @@ def _model_features(model: str, task: str, *, seed: int, n: int | None, cache_di
 
     path = None
     if cache_dir is not None:
-        slug = f"{model}_{task}_{seed}_{n}{'' if split == 'train' else '_' + split}".replace("/", "--")
+        tail = ("" if split == "train" else "_" + split) + ("" if pooling == "mean" else f"_{pooling or 'preset'}")
+        slug = f"{model}_{task}_{seed}_{n}{tail}".replace("/", "--")
         path = Path(cache_dir) / "features" / f"{slug}.safetensors"
         if path.exists():
             arrays = load_file(str(path))
@@ -87,7 +109,7 @@ def _model_features(model: str, task: str, *, seed: int, n: int | None, cache_di
     from w2s_lib.train import collate, default_device
 
     device = default_device()  # a GPU when there is one: the paper preset embeds ~25k SciQ items with gpt2-xl
-    clf = build_classifier(model, pooling="mean", linear_probe=True, tokenizer=tok).eval().to(device)
+    clf = build_classifier(model, pooling=pooling, linear_probe=True, tokenizer=tok).eval().to(device)
     seqs = tokenize(tok, [it["txt"] for it in items], 256)
     feats = []
     with torch.inference_mode():

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from w2s_lib import cache
@@ -391,6 +392,7 @@ def difficulty_sweep(
     train_kw: dict,
     head_init: str = "zeros",
     progress=None,
+    **plan_kw,
 ) -> pd.DataFrame:
     """Paper Fig. 21: every model trained on ground truth of half B filtered by difficulty cutoffs.
 
@@ -398,6 +400,12 @@ def difficulty_sweep(
     trained on half A, gets it right (out of sample). Cutoff k keeps items of difficulty <= k; k =
     len(models) keeps everything. As in the paper (App. C.2), every filtered set is subsampled to the
     size of the smallest one. Rows get ``difficulty_max`` and ``cutoff_model`` ("all" for no filter).
+    ``plan_kw``: more ``plan_sweep`` options, e.g. ``sandbox.setting_kw``'s probes and per-model settings
+    (its ``pairs`` plan no runs here: every model trains on ground truth).
+
+    Items that carry the task's own ``agreement`` (``sandbox_vader``: the share of its ten human raters on
+    the majority side) also give ``rater_agreement``, the mean over a cutoff's training items (the subsample
+    the run trains on), a human view of how hard the model-defined cutoff is (paper App. C).
     """
     plan = plan_sweep(
         [task],
@@ -409,6 +417,7 @@ def difficulty_sweep(
         train_kw=train_kw,
         head_init=head_init,
         ceiling_half="A",
+        **{k: v for k, v in plan_kw.items() if k != "pairs"},
     )
     order = model_order(models)
     gt_a = {c.model: c for c in plan.weak}
@@ -428,4 +437,17 @@ def difficulty_sweep(
                 runs.append(dataclasses.replace(base, difficulty_runs=graders, difficulty_max=k, difficulty_n=n_keep))
     df = run_configs(runs, root, progress=progress)
     df["cutoff_model"] = [order[int(k)] if k < len(order) else "all" for k in df["difficulty_max"]]
+    if items and all("agreement" in it for it in items):
+        rater = np.array([it["agreement"] for it in items], dtype=float)
+        by_k = {k: float(rater[kept_items(level, k, n_keep, seed)].mean()) for k in range(len(order) + 1) if counts[k]}
+        df["rater_agreement"] = [by_k[int(k)] for k in df["difficulty_max"]]
     return df
+
+
+def kept_items(level: np.ndarray, k: int, n_keep: int | None, seed: int) -> np.ndarray:
+    """Indices of the training items a difficulty-filtered run trains on: difficulty <= ``k``, subsampled to
+    ``n_keep`` with the data seed, as ``protocol._train_run`` draws them."""
+    keep = np.flatnonzero(level <= k)
+    if n_keep is not None and len(keep) > n_keep:
+        keep = np.sort(np.random.default_rng(seed).choice(keep, n_keep, replace=False))
+    return keep
