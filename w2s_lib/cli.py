@@ -514,7 +514,7 @@ def _cmd_sandbox(a) -> int:
 
     print(f"w2s sandbox: students {','.join(students)}; seeds {a.seeds} -> {a.out}", file=sys.stderr)
     cfg = dict(SANDBOX, students=list(students))
-    summary = run_sandbox(a.out, a.cache, seeds=tuple(a.seeds), progress=not a.quiet, cfg=cfg)
+    summary = run_sandbox(a.out, a.cache, seeds=tuple(a.seeds), progress=False if a.quiet else None, cfg=cfg)
     print("PGR per student (mean accuracies over supervisors and seeds; 95% bootstrap interval over seeds):")
     print(print_ladder(summary["ladder"]))
     fig24 = summary["fig24"]
