@@ -38,13 +38,11 @@ SHAPES = {
 }
 
 
-def build(model_name: str, vocab: int, seed: int):
+def gpt2_config(shape: dict, vocab: int):
+    """A GPT-2 config of ``shape`` (n_layer, n_embd, n_head) without dropout, for random-init benchmarks."""
     from transformers import GPT2Config
 
-    from w2s_lib.models import TINY_SHAPES, build_classifier
-
-    shapes = {**SHAPES, **{name: shape for name, (shape, _, _) in TINY_SHAPES.items()}}
-    cfg = GPT2Config(
+    return GPT2Config(
         vocab_size=vocab,
         n_positions=1024,
         resid_pdrop=0.0,
@@ -53,8 +51,15 @@ def build(model_name: str, vocab: int, seed: int):
         bos_token_id=1,
         eos_token_id=1,
         pad_token_id=0,
-        **shapes[model_name],
+        **shape,
     )
+
+
+def build(model_name: str, vocab: int, seed: int):
+    from w2s_lib.models import TINY_SHAPES, build_classifier
+
+    shapes = {**SHAPES, **{name: shape for name, (shape, _, _) in TINY_SHAPES.items()}}
+    cfg = gpt2_config(shapes[model_name], vocab)
     torch.manual_seed(seed)
     model = build_classifier(cfg)
     torch.nn.init.normal_(model.head.weight, std=0.02)

@@ -294,21 +294,11 @@ def throughput(a, device, peak: float | None) -> dict:
 def write_model_folder(path: Path, shape: dict, vocab: int, seed: int) -> str:
     """A random-init GPT-2 of ``shape`` saved as a local model folder (with the tiny tokenizer): any model
     name of the library may be such a folder, so the protocol loads it as it loads a pretrained model."""
-    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers import GPT2LMHeadModel
 
     from w2s_lib.models import tiny_tokenizer
 
-    cfg = GPT2Config(
-        vocab_size=vocab,
-        n_positions=1024,
-        resid_pdrop=0.0,
-        embd_pdrop=0.0,
-        attn_pdrop=0.0,
-        bos_token_id=1,
-        eos_token_id=1,
-        pad_token_id=0,
-        **shape,
-    )
+    cfg = bench_train.gpt2_config(shape, vocab)
     torch.manual_seed(seed)
     GPT2LMHeadModel(cfg).save_pretrained(path)
     tiny_tokenizer().save_pretrained(path)

@@ -100,6 +100,16 @@ def test_two_processes_fill_one_store_without_losing_entries(disk):
     assert got[0].tolist() == [1.0] * 3 and got[1].tolist() == [2.0] * 3 and got[2] is None
 
 
+def _train_24_8_8(probe, tok, texts, soft, cfg, test_labels):
+    """train_classifier on 40 texts: the first 24 to train, 8 to select, the last 8 to test."""
+    from w2s_lib.train import train_classifier
+
+    return train_classifier(
+        probe, tok, texts[:24], soft[:24], cfg, val_texts=texts[24:32], val_soft=soft[24:32],
+        test_texts=texts[32:], test_labels=test_labels, progress=False,
+    )  # fmt: skip
+
+
 def test_probe_training_embeds_each_text_once_in_length_sorted_batches(disk):
     """train_classifier computes every text's features before its first step (train, val and test), so
     steps and evaluations never run the backbone; a second run on the same texts runs it not at all."""
@@ -107,7 +117,7 @@ def test_probe_training_embeds_each_text_once_in_length_sorted_batches(disk):
 
     from tests.settings import FAST
     from w2s_lib.models import load_tokenizer
-    from w2s_lib.train import TrainConfig, train_classifier
+    from w2s_lib.train import TrainConfig
 
     tok = load_tokenizer("minilm-l1")
     texts = [f"a {'very ' * (i % 7)}small owl number {i}" for i in range(40)]
@@ -118,18 +128,7 @@ def test_probe_training_embeds_each_text_once_in_length_sorted_batches(disk):
     for run in range(2):
         calls = []
         probe = _counting_probe(calls)
-        train_classifier(
-            probe,
-            tok,
-            texts[:24],
-            soft[:24],
-            cfg,
-            val_texts=texts[24:32],
-            val_soft=soft[24:32],
-            test_texts=texts[32:],
-            test_labels=soft[32:],
-            progress=False,
-        )
+        _train_24_8_8(probe, tok, texts, soft, cfg, soft[32:])
         assert calls == ([16, 16, 8] if run == 0 else []), calls
         features.clear_memory()
 
@@ -160,20 +159,7 @@ def test_the_feature_path_trains_the_same_probe_as_the_forward_path(disk, monkey
         monkeypatch.setattr(train, "PROBE_FEATURE_PATH", fast)
         torch.manual_seed(0)
         probe = build_classifier("minilm-l1", linear_probe=True)
-        results.append(
-            train.train_classifier(
-                probe,
-                tok,
-                texts[:24],
-                soft[:24],
-                cfg,
-                val_texts=texts[24:32],
-                val_soft=soft[24:32],
-                test_texts=texts[32:],
-                test_labels=soft[32:] > 0.5,
-                progress=False,
-            )
-        )
+        results.append(_train_24_8_8(probe, tok, texts, soft, cfg, soft[32:] > 0.5))
     a, b = results
     assert a.selected_step == b.selected_step and len(a.history) == len(b.history) > 2
     for ra, rb in zip(a.history, b.history):

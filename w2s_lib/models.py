@@ -466,19 +466,15 @@ class Classifier(nn.Module):
             return self._pooled(input_ids, attention_mask)
         ids, mask = input_ids.cpu(), attention_mask.cpu().bool()
         keys = [features.digest(row[m].numpy()) for row, m in zip(ids, mask)]
-        if self.feature_cache_key is None:
-            own = self.__dict__.setdefault("_features", {})
-            found = [own.get(k) for k in keys]
+        if self.feature_cache_key is None:  # weights of this model only (e.g. finetuned): a store in memory
+            store = self.__dict__.setdefault("_features", features.FeatureStore("this model", root=None))
         else:
-            shared = features.store(self.feature_cache_key)
-            found = shared.get(keys)
+            store = features.store(self.feature_cache_key)
+        found = store.get(keys)
         missing = [i for i, v in enumerate(found) if v is None]
         if missing:
             fresh = self._pooled(input_ids[missing], attention_mask[missing]).detach().cpu()
-            if self.feature_cache_key is None:
-                own.update(zip([keys[i] for i in missing], fresh))
-            else:
-                shared.put([keys[i] for i in missing], fresh)
+            store.put([keys[i] for i in missing], fresh)
             for i, v in zip(missing, fresh):
                 found[i] = v
         return torch.stack(found).to(input_ids.device)
