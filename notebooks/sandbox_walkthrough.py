@@ -53,8 +53,8 @@ from w2s_lib.protocol import prepare_data
 from w2s_lib.sandbox import (
     SANDBOX,
     accuracy_by_source,
+    format_ladder,
     ladder_table,
-    print_ladder,
     sandbox_plan,
     weak_label_accuracy_by_source,
 )
@@ -158,7 +158,7 @@ summary.round(3)
 # strong model's pretraining, not with anything the labels add.
 
 # %%
-print(print_ladder(ladder_table(df).to_dict("records")))
+print(format_ladder(ladder_table(df).to_dict("records")))
 
 # %% [markdown]
 # Where the gain comes from, per student: accuracy of the naive (`xent`) students of the weakest

@@ -499,7 +499,7 @@ def _need_packaged(models) -> None:
 
 def _cmd_sandbox(a) -> int:
     from w2s_lib.models import MODEL_PRESETS
-    from w2s_lib.sandbox import SANDBOX, print_ladder, run_sandbox
+    from w2s_lib.sandbox import SANDBOX, format_ladder, run_sandbox
 
     students = a.students or SANDBOX["students"]
     _choices("student", students, [m for m in MODEL_PRESETS if not MODEL_PRESETS[m].tiny])
@@ -516,7 +516,7 @@ def _cmd_sandbox(a) -> int:
     cfg = dict(SANDBOX, students=list(students))
     summary = run_sandbox(a.out, a.cache, seeds=tuple(a.seeds), progress=False if a.quiet else None, cfg=cfg)
     print("PGR per student (mean accuracies over supervisors and seeds; 95% bootstrap interval over seeds):")
-    print(print_ladder(summary["ladder"]))
+    print(format_ladder(summary["ladder"]))
     fig24 = summary["fig24"]
     gains = {
         kind: sum(r["student_acc"] - r["weak_acc"] for r in fig24 if r["kind"] == kind)

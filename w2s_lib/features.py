@@ -53,10 +53,6 @@ class FeatureStore:
         self._pending: dict[bytes, torch.Tensor] = {}
         self._loaded = False
 
-    def __len__(self) -> int:
-        self._load()
-        return len(self._rows)
-
     def get(self, keys: list[bytes]) -> list[torch.Tensor | None]:
         self._load()
         return [self._rows.get(k) for k in keys]

@@ -192,7 +192,7 @@ def ladder_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["params", "loss"], kind="stable").reset_index(drop=True)
 
 
-def print_ladder(rows) -> str:
+def format_ladder(rows) -> str:
     """The ladder as text: one line per student and loss, PGR with its interval."""
     t = pd.DataFrame(rows)
     t = t.assign(
