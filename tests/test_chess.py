@@ -19,7 +19,7 @@ from w2s_lib.train import TrainConfig
 
 
 def _lm(name="tiny-2", seed=0):
-    from w2s_lib.genft import base_lm
+    from w2s_lib.models import base_lm
 
     torch.manual_seed(seed)
     return base_lm(name).eval()

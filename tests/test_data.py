@@ -4,7 +4,7 @@ import pytest
 
 from w2s_lib.data import TASKS, load_items, split_halves
 from w2s_lib.data.load import drop_groups
-from w2s_lib.data.registry import balance_choices, item, rebalance
+from w2s_lib.data.spec import balance_choices, item, rebalance
 from w2s_lib.protocol import DataConfig, prepare_data
 
 
@@ -94,7 +94,7 @@ def test_test_sets_are_balanced_exactly(monkeypatch):
     import dataclasses
 
     from w2s_lib.data import TASKS as tasks
-    from w2s_lib.data.registry import item
+    from w2s_lib.data.spec import item
 
     def generate(n, split, seed):
         return [{"i": i} for i in range(n)]

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 import torch
 
-from w2s_lib import genft
+from w2s_lib import genft, models
 from w2s_lib.models import build_classifier
 from w2s_lib.protocol import DataConfig, RunConfig, ceiling_config, run_dir, run_or_load, variant
 from w2s_lib.sweep import plan_sweep
@@ -80,7 +80,7 @@ def test_plan_sweep_gives_genft_to_students_and_ceilings_and_optionally_supervis
 
 def test_genft_refuses_encoders():
     with pytest.raises(ValueError, match="needs a causal language model"):
-        genft.base_lm("scratch-1")  # a BERT-shaped encoder
+        models.base_lm("scratch-1")  # a BERT-shaped encoder
 
 
 def test_results_table_keeps_variants_apart():

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from w2s_lib.data.hub_tasks import HUB_TASKS, ethics_justice_to_binary
-from w2s_lib.data.registry import TaskSpec
+from w2s_lib.data.spec import TaskSpec
 
 PAPER_TASKS = {
     "sciq",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from w2s_lib import genft, models, plotting, prompting, sweep
+from w2s_lib import genft, models, plotting, prompting
 from w2s_lib.chess import protocol as chess_protocol
 from w2s_lib.models import build_classifier, model_source, split_revision, stored_dtype
 from w2s_lib.protocol import DataConfig, RunConfig, run_dir
@@ -95,7 +95,7 @@ def test_a_classifier_on_a_half_precision_checkpoint_trains_in_fp32(half_checkpo
 def test_generative_and_chess_models_of_a_half_precision_checkpoint_train_in_fp32(half_checkpoints, family):
     dtype = torch.float16 if family == "gpt_neox" else torch.bfloat16  # as Pythia and Qwen2.5 store them
     folder = str(half_checkpoints[family, dtype])
-    assert trainable_dtypes(genft.base_lm(folder)) == {torch.float32}
+    assert trainable_dtypes(models.base_lm(folder)) == {torch.float32}
     cfg = chess_protocol.gt_run(chess_protocol.ChessData(n_train=10, n_test=5, n_parts=2), folder)
     lm, _ = chess_protocol._lm(cfg)
     assert trainable_dtypes(lm) == {torch.float32}
@@ -169,9 +169,9 @@ def test_model_source():
 def test_a_revision_keeps_its_presets_size_rate_and_family():
     assert models.preset_of("pythia-410m@step3000") is models.MODEL_PRESETS["pythia-410m"]
     assert models.preset_of("EleutherAI/pythia-70m@step3000") is None
-    assert sweep.default_lr("pythia-1b@step3000") == models.MODEL_PRESETS["pythia-1b"].lr
+    assert models.default_lr("pythia-1b@step3000") == models.MODEL_PRESETS["pythia-1b"].lr
     assert plotting.model_x("pythia-410m@step3000") == plotting.model_x("pythia-410m")
-    order = sweep.model_order(["pythia-1b", "pythia-410m@step3000", "pythia-70m", "pythia-410m"])
+    order = models.model_order(["pythia-1b", "pythia-410m@step3000", "pythia-70m", "pythia-410m"])
     assert order == ["pythia-70m", "pythia-410m@step3000", "pythia-410m", "pythia-1b"]
 
 
@@ -253,7 +253,7 @@ def test_a_revision_loads_its_own_weights_through_the_hub_cache(hub_cache, name)
     assert not _same(early.backbone.state_dict(), final.backbone.state_dict())
     assert early.feature_cache_key != final.feature_cache_key  # frozen features are never shared
     assert trainable_dtypes(early) == {torch.float32}
-    assert _same(genft.base_lm(name).gpt_neox.state_dict(), hub_cache["step3000"])
+    assert _same(models.base_lm(name).gpt_neox.state_dict(), hub_cache["step3000"])
 
 
 def test_a_revisions_config_and_tokenizer_come_from_its_snapshot(hub_cache):
@@ -263,6 +263,6 @@ def test_a_revisions_config_and_tokenizer_come_from_its_snapshot(hub_cache):
 
 
 def test_an_unknown_revision_is_a_clear_error(hub_cache):
-    for load in (build_classifier, genft.base_lm, models.load_tokenizer, stored_dtype):
+    for load in (build_classifier, models.base_lm, models.load_tokenizer, stored_dtype):
         with pytest.raises(OSError, match=r"cannot load revision 'step999' of model 'pythia-70m@step999'"):
             load("pythia-70m@step999")

@@ -342,7 +342,7 @@ def test_rm_paper_presets_train_on_every_comparison_at_batch_220():
 def test_rm_paper_learning_rates_are_a_marked_placeholder():
     """Until the lr sweep has run, the paper preset's rates are the batch-32 preset rates scaled by
     sqrt(220 / 32), and the file says so (and how to measure them)."""
-    from w2s_lib.sweep import default_lr
+    from w2s_lib.models import default_lr
 
     for name in RM_NOTEBOOKS:
         p = _paper_preset(name)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import socket
 import uuid
@@ -33,6 +34,11 @@ def results_dir(cache_dir: str | os.PathLike) -> Path:
     becomes ``$W2S_RESULTS/nlp``, so notebooks that share a cache still share it)."""
     root = os.environ.get(RESULTS_ENV)
     return Path(root) / Path(cache_dir).name if root else Path(cache_dir)
+
+
+def slug(s: str) -> str:
+    """``s`` as one folder name: runs of characters other than letters, digits and ``._-`` become ``--``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "--", s)
 
 
 def config_dict(cfg) -> dict:

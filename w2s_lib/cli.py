@@ -310,7 +310,7 @@ def _sweep_settings(a) -> dict:
             w, s = p.split(":")
             _choices("model in --pairs", [w, s], cfg["models"])
             pairs.append((w, s))
-    from w2s_lib.sweep import model_order
+    from w2s_lib.models import model_order
 
     order = model_order(cfg["models"])
     for w, s in pairs or []:
@@ -360,7 +360,7 @@ def _usage(e: ValueError) -> UsageError:
 
 def _check_settings(task: str, n_train, n_test, train_kw: dict) -> None:
     """Build the DataConfig and TrainConfig these settings make, so their checks run before any work."""
-    from w2s_lib.protocol import DataConfig
+    from w2s_lib.data.splits import DataConfig
     from w2s_lib.train import TrainConfig
 
     try:
@@ -392,7 +392,8 @@ def _check_models(names) -> None:
 
 def _sweep_plan(cfg: dict, a):
     """The plan of a ``w2s sweep`` (``cfg`` from ``_sweep_settings``): what it trains, and ``w2s plan`` prints."""
-    from w2s_lib.sweep import model_order, plan_bootstrap, plan_sweep
+    from w2s_lib.models import model_order
+    from w2s_lib.sweep import plan_bootstrap, plan_sweep
 
     train_kw = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in cfg}
     train_kw.update(cfg.get("train_kw") or {})
@@ -585,7 +586,7 @@ def _cmd_chess(a) -> int:
     if os.path.exists(a.out) and not os.path.isdir(a.out):
         raise UsageError(f"{a.out!r} exists and is not a folder")
     from w2s_lib.chess import protocol
-    from w2s_lib.sweep import model_order
+    from w2s_lib.models import model_order
 
     kw = dict(
         n_train=a.n_train,

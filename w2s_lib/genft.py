@@ -38,8 +38,6 @@ def corpus(items) -> list[str]:
 def genft_dir(cfg, root) -> Path:
     """Where ``cfg``'s generatively finetuned model lives: it depends on the data, the model, the seed, the
     epochs and the optimisation settings, not on labels, half or loss."""
-    from w2s_lib.protocol import _slug
-
     key = {
         "data": cfg.data,
         "model": cfg.model,
@@ -51,28 +49,8 @@ def genft_dir(cfg, root) -> Path:
         "max_len": cfg.train.max_len,
         "optimizer": cfg.train.optimizer,
     }
-    name = f"genft_{_slug(cfg.model)}_e{cfg.genft_epochs:g}_s{cfg.train.seed}_{cache.config_hash(key)}"
-    return Path(root) / _slug(cfg.data.task) / name
-
-
-def base_lm(model_name: str, *, dtype: torch.dtype = torch.float32):
-    """The causal LM a run of ``model_name`` (optionally MODEL@REVISION) starts from, seed torch first: tiny
-    presets are random-init. ``dtype`` defaults to fp32 for training whatever the checkpoint stores
-    (Pythia fp16, Qwen2.5 bf16: Adam's small updates vanish in half-precision weights); autocast still
-    computes in bf16. Inference-only callers may ask for ``models.inference_dtype``."""
-    from transformers import AutoConfig, AutoModelForCausalLM, PretrainedConfig
-
-    from w2s_lib.models import ENCODER_TYPES, _clear_revision_errors, _revision_kw, resolve_backbone
-
-    source, revision = resolve_backbone(model_name)
-    rev = _revision_kw(revision)
-    with _clear_revision_errors(model_name, revision):
-        config = source if isinstance(source, PretrainedConfig) else AutoConfig.from_pretrained(str(source), **rev)
-        if config.model_type in ENCODER_TYPES:  # refuse before any weights are loaded (or downloaded)
-            raise ValueError(f"generative finetuning needs a causal language model; {model_name} is an encoder")
-        if isinstance(source, PretrainedConfig):  # dtype too: from_config builds in the dtype a config records
-            return AutoModelForCausalLM.from_config(source, dtype=dtype)
-        return AutoModelForCausalLM.from_pretrained(str(source), dtype=dtype, **rev)
+    name = f"genft_{cache.slug(cfg.model)}_e{cfg.genft_epochs:g}_s{cfg.train.seed}_{cache.config_hash(key)}"
+    return Path(root) / cache.slug(cfg.data.task) / name
 
 
 def finetune_lm(
@@ -131,8 +109,8 @@ def finetune_lm(
 
 def ensure_genft(cfg, root, *, progress: bool | None = None) -> Path:
     """The folder of ``cfg``'s generatively finetuned language model, training it first if needed."""
-    from w2s_lib.models import load_tokenizer
-    from w2s_lib.protocol import prepare_data
+    from w2s_lib.data.splits import prepare_data
+    from w2s_lib.models import base_lm, load_tokenizer
 
     out = genft_dir(cfg, root)
     model_dir = out / "model"

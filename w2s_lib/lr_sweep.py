@@ -30,7 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from w2s_lib import cache
-from w2s_lib.protocol import HALVES, DataConfig, RunConfig, run_dir, run_name, run_or_load
+from w2s_lib.data.splits import DataConfig
+from w2s_lib.protocol import HALVES, RunConfig, run_dir, run_name, run_or_load
 from w2s_lib.train import TrainConfig
 
 # candidate rates, as multiples of each model's base rate
@@ -157,7 +158,7 @@ def _floats(s: str) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     import yaml
 
-    from w2s_lib.sweep import default_lr, model_order
+    from w2s_lib.models import default_lr, model_order
 
     p = argparse.ArgumentParser(
         prog="python -m w2s_lib.lr_sweep",
@@ -178,14 +179,14 @@ def main(argv: list[str] | None = None) -> int:
     tasks = a.tasks.split(",") if a.tasks else params["tasks"]
     models = model_order(a.models.split(",") if a.models else params["models"])
     seeds = [int(s) for s in a.seeds.split(",")] if a.seeds else params["seeds"][:1]
-    from w2s_lib.data.load import _spec
+    from w2s_lib.data.registry import task_spec
     from w2s_lib.models import check_model_name
 
     try:
         for m in models:
             check_model_name(m)
         for t in tasks:
-            _spec(t)
+            task_spec(t)
     except ValueError as e:
         p.error(str(e))
     base = params.get("lr") or {}

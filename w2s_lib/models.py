@@ -699,3 +699,37 @@ def param_count(name: str) -> float:
         ) from None
     with torch.device("meta"):
         return float(sum(p.numel() for p in AutoModel.from_config(config).parameters()))
+
+
+def model_order(models: list[str]) -> list[str]:
+    """Models from weakest to strongest: presets (and their revisions, MODEL@REVISION) by parameter count,
+    others where the user put them. A preset's revisions tie with it and keep the given order."""
+    presets = [preset_of(m) for m in models]
+    if all(presets):
+        rank = {m: (p.params, list(MODEL_PRESETS).index(p.name)) for m, p in zip(models, presets)}
+        return sorted(models, key=rank.__getitem__)
+    return list(models)
+
+
+def default_lr(model: str) -> float:
+    """The preset's rate (a revision has its preset's), else 1e-5."""
+    preset = preset_of(model)
+    return preset.lr if preset is not None else 1e-5
+
+
+def base_lm(model_name: str, *, dtype: torch.dtype = torch.float32):
+    """The causal LM a run of ``model_name`` (optionally MODEL@REVISION) starts from, seed torch first: tiny
+    presets are random-init. ``dtype`` defaults to fp32 for training whatever the checkpoint stores
+    (Pythia fp16, Qwen2.5 bf16: Adam's small updates vanish in half-precision weights); autocast still
+    computes in bf16. Inference-only callers may ask for ``models.inference_dtype``."""
+    from transformers import AutoConfig, AutoModelForCausalLM, PretrainedConfig
+
+    source, revision = resolve_backbone(model_name)
+    rev = _revision_kw(revision)
+    with _clear_revision_errors(model_name, revision):
+        config = source if isinstance(source, PretrainedConfig) else AutoConfig.from_pretrained(str(source), **rev)
+        if config.model_type in ENCODER_TYPES:  # refuse before any weights are loaded (or downloaded)
+            raise ValueError(f"generative finetuning needs a causal language model; {model_name} is an encoder")
+        if isinstance(source, PretrainedConfig):  # dtype too: from_config builds in the dtype a config records
+            return AutoModelForCausalLM.from_config(source, dtype=dtype)
+        return AutoModelForCausalLM.from_pretrained(str(source), dtype=dtype, **rev)

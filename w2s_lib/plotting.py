@@ -98,7 +98,7 @@ def model_x(model: str) -> float:
     return param_count(model)
 
 
-def _by_size(models) -> list[str]:
+def by_size(models) -> list[str]:
     """Unique models, smallest first (ties keep the given order)."""
     uniq = list(dict.fromkeys(models))
     return sorted(uniq, key=model_x)
@@ -109,7 +109,7 @@ def weak_palette(models: list[str]) -> dict[str, str]:
 
     Depends only on the set of names, so every figure of a notebook colours a supervisor alike.
     """
-    order = _by_size(models)
+    order = by_size(models)
     cmap = mpl.colormaps["viridis"]
     stops = [0.5] if len(order) == 1 else np.linspace(0.85, 0.1, len(order))  # skip the pale yellow end
     return {m: mpl.colors.to_hex(cmap(s)) for m, s in zip(order, stops)}
@@ -126,7 +126,7 @@ def format_params(n: float) -> str:
 
 def format_model_axis(ax, models, *, names: bool = True, label: str = "strong student parameters") -> None:
     """Log x axis with ticks at the models' sizes; the model names go on a secondary axis on top."""
-    order = _by_size(models)
+    order = by_size(models)
     xs = [model_x(m) for m in order]
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(FixedLocator(xs))
@@ -308,7 +308,7 @@ def plot_baseline(
     if sub.empty:
         raise ValueError(f"no {role} rows to draw")
     m = sub.groupby("model")[value].mean()
-    m = m.reindex(_by_size(m.index))
+    m = m.reindex(by_size(m.index))
     ax.plot([model_x(x) for x in m.index], 100 * m, color=color, ls="--", marker="x", gid=role, label=label)
     _add_to_legend(ax, Line2D([], [], color=color, ls="--", marker="x", label=label))
     return ax
@@ -322,12 +322,12 @@ def plot_best_vs_final(df, ax=None, *, task=None, palette=None):
     w2s = sub[sub["role"] == "w2s"]
     palette = palette or weak_palette(w2s["weak_model"].unique())
     for weak, g in w2s.groupby("weak_model"):
-        m = g.groupby("model")[["test_acc_oracle", "test_acc_last"]].mean().reindex(_by_size(g["model"]))
+        m = g.groupby("model")[["test_acc_oracle", "test_acc_last"]].mean().reindex(by_size(g["model"]))
         xs = [model_x(x) for x in m.index]
         ax.plot(xs, 100 * m["test_acc_last"], ls="--", color=palette[weak], gid=f"final-{weak}")
         ax.plot(xs, 100 * m["test_acc_oracle"], ls="none", marker="*", ms=10, color=palette[weak], gid=f"best-{weak}")
     weak = sub[sub["role"] == "weak"].groupby("model")["test_acc"].mean()
-    weak = weak.reindex(_by_size(weak.index))
+    weak = weak.reindex(by_size(weak.index))
     ax.plot([model_x(x) for x in weak.index], 100 * weak, color=CEILING_COLOR, marker="o", gid="weak")
     format_model_axis(ax, list(w2s["model"]) + list(weak.index))
     ax.set_ylabel("test accuracy (%)")

@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from w2s_lib import cache
-from w2s_lib.protocol import TEST_PREDICTIONS_FILE, DataConfig, RunConfig, _slug, half_b_p1, prepare_data, run_or_load
+from w2s_lib.data.splits import DataConfig, prepare_data
+from w2s_lib.protocol import TEST_PREDICTIONS_FILE, RunConfig, half_b_p1, run_or_load
 
 SHOT_LABELS = ("gt", "weak")
 CUE = "Label:"
@@ -219,8 +220,8 @@ def prompting_root(root) -> Path:
 
 def prompt_run_dir(cfg: PromptConfig, root) -> Path:
     who = cfg.model if cfg.weak is None else f"{cfg.weak.model}-to-{cfg.model}"
-    name = f"{cfg.role}_{_slug(who)}_{cfg.shots}shot-{cfg.shot_labels}_s{cfg.seed}_{cache.config_hash(cfg)}"
-    return prompting_root(root) / _slug(cfg.data.task) / name
+    name = f"{cfg.role}_{cache.slug(who)}_{cfg.shots}shot-{cfg.shot_labels}_s{cfg.seed}_{cache.config_hash(cfg)}"
+    return prompting_root(root) / cache.slug(cfg.data.task) / name
 
 
 def shot_labels(cfg: PromptConfig, root, pool) -> np.ndarray:
@@ -260,8 +261,7 @@ def shots_survived(prompts: pd.DataFrame) -> pd.DataFrame:
 def _language_model(model: str, seed: int, device: str):
     import torch
 
-    from w2s_lib.genft import base_lm
-    from w2s_lib.models import inference_dtype, load_tokenizer
+    from w2s_lib.models import base_lm, inference_dtype, load_tokenizer
 
     torch.manual_seed(seed)  # the weights of random-init presets
     # prompting only scores: no optimizer, so bf16 weights on a GPU lose nothing that training would need
@@ -359,7 +359,8 @@ def prompting_results(
     finetuning sweep and the prompting runs share their weak labels and test sets. ``weak_acc``: the supervisor's;
     ``prompts``: the instruction set (``PROMPT_SETS``); the shot-count columns are ``shot_counts``'.
     """
-    from w2s_lib.sweep import model_order, plan_sweep
+    from w2s_lib.models import model_order
+    from w2s_lib.sweep import plan_sweep
 
     check_prompts(prompts)  # before any supervisor trains
     supervisors = list(models[:-1] if supervisors is None else supervisors)
@@ -402,7 +403,7 @@ def prompting_results(
 def fig09_curves(prompts: pd.DataFrame, finetuned: pd.DataFrame) -> pd.DataFrame:
     """Fig. 9's points: accuracy (%) per (series, weak_model, model), seeds averaged per task, then the mean
     over tasks. Finetuning on g.t. is the ceiling run (the half-A run for a model that has no ceiling)."""
-    from w2s_lib.plotting import model_x
+    from w2s_lib.models import param_count
 
     p = prompts.assign(
         series=[
@@ -421,4 +422,4 @@ def fig09_curves(prompts: pd.DataFrame, finetuned: pd.DataFrame) -> pd.DataFrame
     out = per_task.groupby(["series", "weak_model", "model"], as_index=False).agg(
         acc=("test_acc", "mean"), n_tasks=("task", "nunique")
     )
-    return out.assign(acc=100 * out["acc"], params=out["model"].map(model_x))
+    return out.assign(acc=100 * out["acc"], params=out["model"].map(param_count))

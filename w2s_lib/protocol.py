@@ -24,8 +24,6 @@ Sweeps of many runs are planned in ``w2s_lib.sweep``; ``w2s_lib.results`` tabula
 from __future__ import annotations
 
 import dataclasses
-import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from w2s_lib import cache, dist
+from w2s_lib.data.splits import DataConfig, Splits, prepare_data
 from w2s_lib.metrics import accuracy, agreement, auroc, ece
 from w2s_lib.train import TrainConfig
 
@@ -43,30 +42,6 @@ HALVES = ("A", "B")
 # a rule: at random, the longest/shortest texts, or where the student's own model trained on ground
 # truth (on half A) is least confident / most confidently right.
 WEAK_ERRORS = ("real", "random", "longest", "shortest", "strong_least_confident", "strong_most_confident")
-
-
-@dataclass(frozen=True)
-class DataConfig:
-    task: str
-    n_train: int = 2000  # items before halving
-    n_test: int = 500
-    val_frac: float = 0.1  # of each half, held out for model selection
-    seed: int = 0
-
-    def __post_init__(self):
-        """Each setting's valid range, checked once here (the CLI reports these errors as usage errors)."""
-        for name, what in [("n_train", "items before halving"), ("n_test", "test items")]:
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
-                raise ValueError(
-                    f"{name} ({what}) must be an integer >= 0 (0: every item of a Hub split), got {value!r}"
-                )
-        if isinstance(self.val_frac, bool) or not isinstance(self.val_frac, (int, float)) or not 0 < self.val_frac < 1:
-            raise ValueError(
-                f"val_frac (held out of each half for model selection) must lie in (0, 1), got {self.val_frac!r}"
-            )
-        if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool):
-            raise ValueError(f"seed must be an integer, got {self.seed!r}")
 
 
 @dataclass(frozen=True)
@@ -203,10 +178,6 @@ def _pairwise(cfg: RunConfig) -> bool:
     return bool(spec and spec.pairwise)
 
 
-def _slug(s: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "--", s)
-
-
 def variant(cfg: RunConfig) -> str:
     """A short readable tag for the non-standard options of a run ('' for the paper's plain protocol)."""
     tags = []
@@ -231,71 +202,12 @@ def variant(cfg: RunConfig) -> str:
 
 def run_name(cfg: RunConfig) -> str:
     who = "-to-".join([c.model for c in supervisors(cfg)] + [cfg.model])
-    parts = [cfg.role, _slug(who), cfg.train.loss, variant(cfg), f"s{cfg.data.seed}", cache.config_hash(cfg)]
+    parts = [cfg.role, cache.slug(who), cfg.train.loss, variant(cfg), f"s{cfg.data.seed}", cache.config_hash(cfg)]
     return "_".join(p for p in parts if p)
 
 
 def run_dir(cfg: RunConfig, root: str | Path) -> Path:
-    return Path(root) / _slug(cfg.data.task) / run_name(cfg)
-
-
-# ---------------------------------------------------------------------------------------------
-# Data
-
-
-@dataclass(frozen=True)
-class Splits:
-    test: list
-    A_train: list
-    A_val: list
-    B_train: list
-    B_val: list
-    seed: int = 0  # of the data config: seeds the parts of half B
-
-    def half(self, h: str) -> tuple[list, list]:
-        return (self.A_train, self.A_val) if h == "A" else (self.B_train, self.B_val)
-
-    def b_part(self, k: int, n: int) -> tuple[list, list]:
-        """Part ``k`` of ``n`` disjoint parts of half B's training and validation items (bootstrapping)."""
-        if n == 1:
-            return self.B_train, self.B_val
-        return _parts(self.B_train, n, self.seed + 3)[k], _parts(self.B_val, n, self.seed + 4)[k]
-
-    def items(self, cfg: RunConfig) -> tuple[list, list]:
-        """The training and validation items of a run."""
-        return self.half("A") if cfg.half == "A" else self.b_part(cfg.b_slice, cfg.b_slices)
-
-
-def _parts(items: list, n: int, seed: int) -> list[list]:
-    """``n`` disjoint parts of about equal size that never split a group."""
-    from w2s_lib.data import split_halves
-
-    parts, rest = [], items
-    for i in range(n - 1):
-        part, rest = split_halves(rest, seed, frac=1 / (n - i))
-        parts.append(part)
-    return parts + [rest]
-
-
-@functools.lru_cache(maxsize=8)
-def prepare_data(dc: DataConfig) -> Splits:
-    """Test set, and two disjoint halves of the training data, each with a validation slice.
-
-    Training items whose group also occurs in the test set are dropped, so train and test never share
-    a source question. Halves and slices never split a group.
-    """
-    from w2s_lib.data import load_items, split_halves
-    from w2s_lib.data.load import drop_groups
-
-    test = load_items(dc.task, "test", dc.n_test, dc.seed)
-    train = drop_groups(load_items(dc.task, "train", dc.n_train, dc.seed), test)
-    if all("half" in it for it in train):  # the task defines its halves (e.g. the sandbox's vocabularies)
-        a, b = [it for it in train if it["half"] == "A"], [it for it in train if it["half"] == "B"]
-    else:
-        a, b = split_halves(train, dc.seed)
-    a_val, a_train = split_halves(a, dc.seed + 1, frac=dc.val_frac)
-    b_val, b_train = split_halves(b, dc.seed + 2, frac=dc.val_frac)
-    return Splits(test, a_train, a_val, b_train, b_val, dc.seed)
+    return Path(root) / cache.slug(cfg.data.task) / run_name(cfg)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -441,7 +353,7 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
     from w2s_lib.train import predict, train_classifier
 
     data = prepare_data(cfg.data)
-    train_items, val_items = data.items(cfg)
+    train_items, val_items = data.items(cfg.half, cfg.b_slice, cfg.b_slices)
     if not train_items or not val_items:
         raise ValueError(f"part {cfg.b_slice} of {cfg.b_slices} of half B is empty; use more training items")
     if cfg.difficulty_runs:

@@ -55,7 +55,7 @@ def setting_kw(setting: str, models, cfg: dict = SANDBOX) -> dict:
     frozen pretrained features (``cfg["probe_train"]``), supervised by each supervisor. Students never
     supervise one another, because a probe's errors are not of the kind the sandbox was built to test.
     """
-    from w2s_lib.sweep import model_order
+    from w2s_lib.models import model_order
 
     if setting not in SETTINGS:
         raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
@@ -214,7 +214,8 @@ def _by_source(p1, items) -> pd.Series:
 def accuracy_by_source(cfg, root) -> pd.Series:
     """A run's test accuracy on each third of the sandbox test set: words the supervisor saw ("weak"),
     words only in the student's half ("student"), and words in no training data ("novel")."""
-    from w2s_lib.protocol import TEST_PREDICTIONS_FILE, prepare_data, run_dir
+    from w2s_lib.data.splits import prepare_data
+    from w2s_lib.protocol import TEST_PREDICTIONS_FILE, run_dir
 
     test = prepare_data(cfg.data).test
     preds = pd.read_parquet(run_dir(cfg, root) / TEST_PREDICTIONS_FILE)
@@ -224,7 +225,8 @@ def accuracy_by_source(cfg, root) -> pd.Series:
 
 def weak_label_accuracy_by_source(weak_cfg, root) -> pd.Series:
     """How good a supervisor's labels on the student's half are, for words it saw and words it did not."""
-    from w2s_lib.protocol import half_b_p1, prepare_data
+    from w2s_lib.data.splits import prepare_data
+    from w2s_lib.protocol import half_b_p1
 
     data = prepare_data(weak_cfg.data)
     items = data.B_train + data.B_val

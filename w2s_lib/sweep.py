@@ -16,38 +16,11 @@ import numpy as np
 import pandas as pd
 
 from w2s_lib import cache
-from w2s_lib.protocol import (
-    DataConfig,
-    RunConfig,
-    item_difficulty,
-    prepare_data,
-    run_dir,
-    run_name,
-    run_or_load,
-)
+from w2s_lib.data.splits import DataConfig, prepare_data
+from w2s_lib.models import default_lr, model_order
+from w2s_lib.protocol import RunConfig, item_difficulty, run_dir, run_name, run_or_load
 from w2s_lib.results import collect
 from w2s_lib.train import TrainConfig
-
-
-def model_order(models: list[str]) -> list[str]:
-    """Models from weakest to strongest: presets (and their revisions, MODEL@REVISION) by parameter count,
-    others where the user put them. A preset's revisions tie with it and keep the given order."""
-    from w2s_lib.models import MODEL_PRESETS, preset_of
-
-    presets = [preset_of(m) for m in models]
-    if all(presets):
-        rank = {m: (p.params, list(MODEL_PRESETS).index(p.name)) for m, p in zip(models, presets)}
-        return sorted(models, key=rank.__getitem__)
-    return list(models)
-
-
-def default_lr(model: str) -> float:
-    """The preset's rate (a revision has its preset's), else 1e-5."""
-    from w2s_lib.models import preset_of
-
-    preset = preset_of(model)
-    return preset.lr if preset is not None else 1e-5
-
 
 # The confidence loss's alpha_max (paper App. A.4, p. 33): "0.75 for the largest students and 0.5 otherwise".
 ALPHA_MAX = 0.5

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from w2s_lib.plotting import _by_size, plt
-from w2s_lib.sweep import model_order
+from w2s_lib.models import model_order
+from w2s_lib.plotting import by_size, plt
 
 _GLYPHS = dict(zip("KQRBNPkqrbnp", "♔♕♖♗♘♙♚♛♜♝♞♟"))  # U+2654-265F, in matplotlib's DejaVu Sans
 _LIGHT, _DARK, _MARK = "#f0d9b5", "#b58863", "#e8c547"
@@ -200,7 +200,7 @@ def easy_minus_zero_shot(runs: pd.DataFrame) -> dict:
 def plot_fig20(by_elo: pd.DataFrame, cutoffs):
     """Fig. 20 (p. 37): one row of panels per easy cutoff, (a) the first (the paper: Elo <= 1200), (b) the next
     (<= 900), ...; in each row one axis per model by size (``plot_accuracy_by_elo``). Returns (figure, axes)."""
-    models = _by_size(by_elo["model"].unique())
+    models = by_size(by_elo["model"].unique())
     fig, axes = plt.subplots(
         len(cutoffs), len(models), figsize=(4 * len(models), 3.4 * len(cutoffs)), sharey=True, squeeze=False
     )
@@ -219,7 +219,7 @@ def plot_accuracy_by_elo(by_elo: pd.DataFrame, axes, easy: str):
         raise ValueError(f"no runs trained on {easy!r}; valid: {', '.join(sorted(set(by_elo['trained_on'])))}")
     hard = sorted(s for s in set(by_elo["trained_on"]) if s.startswith("hard"))
     styles = {easy: ("C0", "o"), "all": ("black", "s"), **{h: ("C3", "^") for h in hard}, "zero-shot": ("grey", "x")}
-    models = _by_size(by_elo["model"].unique())
+    models = by_size(by_elo["model"].unique())
     for ax, model in zip(np.ravel(axes), models):
         for series, (color, marker) in styles.items():
             g = by_elo[(by_elo["model"] == model) & (by_elo["trained_on"] == series)]

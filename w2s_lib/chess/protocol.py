@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,7 +133,7 @@ def run_name(cfg: ChessRunConfig) -> str:
     bounds = (f"le{cfg.elo_max}" if cfg.elo_max is not None else "") + (
         f"ge{cfg.elo_min}" if cfg.elo_min is not None else ""
     )
-    parts = [cfg.role, re.sub(r"[^A-Za-z0-9._-]+", "--", who), bounds, f"s{cfg.data.seed}", cache.config_hash(cfg)]
+    parts = [cfg.role, cache.slug(who), bounds, f"s{cfg.data.seed}", cache.config_hash(cfg)]
     return "_".join(p for p in parts if p)
 
 
@@ -163,7 +162,7 @@ def encoders(models: list[str]) -> list[str]:
     """The models of ``models`` that chess cannot train because they are encoders, found without the network: a
     preset of the "bert" family, or a local folder whose config.json names an encoder type. Any other causal LM
     (a preset, a folder, a Hub id such as EleutherAI/pythia-1b or Qwen/Qwen2.5-0.5B) is accepted; a Hub id's
-    config is checked when it loads (``genft.base_lm`` refuses an encoder before reading any weights)."""
+    config is checked when it loads (``models.base_lm`` refuses an encoder before reading any weights)."""
     import json
     import os
 
@@ -187,8 +186,7 @@ def encoders(models: list[str]) -> list[str]:
 def _lm(cfg: ChessRunConfig):
     import torch
 
-    from w2s_lib.genft import base_lm
-    from w2s_lib.models import load_tokenizer
+    from w2s_lib.models import base_lm, load_tokenizer
 
     tok = load_tokenizer(cfg.model)
     torch.manual_seed(cfg.train.seed)  # random-init presets: the weights depend on the seed only
@@ -305,7 +303,7 @@ def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: boo
 def _train(data: ChessData, model: str, train_kw: dict | None, lr: float | dict | None) -> TrainConfig:
     """The chess training settings of ``model``: ``lr`` is one rate, a dict model -> rate, or None for
     ``CHESS_LR``, else the model preset's rate; ``train_kw`` overrides other ``TrainConfig`` fields."""
-    from w2s_lib.sweep import default_lr
+    from w2s_lib.models import default_lr
 
     rate = lr.get(model) if isinstance(lr, dict) else lr
     rate = rate or CHESS_LR.get(model) or default_lr(model)

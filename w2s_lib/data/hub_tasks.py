@@ -34,7 +34,7 @@ import random
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from w2s_lib.data.registry import TaskSpec, balance_choices, balanced, group_id, item
+from w2s_lib.data.spec import TaskSpec, balance_choices, balanced, group_id, item
 
 Item = dict
 Row = dict

@@ -6,15 +6,8 @@ import random
 import warnings
 from collections import Counter
 
-from w2s_lib.data.registry import Item, TaskSpec
-
-
-def _spec(task: str) -> TaskSpec:
-    from w2s_lib.data import TASKS
-
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; valid: {', '.join(sorted(TASKS))}")
-    return TASKS[task]
+from w2s_lib.data.registry import task_spec
+from w2s_lib.data.spec import Item, TaskSpec
 
 
 def hub_source(spec: TaskSpec) -> dict:
@@ -93,7 +86,7 @@ def load_items(task: str, split: str, n: int | None, seed: int) -> list[Item]:
     ``n`` None or 0 takes every item of a Hub split (a generated task has no size: it needs an ``n``). An
     ``n`` larger than the split holds gives the whole split, once, with a warning that says how many.
     """
-    spec = _spec(task)
+    spec = task_spec(task)
     if split not in spec.splits:
         raise ValueError(f"task {task!r} has no split {split!r}; valid: {', '.join(spec.splits)}")
     n = n or None  # 0: all

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 
-from w2s_lib.data.registry import Item, TaskSpec, balanced, group_id
+from w2s_lib.data.spec import Item, TaskSpec, balanced, group_id
 
 ASSISTANT = "\n\nAssistant:"
 

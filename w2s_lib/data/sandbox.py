@@ -127,7 +127,7 @@ def vocabulary_rows(n: int, split: str, voc: dict, rng: random.Random, sentences
 
 
 def _to_binary(rows: list[dict], rng: random.Random) -> list[dict]:
-    from w2s_lib.data.registry import group_id, item
+    from w2s_lib.data.spec import group_id, item
 
     out = []
     for r in rows:
@@ -137,7 +137,7 @@ def _to_binary(rows: list[dict], rng: random.Random) -> list[dict]:
 
 
 def _spec():
-    from w2s_lib.data.registry import TaskSpec, balanced
+    from w2s_lib.data.spec import TaskSpec, balanced
 
     return TaskSpec(
         name="sandbox_animals",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 
-from w2s_lib.data.registry import TaskSpec, balanced, group_id, item
+from w2s_lib.data.spec import TaskSpec, balanced, group_id, item
 
 # Small word lists keep the task learnable from scratch in a few hundred steps.
 STRONG_POSITIVE = ("superb", "brilliant", "wonderful")

@@ -118,7 +118,7 @@ KEEP = ("half", "source", "word", "rating_mean", "rating_std", "agreement")
 
 
 def _to_binary(rows: list[dict], rng: random.Random) -> list[dict]:
-    from w2s_lib.data.registry import group_id, item
+    from w2s_lib.data.spec import group_id, item
 
     return [
         {**item(r["sentence"], r["label"], group_id(r["sentence"])), **{k: r[k] for k in KEEP if k in r}} for r in rows
@@ -126,7 +126,7 @@ def _to_binary(rows: list[dict], rng: random.Random) -> list[dict]:
 
 
 def _spec():
-    from w2s_lib.data.registry import TaskSpec, balanced
+    from w2s_lib.data.spec import TaskSpec, balanced
 
     return TaskSpec(
         name="sandbox_vader",

@@ -16,7 +16,6 @@ and the frozen models' outputs are cached once per image source (``w2s_lib.visio
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,7 +77,7 @@ def run_name(cfg: VisionRunConfig) -> str:
     parts = [source_name(cfg.source), cfg.role, cfg.weak]
     if cfg.strong:
         parts += [cfg.strong, cfg.train.loss]
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", "--".join(parts))
+    name = cache.slug("--".join(parts))
     return f"{name}--s{cfg.seed}-{cache.config_hash(cfg)}"
 
 
