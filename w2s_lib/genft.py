@@ -13,14 +13,12 @@ of the token "1", as a run without the pass starts from the pretrained one's.
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
 import torch
 
 from w2s_lib import cache, dist
-from w2s_lib.progress import show_progress
 
 # what marks a finished generative finetuning (not metrics.json: the folder is not a run of results.collect)
 GENFT_FILE = "genft.json"
@@ -56,55 +54,28 @@ def genft_dir(cfg, root) -> Path:
 def finetune_lm(
     lm, tokenizer, texts: list[str], train_cfg, epochs: float, *, device=None, progress: bool | None = None
 ) -> list[dict]:
-    """Next-token loss on ``texts`` (every real token, padding ignored); returns the loss per evaluation."""
-    from w2s_lib.train import (
-        _autocast,
-        collate,
-        default_device,
-        index_batches,
-        make_optimizer,
-        make_scheduler,
-        tokenize,
-    )
+    """Next-token loss on ``texts`` (every real token, padding ignored); returns the loss per evaluation.
 
-    device = torch.device(device) if device is not None else default_device()
-    lm.to(device).train(False)  # dropout off, as in the classifier runs
+    A thin wrapper over the training core (``w2s_lib.fit``): the ``NextToken`` objective with every
+    token a label. Dropout stays off and batches are never grouped by length whatever ``train_cfg``
+    says: the cache key (``genft_dir``) holds neither setting."""
+    from w2s_lib import fit
+    from w2s_lib.train import tokenize
+
+    device = fit.pick_device(device)
+    fit.setup(lm, device, dropout=False)
     seqs = tokenize(tokenizer, texts, train_cfg.max_len)
-    n_steps = max(1, math.ceil(epochs * len(seqs) / train_cfg.batch_size))
-    opt = make_optimizer(train_cfg, [p for p in lm.parameters() if p.requires_grad])
-    sched = make_scheduler(train_cfg, opt, n_steps)
-    gen = torch.Generator().manual_seed(train_cfg.seed)
-    progress = show_progress(progress)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_steps, desc="generative finetuning", leave=False, dynamic_ncols=True)
-    history, every = [], max(1, n_steps // 8)
-    for step, idx in enumerate(index_batches([len(s) for s in seqs], train_cfg.batch_size, n_steps, gen)):
-        parts = [idx[i : i + train_cfg.minibatch_size] for i in range(0, len(idx), train_cfg.minibatch_size)]
-        n_tokens = sum(max(len(seqs[j]) - 1, 0) for j in idx)  # predicted positions in the whole batch
-        total = 0.0
-        for part in parts:
-            ids, mask = collate([seqs[j] for j in part], tokenizer.pad_token_id, device)
-            with _autocast(device):  # bf16 on GPUs that have it, as the classifier and chess runs
-                logits = lm(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-            target = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
-            loss = torch.nn.functional.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=-100, reduction="sum"
-            ) / max(n_tokens, 1)
-            loss.backward()
-            total += loss.item()
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        if step % every == 0 or step == n_steps - 1:
-            history.append({"step": step, "lm_loss": total})
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    return history
+    objective = fit.NextToken(lm, [(s, s) for s in seqs], tokenizer.pad_token_id, device)
+    loop = fit.Loop(
+        params=[p for p in lm.parameters() if p.requires_grad],
+        lengths=[len(s) for s in seqs],
+        epochs=epochs,
+        device=device,
+        log_key="lm_loss",
+        desc="generative finetuning",
+        progress=progress,
+    )
+    return fit.fit(train_cfg, objective, loop).history
 
 
 def ensure_genft(cfg, root, *, progress: bool | None = None) -> Path:

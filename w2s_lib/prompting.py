@@ -158,8 +158,8 @@ def score_prompts(lm, tok, prompts, *, max_len: int, batch_size: int = 8) -> np.
     """p1 = softmax over the logits of the answers "0", "1" at each prompt's last real token (on lm's device)."""
     import torch
 
+    from w2s_lib.fit import autocast
     from w2s_lib.models import last_token_index
-    from w2s_lib.train import _autocast
 
     device = next(lm.parameters()).device
     ids = answer_format(tok)[2]
@@ -167,7 +167,7 @@ def score_prompts(lm, tok, prompts, *, max_len: int, batch_size: int = 8) -> np.
     takes_positions = "position_ids" in inspect.signature(base.forward).parameters
     order = np.argsort([-len(x) for x in tok(list(prompts))["input_ids"]], kind="stable")
     p1 = np.zeros(len(prompts), dtype=np.float32)
-    with torch.inference_mode(), _autocast(device):
+    with torch.inference_mode(), autocast(device):
         for start in range(0, len(prompts), batch_size):
             idx = order[start : start + batch_size]
             enc = tok(

@@ -1,6 +1,9 @@
 """Training and prediction for classifiers: one loop for ground-truth and weak-label training.
 
-Design points (each tested in tests/test_train.py):
+``train_classifier`` is a thin wrapper over the library's one training core, ``w2s_lib.fit``: it
+tokenizes the splits, builds the soft-label objective (the model's forward, or for linear probes a head
+on cached features) and the evaluation, and ``fit.fit`` runs the steps. Design points (each tested in
+tests/test_train.py and tests/test_fit.py):
 * batches are padded per batch to their longest example (dynamic padding), never to a fixed length;
 * a batch of ``batch_size`` examples is processed in minibatches of ``minibatch_size`` (gradient
   accumulation). Losses that threshold on batch statistics (the confidence loss) get their targets
@@ -20,13 +23,21 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 
-from w2s_lib import dist, features
+from w2s_lib import dist, features, fit
+from w2s_lib.fit import (  # noqa: F401 (re-exported: the core's helpers, imported from here by callers)
+    GROUP_WINDOW,
+    autocast,
+    default_device,
+    index_batches,
+    make_optimizer,
+    make_scheduler,
+)
 from w2s_lib.losses import get_loss, soft_xent
 from w2s_lib.metrics import accuracy, agreement
 from w2s_lib.progress import show_progress
@@ -142,16 +153,6 @@ class TrainResult:
 PROBE_FEATURE_PATH = True
 
 
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def _autocast(device: torch.device):
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return nullcontext()
-
-
 def tokenize(tokenizer, texts: list, max_len: int) -> list:
     """Token ids per text; a comparison (a pair of texts, for reward models) gives a pair of id lists."""
     texts = list(texts)
@@ -192,7 +193,7 @@ def predict_tokens(model, seqs: list[list[int]], pad_id: int, batch_size: int = 
     mine, n_real = dist.local_part(list(range(len(seqs))))
     order = np.argsort([seq_len(seqs[i]) for i in mine], kind="stable")
     out = np.zeros((len(mine), dist.unwrap(model).num_labels), dtype=np.float32)
-    with _autocast(device):
+    with autocast(device):
         for start in range(0, len(mine), batch_size):
             idx = order[start : start + batch_size]
             ids, mask = collate([seqs[mine[i]] for i in idx], pad_id, device)
@@ -219,7 +220,7 @@ def frozen_features(
     was_training = model.training
     model.eval()
     rows = {}
-    with _autocast(device):
+    with autocast(device):
         for start in batches:
             part = unique[start : start + batch_size]
             for s, v in zip(part, model.pooled(*collate([list(x) for x in part], pad_id, device)).cpu()):
@@ -237,59 +238,119 @@ def predict(model, tokenizer, texts: list[str], max_len: int = 512, batch_size: 
     return predict_tokens(model, tokenize(tokenizer, texts, max_len), tokenizer.pad_token_id, batch_size)
 
 
-def make_optimizer(cfg: TrainConfig, params):
-    if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    from transformers.optimization import Adafactor
-
-    return Adafactor(params, lr=cfg.lr, scale_parameter=False, relative_step=False, weight_decay=cfg.weight_decay)
+def _as_soft(y) -> np.ndarray:
+    """[N, 2] soft labels from [N, 2] or from class-1 probabilities [N]."""
+    y = np.asarray(y, dtype=np.float32)
+    return np.stack([1 - y, y], -1) if y.ndim == 1 else y
 
 
-def make_scheduler(cfg: TrainConfig, opt, n_steps: int):
-    from transformers import get_constant_schedule_with_warmup, get_cosine_schedule_with_warmup
+@dataclass
+class _Splits:
+    """A classifier run's tokenized splits and their labels."""
 
-    warmup = int(cfg.warmup_frac * n_steps)
-    if cfg.lr_schedule == "cosine":
-        return get_cosine_schedule_with_warmup(opt, warmup, n_steps)
-    return get_constant_schedule_with_warmup(opt, warmup)
+    train: list
+    soft: torch.Tensor  # [N, 2] training labels
+    val: list
+    val_soft: np.ndarray  # [N_val, 2]
+    test: list
+    pad: int
+    batch_size: int
+
+    def epoch(self, step: int) -> float:
+        """The training epochs ``step`` batches amount to."""
+        return step * self.batch_size / len(self.train)
 
 
-# Length grouping sorts this many batches' worth of examples at a time: batches stay random across the
-# epoch while each one holds examples of similar length, so dynamic padding wastes little.
-GROUP_WINDOW = 50
+@dataclass
+class _Run:
+    """One ``train_classifier`` call's settings, as its stages read them."""
+
+    cfg: TrainConfig
+    device: torch.device
+    progress: bool
+    desc: str
 
 
-def index_batches(lengths: list[int], batch_size: int, n_steps: int, gen: torch.Generator, group_by_length=False):
-    """``n_steps`` batches of indices drawn from consecutive shuffled epochs.
+def _check_selection(cfg: TrainConfig, val_texts, test_texts) -> None:
+    if dist.is_fsdp() and cfg.select != "last":
+        raise ValueError(
+            f"select={cfg.select!r} keeps a copy of the best weights, which FSDP shards; use select='last'"
+        )
+    if cfg.select == "oracle" and not len(test_texts):
+        raise ValueError("select='oracle' needs test texts and labels")
+    if cfg.select == "val" and not len(val_texts):
+        raise ValueError("select='val' needs a validation slice (val_texts, val_soft)")
 
-    Without grouping, epochs form one stream cut into batches (a batch may straddle two epochs). With
-    grouping, each epoch's permutation is cut into windows of ``GROUP_WINDOW`` batches, each window is
-    sorted by length and cut into batches, and the epoch's batches are shuffled.
-    """
-    n = len(lengths)
-    if not group_by_length:
-        stream: list[int] = []
-        for _ in range(n_steps):
-            while len(stream) < batch_size:
-                stream += torch.randperm(n, generator=gen).tolist()
-            yield stream[:batch_size]
-            stream = stream[batch_size:]
-        return
-    produced = 0
-    while produced < n_steps:
-        perm = torch.randperm(n, generator=gen).tolist()
-        window = batch_size * GROUP_WINDOW
-        batches = []
-        for i in range(0, n, window):
-            chunk = sorted(perm[i : i + window], key=lambda j: lengths[j])
-            batches += [chunk[k : k + batch_size] for k in range(0, len(chunk), batch_size)]
-        for b in torch.randperm(len(batches), generator=gen).tolist():
-            if produced == n_steps:
-                return
-            yield batches[b]
-            produced += 1
+
+def _probe_features(model, data: _Splits, run: _Run) -> dict | None:
+    """A linear probe in one process trains its head on its frozen features, computed once here: steps
+    and evaluations then never tokenize, pad or run the backbone (the same numbers as the model's
+    forward). None for every other run (fine-tuning, multi-process, compiled)."""
+    if not (PROBE_FEATURE_PATH and getattr(model, "linear_probe", False)):
+        return None
+    if dist.world_size() > 1 or run.cfg.compile:
+        return None
+    seqs = data.train + data.val + data.test
+    every = frozen_features(model, seqs, data.pad, run.device, run.cfg.eval_batch_size, run.progress, run.desc)
+    n_tr, n_val = len(data.train), len(data.val)
+    return {"train": every[:n_tr], "val": every[n_tr : n_tr + n_val], "test": every[n_tr + n_val :]}
+
+
+def _logits_source(model, wrapped, data: _Splits, feats: dict | None, run: _Run):
+    """Logits of training examples by row number: the head on their cached features (a linear probe), or
+    the forward of the wrapped (and with ``cfg.compile`` compiled) model on their padded tokens."""
+    if feats is not None:
+        return fit.Features(model.logits, feats["train"])
+    forward = wrapped
+    if run.cfg.compile:  # dynamic shapes: each batch is padded to its own longest example
+        backend = run.cfg.compile if isinstance(run.cfg.compile, str) else "inductor"
+        forward = torch.compile(wrapped, dynamic=True, backend=backend)
+    return lambda rows: forward(*collate([data.train[j] for j in rows], data.pad, run.device))
+
+
+@dataclass
+class _Predictor:
+    """Class probabilities [N, 2] of a split, from a model's forward or from the cached features."""
+
+    model: Any  # the unwrapped model (its head reads the features)
+    feats: dict | None
+    pad: int
+    run: _Run
+
+    def split(self, name: str, seqs: list, net) -> np.ndarray:
+        if self.feats is None:
+            return predict_tokens(net, seqs, self.pad, self.run.cfg.eval_batch_size, self.run.device)
+        with torch.inference_mode(), autocast(self.run.device):
+            return torch.softmax(self.model.logits(self.feats[name]).float(), -1).cpu().numpy()
+
+
+@dataclass
+class _Measure:
+    """One evaluation of a classifier run: validation loss and accuracy (against the training labels),
+    test accuracy and agreement with the supervisor; keeps the test predictions for selection."""
+
+    predictor: _Predictor
+    net: Any  # the wrapped model
+    data: _Splits
+    test_labels: np.ndarray | None
+    reference_p1: np.ndarray | None
+
+    def __call__(self) -> tuple[dict, np.ndarray | None]:
+        rec, test_p1, data = {}, None, self.data
+        if data.val:
+            vp = self.predictor.split("val", data.val, self.net)
+            rec["val_loss"] = float(
+                soft_xent(torch.log(torch.tensor(vp).clamp_min(1e-12)), torch.tensor(data.val_soft))
+            )
+            rec["val_acc"] = accuracy(vp[:, 1], data.val_soft[:, 1] > 0.5)
+        if data.test:
+            test_p1 = self.predictor.split("test", data.test, self.net)[:, 1]
+            if self.test_labels is not None:
+                rec["test_acc"] = accuracy(test_p1, np.asarray(self.test_labels) > 0.5)
+                if self.reference_p1 is not None:
+                    agree = agreement(test_p1, self.reference_p1, self.test_labels)
+                    rec.update({f"test_agreement_{k}": v for k, v in agree.items()})
+        return rec, test_p1
 
 
 def train_classifier(
@@ -314,154 +375,40 @@ def train_classifier(
     evaluated at every evaluation for the history, with the agreement with ``test_reference_p1`` (the
     supervisor's test predictions) when given. On return the model holds the selected weights.
     """
-    device = dist.device(torch.device(device) if device is not None else default_device())
-    model.to(device)
-    # Dropout off: eval mode disables it and changes nothing else in these transformer models.
-    model.train(cfg.dropout)
-    progress = show_progress(progress)
-    progress = progress and dist.is_main()
-    if dist.is_fsdp() and cfg.select != "last":
-        raise ValueError(
-            f"select={cfg.select!r} keeps a copy of the best weights, which FSDP shards; use select='last'"
-        )
-    world = dist.world_size()
-
-    def as_soft(y):
-        y = np.asarray(y, dtype=np.float32)
-        return np.stack([1 - y, y], -1) if y.ndim == 1 else y
-
-    train_soft = torch.tensor(as_soft(train_soft))
-    val_soft = as_soft(val_soft) if val_soft is not None else np.zeros((0, 2), np.float32)
-    pad = tokenizer.pad_token_id
-    train_seqs = tokenize(tokenizer, train_texts, cfg.max_len)
-    val_seqs = tokenize(tokenizer, val_texts, cfg.max_len) if len(val_texts) else []
-    test_seqs = tokenize(tokenizer, test_texts, cfg.max_len) if len(test_texts) else []
-    loss_fn = get_loss(cfg.loss, **dict(cfg.loss_kw))
-
-    n_steps = max(1, math.ceil(cfg.epochs * len(train_seqs) / cfg.batch_size))
-    eval_every = cfg.eval_interval(n_steps)
-    wrapped = dist.prepare_model(model)
-    forward = wrapped
-    if cfg.compile:  # dynamic shapes: each batch is padded to its own longest example
-        backend = cfg.compile if isinstance(cfg.compile, str) else "inductor"
-        forward = torch.compile(wrapped, dynamic=True, backend=backend)
-    # the optimizer is built on the wrapped model's parameters (FSDP replaces them)
-    params = [p for p in wrapped.parameters() if p.requires_grad]
-    opt = make_optimizer(cfg, params)
-    sched = make_scheduler(cfg, opt, n_steps)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    if cfg.select == "oracle" and not len(test_seqs):
-        raise ValueError("select='oracle' needs test texts and labels")
-    if cfg.select == "val" and not len(val_seqs):
-        raise ValueError("select='val' needs a validation slice (val_texts, val_soft)")
-
-    history: list[dict] = []
-    best = {"score": -1.0, "step": 0, "state": None, "test_p1": None}
-    running, n_running = 0.0, 0
     t0 = time.time()
-    # A linear probe in one process trains its head on its frozen features, computed once here: steps and
-    # evaluations then never tokenize, pad or run the backbone (the same numbers as the model's forward).
-    feats = None
-    if PROBE_FEATURE_PATH and getattr(model, "linear_probe", False) and world == 1 and not cfg.compile:
-        every = frozen_features(
-            model, train_seqs + val_seqs + test_seqs, pad, device, cfg.eval_batch_size, progress, desc
-        )
-        n_tr, n_val = len(train_seqs), len(val_seqs)
-        feats = {"train": every[:n_tr], "val": every[n_tr : n_tr + n_val], "test": every[n_tr + n_val :]}
-
-    def logits_of(rows: list[int]) -> torch.Tensor:
-        """Logits of training examples (their row numbers), as the model's forward gives them."""
-        if feats is not None:
-            return model.logits(feats["train"][rows])
-        return forward(*collate([train_seqs[j] for j in rows], pad, device))
-
-    def predict_split(name: str, seqs: list, net) -> np.ndarray:
-        if feats is None:
-            return predict_tokens(net, seqs, pad, cfg.eval_batch_size, device)
-        with torch.inference_mode(), _autocast(device):
-            return torch.softmax(model.logits(feats[name]).float(), -1).cpu().numpy()
-
-    def evaluate(step: int):
-        nonlocal running, n_running
-        rec = {"step": step, "progress": step / n_steps, "epoch": step * cfg.batch_size / len(train_seqs)}
-        rec["train_loss"] = running / max(n_running, 1)
-        running, n_running = 0.0, 0
-        test_p1 = None
-        if val_seqs:
-            vp = predict_split("val", val_seqs, wrapped)
-            rec["val_loss"] = float(soft_xent(torch.log(torch.tensor(vp).clamp_min(1e-12)), torch.tensor(val_soft)))
-            rec["val_acc"] = accuracy(vp[:, 1], val_soft[:, 1] > 0.5)
-        if test_seqs:
-            test_p1 = predict_split("test", test_seqs, wrapped)[:, 1]
-            if test_labels is not None:
-                rec["test_acc"] = accuracy(test_p1, np.asarray(test_labels) > 0.5)
-                if test_reference_p1 is not None:
-                    agree = agreement(test_p1, test_reference_p1, test_labels)
-                    rec.update({f"test_agreement_{k}": v for k, v in agree.items()})
-        history.append(rec)
-        score = {"val": rec.get("val_acc"), "oracle": rec.get("test_acc"), "last": step}[cfg.select]
-        if score is not None and score > best["score"]:  # ties keep the earlier step
-            best.update(score=score, step=step, test_p1=test_p1)
-            if cfg.select != "last" and step < n_steps:
-                frozen = {k for k, p in model.named_parameters() if not p.requires_grad}
-                best["state"] = {
-                    k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items() if k not in frozen
-                }
-            else:
-                best["state"] = None
-
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_steps, desc=desc, leave=False, dynamic_ncols=True)
-    lengths = [seq_len(x) for x in train_seqs]
-    for step, idx in enumerate(index_batches(lengths, cfg.batch_size, n_steps, gen, cfg.group_by_length)):
-        if step % eval_every == 0 and step > 0:
-            evaluate(step)
-        step_frac = step / n_steps
-        # this process's share of the global batch (all of it in a single process); padded
-        # positions (only in multi-process runs) come last and get zero weight
-        local, n_real = dist.local_part(idx)
-        soft = train_soft[local].to(device)
-        mbs = cfg.minibatch_size
-        minibatches = [range(i, min(i + mbs, len(local))) for i in range(0, len(local), mbs)]
-        target = None
-        if loss_fn.needs_batch_logits and (len(minibatches) > 1 or world > 1):
-            # one statistic for the whole global batch: a no-grad pass, gathered from every process
-            with torch.no_grad(), _autocast(device):
-                logits = torch.cat([logits_of([local[j] for j in mb]) for mb in minibatches])
-            everyone = dist.gather_rows(logits.float(), n_real, len(idx))
-            start = dist.rank() * len(local)
-            target = torch.zeros_like(soft)
-            target[:n_real] = loss_fn.target(everyone, train_soft[idx].to(device), step_frac)[start : start + n_real]
-        total = 0.0
-        for k, mb in enumerate(minibatches):
-            n = max(0, min(mb.stop, n_real) - mb.start)  # real examples in this minibatch
-            with dist.no_sync(wrapped, last=k == len(minibatches) - 1):
-                with _autocast(device):
-                    logits = logits_of([local[j] for j in mb]).float()
-                part = slice(mb.start, mb.stop)
-                t = target[part] if target is not None else loss_fn.target(logits.detach(), soft[part], step_frac)
-                # the global batch's mean loss; DDP averages gradients over processes, hence * world
-                loss = soft_xent(logits[:n], t[:n]) * (n * world / len(idx)) if n else logits.sum() * 0.0
-                dist.backward(loss)
-            total += loss.item() / world
-        total = dist.reduce_sum(total)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        running += total
-        n_running += 1
-        if bar is not None:
-            bar.update(1)
-            bar.set_postfix(loss=f"{total:.3f}", refresh=False)  # redrawn at tqdm's own pace
-    evaluate(n_steps)
-    if bar is not None:
-        bar.close()
-    if best["state"] is not None:
-        model.load_state_dict(best["state"], strict=False)
-    test_p1 = best["test_p1"]
-    if test_p1 is None and test_seqs:
-        test_p1 = predict_split("test", test_seqs, model)[:, 1]
-    return TrainResult(history, best["step"], n_steps, test_p1, time.time() - t0)
+    run = _Run(cfg, fit.pick_device(device, distributed=True), show_progress(progress) and dist.is_main(), desc)
+    fit.setup(model, run.device, cfg.dropout)
+    _check_selection(cfg, val_texts, test_texts)
+    data = _Splits(
+        train=tokenize(tokenizer, train_texts, cfg.max_len),
+        soft=torch.tensor(_as_soft(train_soft)),
+        val=tokenize(tokenizer, val_texts, cfg.max_len) if len(val_texts) else [],
+        val_soft=_as_soft(val_soft) if val_soft is not None else np.zeros((0, 2), np.float32),
+        test=tokenize(tokenizer, test_texts, cfg.max_len) if len(test_texts) else [],
+        pad=tokenizer.pad_token_id,
+        batch_size=cfg.batch_size,
+    )
+    wrapped = dist.prepare_model(model)
+    feats = _probe_features(model, data, run)
+    predictor = _Predictor(model, feats, data.pad, run)
+    measure = _Measure(predictor, wrapped, data, test_labels, test_reference_p1)
+    loss_fn = get_loss(cfg.loss, **dict(cfg.loss_kw))
+    done = fit.fit(
+        cfg,
+        fit.SoftLabels(_logits_source(model, wrapped, data, feats, run), data.soft, loss_fn, run.device),
+        fit.Loop(
+            params=[p for p in wrapped.parameters() if p.requires_grad],  # the wrapped model's: FSDP replaces them
+            lengths=[seq_len(x) for x in data.train],
+            epochs=cfg.epochs,
+            device=run.device,
+            par=fit.AllProcesses(wrapped),
+            evaluation=fit.Evaluation(model, measure, cfg.eval_interval, data.epoch, cfg.select),
+            group_by_length=cfg.group_by_length,
+            desc=desc,
+            progress=run.progress,
+        ),
+    )
+    test_p1 = done.kept
+    if test_p1 is None and data.test:
+        test_p1 = predictor.split("test", data.test, model)[:, 1]
+    return TrainResult(done.history, done.selected_step, done.n_steps, test_p1, time.time() - t0)

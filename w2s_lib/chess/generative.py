@@ -9,15 +9,14 @@ left-padded transcripts and keeps the first whitespace-separated word: the predi
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 import torch
 
+from w2s_lib import fit
+from w2s_lib.fit import IGNORE
 from w2s_lib.progress import show_progress
-
-IGNORE = -100
 
 
 def encode(tokenizer, ctx: str, target: str, max_len: int) -> tuple[list[int], list[int]]:
@@ -34,23 +33,9 @@ def encode(tokenizer, ctx: str, target: str, max_len: int) -> tuple[list[int], l
     return c + t, [IGNORE] * len(c) + t
 
 
-def _collate(examples, pad_id: int, device):
-    width = max(len(ids) for ids, _ in examples)
-    ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
-    mask = torch.zeros((len(examples), width), dtype=torch.long)
-    for i, (x, y) in enumerate(examples):
-        ids[i, : len(x)], labels[i, : len(y)], mask[i, : len(x)] = torch.tensor(x), torch.tensor(y), 1
-    return ids.to(device), mask.to(device), labels.to(device)
-
-
-def target_loss(lm, ids, mask, labels, n_targets: int) -> torch.Tensor:
-    """Summed next-token cross-entropy over the labelled positions, divided by ``n_targets`` (the labelled
-    tokens of the whole batch, so minibatches of one batch add up to the batch mean)."""
-    logits = lm(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-    return torch.nn.functional.cross_entropy(
-        logits.reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=IGNORE, reduction="sum"
-    ) / max(n_targets, 1)
+# the masked next-token loss is the training core's (genft trains with every token a label)
+_collate = fit.collate_labelled
+target_loss = fit.target_loss
 
 
 def train_generative(
@@ -65,38 +50,25 @@ def train_generative(
     desc: str = "train",
 ) -> dict:
     """Train ``lm`` on (transcript, move) pairs for ``train_cfg.epochs`` with Adam and its schedule; no
-    early stopping (the paper's chess runs: 5 epochs, batch 32). Returns the loss history and timing."""
-    from w2s_lib.train import _autocast, default_device, index_batches, make_optimizer, make_scheduler
+    early stopping (the paper's chess runs: 5 epochs, batch 32). Returns the loss history and timing.
 
-    device = torch.device(device) if device is not None else default_device()
-    lm.to(device).train(False)  # dropout off, as in every other run of the library
+    A thin wrapper over the training core (``w2s_lib.fit``): the ``NextToken`` objective on ``encode``'s
+    labels. Dropout stays off and batches are not grouped by length, as in every chess run so far."""
+    t0 = time.time()
+    device = fit.pick_device(device)
+    fit.setup(lm, device, dropout=False)
     examples = [encode(tokenizer, c, t, train_cfg.max_len) for c, t in zip(ctxs, targets)]
-    n_steps = max(1, math.ceil(train_cfg.epochs * len(examples) / train_cfg.batch_size))
-    opt = make_optimizer(train_cfg, [p for p in lm.parameters() if p.requires_grad])
-    sched = make_scheduler(train_cfg, opt, n_steps)
-    gen = torch.Generator().manual_seed(train_cfg.seed)
-    show = show_progress(progress)
-    from tqdm.auto import tqdm
-
-    history, every, t0 = [], max(1, n_steps // 8), time.time()
-    batches = index_batches([len(x) for x, _ in examples], train_cfg.batch_size, n_steps, gen)
-    for step, idx in enumerate(tqdm(batches, total=n_steps, desc=desc, leave=False, disable=not show)):
-        n_targets = sum(sum(y != IGNORE for y in examples[j][1]) for j in idx)
-        total = 0.0
-        for i in range(0, len(idx), train_cfg.minibatch_size):
-            ids, mask, labels = _collate(
-                [examples[j] for j in idx[i : i + train_cfg.minibatch_size]], tokenizer.pad_token_id, device
-            )
-            with _autocast(device):  # bf16 on GPUs that have it, as the classifier runs
-                loss = target_loss(lm, ids, mask, labels, n_targets)
-            loss.backward()
-            total += loss.item()
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        if step % every == 0 or step == n_steps - 1:
-            history.append({"step": step, "loss": total})
-    return {"history": history, "n_steps": n_steps, "seconds": time.time() - t0}
+    loop = fit.Loop(
+        params=[p for p in lm.parameters() if p.requires_grad],
+        lengths=[len(x) for x, _ in examples],
+        epochs=train_cfg.epochs,
+        device=device,
+        log_key="loss",
+        desc=desc,
+        progress=progress,
+    )
+    done = fit.fit(train_cfg, fit.NextToken(lm, examples, tokenizer.pad_token_id, device), loop)
+    return {"history": done.history, "n_steps": done.n_steps, "seconds": time.time() - t0}
 
 
 def first_move(text: str) -> str:
@@ -125,8 +97,6 @@ def greedy_moves(
     """
     from tqdm.auto import tqdm
 
-    from w2s_lib.train import _autocast
-
     device = device or next(lm.parameters()).device
     lm.eval()
     enc = [tokenizer(c, add_special_tokens=False)["input_ids"][-(max_len - max_new_tokens) :] for c in ctxs]
@@ -140,7 +110,7 @@ def greedy_moves(
         mask = torch.zeros_like(ids)
         for r, i in enumerate(idx):
             ids[r, width - len(enc[i]) :], mask[r, width - len(enc[i]) :] = torch.tensor(enc[i]), 1
-        with _autocast(torch.device(device)):
+        with fit.autocast(torch.device(device)):
             gen = lm.generate(
                 input_ids=ids.to(device),
                 attention_mask=mask.to(device),

@@ -7,6 +7,7 @@ so its class prior is the batch mean of the weak labels (``losses.balanced_hard_
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -15,10 +16,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from w2s_lib import fit
 from w2s_lib.losses import get_loss
 from w2s_lib.metrics import accuracy, agreement
-from w2s_lib.progress import show_progress
-from w2s_lib.train import TrainConfig, index_batches, make_optimizer, make_scheduler
+from w2s_lib.train import TrainConfig
 
 PROBE_TRAIN = TrainConfig(lr=1e-3, epochs=20.0, batch_size=128, minibatch_size=128, select="last")
 # Table 3's epochs per student; other backbones get PROBE_TRAIN's 20
@@ -55,6 +56,10 @@ def train_probe(
 
     ``reference_test`` (the supervisor's test predictions) adds agreement to the history. The probe
     is the final one: with ``select="last"`` only, as in the paper's vision runs.
+
+    A thin wrapper over the training core (``w2s_lib.fit``): the soft-label objective on the cached
+    features, one evaluation per epoch. Each batch is one pass (``cfg.minibatch_size`` is not read) in
+    full precision, as these probes always trained.
     """
     if cfg.select != "last":
         raise ValueError(
@@ -62,57 +67,34 @@ def train_probe(
         )
     if len(x_train) != len(soft_train):
         raise ValueError(f"{len(x_train)} feature rows but {len(soft_train)} labels")
-    progress = show_progress(progress)
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    torch.manual_seed(cfg.seed)
-    probe = nn.Linear(x_train.shape[1], soft_train.shape[1]).to(device)
+    t0 = time.time()
+    device = fit.pick_device(device)
+    torch.manual_seed(cfg.seed)  # the probe's initial weights
+    probe = fit.setup(nn.Linear(x_train.shape[1], soft_train.shape[1]), device, cfg.dropout)
     x_train, soft_train = x_train.to(device).float(), soft_train.to(device).float()
     x_test = x_test.to(device).float()
-    loss_fn = get_loss(cfg.loss, **dict(cfg.loss_kw))
-    n = len(x_train)
-    n_steps = max(1, math.ceil(cfg.epochs * n / cfg.batch_size))
-    steps_per_epoch = max(1, math.ceil(n / cfg.batch_size))
-    opt = make_optimizer(cfg, probe.parameters())
-    sched = make_scheduler(cfg, opt, n_steps)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    history, running, n_running = [], 0.0, 0
-    t0 = time.time()
+    steps_per_epoch = max(1, math.ceil(len(x_train) / cfg.batch_size))
 
-    def evaluate(step):
-        nonlocal running, n_running
+    def measure() -> tuple[dict, np.ndarray]:
         pred = _predict(probe, x_test)
-        rec = {
-            "step": step,
-            "progress": step / n_steps,
-            "epoch": step / steps_per_epoch,
-            "train_loss": running / max(n_running, 1),
-            "test_acc": accuracy(pred, y_test),
-        }
+        rec = {"test_acc": accuracy(pred, y_test)}
         if reference_test is not None:
             rec.update({f"test_agreement_{k}": v for k, v in agreement(pred, reference_test, y_test).items()})
-        history.append(rec)
-        running, n_running = 0.0, 0
-        return pred
+        return rec, pred
 
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_steps, desc=desc, leave=False, dynamic_ncols=True)
-    for step, idx in enumerate(index_batches([1] * n, cfg.batch_size, n_steps, gen)):
-        if step and step % steps_per_epoch == 0:
-            evaluate(step)
-        idx = torch.tensor(idx, device=device)
-        loss = loss_fn(probe(x_train[idx]), soft_train[idx], step / n_steps)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        running += loss.item()
-        n_running += 1
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    pred = evaluate(n_steps)
-    return ProbeResult(history, n_steps, pred, time.time() - t0, probe.cpu())
+    loss_fn = get_loss(cfg.loss, **dict(cfg.loss_kw))
+    done = fit.fit(
+        dataclasses.replace(cfg, minibatch_size=cfg.batch_size),
+        fit.SoftLabels(fit.Features(probe, x_train), soft_train, loss_fn, device),
+        fit.Loop(
+            params=list(probe.parameters()),
+            lengths=[1] * len(x_train),
+            epochs=cfg.epochs,
+            device=device,
+            evaluation=fit.Evaluation(probe, measure, lambda _: steps_per_epoch, lambda s: s / steps_per_epoch),
+            amp=False,
+            desc=desc,
+            progress=progress,
+        ),
+    )
+    return ProbeResult(done.history, done.n_steps, done.kept, time.time() - t0, probe.cpu())
