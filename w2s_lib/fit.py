@@ -26,7 +26,7 @@ mean. Two objectives cover the library:
   generative finetuning, the answer's for chess.
 
 Why a module of its own rather than train.py: train.py is the classifier's (tokenizing, padding,
-prediction, frozen features, ``TrainConfig`` and its checks). The core needs none of it, and genft,
+prediction, frozen features). The core needs none of it, and genft,
 chess and vision need the core without the classifier. ``train`` re-exports what moved here
 (``default_device``, ``autocast``, ``make_optimizer``, ``make_scheduler``, ``index_batches``,
 ``GROUP_WINDOW``), so ``from w2s_lib.train import ...`` keeps working; this module never imports
@@ -41,16 +41,14 @@ import math
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from w2s_lib import dist
 from w2s_lib.losses import soft_xent
 from w2s_lib.progress import show_progress
-
-if TYPE_CHECKING:
-    from w2s_lib.train import TrainConfig
+from w2s_lib.train_config import TrainConfig
 
 IGNORE = -100  # the label of a token that is not predicted (context, padding)
 # Length grouping sorts this many batches' worth of examples at a time: batches stay random across the

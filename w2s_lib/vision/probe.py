@@ -19,7 +19,7 @@ from torch import nn
 from w2s_lib import fit
 from w2s_lib.losses import get_loss
 from w2s_lib.metrics import accuracy, agreement
-from w2s_lib.train import TrainConfig
+from w2s_lib.train_config import TrainConfig
 
 PROBE_TRAIN = TrainConfig(lr=1e-3, epochs=20.0, batch_size=128, minibatch_size=128, select="last")
 # Table 3's epochs per student; other backbones get PROBE_TRAIN's 20
