@@ -52,14 +52,14 @@ prompt_max_len: int = 512  # tokens per prompt; longer prompts drop their earlie
 prompt_batch_size: int = 32  # prompts per forward pass (does not change results)
 prompts: str = "ours"  # instruction set: ours (our wording); paper (Table 2, verbatim) is not in the library yet
 preset: str = "smoke"  # stamped on every output: smoke or paper
-cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks (prompting runs go beside it)
+cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks (prompting runs too)
 out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.models import preset_of
-from w2s_lib.prompting import fig09_curves, prompting_results, prompting_root, shots_survived
+from w2s_lib.prompting import fig09_curves, prompting_results, shots_survived
 from w2s_lib.reference import versus
 from w2s_lib.sweep import sweep_results
 
@@ -91,7 +91,7 @@ prompts = prompting_results(
     **common,
 )
 curves = fig09_curves(prompts, finetuned)
-print(f"prompting runs cached in {prompting_root(cache_dir)}")
+print(f"prompting and finetuning runs cached in {cache_dir}")
 prompts[
     ["task", "seed", "role", "weak_model", "model", "shots", "shot_labels", "test_acc", "weak_acc", "mean_shots_kept"]
 ]

@@ -31,7 +31,7 @@ def test_corpus_ignores_labels_and_order():
 def test_genft_changes_only_the_backbone_and_is_cached(tmp_path, monkeypatch):
     cfg = run()
     path = genft.ensure_genft(cfg, tmp_path, progress=False)
-    metrics = genft.cache.read_json(path.parent / genft.GENFT_FILE)
+    metrics = genft.cache.read_json(path.parent / genft.cache.METRICS_FILE)
     assert metrics["lm_loss_last"] < metrics["lm_loss_first"]  # it learned the texts
     torch.manual_seed(TRAIN.seed)
     base = build_classifier("tiny-1", pairwise=True)

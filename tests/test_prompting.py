@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from tests.settings import FAST
-from w2s_lib import cache, prompting
+from w2s_lib import cache, prompting, runs
 from w2s_lib.protocol import DataConfig, prepare_data, run_dir, run_or_load
 from w2s_lib.results import collect
 from w2s_lib.sweep import plan_sweep
@@ -192,12 +192,13 @@ def test_weak_shot_labels_are_the_supervisors_mistakes_included(sup_root, monkey
     assert any(weak_by_txt[t] != it["hard_label"] for it in pool for t in [it["txt"]] if t in shown)
 
 
-def test_cache_round_trip_beside_the_finetuning_root(sup_root, monkeypatch):
+def test_cache_round_trip_in_the_results_root(sup_root, monkeypatch):
     root, sup = sup_root
     cfg = prompting.PromptConfig(DATA, "tiny-1", shots=2, max_len=256, batch_size=16)
     first = prompting.run_or_load_prompting(cfg, root, device="cpu")
     out = prompting.prompt_run_dir(cfg, root)
-    assert out.is_relative_to(prompting.prompting_root(root)) and not out.is_relative_to(root)
+    assert out.parent == root / DATA.task  # beside the finetuning runs of its task
+    assert runs.read_record(out)["kind"] == "prompt"
     assert {
         "setting",
         "task",
@@ -219,10 +220,10 @@ def test_cache_round_trip_beside_the_finetuning_root(sup_root, monkeypatch):
 
     monkeypatch.setattr(prompting, "score_prompts", boom)
     assert prompting.run_or_load_prompting(cfg, root, device="cpu") == first
-    # the finetuning root still collects (prompting runs are not finetuning configs), the prompting root lists them
+    # the results root lists both; the finetuning tables only the finetuning run
     df = collect(root)
     assert list(df["run"]) == [run_dir(sup, root).name]
-    assert out in list(cache.iter_runs(prompting.prompting_root(root)))
+    assert out in list(cache.iter_runs(root))
 
 
 def test_bad_inputs_name_the_choices(sup_root):
@@ -300,7 +301,7 @@ def test_prompt_sets_ours_by_default_and_the_papers_refused_until_its_text_is_he
         prompting.PromptConfig(DATA, "tiny-1", prompts="gpt4")
     assert "\n" not in prompting.PAPER_PROMPTS_MISSING
     cfg = prompting.PromptConfig(DATA, "tiny-1", shots=2)
-    assert cfg.prompts == "ours" and "prompts" not in cache._non_default(cfg)  # runs cached before keep their key
+    assert cfg.prompts == "ours" and "prompts" not in cache.non_default(cfg)  # runs cached before keep their key
 
 
 def test_shot_counts_hand_computed():
@@ -335,11 +336,5 @@ def test_runs_record_the_shots_that_survived_the_context_limit(sup_root, tiny_to
     assert m["frac_all_shots"] == pytest.approx((kept == 5).mean()) and m["mean_shots_kept"] == pytest.approx(
         kept.mean()
     )
-    # a run cached before these counts existed gets them from its saved predictions
-    path = prompting.prompt_run_dir(cfg, root) / cache.METRICS_FILE
-    old = {k: v for k, v in cache.read_json(path).items() if k not in ("min_shots_kept", "frac_all_shots")}
-    path.write_text(pd.Series(old).to_json())
-    again = prompting.run_or_load_prompting(cfg, root, device="cpu")
-    assert again["min_shots_kept"] == m["min_shots_kept"] and again["frac_all_shots"] == m["frac_all_shots"]
     zero = prompting.run_or_load_prompting(prompting.PromptConfig(DATA, "tiny-1", max_len=200), root, device="cpu")
     assert zero["frac_all_shots"] is None and zero["min_shots_kept"] is None  # nan, as JSON has it: nothing to cut

@@ -45,7 +45,7 @@ def config_dict(cfg) -> dict:
     return dataclasses.asdict(cfg)
 
 
-def _non_default(obj):
+def non_default(obj):
     """The dataclass as a dict without fields left at their defaults, recursively.
 
     Hashing this instead of every field means that adding a new option with a default later keeps
@@ -59,15 +59,15 @@ def _non_default(obj):
                 continue
             if f.default_factory is not dataclasses.MISSING and value == f.default_factory():
                 continue
-            out[f.name] = _non_default(value)
+            out[f.name] = non_default(value)
         return out
     if isinstance(obj, (list, tuple)):
-        return [_non_default(v) for v in obj]
+        return [non_default(v) for v in obj]
     return obj
 
 
 def config_hash(cfg) -> str:
-    blob = json.dumps(_non_default(cfg), sort_keys=True, default=str)
+    blob = json.dumps(non_default(cfg), sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
 

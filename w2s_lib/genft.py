@@ -3,25 +3,26 @@ training texts before a run trains on its labels.
 
 For reward modelling the texts are the prompts with both completions of every training comparison; which
 completion was preferred is never read (``corpus`` sorts and deduplicates the texts, so neither the labels
-nor the order of a pair can reach the model). The finetuned language model is cached once per (task data,
-model, seed, settings) under ``<root>/<task>/genft_*`` and shared by every run that asks for it: the
-students, their ceilings (PGR is measured against the correspondingly finetuned ceiling) and, for Fig. 18,
-the weak supervisors. Runs then put a fresh head on its backbone (``models.build_classifier``): zeros, or with
-``head_init="unembed01"`` (the reward-modelling presets, paper App. A.3) the finetuned model's own unembedding
-of the token "1", as a run without the pass starts from the pretrained one's.
+nor the order of a pair can reach the model). The finetuned language model is a run of kind "genft"
+(``GenftRun``, cached by ``w2s_lib.runs``) once per (task data, model, seed, settings) under
+``<root>/<task>/genft_*``, shared by every run that asks for it: the students, their ceilings (PGR is measured
+against the correspondingly finetuned ceiling) and, for Fig. 18, the weak supervisors. Runs then put a fresh
+head on its backbone (``models.build_classifier``): zeros, or with ``head_init="unembed01"`` (the
+reward-modelling presets, paper App. A.3) the finetuned model's own unembedding of the token "1", as a run
+without the pass starts from the pretrained one's.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from w2s_lib import cache, dist
-
-# what marks a finished generative finetuning (not metrics.json: the folder is not a run of results.collect)
-GENFT_FILE = "genft.json"
+from w2s_lib import cache, runs
+from w2s_lib.data.splits import DataConfig, prepare_data
+from w2s_lib.train_config import TrainConfig
 
 
 def corpus(items) -> list[str]:
@@ -33,22 +34,72 @@ def corpus(items) -> list[str]:
     return sorted(texts)
 
 
+@dataclass(frozen=True)
+class GenftConfig:
+    """What a generative finetuning depends on: the task's data, the model, the epochs and the optimisation
+    settings of ``train`` (the requesting run's, with only the fields the pass reads), not labels, half or loss."""
+
+    data: DataConfig
+    model: str
+    epochs: float
+    train: TrainConfig
+
+
+def genft_config(cfg) -> GenftConfig:
+    """The generative finetuning that the run ``cfg`` (a ``protocol.RunConfig``) starts from."""
+    tr = cfg.train
+    read = ("lr", "batch_size", "minibatch_size", "max_len", "optimizer", "lr_schedule", "warmup_frac")
+    train = TrainConfig(**{f: getattr(tr, f) for f in (*read, "weight_decay", "seed")})
+    return GenftConfig(cfg.data, cfg.model, cfg.genft_epochs, train)
+
+
+class GenftRun(runs.Run):
+    """A generatively finetuned language model, computed by the main process and read by every run that
+    asks for it (``protocol.NlpRun`` lists it among its dependencies)."""
+
+    kind = "genft"
+    config_type = GenftConfig
+
+    @property
+    def name(self) -> str:
+        c = self.config
+        return f"genft_{cache.slug(c.model)}_e{c.epochs:g}_s{c.train.seed}_{runs.key_hash('genft', c)}"
+
+    @property
+    def folder(self) -> Path:
+        return self.root / cache.slug(self.config.data.task) / self.name
+
+    def fingerprint(self) -> str:
+        return prepare_data(self.config.data).fingerprint
+
+    def compute(self, writer: cache.RunWriter, progress) -> dict:
+        from w2s_lib.models import base_lm, load_tokenizer
+
+        c = self.config
+        data = prepare_data(c.data)
+        texts = corpus(data.A_train + data.A_val + data.B_train + data.B_val)  # never the test set
+        tok = load_tokenizer(c.model)
+        torch.manual_seed(c.train.seed)  # the same initial weights as the run's own build_classifier
+        lm = base_lm(c.model)
+        t0 = time.time()
+        history = finetune_lm(lm, tok, texts, c.train, c.epochs, progress=progress)
+        lm.cpu().save_pretrained(writer.path("model"))
+        writer.json("history.json", history)
+        return {
+            "setting": "genft",
+            "model": c.model,
+            "task": c.data.task,
+            "n_texts": len(texts),
+            "epochs": c.epochs,
+            "seconds": time.time() - t0,
+            "lm_loss_first": history[0]["lm_loss"],
+            "lm_loss_last": history[-1]["lm_loss"],
+        }
+
+
 def genft_dir(cfg, root) -> Path:
-    """Where ``cfg``'s generatively finetuned model lives: it depends on the data, the model, the seed, the
-    epochs and the optimisation settings, not on labels, half or loss."""
-    key = {
-        "data": cfg.data,
-        "model": cfg.model,
-        "epochs": cfg.genft_epochs,
-        "seed": cfg.train.seed,
-        "lr": cfg.train.lr,
-        "batch_size": cfg.train.batch_size,
-        "minibatch_size": cfg.train.minibatch_size,
-        "max_len": cfg.train.max_len,
-        "optimizer": cfg.train.optimizer,
-    }
-    name = f"genft_{cache.slug(cfg.model)}_e{cfg.genft_epochs:g}_s{cfg.train.seed}_{cache.config_hash(key)}"
-    return Path(root) / cache.slug(cfg.data.task) / name
+    """Where the run ``cfg``'s generatively finetuned model lives (its ``model`` folder holds the weights)."""
+    return GenftRun(genft_config(cfg), root).folder
 
 
 def finetune_lm(
@@ -79,42 +130,7 @@ def finetune_lm(
 
 
 def ensure_genft(cfg, root, *, progress: bool | None = None) -> Path:
-    """The folder of ``cfg``'s generatively finetuned language model, training it first if needed."""
-    from w2s_lib.data.splits import prepare_data
-    from w2s_lib.models import base_lm, load_tokenizer
-
-    out = genft_dir(cfg, root)
-    model_dir = out / "model"
-    dist.barrier()
-    if (out / GENFT_FILE).exists():
-        return model_dir
-    if dist.is_main():  # one process finetunes; the others wait and read it
-        data = prepare_data(cfg.data)
-        texts = corpus(data.A_train + data.A_val + data.B_train + data.B_val)  # never the test set
-        tok = load_tokenizer(cfg.model)
-        torch.manual_seed(cfg.train.seed)  # the same initial weights as the run's own build_classifier
-        lm = base_lm(cfg.model)
-        writer = cache.RunWriter(out)
-        try:
-            t0 = time.time()
-            history = finetune_lm(lm, tok, texts, cfg.train, cfg.genft_epochs, progress=progress)
-            lm.cpu().save_pretrained(writer.path("model"))
-            writer.json("history.json", history)
-            writer.json(
-                GENFT_FILE,
-                {
-                    "model": cfg.model,
-                    "task": cfg.data.task,
-                    "n_texts": len(texts),
-                    "epochs": cfg.genft_epochs,
-                    "seconds": time.time() - t0,
-                    "lm_loss_first": history[0]["lm_loss"],
-                    "lm_loss_last": history[-1]["lm_loss"],
-                },
-            )
-            writer.commit()
-        except BaseException:
-            writer.abort()
-            raise
-    dist.barrier()
-    return model_dir
+    """The model folder of the run ``cfg``'s generatively finetuned language model, training it first if needed."""
+    run = GenftRun(genft_config(cfg), root)
+    runs.run_or_load(run, progress=progress)
+    return run.folder / "model"

@@ -140,39 +140,19 @@ def flops(kind: str, cfg) -> float | None:
 
 
 def _engines(planned: Planned) -> list[tuple[object, str, object]]:
-    """(module, attribute, recorder) for every run engine."""
-    from w2s_lib import prompting, protocol
-    from w2s_lib.chess import protocol as chess
+    """(module, attribute, recorder): the one run engine (``runs.run_or_load``), and vision's feature pass."""
+    from w2s_lib import runs
     from w2s_lib.vision import protocol as vision
 
-    def nlp(cfg, root, **kw):
-        for dep in cfg.dependencies():
-            nlp(dep, root)
-        planned.add("nlp", cfg, protocol.run_name(cfg))
-        return _NanMetrics()
-
-    def chess_run(cfg, root, **kw):
-        if cfg.supervisor is not None:
-            chess_run(cfg.supervisor, root)
-        planned.add("chess", cfg, chess.run_name(cfg))
-        return _NanMetrics()
-
-    def vision_run(cfg, root, **kw):
-        planned.add("vision", cfg, vision.run_name(cfg))
-        return _NanMetrics()
-
-    def prompt_run(cfg, root, **kw):
-        if cfg.weak is not None:
-            nlp(cfg.weak, root)
-        planned.add("prompt", cfg, prompting.prompt_run_dir(cfg, root).name)
+    def record(run, **kw):
+        for dep in run.dependencies():
+            record(dep)
+        planned.add(run.kind, run.config, run.name)
         return _NanMetrics()
 
     return [
-        (protocol, "run_or_load", nlp),
-        (chess, "run_or_load", chess_run),
-        (vision, "run_or_load", vision_run),
+        (runs, "run_or_load", record),
         (vision, "prefetch", lambda *a, **k: None),  # feature extraction would read images
-        (prompting, "run_or_load_prompting", prompt_run),
     ]
 
 

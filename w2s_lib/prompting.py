@@ -16,8 +16,8 @@ weak-to-strong students: prompted and finetuned students learn from the same wea
 Every run records how many shots survived that limit (``mean_shots_kept``, ``min_shots_kept``, ``frac_all_shots``;
 ``shots_survived`` tabulates them per task).
 
-Runs are cached like finetuning runs (``w2s_lib.cache``), but under ``prompting_root(root)``, a folder beside
-the finetuning root: ``results.collect`` reads every run under its root as a finetuning config.
+Runs are cached by the engine of every setting (``w2s_lib.runs``, kind "prompt") in the results root, beside the
+finetuning runs of their task; ``results.collect`` reads only the finetuning runs.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from w2s_lib import cache
+from w2s_lib import cache, runs
 from w2s_lib.data.splits import DataConfig, prepare_data
-from w2s_lib.protocol import TEST_PREDICTIONS_FILE, RunConfig, half_b_p1, run_or_load
+from w2s_lib.protocol import TEST_PREDICTIONS_FILE, NlpRun, RunConfig, half_b_p1, run_or_load
 
 SHOT_LABELS = ("gt", "weak")
 CUE = "Label:"
@@ -212,16 +211,13 @@ class PromptConfig:
         return "few_shot" if self.shots else "zero_shot"
 
 
-def prompting_root(root) -> Path:
-    """Where prompting runs of a finetuning root live: ``<root>-prompting`` beside it, never inside it."""
-    root = Path(os.path.abspath(root))
-    return root.with_name(f"{root.name}-prompting")
-
-
 def prompt_run_dir(cfg: PromptConfig, root) -> Path:
+    """A prompting run's folder: in the results root beside the finetuning runs of its task (its config.json
+    records kind "prompt", so ``results.collect`` leaves it out of the finetuning tables)."""
     who = cfg.model if cfg.weak is None else f"{cfg.weak.model}-to-{cfg.model}"
-    name = f"{cfg.role}_{cache.slug(who)}_{cfg.shots}shot-{cfg.shot_labels}_s{cfg.seed}_{cache.config_hash(cfg)}"
-    return prompting_root(root) / cache.slug(cfg.data.task) / name
+    key = runs.key_hash("prompt", cfg, *(["nlp"] if cfg.weak is not None else []))
+    name = f"{cfg.role}_{cache.slug(who)}_{cfg.shots}shot-{cfg.shot_labels}_s{cfg.seed}_{key}"
+    return Path(root) / cache.slug(cfg.data.task) / name
 
 
 def shot_labels(cfg: PromptConfig, root, pool) -> np.ndarray:
@@ -275,18 +271,39 @@ def _weights_seed(cfg: PromptConfig) -> int:
     return cfg.seed if preset is not None and preset.tiny is not None else 0  # pretrained: one load for all seeds
 
 
+class PromptRun(runs.Run):
+    """One prompting run: the model scores every test prompt; nothing trains. The main process computes it."""
+
+    kind = "prompt"
+    config_type = PromptConfig
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def folder(self) -> Path:
+        return prompt_run_dir(self.config, self.root)
+
+    def dependencies(self) -> list[runs.Run]:
+        return [NlpRun(self.config.weak, self.root)] if self.config.weak is not None else []
+
+    def fingerprint(self) -> str:
+        return prepare_data(self.config.data).fingerprint
+
+    def compute(self, writer: cache.RunWriter, progress) -> dict:
+        return _score_run(self.config, self.root, writer, self.device, self.name)
+
+
 def run_or_load_prompting(cfg: PromptConfig, root, *, force: bool = False, device=None) -> dict:
-    """The metrics of ``cfg``'s prompting run, scoring it first unless it is cached beside ``root``."""
+    """The metrics of ``cfg``'s prompting run, scoring it first unless it is cached in ``root``."""
+    return runs.run_or_load(PromptRun(cfg, root, device), force=force)
+
+
+def _score_run(cfg: PromptConfig, root, writer: cache.RunWriter, device, name: str) -> dict:
     from w2s_lib.metrics import accuracy, auroc
     from w2s_lib.train import default_device
 
-    out = prompt_run_dir(cfg, root)
-    if cache.is_finished(out) and not force:
-        metrics = cache.read_json(out / cache.METRICS_FILE)
-        if not set(shot_counts([], 0)) <= set(metrics):  # a run cached before the counts: its predictions hold them
-            kept = pd.read_parquet(out / TEST_PREDICTIONS_FILE, columns=["shots_kept"])["shots_kept"]
-            metrics.update(shot_counts(kept.tolist(), cfg.shots))
-        return metrics
     t0 = time.time()
     data = prepare_data(cfg.data)
     pool, y = data.B_train, np.array([it["hard_label"] for it in data.test])
@@ -296,8 +313,13 @@ def run_or_load_prompting(cfg: PromptConfig, root, *, force: bool = False, devic
         cfg.data.task, data.test, pool, pool_y, cfg.shots, cfg.seed, tok, cfg.max_len, cfg.prompts
     )
     p1 = score_prompts(lm, tok, prompts, max_len=cfg.max_len, batch_size=cfg.batch_size)
-    metrics = {
-        "run": out.name,
+    writer.parquet(
+        TEST_PREDICTIONS_FILE,
+        pd.DataFrame({"id": [it["id"] for it in data.test], "label": y, "p1": p1, "shots_kept": kept}),
+    )
+    writer.path("example_prompt.txt").write_text(prompts[0] + "\n", encoding="utf-8")
+    return {
+        "run": name,
         "setting": "nlp",
         "task": cfg.data.task,
         "role": cfg.role,
@@ -314,21 +336,6 @@ def run_or_load_prompting(cfg: PromptConfig, root, *, force: bool = False, devic
         "n_test": len(y),
         "seconds": time.time() - t0,
     }
-    cache.clean_stale_tmp(out.parent)
-    writer = cache.RunWriter(out)
-    try:
-        writer.json(cache.CONFIG_FILE, cache.config_dict(cfg))
-        writer.parquet(
-            TEST_PREDICTIONS_FILE,
-            pd.DataFrame({"id": [it["id"] for it in data.test], "label": y, "p1": p1, "shots_kept": kept}),
-        )
-        writer.path("example_prompt.txt").write_text(prompts[0] + "\n", encoding="utf-8")
-        writer.json(cache.METRICS_FILE, metrics)
-        writer.commit(force=True)
-    except BaseException:
-        writer.abort()
-        raise
-    return cache.jsonable(metrics)
 
 
 def prompting_results(

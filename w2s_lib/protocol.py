@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from w2s_lib import cache, dist
+from w2s_lib import cache, dist, runs
 from w2s_lib.data.splits import DataConfig, Splits, prepare_data
 from w2s_lib.metrics import accuracy, agreement, auroc, ece
-from w2s_lib.train import TrainConfig
+from w2s_lib.train_config import TrainConfig
 
 LABELS = ("gt", "weak")
 HALVES = ("A", "B")
@@ -63,7 +63,7 @@ class RunConfig:
     init_from: RunConfig | None = None
     # Fig. 21: train only on items of difficulty <= difficulty_max, where an item's difficulty is the
     # index of the smallest of these ground-truth half-A runs from which every larger one gets it right.
-    difficulty_runs: tuple = ()
+    difficulty_runs: tuple[RunConfig, ...] = ()
     difficulty_max: int | None = None
     difficulty_n: int | None = None  # subsample the kept items to this many (equal sizes across cutoffs)
     # Figs. 10, 17, 18: > 0 first finetunes the model as a language model on the task's training texts for
@@ -106,15 +106,7 @@ class RunConfig:
 
     @staticmethod
     def from_dict(d: dict) -> RunConfig:
-        d = dict(d)
-        d["data"] = DataConfig(**d["data"])
-        tr = dict(d["train"])
-        tr["loss_kw"] = tuple(tuple(kv) for kv in tr.get("loss_kw", ()))
-        d["train"] = TrainConfig(**tr)
-        for key in ("weak", "init_from"):
-            d[key] = RunConfig.from_dict(d[key]) if d.get(key) else None
-        d["difficulty_runs"] = tuple(RunConfig.from_dict(r) for r in d.get("difficulty_runs", ()))
-        return RunConfig(**d)
+        return runs.from_dict(RunConfig, d)
 
     def dependencies(self) -> list[RunConfig]:
         """Runs whose outputs this run reads, in the order they must exist."""
@@ -202,7 +194,8 @@ def variant(cfg: RunConfig) -> str:
 
 def run_name(cfg: RunConfig) -> str:
     who = "-to-".join([c.model for c in supervisors(cfg)] + [cfg.model])
-    parts = [cfg.role, cache.slug(who), cfg.train.loss, variant(cfg), f"s{cfg.data.seed}", cache.config_hash(cfg)]
+    key = runs.key_hash("nlp", cfg, *(["genft"] if cfg.genft_epochs else []))
+    parts = [cfg.role, cache.slug(who), cfg.train.loss, variant(cfg), f"s{cfg.data.seed}", key]
     return "_".join(p for p in parts if p)
 
 
@@ -211,7 +204,45 @@ def run_dir(cfg: RunConfig, root: str | Path) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------
-# Running (or loading) one run
+# Running (or loading) one run: through the engine of w2s_lib.runs
+
+
+class NlpRun(runs.Run):
+    """A classifier run of the protocol (module docstring), trained by every process of a launch together."""
+
+    kind = "nlp"
+    config_type = RunConfig
+    distributed = True
+
+    def __init__(self, cfg: RunConfig, root, *, checkpoint: bool = False):
+        super().__init__(cfg, root)
+        self.checkpoint = checkpoint
+
+    @property
+    def name(self) -> str:
+        return run_name(self.config)
+
+    @property
+    def folder(self) -> Path:
+        return run_dir(self.config, self.root)
+
+    def dependencies(self) -> list[runs.Run]:
+        cfg = self.config
+        deps: list[runs.Run] = [NlpRun(d, self.root, checkpoint=d == cfg.init_from) for d in cfg.dependencies()]
+        if cfg.genft_epochs and cfg.init_from is None:
+            from w2s_lib.genft import GenftRun, genft_config
+
+            deps.append(GenftRun(genft_config(cfg), self.root))
+        return deps
+
+    def fingerprint(self) -> str:
+        return prepare_data(self.config.data).fingerprint
+
+    def reusable(self, folder: Path) -> bool:
+        return not self.checkpoint or (folder / "checkpoint").exists()
+
+    def compute(self, writer: cache.RunWriter, progress) -> dict:
+        return _train_run(self.config, self.root, writer, self.checkpoint, progress)
 
 
 def run_or_load(
@@ -226,29 +257,7 @@ def run_or_load(
 
     ``force`` retrains this run (not its supervisor); ``checkpoint`` also saves the selected model.
     """
-    out = run_dir(cfg, root)
-    # Under a multi-process launch every process trains the run together: they must all see the same
-    # cache, so each decision follows a barrier, and only the main process publishes.
-    dist.barrier()
-    if cache.is_finished(out) and not force and (not checkpoint or (out / "checkpoint").exists()):
-        return cache.read_json(out / cache.METRICS_FILE)
-    for dep in cfg.dependencies():
-        run_or_load(dep, root, progress=progress, checkpoint=dep == cfg.init_from)
-    if dist.is_main():
-        cache.clean_stale_tmp(out.parent)
-    dist.barrier()
-    writer = cache.RunWriter(out)
-    try:
-        metrics = _train_run(cfg, root, writer, checkpoint, progress)
-        if dist.is_main():
-            writer.commit(force=True)
-        else:
-            writer.abort()
-    except BaseException:
-        writer.abort()
-        raise
-    dist.barrier()
-    return metrics
+    return runs.run_or_load(NlpRun(cfg, root, checkpoint=checkpoint), force=force, progress=progress)
 
 
 def _gt(items) -> np.ndarray:
@@ -306,13 +315,13 @@ def structured_weak_labels(cfg: RunConfig, root, items) -> np.ndarray:
     return flipped
 
 
-def item_difficulty(runs, root, items) -> np.ndarray:
+def item_difficulty(graders, root, items) -> np.ndarray:
     """Per item, the index of the smallest run (in the given size order) from which every larger run
     predicts it right; ``len(runs)`` when even the largest gets it wrong."""
     y = _gt(items) > 0.5
-    right = np.array([(half_b_p1(r, root, items) > 0.5) == y for r in runs])  # [runs, items]
-    difficulty = np.full(len(items), len(runs))
-    for k in range(len(runs) - 1, -1, -1):
+    right = np.array([(half_b_p1(r, root, items) > 0.5) == y for r in graders])  # [graders, items]
+    difficulty = np.full(len(items), len(graders))
+    for k in range(len(graders) - 1, -1, -1):
         solved_from_k = right[k:].all(axis=0)
         difficulty[solved_from_k] = k
     return difficulty
@@ -347,90 +356,127 @@ def _with_label_in_prompt(items, p1) -> list[str]:
 
 
 def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, progress) -> dict:
-    import torch
-
-    from w2s_lib.models import build_classifier, load_classifier, load_tokenizer, save_classifier
-    from w2s_lib.train import predict, train_classifier
+    """Train ``cfg``'s model on its items and labels, evaluate it, and write its files; returns its metrics."""
+    from w2s_lib.train import train_classifier
 
     data = prepare_data(cfg.data)
+    sets = _labelled_sets(cfg, root, data)
+    model, tok = _initial_model(cfg, root)
+    res = train_classifier(
+        model,
+        tok,
+        sets.texts["train"],
+        sets.train_y,
+        cfg.train,
+        val_texts=sets.texts["val"],
+        val_soft=sets.val_y,
+        test_texts=sets.texts["test"],
+        test_labels=sets.test_y,
+        test_reference_p1=sets.sup_test,
+        progress=progress,
+        desc=run_name(cfg)[:40],
+    )
+    metrics = _run_metrics(cfg, sets, res)
+    preds = pd.DataFrame({"id": [it["id"] for it in data.test], "label": sets.test_y.astype(int), "p1": res.test_p1})
+    if cfg.weak is not None:
+        metrics.update(_student_metrics(cfg, sets, res.test_p1, model, tok))
+        preds["supervisor_p1"] = sets.sup_test
+    metrics.update(_give_labels(cfg, data, model, tok, writer))
+    if checkpoint:
+        from w2s_lib.models import save_classifier
+
+        if dist.is_fsdp():
+            raise ValueError("checkpoints of FSDP-sharded models are not supported; run this one without FSDP")
+        save_classifier(model.cpu(), writer.path("checkpoint"), tok)
+    writer.json("history.json", res.history)
+    writer.parquet(TEST_PREDICTIONS_FILE, preds)
+    return metrics
+
+
+@dataclass
+class LabelledSets:
+    """A run's training and validation items with the labels it learns from, its texts per split, the test
+    labels and the supervisor's test predictions (None without a supervisor)."""
+
+    train_items: list
+    val_items: list
+    train_y: np.ndarray
+    val_y: np.ndarray
+    test_y: np.ndarray
+    sup_test: np.ndarray | None
+    texts: dict
+
+
+def _labelled_sets(cfg: RunConfig, root, data: Splits) -> LabelledSets:
     train_items, val_items = data.items(cfg.half, cfg.b_slice, cfg.b_slices)
     if not train_items or not val_items:
         raise ValueError(f"part {cfg.b_slice} of {cfg.b_slices} of half B is empty; use more training items")
     if cfg.difficulty_runs:
-        level = item_difficulty(cfg.difficulty_runs, root, train_items)
-        keep = np.flatnonzero(level <= (cfg.difficulty_max if cfg.difficulty_max is not None else len(level)))
-        if cfg.difficulty_n is not None and len(keep) > cfg.difficulty_n:
-            keep = np.sort(np.random.default_rng(cfg.data.seed).choice(keep, cfg.difficulty_n, replace=False))
-        train_items = [train_items[i] for i in keep]
-        if not train_items:
-            raise ValueError(f"no training items of difficulty <= {cfg.difficulty_max}")
+        train_items = _easy_items(cfg, root, train_items)
     if cfg.weak is None:
-        train_y, val_y = _gt(train_items), _gt(val_items)
+        train_y, val_y, sup_test = _gt(train_items), _gt(val_items), None
     else:
         train_y = structured_weak_labels(cfg, root, train_items)
         val_y = structured_weak_labels(cfg, root, val_items)
-    test_y = _gt(data.test)
-    sup_test = None
-    if cfg.weak is not None:
         sup_preds = pd.read_parquet(run_dir(cfg.weak, root) / TEST_PREDICTIONS_FILE)
         assert sup_preds["id"].tolist() == [it["id"] for it in data.test], "supervisor saw another test set"
         sup_test = sup_preds["p1"].to_numpy()
-    texts = {
-        "train": [it["txt"] for it in train_items],
-        "val": [it["txt"] for it in val_items],
-        "test": [it["txt"] for it in data.test],
-    }
+    splits = {"train": (train_items, train_y), "val": (val_items, val_y), "test": (data.test, sup_test)}
     if cfg.weak_label_in_prompt:
-        texts = {
-            "train": _with_label_in_prompt(train_items, train_y),
-            "val": _with_label_in_prompt(val_items, val_y),
-            "test": _with_label_in_prompt(data.test, sup_test),
-        }
+        texts = {k: _with_label_in_prompt(items, y) for k, (items, y) in splits.items()}
+    else:
+        texts = {k: [it["txt"] for it in items] for k, (items, _) in splits.items()}
+    return LabelledSets(train_items, val_items, train_y, val_y, _gt(data.test), sup_test, texts)
+
+
+def _easy_items(cfg: RunConfig, root, items: list) -> list:
+    """Fig. 21: the items of difficulty <= ``difficulty_max`` (subsampled to ``difficulty_n``)."""
+    level = item_difficulty(cfg.difficulty_runs, root, items)
+    keep = np.flatnonzero(level <= (cfg.difficulty_max if cfg.difficulty_max is not None else len(level)))
+    if cfg.difficulty_n is not None and len(keep) > cfg.difficulty_n:
+        keep = np.sort(np.random.default_rng(cfg.data.seed).choice(keep, cfg.difficulty_n, replace=False))
+    if not len(keep):
+        raise ValueError(f"no training items of difficulty <= {cfg.difficulty_max}")
+    return [items[i] for i in keep]
+
+
+def _initial_model(cfg: RunConfig, root):
+    """The classifier a run starts from (seeded): a checkpoint with a fresh head (``init_from``), or the
+    model's backbone (after generative finetuning when ``genft_epochs``) with a new head."""
+    import torch
+
+    from w2s_lib.models import build_classifier, load_classifier, load_tokenizer, preset_of
 
     torch.manual_seed(cfg.train.seed)
     if cfg.init_from is not None:
         ckpt = run_dir(cfg.init_from, root) / "checkpoint"
-        tok = load_tokenizer(str(ckpt / "tokenizer"))
         model = load_classifier(ckpt)
         model.set_linear_probe(cfg.linear_probe)
         model.reset_head()
-    else:
-        tok = load_tokenizer(cfg.model)
-        source, kw = cfg.model, {}
-        if cfg.genft_epochs:
-            from w2s_lib.genft import ensure_genft
-            from w2s_lib.models import preset_of
+        return model, load_tokenizer(str(ckpt / "tokenizer"))
+    tok = load_tokenizer(cfg.model)
+    source, kw = cfg.model, {}
+    if cfg.genft_epochs:
+        from w2s_lib.genft import genft_dir
 
-            source = str(ensure_genft(cfg, root, progress=progress))
-            torch.manual_seed(cfg.train.seed)
-            preset = preset_of(cfg.model)
-            kw["pooling"] = preset.pooling if preset else None
-        model = build_classifier(
-            source,
-            head_init=cfg.head_init,
-            linear_probe=cfg.linear_probe,
-            tokenizer=tok,
-            lora_r=cfg.lora_r,
-            pairwise=_pairwise(cfg),
-            **kw,
-        )
-    res = train_classifier(
-        model,
-        tok,
-        texts["train"],
-        train_y,
-        cfg.train,
-        val_texts=texts["val"],
-        val_soft=val_y,
-        test_texts=texts["test"],
-        test_labels=test_y,
-        test_reference_p1=sup_test,
-        progress=progress,
-        desc=run_name(cfg)[:40],
+        source = str(genft_dir(cfg, root) / "model")
+        preset = preset_of(cfg.model)
+        kw["pooling"] = preset.pooling if preset else None
+    model = build_classifier(
+        source,
+        head_init=cfg.head_init,
+        linear_probe=cfg.linear_probe,
+        tokenizer=tok,
+        lora_r=cfg.lora_r,
+        pairwise=_pairwise(cfg),
+        **kw,
     )
-    p1 = res.test_p1
-    hist = pd.DataFrame(res.history)
-    metrics = {
+    return model, tok
+
+
+def _run_metrics(cfg: RunConfig, sets: LabelledSets, res) -> dict:
+    p1, hist = res.test_p1, pd.DataFrame(res.history)
+    return {
         "run": run_name(cfg),
         "role": cfg.role,
         "task": cfg.data.task,
@@ -444,44 +490,44 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         "weak_label_in_prompt": cfg.weak_label_in_prompt,
         "init_from": run_name(cfg.init_from) if cfg.init_from else None,
         "difficulty_max": cfg.difficulty_max if cfg.difficulty_runs else None,
-        "test_acc": accuracy(p1, test_y),
-        "test_auroc": auroc(p1, test_y),
-        "test_ece": ece(p1, test_y),
+        "test_acc": accuracy(p1, sets.test_y),
+        "test_auroc": auroc(p1, sets.test_y),
+        "test_ece": ece(p1, sets.test_y),
         "selected_step": res.selected_step,
         "n_steps": res.n_steps,
         "seconds": res.seconds,
-        "n_train": len(train_items),
-        "n_val": len(val_items),
-        "n_test": len(data.test),
+        "n_train": len(sets.train_items),
+        "n_val": len(sets.val_items),
+        "n_test": len(sets.test_y),
         # for the early-stopping analyses (paper Figs. 7, 13): the last step and the test-best step
         "test_acc_last": float(hist["test_acc"].iloc[-1]),
         "test_acc_oracle": float(hist["test_acc"].max()),
     }
-    preds = pd.DataFrame({"id": [it["id"] for it in data.test], "label": test_y.astype(int), "p1": p1})
-    if cfg.weak is not None:
-        metrics.update({f"agreement_{k}": v for k, v in agreement(p1, sup_test, test_y).items()})
-        metrics["weak_label_acc"] = accuracy(train_y, _gt(train_items))
-        # the selected model on its own training items, against the labels it learnt (Fig. 26)
-        train_p1 = predict(model, tok, texts["train"], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
-        metrics.update(train_label_agreement(train_p1, train_y, _gt(train_items)))
-        preds["supervisor_p1"] = sup_test
+
+
+def _student_metrics(cfg: RunConfig, sets: LabelledSets, p1, model, tok) -> dict:
+    """A weak-to-strong run's agreement with its supervisor, and with the labels it was trained on (Fig. 26)."""
+    from w2s_lib.train import predict
+
+    out = {f"agreement_{k}": v for k, v in agreement(p1, sets.sup_test, sets.test_y).items()}
+    out["weak_label_acc"] = accuracy(sets.train_y, _gt(sets.train_items))
+    # the selected model on its own training items, against the labels it learnt
+    train_p1 = predict(model, tok, sets.texts["train"], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
+    out.update(train_label_agreement(train_p1, sets.train_y, _gt(sets.train_items)))
+    return out
+
+
+def _give_labels(cfg: RunConfig, data: Splits, model, tok, writer: cache.RunWriter) -> dict:
+    """Label the half-B items this run supervises (``WEAK_LABELS_FILE``); returns the labels' accuracy."""
+    from w2s_lib.train import predict
+
     b_items = _labels_to_give(cfg, data)
-    if b_items:
-        b_p1 = predict(model, tok, [it["txt"] for it in b_items], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
-        writer.parquet(
-            WEAK_LABELS_FILE,
-            pd.DataFrame({"id": [it["id"] for it in b_items], "label": _gt(b_items).astype(int), "p1": b_p1}),
-        )
-        metrics["weak_label_acc" if cfg.role == "weak" else "next_label_acc"] = accuracy(b_p1, _gt(b_items))
-    if checkpoint:
-        if dist.is_fsdp():
-            raise ValueError("checkpoints of FSDP-sharded models are not supported; run this one without FSDP")
-        save_classifier(model.cpu(), writer.path("checkpoint"), tok)
-    writer.json(cache.CONFIG_FILE, cache.config_dict(cfg))
-    writer.json("history.json", res.history)
-    writer.parquet(TEST_PREDICTIONS_FILE, preds)
-    writer.json(cache.METRICS_FILE, metrics)
-    return cache.jsonable(metrics)
+    if not b_items:
+        return {}
+    b_p1 = predict(model, tok, [it["txt"] for it in b_items], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
+    labels = pd.DataFrame({"id": [it["id"] for it in b_items], "label": _gt(b_items).astype(int), "p1": b_p1})
+    writer.parquet(WEAK_LABELS_FILE, labels)
+    return {("weak_label_acc" if cfg.role == "weak" else "next_label_acc"): accuracy(b_p1, _gt(b_items))}
 
 
 def _labels_to_give(cfg: RunConfig, data: Splits) -> list:

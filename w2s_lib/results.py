@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from w2s_lib import cache
-from w2s_lib.protocol import HALVES, RunConfig, ceiling_config, lineage, run_name, supervisors
+from w2s_lib import cache, runs
+from w2s_lib.protocol import HALVES, ceiling_config, lineage, run_name, supervisors
 
 
 def collect(root: str | Path) -> pd.DataFrame:
@@ -26,9 +26,9 @@ def collect(root: str | Path) -> pd.DataFrame:
 
     root = Path(root)
     rows, configs = [], {}
-    for d in cache.iter_runs(root):
+    for d in nlp_runs(root):
         m = cache.read_json(d / cache.METRICS_FILE)
-        cfg = RunConfig.from_dict(cache.read_json(d / cache.CONFIG_FILE))
+        cfg = runs.load_config(d)
         configs[d.name] = cfg
         rows.append({**m, **lineage(cfg), "run": d.name, "dir": str(d.relative_to(root))})
     df = pd.DataFrame(rows)
@@ -120,10 +120,18 @@ def median_pgr(table: pd.DataFrame, by=("weak_model", "strong_model", "loss")) -
     return pd.DataFrame(rows)
 
 
-def collect_histories(root: str | Path) -> pd.DataFrame:
-    """Every evaluation of every finished run: one row per (run, step), with the run's identity."""
-    frames = []
+def nlp_runs(root: str | Path):
+    """The finished classifier runs under ``root`` (kind "nlp"; runs cached before kinds were recorded are
+    such runs), without the prompting, generative-finetuning or other settings' runs that share the root."""
     for d in cache.iter_runs(Path(root)):
+        if runs.read_record(d).get("kind", "nlp") == "nlp":
+            yield d
+
+
+def collect_histories(root: str | Path) -> pd.DataFrame:
+    """Every evaluation of every finished classifier run: one row per (run, step), with the run's identity."""
+    frames = []
+    for d in nlp_runs(root):
         m = cache.read_json(d / cache.METRICS_FILE)
         h = pd.DataFrame(cache.read_json(d / "history.json"))
         for key in ("run", "role", "task", "model", "weak_model", "loss", "seed"):

@@ -29,11 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from w2s_lib import cache
+from w2s_lib import cache, runs
 from w2s_lib.chess import data as cdata
 from w2s_lib.chess.generative import exact_match, greedy_moves, train_generative
 from w2s_lib.metrics import agreement, pgr
-from w2s_lib.progress import show_progress
 from w2s_lib.train import TrainConfig
 
 LABELS = ("gt", "weak", "none")
@@ -119,13 +118,7 @@ class ChessRunConfig:
 
     @staticmethod
     def from_dict(d: dict) -> ChessRunConfig:
-        d = dict(d)
-        d["data"] = ChessData(**d["data"])
-        tr = dict(d["train"])
-        tr["loss_kw"] = tuple(tuple(kv) for kv in tr.get("loss_kw", ()))
-        d["train"] = TrainConfig(**tr)
-        d["supervisor"] = ChessRunConfig.from_dict(d["supervisor"]) if d.get("supervisor") else None
-        return ChessRunConfig(**d)
+        return runs.from_dict(ChessRunConfig, d)
 
 
 def run_name(cfg: ChessRunConfig) -> str:
@@ -133,7 +126,7 @@ def run_name(cfg: ChessRunConfig) -> str:
     bounds = (f"le{cfg.elo_max}" if cfg.elo_max is not None else "") + (
         f"ge{cfg.elo_min}" if cfg.elo_min is not None else ""
     )
-    parts = [cfg.role, cache.slug(who), bounds, f"s{cfg.data.seed}", cache.config_hash(cfg)]
+    parts = [cfg.role, cache.slug(who), bounds, f"s{cfg.data.seed}", runs.key_hash("chess", cfg)]
     return "_".join(p for p in parts if p)
 
 
@@ -198,26 +191,64 @@ def _predictions(path: Path, puzzles: list[dict]) -> list[str]:
     return [moves[p["id"]] for p in puzzles]
 
 
+class ChessRun(runs.Run):
+    """One chess run (module docstring), computed by the main process of a launch."""
+
+    kind = "chess"
+    config_type = ChessRunConfig
+
+    @property
+    def name(self) -> str:
+        return run_name(self.config)
+
+    @property
+    def folder(self) -> Path:
+        return run_dir(self.config, self.root)
+
+    def dependencies(self) -> list[runs.Run]:
+        return [ChessRun(self.config.supervisor, self.root)] if self.config.supervisor is not None else []
+
+    def fingerprint(self) -> str:
+        return data_fingerprint(self.config.data)
+
+    def compute(self, writer: cache.RunWriter, progress) -> dict:
+        return _compute(self.config, self.root, writer, progress)
+
+
+@functools.lru_cache(maxsize=4)
+def data_fingerprint(dc: ChessData) -> str:
+    """A digest of the puzzles of ``dc``'s test set and parts (ids, transcripts, moves, ratings), in order."""
+    import hashlib
+    import json
+
+    parts = prepare(dc)
+    h = hashlib.sha256()
+    for key in ["test", *range(dc.n_parts), "pool"]:
+        rows = [[p["id"], p["ctx"], p["target"], p["elo"]] for p in parts[key]]
+        h.update(json.dumps(rows, default=str).encode("utf-8") + b"\x00")
+    return h.hexdigest()[:16]
+
+
 def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: bool | None = None) -> dict:
     """The metrics of ``cfg``'s run (training, decoding and caching it, and its supervisors, if needed)."""
-    out = run_dir(cfg, root)
-    if cache.is_finished(out) and not force:
-        return cache.read_json(out / cache.METRICS_FILE)
-    if cfg.supervisor is not None:
-        run_or_load(cfg.supervisor, root, progress=progress)
-    cache.clean_stale_tmp(out.parent)
+    return runs.run_or_load(ChessRun(cfg, root), force=force, progress=progress)
+
+
+def _compute(cfg: ChessRunConfig, root, writer: cache.RunWriter, progress) -> dict:
+    """Train (unless zero-shot) and decode the test set and, for a supervisor, the next part; write both."""
     parts = prepare(cfg.data)
     test = parts["test"]
     lm, tok = _lm(cfg)
+    chain = cfg.chain()
     metrics = {
         "setting": "chess",
         "task": cfg.data.source,
         "role": cfg.role,
         "model": cfg.model,
-        "weak_model": (cfg.chain()[0].model if cfg.supervisor else None),
+        "weak_model": (chain[0].model if cfg.supervisor else None),
         "seed": cfg.data.seed,
-        "bootstrap_step": len(cfg.chain()) - 1 if cfg.supervisor else None,
-        "via": ">".join(c.model for c in cfg.chain()[1:]) or None,
+        "bootstrap_step": len(chain) - 1 if cfg.supervisor else None,
+        "via": ">".join(c.model for c in chain[1:]) or None,
         "elo_max": cfg.elo_max,
         "elo_min": cfg.elo_min,
         "n_steps": 0,
@@ -225,30 +256,7 @@ def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: boo
     }
     desc = f"{cfg.role} {cfg.model}"
     if cfg.labels != "none":
-        train = training_puzzles(cfg)
-        if len(train) < cfg.data.n_train:  # an Elo-filtered set ran short of its pool
-            import warnings
-
-            warnings.warn(
-                f"{run_name(cfg)}: only {len(train)} of {cfg.data.n_train} puzzles pass the Elo filter; "
-                "raise n_pool for full sets"
-            )
-        if cfg.labels == "weak":
-            targets = _predictions(run_dir(cfg.supervisor, root) / NEXT_LABELS_FILE, train)
-        else:
-            targets = [p["target"] for p in train]
-        metrics["n_train"] = len(train)
-        metrics["label_acc"] = float(exact_match(targets, [p["target"] for p in train]).mean())
-        res = train_generative(
-            lm,
-            tok,
-            [p["ctx"] for p in train],
-            [" " + t.strip() for t in targets],
-            cfg.train,
-            progress=progress,
-            desc=desc,
-        )
-        metrics.update(n_steps=res["n_steps"], seconds=res["seconds"])
+        metrics.update(_learn(cfg, root, lm, tok, progress, desc))
     decode = dict(
         max_len=cfg.train.max_len,
         max_new_tokens=cfg.max_new_tokens,
@@ -264,37 +272,56 @@ def run_or_load(cfg: ChessRunConfig, root, *, force: bool = False, progress: boo
         legal_rate=float(np.mean([cdata.is_legal(p["ctx"], m) for p, m in zip(test, pred)])),
     )
     if cfg.supervisor is not None:
-        sup = _predictions(run_dir(cfg.supervisor, root) / TEST_FILE, test)
-        ids = {m: i for i, m in enumerate(sorted(set(pred) | set(sup) | {p["target"].strip() for p in test}))}
-        code = lambda moves: np.array([ids[m.strip()] for m in moves])  # noqa: E731 (moves as class ids)
-        agree = agreement(code(pred), code(sup), code([p["target"] for p in test]))
-        metrics.update({f"agreement_{k}": v for k, v in agree.items()})
-    writer = cache.RunWriter(out)
-    try:
-        writer.parquet(
-            TEST_FILE,
-            pd.DataFrame(
-                {
-                    "id": [p["id"] for p in test],
-                    "elo": elo,
-                    "pred": pred,
-                    "target": [p["target"] for p in test],
-                    "correct": correct,
-                }
-            ),
-        )
-        if cfg.labels_next_part:
-            nxt = parts[cfg.part + 1]
-            moves = greedy_moves(lm, tok, [p["ctx"] for p in nxt], desc=f"{desc}: labels", **decode)
-            writer.parquet(NEXT_LABELS_FILE, pd.DataFrame({"id": [p["id"] for p in nxt], "pred": moves}))
-            metrics["next_label_acc"] = float(exact_match(moves, [p["target"] for p in nxt]).mean())
-        writer.json(cache.CONFIG_FILE, dataclasses.asdict(cfg))
-        writer.json(cache.METRICS_FILE, metrics)
-        writer.commit(force=True)
-    except BaseException:
-        writer.abort()
-        raise
+        metrics.update(_agreement(cfg, root, test, pred))
+    targets = [p["target"] for p in test]
+    ids = [p["id"] for p in test]
+    table = {"id": ids, "elo": elo, "pred": pred, "target": targets, "correct": correct}
+    writer.parquet(TEST_FILE, pd.DataFrame(table))
+    if cfg.labels_next_part:
+        nxt = parts[cfg.part + 1]
+        moves = greedy_moves(lm, tok, [p["ctx"] for p in nxt], desc=f"{desc}: labels", **decode)
+        writer.parquet(NEXT_LABELS_FILE, pd.DataFrame({"id": [p["id"] for p in nxt], "pred": moves}))
+        metrics["next_label_acc"] = float(exact_match(moves, [p["target"] for p in nxt]).mean())
     return metrics
+
+
+def _learn(cfg: ChessRunConfig, root, lm, tok, progress, desc: str) -> dict:
+    """Train ``lm`` on the run's puzzles with its labels (true moves, or its supervisor's)."""
+    train = training_puzzles(cfg)
+    if len(train) < cfg.data.n_train:  # an Elo-filtered set ran short of its pool
+        import warnings
+
+        warnings.warn(
+            f"{run_name(cfg)}: only {len(train)} of {cfg.data.n_train} puzzles pass the Elo filter; "
+            "raise n_pool for full sets"
+        )
+    if cfg.labels == "weak":
+        targets = _predictions(run_dir(cfg.supervisor, root) / NEXT_LABELS_FILE, train)
+    else:
+        targets = [p["target"] for p in train]
+    label_acc = float(exact_match(targets, [p["target"] for p in train]).mean())
+    res = train_generative(
+        lm,
+        tok,
+        [p["ctx"] for p in train],
+        [" " + t.strip() for t in targets],
+        cfg.train,
+        progress=progress,
+        desc=desc,
+    )
+    return {"n_train": len(train), "label_acc": label_acc, "n_steps": res["n_steps"], "seconds": res["seconds"]}
+
+
+def _agreement(cfg: ChessRunConfig, root, test: list[dict], pred: list[str]) -> dict:
+    """Agreement with the supervisor's test moves, overall and where it is right or wrong (moves as class ids)."""
+    sup = _predictions(run_dir(cfg.supervisor, root) / TEST_FILE, test)
+    ids = {m: i for i, m in enumerate(sorted(set(pred) | set(sup) | {p["target"].strip() for p in test}))}
+
+    def code(moves):
+        return np.array([ids[m.strip()] for m in moves])
+
+    agree = agreement(code(pred), code(sup), code([p["target"] for p in test]))
+    return {f"agreement_{k}": v for k, v in agree.items()}
 
 
 # ---------------------------------------------------------------------------- plans
@@ -350,7 +377,7 @@ def plan(
         return _train(data, m, train_kw, lr)
 
     weak = {m: gt_run(data, m, 0, train=train(m)) for m in models[:-1]}
-    runs = {
+    planned = {
         "weak": list(weak.values()),
         "ceiling": [gt_run(data, m, 1, train=train(m)) for m in models[1:]],
         "naive": [],
@@ -359,15 +386,15 @@ def plan(
     }
     for i, w in enumerate(models[:-1]):
         for s in models[i + 1 :]:
-            runs["naive"].append(dataclasses.replace(student(weak[w], s), train=train(s)))
+            planned["naive"].append(dataclasses.replace(student(weak[w], s), train=train(s)))
         chain = bootstrap_chain(models, w, min(bootstrap_steps, data.n_parts - 1))
         sup = weak[w]
         for s in chain[1:] if len(chain) > 2 else []:  # one step is naive training, not bootstrapping
             sup = dataclasses.replace(student(sup, s), train=train(s))
-            runs["bootstrap"].append(sup)
+            planned["bootstrap"].append(sup)
     if zero_shot:
-        runs["zero_shot"] = [ChessRunConfig(data=data, model=m, labels="none", train=train(m)) for m in models]
-    return runs
+        planned["zero_shot"] = [ChessRunConfig(data=data, model=m, labels="none", train=train(m)) for m in models]
+    return planned
 
 
 def plan_easy_to_hard(
@@ -381,16 +408,16 @@ def plan_easy_to_hard(
 ):
     """Figs. 19-20: per model, trained on easy puzzles (Elo <= each cutoff), on all, on hard ones, and
     zero-shot. "all" is the ordinary ceiling run on part 1 (the same number of puzzles)."""
-    runs = []
+    planned = []
     for m in models:
         tr = _train(data, m, train_kw, lr)
-        runs += [gt_run(data, m, 0, train=tr, elo_max=c) for c in cutoffs]
-        runs += [
+        planned += [gt_run(data, m, 0, train=tr, elo_max=c) for c in cutoffs]
+        planned += [
             gt_run(data, m, 1, train=tr),
             gt_run(data, m, 0, train=tr, elo_min=hard_min),
             ChessRunConfig(data=data, model=m, labels="none", train=tr),
         ]
-    return runs
+    return planned
 
 
 # ---------------------------------------------------------------------------- results
@@ -398,17 +425,10 @@ def plan_easy_to_hard(
 
 def run_all(configs, root, *, progress: bool | None = None) -> pd.DataFrame:
     """Run (or load) every config; one row of metrics per config (in order), with its run name."""
-
-    from tqdm.auto import tqdm
-
-    show = show_progress(progress)
-    rows = []
-    for cfg in tqdm(configs, desc="chess runs", disable=not show):
-        rows.append({**run_or_load(cfg, root, progress=progress), "run": run_name(cfg)})
-    return pd.DataFrame(rows)
+    return runs.run_all([ChessRun(c, root) for c in configs], progress=progress, desc="chess runs")
 
 
-def results(runs: dict[str, list[ChessRunConfig]], root, *, progress: bool | None = None) -> pd.DataFrame:
+def results(series: dict[str, list[ChessRunConfig]], root, *, progress: bool | None = None) -> pd.DataFrame:
     """``plan``'s runs as one tidy table in the NLP tables' columns, with PGR.
 
     ``loss`` names the plotted series ("xent": naive, "bootstrap"), so ``w2s_lib.plotting`` draws them
@@ -416,9 +436,9 @@ def results(runs: dict[str, list[ChessRunConfig]], root, *, progress: bool | Non
     chain's first supervisor's test accuracy, ``strong_acc`` the student's model's ceiling.
     """
     frames = []
-    for series, configs in runs.items():
+    for name, configs in series.items():
         if configs:
-            frames.append(run_all(configs, root, progress=progress).assign(series=series))
+            frames.append(run_all(configs, root, progress=progress).assign(series=name))
     df = pd.concat(frames, ignore_index=True)
     weak_acc = df[df["role"] == "weak"].groupby(["seed", "model"])["test_acc"].first()
     ceiling = df[df["role"] == "ceiling"].groupby(["seed", "model"])["test_acc"].first()
@@ -469,7 +489,7 @@ def _settings(source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size
 def preset_runs(params: dict) -> list[ChessRunConfig]:
     """Every run that a chess notebook's parameters (``params/<preset>/<notebook>.yaml``) plan, without
     loading data or running anything: ``plan_easy_to_hard``'s when they name ``cutoffs``, else ``plan``'s."""
-    p, runs = params, []
+    p, planned = params, []
     for seed in p["seeds"]:
         data, tr = _settings(
             p["source"],
@@ -485,11 +505,11 @@ def preset_runs(params: dict) -> list[ChessRunConfig]:
         )
         lr = p.get("lr") or None
         if "cutoffs" in p:
-            runs += plan_easy_to_hard(data, p["models"], p["cutoffs"], hard_min=p["hard_min"], train_kw=tr, lr=lr)
+            planned += plan_easy_to_hard(data, p["models"], p["cutoffs"], hard_min=p["hard_min"], train_kw=tr, lr=lr)
         else:
             series = plan(data, p["models"], train_kw=tr, lr=lr, bootstrap_steps=p.get("bootstrap_steps", 3))
-            runs += [c for configs in series.values() for c in configs]
-    return runs
+            planned += [c for configs in series.values() for c in configs]
+    return planned
 
 
 def chess_results(
@@ -516,8 +536,8 @@ def chess_results(
         data, tr = _settings(
             source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len
         )
-        runs = plan(data, models, train_kw=tr, lr=lr, bootstrap_steps=bootstrap_steps)
-        frames.append(results(runs, root, progress=progress))
+        planned = plan(data, models, train_kw=tr, lr=lr, bootstrap_steps=bootstrap_steps)
+        frames.append(results(planned, root, progress=progress))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -550,12 +570,12 @@ def easy_to_hard_results(
         data, tr = _settings(
             source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len
         )
-        runs = plan_easy_to_hard(data, models, cutoffs, hard_min=hard_min, train_kw=tr, lr=lr)
-        done = run_all(runs, root, progress=progress)
+        planned = plan_easy_to_hard(data, models, cutoffs, hard_min=hard_min, train_kw=tr, lr=lr)
+        done = run_all(planned, root, progress=progress)
         # "hard" test puzzles are those of the hard training set's bound (metrics.json keeps HARD_ELO's)
-        done["acc_hard"] = [_accuracy(cfg, root, hard_min) for cfg in runs]
+        done["acc_hard"] = [_accuracy(cfg, root, hard_min) for cfg in planned]
         runs_df.append(done)
-        elo_df.append(accuracy_by_elo(runs, root, elo_width))
+        elo_df.append(accuracy_by_elo(planned, root, elo_width))
     df = pd.concat(runs_df, ignore_index=True)
     df["trained_on"] = [_trained_on(r) for _, r in df.iterrows()]
     by_elo = pd.concat(elo_df, ignore_index=True)

@@ -16,6 +16,10 @@ and the frozen models' outputs are cached once per image source (``w2s_lib.visio
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,9 +27,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from w2s_lib import cache
+from w2s_lib import cache, runs
 from w2s_lib.metrics import accuracy, agreement, pgr
-from w2s_lib.train import TrainConfig
+from w2s_lib.train_config import TrainConfig
 from w2s_lib.vision import features as feats
 from w2s_lib.vision.data import EvalTransform, open_dataset, parse_source, source_name, split
 from w2s_lib.vision.probe import PAPER_EPOCHS, PROBE_TRAIN, train_probe
@@ -66,11 +70,7 @@ class VisionRunConfig:
 
     @staticmethod
     def from_dict(d: dict) -> VisionRunConfig:
-        d = dict(d)
-        tr = dict(d["train"])
-        tr["loss_kw"] = tuple(tuple(kv) for kv in tr.get("loss_kw", ()))
-        d["train"] = TrainConfig(**tr)
-        return VisionRunConfig(**d)
+        return runs.from_dict(VisionRunConfig, d)
 
 
 def run_name(cfg: VisionRunConfig) -> str:
@@ -78,7 +78,7 @@ def run_name(cfg: VisionRunConfig) -> str:
     if cfg.strong:
         parts += [cfg.strong, cfg.train.loss]
     name = cache.slug("--".join(parts))
-    return f"{name}--s{cfg.seed}-{cache.config_hash(cfg)}"
+    return f"{name}--s{cfg.seed}-{runs.key_hash('vision', cfg)}"
 
 
 def run_dir(cfg: VisionRunConfig, root) -> Path:
@@ -115,6 +115,50 @@ def _outputs(cfg: VisionRunConfig, root, **kw):
     return logits, x.get((cfg.strong, "features")), labels.numpy()
 
 
+class VisionRun(runs.Run):
+    """One run of Table 3 (module docstring), computed by the main process of a launch; ``extract`` holds the
+    feature pass's options (batch size, loader workers), which do not change results."""
+
+    kind = "vision"
+    config_type = VisionRunConfig
+
+    def __init__(self, cfg: VisionRunConfig, root, device=None, **extract):
+        super().__init__(cfg, root, device)
+        self.extract = extract
+
+    @property
+    def name(self) -> str:
+        return run_name(self.config)
+
+    @property
+    def folder(self) -> Path:
+        return run_dir(self.config, self.root)
+
+    def fingerprint(self) -> str:
+        c = self.config
+        return data_fingerprint(c.source, c.num_classes, c.n_train, c.n_test, c.seed)
+
+    def compute(self, writer: cache.RunWriter, progress) -> dict:
+        return _compute(self.config, self.root, writer, device=self.device, progress=progress, **self.extract)
+
+
+@functools.lru_cache(maxsize=16)
+def data_fingerprint(source: str, num_classes: int, n_train: int, n_test: int, seed: int) -> str:
+    """A digest of the images a run splits (a generated source by its definition, a folder by its files and
+    their classes) and of its train/test split."""
+    src = parse_source(source, num_classes=num_classes)
+    h = hashlib.sha256(src.key().encode())
+    if src.kind != "fake":
+        samples = open_dataset(src).samples  # (path, class) per image, in the order features are computed
+        h.update(json.dumps([[os.path.relpath(f, src.root), c] for f, c in samples]).encode("utf-8"))
+        n_total = len(samples)
+    else:
+        n_total = src.size
+    for idx in split(n_total, n_train, n_test, seed):
+        h.update(np.asarray(idx, dtype=np.int64).tobytes() + b"\x00")
+    return h.hexdigest()[:16]
+
+
 def run_or_load(
     cfg: VisionRunConfig,
     root,
@@ -126,11 +170,13 @@ def run_or_load(
     num_workers: int | None = None,
 ) -> dict:
     """The metrics of ``cfg``'s run, computing it (and any missing features) unless cached in ``root``."""
-    out = run_dir(cfg, root)
-    if cache.is_finished(out) and not force:
-        return cache.read_json(out / cache.METRICS_FILE)
-    cache.clean_stale_tmp(out.parent)
-    logits, x, y = _outputs(cfg, root, batch_size=batch_size, num_workers=num_workers, device=device, progress=progress)
+    run = VisionRun(cfg, root, device, batch_size=batch_size, num_workers=num_workers)
+    return runs.run_or_load(run, force=force, progress=progress)
+
+
+def _compute(cfg: VisionRunConfig, root, writer: cache.RunWriter, *, device, progress, **extract) -> dict:
+    """Evaluate the supervisor, or train a probe on its labels or the ground truth; write its predictions."""
+    logits, x, y = _outputs(cfg, root, device=device, progress=progress, **extract)
     train_idx, test_idx = split(len(y), cfg.n_train, cfg.n_test, cfg.seed)
     weak_test = logits[test_idx].argmax(-1).numpy()
     metrics = {
@@ -145,44 +191,37 @@ def run_or_load(
         "n_test": len(test_idx),
         "weak_label_acc": accuracy(logits[train_idx].numpy(), y[train_idx]),
     }
-    writer = cache.RunWriter(out)
-    try:
-        if cfg.strong is None:
-            pred, history = weak_test, []
-            metrics.update(test_acc=accuracy(pred, y[test_idx]), n_steps=0, seconds=0.0)
-        else:
-            n_classes = logits.shape[1]
-            if cfg.labels == "gt":
-                soft = torch.nn.functional.one_hot(torch.as_tensor(y[train_idx]), n_classes).float()
-            elif cfg.hard_weak_labels:
-                soft = torch.nn.functional.one_hot(logits[train_idx].argmax(-1), n_classes).float()
-            else:
-                soft = torch.softmax(logits[train_idx].float(), -1)
-            res = train_probe(
-                x[train_idx],
-                soft,
-                cfg.train,
-                x_test=x[test_idx],
-                y_test=y[test_idx],
-                reference_test=weak_test,
-                device=device,
-                progress=progress,
-                desc=f"{cfg.role} {cfg.strong} {cfg.train.loss}",
-            )
-            pred, history = res.test_pred, res.history
-            metrics.update(test_acc=accuracy(pred, y[test_idx]), n_steps=res.n_steps, seconds=res.seconds)
-            metrics.update({f"agreement_{k}": v for k, v in agreement(pred, weak_test, y[test_idx]).items()})
-        writer.json(cache.CONFIG_FILE, dataclasses.asdict(cfg))
-        writer.json("history.json", history)
-        writer.parquet(
-            "test_predictions.parquet", pd.DataFrame({"index": test_idx, "pred": pred, "label": y[test_idx]})
+    if cfg.strong is None:
+        pred, history = weak_test, []
+        metrics.update(test_acc=accuracy(pred, y[test_idx]), n_steps=0, seconds=0.0)
+    else:
+        res = train_probe(
+            x[train_idx],
+            _probe_labels(cfg, logits[train_idx], y[train_idx]),
+            cfg.train,
+            x_test=x[test_idx],
+            y_test=y[test_idx],
+            reference_test=weak_test,
+            device=device,
+            progress=progress,
+            desc=f"{cfg.role} {cfg.strong} {cfg.train.loss}",
         )
-        writer.json(cache.METRICS_FILE, metrics)
-        writer.commit(force=True)
-    except BaseException:
-        writer.abort()
-        raise
+        pred, history = res.test_pred, res.history
+        metrics.update(test_acc=accuracy(pred, y[test_idx]), n_steps=res.n_steps, seconds=res.seconds)
+        metrics.update({f"agreement_{k}": v for k, v in agreement(pred, weak_test, y[test_idx]).items()})
+    writer.json("history.json", history)
+    writer.parquet("test_predictions.parquet", pd.DataFrame({"index": test_idx, "pred": pred, "label": y[test_idx]}))
     return metrics
+
+
+def _probe_labels(cfg: VisionRunConfig, logits: torch.Tensor, y: np.ndarray) -> torch.Tensor:
+    """The probe's soft targets: one-hot ground truth, or the supervisor's softmax (one-hot when hardened)."""
+    n_classes = logits.shape[1]
+    if cfg.labels == "gt":
+        return torch.nn.functional.one_hot(torch.as_tensor(y), n_classes).float()
+    if cfg.hard_weak_labels:
+        return torch.nn.functional.one_hot(logits.argmax(-1), n_classes).float()
+    return torch.softmax(logits.float(), -1)
 
 
 def plan_table3(
@@ -237,13 +276,13 @@ def prefetch(runs: list[VisionRunConfig], root, **kw) -> None:
         _frozen(cfg, wanted, root, **kw)
 
 
-def run_all(runs: list[VisionRunConfig], root, **kw) -> pd.DataFrame:
-    """Run (or load) every config; one row of metrics per run, with its folder name."""
-    prefetch([c for c in runs if not cache.is_finished(run_dir(c, root))], root, **kw)
-    rows = []
-    for cfg in runs:
-        rows.append({**run_or_load(cfg, root, **kw), "run": run_name(cfg)})
-    return pd.DataFrame(rows)
+def run_all(configs: list[VisionRunConfig], root, *, progress: bool | None = None, device=None, **extract):
+    """Run (or load) every config; one row of metrics per run, with its folder name. The frozen outputs of the
+    runs not finished yet are computed first, one pass over the images per source."""
+    kw = dict(device=device, progress=progress, **extract)
+    prefetch([c for c in configs if not cache.is_finished(run_dir(c, root))], root, **kw)
+    todo = [VisionRun(c, root, device, **extract) for c in configs]
+    return runs.run_all(todo, progress=progress, desc="vision runs")
 
 
 def table3(df: pd.DataFrame) -> pd.DataFrame:
