@@ -559,7 +559,7 @@ def build_classifier(
     Pythia in fp16 and Qwen2.5 in bf16, and Adam's small updates vanish in half-precision weights);
     training still computes in bf16 under autocast.
     """
-    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, PretrainedConfig
+    from transformers import AutoModel, AutoModelForCausalLM, PretrainedConfig
 
     if head_init not in HEAD_INITS:
         raise ValueError(f"unknown head_init {head_init!r}; valid: {', '.join(HEAD_INITS)}")
@@ -572,19 +572,12 @@ def build_classifier(
     if name:
         backbone, revision = resolve_backbone(name)
     from_pretrained_kw.update(_revision_kw(revision))
-    if isinstance(backbone, PretrainedConfig):
-        config = backbone
-    else:
-        with _clear_revision_errors(name, revision):
-            config = AutoConfig.from_pretrained(
-                str(backbone), trust_remote_code=trust_remote_code, **from_pretrained_kw
-            )
+    config = _backbone_config(backbone, name, revision, trust_remote_code, from_pretrained_kw)
     # Encoders like BERT also have a causal-LM class in transformers; they are used bidirectionally here.
     is_causal = type(config) in AutoModelForCausalLM._model_mapping and config.model_type not in ENCODER_TYPES
     auto = AutoModelForCausalLM if (head_init == "unembed01" or is_causal) else AutoModel
     if head_init == "unembed01" and not is_causal:
         raise ValueError(f"head_init='unembed01' needs a causal LM; {type(config).__name__} is not one")
-
     if isinstance(backbone, PretrainedConfig):  # dtype too: from_config builds in the dtype a config records
         model = auto.from_config(config, trust_remote_code=trust_remote_code, dtype=dtype)
     else:
@@ -592,7 +585,6 @@ def build_classifier(
             model = auto.from_pretrained(
                 str(backbone), trust_remote_code=trust_remote_code, dtype=dtype, **from_pretrained_kw
             )
-
     rows = None
     if head_init == "unembed01":
         if tokenizer is None:
@@ -604,6 +596,24 @@ def build_classifier(
     clf = Classifier(base, num_labels=num_labels, pooling=pooling, linear_probe=linear_probe, pairwise=pairwise)
     if not isinstance(backbone, PretrainedConfig):  # the same pretrained weights (revision in the kw) share features
         clf.feature_cache_key = f"{backbone}|{dtype}|{sorted(from_pretrained_kw.items())}|{pooling}"
+    _init_head(clf, rows, num_labels)
+    if lora_r:
+        add_lora(clf, lora_r)
+    return clf
+
+
+def _backbone_config(backbone, name, revision, trust_remote_code: bool, kw: dict):
+    """The backbone's config: the given one, or read from its folder or the Hub (revision errors made clear)."""
+    from transformers import AutoConfig, PretrainedConfig
+
+    if isinstance(backbone, PretrainedConfig):
+        return backbone
+    with _clear_revision_errors(name, revision):
+        return AutoConfig.from_pretrained(str(backbone), trust_remote_code=trust_remote_code, **kw)
+
+
+def _init_head(clf: Classifier, rows, num_labels: int) -> None:
+    """A zero head, or the unembedding ``rows`` as its weights (head_init="unembed01"); zero bias, fp32."""
     with torch.no_grad():
         clf.head.bias.zero_()
         if rows is None:
@@ -613,9 +623,6 @@ def build_classifier(
                 raise ValueError("head_init='unembed01' is defined for num_labels=2")
             clf.head.weight.copy_(rows.float())
     clf.head.float()
-    if lora_r:
-        add_lora(clf, lora_r)
-    return clf
 
 
 def add_lora(clf: Classifier, r: int) -> Classifier:

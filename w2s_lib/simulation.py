@@ -189,79 +189,88 @@ def simulation_experiment(
         raise ValueError(f"feature counts ks={ks}, student_ks={student_ks} must lie in 1..{d}")
     if mixed_k is not None and mixed_k not in ks:
         raise ValueError(f"mixed_k={mixed_k} must be one of ks={ks}")
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(n)
-    if test is None:
-        n_te = int(test_frac * n) if n_test is None else int(n_test)
-    else:
-        n_te = 0
-    n_wk = int(weak_frac * n) if n_weak is None else int(n_weak)
-    n_st = n - n_te - n_wk if n_student is None else int(n_student)
-    if min(n_wk, n_st) < 1 or (test is None and n_te < 1) or n_te + n_wk + n_st > n:
-        raise ValueError(
-            f"{n} items cannot make disjoint parts of n_test={n_te}, n_weak={n_wk}, n_student={n_st} (each >= 1)"
-        )
-    te_idx, wk, st = perm[:n_te], perm[n_te : n_te + n_wk], perm[n_te + n_wk : n_te + n_wk + n_st]
+    sizes = (n_test if test is None else 0, n_weak, n_student)
+    te_idx, wk, st = _parts(n, np.random.default_rng(seed), sizes, test is not None, weak_frac, test_frac)
     X_te, y_te = (X[te_idx], y[te_idx]) if test is None else (np.asarray(test[0]), np.asarray(test[1]))
-    Xs, ys = X[st], y[st]
-    strong = {
-        kk: float((_logreg(Xs[:, :kk], ys, seed, cv=student_cv).predict(X_te[:, :kk]) == y_te).mean())
-        for kk in student_ks
-    }
-    rows = []
-
-    def flip(labels, count, key):
-        """``labels`` with ``count`` entries flipped, drawn by a generator of its own per key, so a row does
-        not depend on which other ks were asked for."""
-        out = labels.copy()
-        idx = np.random.default_rng([seed, *key]).choice(len(out), count, replace=False)
-        out[idx] = 1 - out[idx]
-        return out
-
-    def student_rows(kind, k, nz, labels, test_labels):
-        for kk in student_ks:
-            if kk < k:
-                continue
-            if len(np.unique(labels)) > 1:
-                model = _logreg(Xs[:, :kk], labels, seed, cv=student_cv)
-                pred_te, pred_st = model.predict(X_te[:, :kk]), model.predict(Xs[:, :kk])
-            else:
-                pred_te, pred_st = np.full(len(y_te), labels[0]), np.full(len(st), labels[0])
-            rows.append(
-                dict(
-                    kind=kind,
-                    k=k,
-                    student_k=kk,
-                    noise=nz,
-                    weak_acc=float((labels == ys).mean()),
-                    weak_test_acc=float((test_labels == y_te).mean()),
-                    student_acc=float((pred_te == y_te).mean()),
-                    agreement=float((pred_te == test_labels).mean()),
-                    train_agreement=float((pred_st == labels).mean()),
-                    strong_acc=strong[kk],
-                )
-            )
-
+    students = _Students(X[st], y[st], X_te, y_te, student_ks, seed, student_cv)
     weak_preds = {}
     for k in ks:
         weak = _logreg(X[wk][:, :k], y[wk], seed)
-        labels, test_labels = weak.predict(Xs[:, :k]), weak.predict(X_te[:, :k])
+        labels, test_labels = weak.predict(students.X[:, :k]), weak.predict(X_te[:, :k])
         weak_preds[k] = (labels, test_labels)
-        student_rows("simulatable", k, 0.0, labels, test_labels)
-        noisy = flip(ys, int((labels != ys).sum()), (k,))
-        noisy_test = flip(y_te, int((test_labels != y_te).sum()), (k, 1))
-        student_rows("random", k, 0.0, noisy, noisy_test)
+        students.rows("simulatable", k, 0.0, labels, test_labels)
+        noisy = _flip(students.y, int((labels != students.y).sum()), (seed, k))
+        noisy_test = _flip(y_te, int((test_labels != y_te).sum()), (seed, k, 1))
+        students.rows("random", k, 0.0, noisy, noisy_test)
     if mixed_k is not None:
         base, base_test = weak_preds[mixed_k]
         for nz in noise:
-            key = (mixed_k, int(nz * 1e6))
-            labels = flip(base, int(round(nz * len(base))), key)
-            test_labels = flip(base_test, int(round(nz * len(base_test))), (*key, 1))
-            student_rows("mixed", mixed_k, nz, labels, test_labels)
-    df = pd.DataFrame(rows)
+            key = (seed, mixed_k, int(nz * 1e6))
+            labels = _flip(base, int(round(nz * len(base))), key)
+            test_labels = _flip(base_test, int(round(nz * len(base_test))), (*key, 1))
+            students.rows("mixed", mixed_k, nz, labels, test_labels)
+    df = pd.DataFrame(students.out)
     df.attrs["splits"] = {
         "weak": wk.tolist(),
         "student": st.tolist(),
         "test": None if test is not None else te_idx.tolist(),
     }
     return df
+
+
+def _parts(n: int, rng, sizes, given_test: bool, weak_frac: float, test_frac: float):
+    """Pool indices of the test, weak and student parts: disjoint, from one permutation of the pool."""
+    n_test, n_weak, n_student = sizes
+    perm = rng.permutation(n)
+    n_te = 0 if given_test else int(test_frac * n) if n_test is None else int(n_test)
+    n_wk = int(weak_frac * n) if n_weak is None else int(n_weak)
+    n_st = n - n_te - n_wk if n_student is None else int(n_student)
+    if min(n_wk, n_st) < 1 or (not given_test and n_te < 1) or n_te + n_wk + n_st > n:
+        raise ValueError(
+            f"{n} items cannot make disjoint parts of n_test={n_te}, n_weak={n_wk}, n_student={n_st} (each >= 1)"
+        )
+    return perm[:n_te], perm[n_te : n_te + n_wk], perm[n_te + n_wk : n_te + n_wk + n_st]
+
+
+def _flip(labels: np.ndarray, count: int, key: tuple) -> np.ndarray:
+    """``labels`` with ``count`` entries flipped, drawn by a generator of its own per key, so a row does not
+    depend on which other ks were asked for."""
+    out = labels.copy()
+    idx = np.random.default_rng(list(key)).choice(len(out), count, replace=False)
+    out[idx] = 1 - out[idx]
+    return out
+
+
+class _Students:
+    """The students' part and the test part: trains every student M_k' on a labeller's labels, one row each."""
+
+    def __init__(self, X, y, X_te, y_te, student_ks, seed, cv):
+        self.X, self.y, self.X_te, self.y_te = X, y, X_te, y_te
+        self.student_ks, self.seed, self.cv = student_ks, seed, cv
+        self.strong = {kk: self._acc(_logreg(X[:, :kk], y, seed, cv=cv), kk) for kk in student_ks}
+        self.out: list[dict] = []
+
+    def _acc(self, model, kk) -> float:
+        return float((model.predict(self.X_te[:, :kk]) == self.y_te).mean())
+
+    def rows(self, kind: str, k: int, nz: float, labels, test_labels) -> None:
+        for kk in (kk for kk in self.student_ks if kk >= k):
+            if len(np.unique(labels)) > 1:
+                model = _logreg(self.X[:, :kk], labels, self.seed, cv=self.cv)
+                pred_te, pred_st = model.predict(self.X_te[:, :kk]), model.predict(self.X[:, :kk])
+            else:
+                pred_te, pred_st = np.full(len(self.y_te), labels[0]), np.full(len(self.y), labels[0])
+            self.out.append(
+                dict(
+                    kind=kind,
+                    k=k,
+                    student_k=kk,
+                    noise=nz,
+                    weak_acc=float((labels == self.y).mean()),
+                    weak_test_acc=float((test_labels == self.y_te).mean()),
+                    student_acc=float((pred_te == self.y_te).mean()),
+                    agreement=float((pred_te == test_labels).mean()),
+                    train_agreement=float((pred_st == labels).mean()),
+                    strong_acc=self.strong[kk],
+                )
+            )
