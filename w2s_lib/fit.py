@@ -360,7 +360,6 @@ class Loop:
     evaluation: Evaluation | None = None
     log_key: str | None = None  # record {"step", log_key: loss} every n_steps // 8 steps and at the last
     group_by_length: bool = False
-    amp: bool = True  # bf16 autocast on CUDA (``autocast``); the vision probes train in fp32
     desc: str = "train"
     progress: bool | None = None
 
@@ -428,7 +427,6 @@ def fit(cfg: TrainConfig, objective, loop: Loop) -> Fitted:
     sched = make_scheduler(cfg, opt, n_steps)
     gen = torch.Generator().manual_seed(cfg.seed)
     log, par = _Log(loop, n_steps), loop.par
-    precision = (lambda: autocast(loop.device)) if loop.amp else nullcontext
     mbs = cfg.minibatch_size
     for step, idx in enumerate(index_batches(loop.lengths, cfg.batch_size, n_steps, gen, loop.group_by_length)):
         # 1. evaluate on schedule, before the step: evaluation k has seen k updates
@@ -439,13 +437,13 @@ def fit(cfg: TrainConfig, objective, loop: Loop) -> Fitted:
         minibatches = [range(i, min(i + mbs, len(local))) for i in range(0, len(local), mbs)]
         batch = Batch(idx, local, n_real, minibatches, step / n_steps, par)
         # 3. the whole batch's pass before any gradient: the confidence loss's targets, the token count
-        with precision():
+        with autocast(loop.device):
             ctx = objective.prepare(batch)
         # 4. forward and backward one minibatch at a time: the gradients add up to the batch's
         total = 0.0
         for k, mb in enumerate(minibatches):
             with par.no_sync(last=k == len(minibatches) - 1):
-                with precision():
+                with autocast(loop.device):
                     loss = objective.loss(batch, ctx, mb)
                 par.backward(loss)
             total += loss.item() / par.world

@@ -112,7 +112,7 @@ def compute_tag(device=None) -> str:
     """Where a run computes: ``cuda``, or ``cpu:N`` for N intra-op threads (the module docstring says why)."""
     import torch
 
-    from w2s_lib.train import default_device
+    from w2s_lib.fit import default_device
 
     dev = torch.device(device) if device is not None else default_device()
     return "cuda" if dev.type == "cuda" else f"{dev.type}:{torch.get_num_threads()}"

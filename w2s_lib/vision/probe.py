@@ -58,8 +58,8 @@ def train_probe(
     is the final one: with ``select="last"`` only, as in the paper's vision runs.
 
     A thin wrapper over the training core (``w2s_lib.fit``): the soft-label objective on the cached
-    features, one evaluation per epoch. Each batch is one pass (``cfg.minibatch_size`` is not read) in
-    full precision, as these probes always trained.
+    features, one evaluation per epoch. Each batch is one pass (``cfg.minibatch_size`` is not read), under
+    the core's precision rule like every other run (bf16 autocast on CUDA; on CPU full precision, as before).
     """
     if cfg.select != "last":
         raise ValueError(
@@ -92,7 +92,6 @@ def train_probe(
             epochs=cfg.epochs,
             device=device,
             evaluation=fit.Evaluation(probe, measure, lambda _: steps_per_epoch, lambda s: s / steps_per_epoch),
-            amp=False,
             desc=desc,
             progress=progress,
         ),
