@@ -64,9 +64,9 @@ def test_every_paper_preset_file_plans_without_training_or_writing(params, monke
     planned = plan.plan_notebook(plan.notebook_of(params), settings)
     assert bool(planned.runs) != (params.stem in TRAINS_NOTHING), planned.failed_cells
     assert not list(tmp_path.iterdir())
-    assert not (ROOT / "results").exists() or not any(
-        p.stat().st_mtime > tmp_path.stat().st_mtime for p in (ROOT / "results").rglob("*")
-    )
+    for written in ("results", "figures"):  # no run, and no figure of nan metrics, in the repository's folders
+        folder = ROOT / written
+        assert not folder.exists() or not any(p.stat().st_mtime > tmp_path.stat().st_mtime for p in folder.rglob("*"))
     nlp = [r for r in planned.runs if r["kind"] == "nlp"]
     if "n_train" in settings and nlp:  # the preset's values were injected, not the notebook's defaults
         assert {r["data"]["n_train"] for r in nlp} & {settings["n_train"]}

@@ -242,7 +242,7 @@ def plan_notebook(notebook: Path, params: dict) -> Planned:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with _quiet_sandbox(), recording(planned), contextlib.chdir(notebook.parent):
+    with _quiet_sandbox() as tmp, recording(planned), contextlib.chdir(notebook.parent):
         for i, (source, is_parameters) in enumerate(cells):
             try:
                 exec(compile(source, f"{notebook.name}[cell {i}]", "exec"), namespace)
@@ -251,6 +251,7 @@ def plan_notebook(notebook: Path, params: dict) -> Planned:
                 planned.failed_cells.append(f"cell {i}: {type(e).__name__}: {str(e).splitlines()[0][:120]}"
                                             f" (at {Path(where.filename).name}:{where.lineno})")  # fmt: skip
             if is_parameters:
-                namespace.update(params)
+                # figures and tables of nan metrics go to the temporary folder, never into figures/
+                namespace.update({**params, "out_dir": str(tmp / "figures")})
             plt.close("all")
     return planned
