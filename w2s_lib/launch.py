@@ -13,25 +13,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from w2s_lib import cache
-from w2s_lib.protocol import RunConfig, run_dir, run_name, run_or_load
+from w2s_lib import runs
+from w2s_lib.protocol import NlpRun, RunConfig, run_name, run_or_load
 
 CLUSTERS = ("auto", "slurm", "local", "debug")
 
 
-def stages(runs: list[RunConfig], root) -> list[list[RunConfig]]:
-    """Unfinished ``runs`` grouped so that each run only needs runs that are finished or in earlier
-    stages (its dependencies, even ones not listed, are added)."""
+def stages(configs: list[RunConfig], root) -> list[list[RunConfig]]:
+    """The runs of ``configs`` that are not done (``runs.is_done``: unfinished, or stale) grouped so that each
+    run only needs runs that are done or in earlier stages (its dependencies, even ones not listed, are added)."""
     depth: dict[RunConfig, int] = {}
+
+    def done(cfg: RunConfig) -> bool:
+        return runs.is_done(NlpRun(cfg, root))
 
     def visit(cfg: RunConfig) -> int:
         if cfg not in depth:
-            needed = [d for d in cfg.dependencies() if not cache.is_finished(run_dir(d, root))]
+            needed = [d for d in cfg.dependencies() if not done(d)]
             depth[cfg] = 1 + max((visit(d) for d in needed), default=-1)
         return depth[cfg]
 
-    for cfg in runs:
-        if not cache.is_finished(run_dir(cfg, root)):
+    for cfg in configs:
+        if not done(cfg):
             visit(cfg)
     out: list[list[RunConfig]] = [[] for _ in range(1 + max(depth.values(), default=-1))]
     for cfg, d in depth.items():
@@ -82,8 +85,8 @@ def make_executor(
     return ex
 
 
-def submit_runs(runs: list[RunConfig], root, executor, *, checkpoint: bool = False, progress: bool = True) -> list:
-    """Submit the unfinished ``runs`` stage by stage and wait for each; returns the submitted jobs.
+def submit_runs(configs: list[RunConfig], root, executor, *, checkpoint: bool = False, progress: bool = True) -> list:
+    """Submit the runs of ``configs`` that are not done stage by stage and wait for each; returns the submitted jobs.
 
     A failed job stops the sweep after its stage with the job's error (its log is in the executor's
     folder); the runs that finished stay in the cache.
@@ -91,7 +94,7 @@ def submit_runs(runs: list[RunConfig], root, executor, *, checkpoint: bool = Fal
     from tqdm.auto import tqdm
 
     root = Path(root)
-    plan = stages(runs, root)
+    plan = stages(configs, root)
     submitted = []
     with tqdm(total=sum(map(len, plan)), desc="jobs", disable=not progress) as bar:
         for k, stage in enumerate(plan):
