@@ -112,3 +112,10 @@ def test_every_comparison_is_sized_from_the_known_split_rows(capsys):
     assert main(["plan", "--preset", "rm-paper"]) == 0
     runs, total = _lines(capsys)
     assert total["runs_without_flops"] == 0 and {r["data"]["n_train"] for r in runs} == {0}
+
+
+def test_a_cell_that_fails_without_a_message_is_reported_not_fatal(tmp_path, monkeypatch):
+    nb = tmp_path / "nb.py"
+    nb.write_text('# %% tags=["parameters"]\nx: int = 1\n\n# %%\nassert x == 2\n\n# %%\ny = 3\n')
+    planned = plan.plan_notebook(nb, {})
+    assert len(planned.failed_cells) == 1 and planned.failed_cells[0].startswith("cell 1: AssertionError: ")

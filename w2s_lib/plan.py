@@ -248,7 +248,8 @@ def plan_notebook(notebook: Path, params: dict) -> Planned:
                 exec(compile(source, f"{notebook.name}[cell {i}]", "exec"), namespace)
             except Exception as e:  # a cell that needs real results; the plan goes on
                 where = traceback.extract_tb(e.__traceback__)[-1]
-                planned.failed_cells.append(f"cell {i}: {type(e).__name__}: {str(e).splitlines()[0][:120]}"
+                first = (str(e).splitlines() or [""])[0][:120]  # a bare assert has no message
+                planned.failed_cells.append(f"cell {i}: {type(e).__name__}: {first}"
                                             f" (at {Path(where.filename).name}:{where.lineno})")  # fmt: skip
             if is_parameters:
                 # figures and tables of nan metrics go to the temporary folder, never into figures/
