@@ -52,6 +52,7 @@ from w2s_lib.cache import results_dir
 from w2s_lib.metrics import pgr
 from w2s_lib.protocol import run_name
 from w2s_lib.results import pgr_table
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import plan_sweep, run_sweep
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -62,15 +63,14 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # cache. `run_sweep` returns every finished run under `cache_dir`, so keep the ones of this plan.
 
 # %%
+train = dict(epochs=epochs, max_len=max_len, minibatch_size=minibatch_size, **train_kw)  # batch: TrainConfig's 32
 plan = plan_sweep(
     [task],
     models,
     losses,
     [seed],
-    n_train=n_train,
-    n_test=n_test,
-    train_kw=dict(epochs=epochs, max_len=max_len, minibatch_size=minibatch_size, **train_kw),
-    head_init=head_init,
+    data=DataSettings(n_train=n_train, n_test=n_test),
+    every=ModelSettings(head_init=head_init, train=train),
 )
 df = run_sweep(plan, cache_dir, progress=False)
 df = df[df["run"].isin([run_name(c) for c in plan.runs])].reset_index(drop=True)

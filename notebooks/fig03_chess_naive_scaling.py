@@ -52,8 +52,9 @@ out_dir: str = "../figures"  # where figures and their numbers go
 from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.chess import figures
-from w2s_lib.chess.protocol import chess_results
+from w2s_lib.chess.protocol import ChessData, chess_results
 from w2s_lib.reference import versus
+from w2s_lib.settings import ModelSettings, per_model_lr
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
@@ -63,21 +64,10 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # pair, the bootstrap chains of Fig. 4 and the zero-shot baselines of Fig. 15.
 
 # %%
-df = chess_results(
-    cache_dir,
-    source,
-    models,
-    seeds,
-    n_train=n_train,
-    n_test=n_test,
-    n_parts=n_parts,
-    n_pool=n_pool or None,
-    epochs=epochs,
-    batch_size=batch_size,
-    minibatch_size=minibatch_size,
-    max_len=max_len,
-    lr=lr or None,
-)
+data = ChessData(source, n_train=n_train, n_test=n_test, n_parts=n_parts, n_pool=n_pool or None)
+train = dict(epochs=float(epochs), batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+every, per_model = ModelSettings(train=train), per_model_lr(lr)  # lr {}: CHESS_LR, else each preset's rate
+df = chess_results(cache_dir, models, seeds, data=data, every=every, per_model=per_model)
 naive = df[df["series"].isin(["naive", "ceiling"])]
 palette = plotting.weak_palette(models[:-1])
 plotting.style()

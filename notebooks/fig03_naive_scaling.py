@@ -65,6 +65,7 @@ from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.reference import versus
 from w2s_lib.sandbox import setting_kw
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import model_order, sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -74,7 +75,8 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # Train (or load from the cache) every weak supervisor, strong ceiling and weak-to-strong student.
 
 # %%
-plan_kw = setting_kw(setting, models)  # the pairs to train (and, at laptop, which models are probes)
+plan_kw = setting_kw(setting, models)  # the pairs to train (and, at laptop, each model's settings)
+train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
 supervisors = model_order({w for w, _ in plan_kw["pairs"]})
 strong_models = model_order({s for _, s in plan_kw["pairs"]})
 df = sweep_results(
@@ -83,14 +85,8 @@ df = sweep_results(
     models,
     ["xent"],
     seeds,
-    n_train=n_train,
-    n_test=n_test,
-    epochs=epochs,
-    batch_size=batch_size,
-    minibatch_size=minibatch_size,
-    max_len=max_len,
-    head_init=head_init,
-    train_kw=train_kw,
+    data=DataSettings(n_train=n_train, n_test=n_test),
+    every=ModelSettings(head_init=head_init, train={**train, **train_kw}),
     **plan_kw,
 )
 palette = plotting.weak_palette(supervisors)

@@ -62,6 +62,7 @@ from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.reference import versus
 from w2s_lib.results import pgr_table
+from w2s_lib.settings import DataSettings, ModelSettings, per_model_lr
 from w2s_lib.sweep import sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -71,21 +72,16 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # Train (or load from the cache) every weak supervisor, ceiling and weak-to-strong reward model.
 
 # %%
+train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
 df = sweep_results(
     cache_dir,
     tasks,
     models,
     ["xent"],
     seeds,
-    n_train=n_train,
-    n_test=n_test,
-    epochs=epochs,
-    batch_size=batch_size,
-    minibatch_size=minibatch_size,
-    max_len=max_len,
-    lr=lr,
-    head_init=head_init,
-    train_kw={"select": select, **train_kw},
+    data=DataSettings(n_train=n_train, n_test=n_test),
+    every=ModelSettings(head_init=head_init, train={**train, "select": select, **train_kw}),
+    per_model=per_model_lr(lr),  # {} or a missing model: its preset rate
 )
 palette = plotting.weak_palette(models[:-1])
 plotting.style()

@@ -50,26 +50,22 @@ import math
 
 from w2s_lib import plotting
 from w2s_lib.cache import results_dir
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
+train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
 df = sweep_results(
     cache_dir,
     tasks,
     models,
     ["xent", "logconf"],
     seeds,
-    n_train=n_train,
-    n_test=n_test,
-    epochs=epochs,
-    batch_size=batch_size,
-    minibatch_size=minibatch_size,
-    max_len=max_len,
-    head_init=head_init,
-    train_kw=train_kw,
+    data=DataSettings(n_train=n_train, n_test=n_test),
+    every=ModelSettings(head_init=head_init, train={**train, **train_kw}),
 )
 palette = plotting.weak_palette(models[:-1])
 ncols = min(4, len(tasks))

@@ -60,6 +60,7 @@ from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.reference import versus
 from w2s_lib.sandbox import setting_kw
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import model_order, sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -67,6 +68,7 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 
 # %%
 plan_kw = setting_kw(setting, models)  # the pairs trained (finetune: every i<j pair, as the paper)
+train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
 supervisors = model_order(list(dict.fromkeys(w for w, _ in plan_kw["pairs"])))
 df = sweep_results(
     cache_dir,
@@ -74,14 +76,8 @@ df = sweep_results(
     models,
     ["xent", "logconf"],
     seeds,
-    n_train=n_train,
-    n_test=n_test,
-    epochs=epochs,
-    batch_size=batch_size,
-    minibatch_size=minibatch_size,
-    max_len=max_len,
-    head_init=head_init,
-    train_kw=train_kw,
+    data=DataSettings(n_train=n_train, n_test=n_test),
+    every=ModelSettings(head_init=head_init, train={**train, **train_kw}),
     **plan_kw,
 )
 plotting.style()

@@ -61,6 +61,7 @@ from w2s_lib.cache import results_dir
 from w2s_lib.models import preset_of
 from w2s_lib.prompting import fig09_curves, prompting_results, shots_survived
 from w2s_lib.reference import versus
+from w2s_lib.settings import DataSettings, ModelSettings, PromptSettings
 from w2s_lib.sweep import sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -74,22 +75,11 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # (see above); shots are drawn per test item from half B's training items, class-balanced on the labels shown.
 
 # %%
-common = dict(
-    n_train=n_train, n_test=n_test, epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len
-)
+train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+common = dict(data=DataSettings(n_train=n_train, n_test=n_test), every=ModelSettings(train=train))
 finetuned = sweep_results(cache_dir, tasks, models, ["xent", "logconf"], seeds, **common)
-prompts = prompting_results(
-    cache_dir,
-    tasks,
-    models,
-    seeds,
-    shots=(0, shots),
-    supervisors=supervisors,
-    prompt_max_len=prompt_max_len,
-    prompt_batch_size=prompt_batch_size,
-    prompts=prompts,
-    **common,
-)
+prompt = PromptSettings(shots=(0, shots), max_len=prompt_max_len, batch_size=prompt_batch_size, prompts=prompts)
+prompts = prompting_results(cache_dir, tasks, models, seeds, prompt=prompt, supervisors=supervisors, **common)
 curves = fig09_curves(prompts, finetuned)
 print(f"prompting and finetuning runs cached in {cache_dir}")
 prompts[

@@ -48,7 +48,8 @@ from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.protocol import run_name
 from w2s_lib.reference import paper_values, versus
-from w2s_lib.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_plan_kw, run_configs
+from w2s_lib.settings import DataSettings, ModelSettings
+from w2s_lib.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_settings, run_configs
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
@@ -70,21 +71,14 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 
 # %%
 settings = {**dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len), **train_kw}
-pair = [(models[0], models[-1])]
-ft = plan_sweep(
-    tasks, models, ["xent"], seeds, pairs=pair, n_train=n_train, n_test=n_test, train_kw=settings, head_init=head_init
+pair, data = [(models[0], models[-1])], DataSettings(n_train=n_train, n_test=n_test)
+finetuned = ModelSettings(head_init=head_init, train=settings)
+# every lp run a linear probe by the paper's recipe (its rate, batch, epochs), on the same head
+probe = ModelSettings(head_init=head_init).overridden_by(
+    probe_settings(probe_epochs, max_len=max_len, minibatch_size=minibatch_size)
 )
-lp = plan_sweep(
-    tasks,
-    models,
-    ["xent"],
-    seeds,
-    pairs=pair,
-    n_train=n_train,
-    n_test=n_test,
-    head_init=head_init,
-    **probe_plan_kw(probe_epochs, max_len=max_len, minibatch_size=minibatch_size),
-)
+ft = plan_sweep(tasks, models, ["xent"], seeds, pairs=pair, data=data, every=finetuned)
+lp = plan_sweep(tasks, models, ["xent"], seeds, pairs=pair, data=data, every=probe)
 # the supervisor is always the finetuned weak model: the probes differ only in what the student does
 lp_weak = [dataclasses.replace(c, weak=f.weak) for c, f in zip(lp.w2s, ft.w2s)]
 ft_then_lp = [probe_of(c, epochs=probe_epochs) for c in ft.w2s]

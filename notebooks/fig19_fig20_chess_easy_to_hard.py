@@ -62,29 +62,26 @@ out_dir: str = "../figures"  # where figures and their numbers go
 from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.chess.figures import easy_minus_zero_shot, easy_vs_all, plot_easy_vs_all, plot_fig20
-from w2s_lib.chess.protocol import easy_to_hard_results
+from w2s_lib.chess.protocol import ChessData, easy_to_hard_results
 from w2s_lib.reference import versus
+from w2s_lib.settings import ModelSettings, per_model_lr
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
+data = ChessData(source, n_train=n_train, n_test=n_test, n_parts=n_parts, n_pool=n_pool or None)
+train = dict(epochs=float(epochs), batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+every, per_model = ModelSettings(train=train), per_model_lr(lr)  # lr {}: CHESS_LR, else each preset's rate
 runs, by_elo = easy_to_hard_results(
     cache_dir,
-    source,
     models,
     seeds,
     cutoffs,
-    n_train=n_train,
-    n_test=n_test,
-    n_parts=n_parts,
-    n_pool=n_pool or None,
+    data=data,
     hard_min=hard_min,
-    epochs=epochs,
-    batch_size=batch_size,
-    minibatch_size=minibatch_size,
-    max_len=max_len,
-    lr=lr or None,
+    every=every,
+    per_model=per_model,
     elo_width=elo_width,
 )
 table = easy_vs_all(runs)

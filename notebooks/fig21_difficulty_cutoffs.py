@@ -57,6 +57,7 @@ from w2s_lib.cache import results_dir
 from w2s_lib.metrics import bootstrap_ci
 from w2s_lib.reference import versus
 from w2s_lib.sandbox import setting_kw
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import difficulty_sweep, model_order
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -71,10 +72,8 @@ df = pd.concat(
             task,
             models,
             seed,
-            n_train=n_train,
-            n_test=n_test,
-            train_kw=settings,
-            head_init=head_init,
+            data=DataSettings(n_train=n_train, n_test=n_test),
+            every=ModelSettings(head_init=head_init, train=settings),
             **setting_kw(setting, models),  # laptop: probes and per-model settings; every model trains on g.t.
         )
         for task in tasks

@@ -57,18 +57,20 @@ from w2s_lib.cache import results_dir
 from w2s_lib.protocol import run_name
 from w2s_lib.results import median_pgr, pgr_table
 from w2s_lib.sandbox import setting_kw
-from w2s_lib.sweep import PROBE_RECIPE, model_order, plan_sweep, probe_plan_kw, run_plan
+from w2s_lib.settings import DataSettings, ModelSettings
+from w2s_lib.sweep import PROBE_RECIPE, model_order, plan_sweep, probe_settings, run_plan
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
-plan_kw = setting_kw(setting, models)  # the pairs to train (and, at laptop, which models are probes)
+plan_kw = setting_kw(setting, models)  # the pairs to train (and, at laptop, each model's settings)
 # finetune: every run a probe by the paper's recipe; laptop: setting_kw's per-model settings (the shared sweep's)
-probe_kw = probe_plan_kw(probe_epochs, max_len=max_len, minibatch_size=minibatch_size) if setting == "finetune" else {}
-plan = plan_sweep(
-    tasks, models, ["xent"], seeds, n_train=n_train, n_test=n_test, head_init=head_init, **probe_kw, **plan_kw
-)
+every = ModelSettings(head_init=head_init)
+if setting == "finetune":
+    every = every.overridden_by(probe_settings(probe_epochs, max_len=max_len, minibatch_size=minibatch_size))
+data = DataSettings(n_train=n_train, n_test=n_test)
+plan = plan_sweep(tasks, models, ["xent"], seeds, data=data, every=every, **plan_kw)
 df = run_plan(plan, cache_dir)
 palette = plotting.weak_palette(model_order({w for w, _ in plan_kw["pairs"]}))
 plotting.style()

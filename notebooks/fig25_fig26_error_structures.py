@@ -68,6 +68,7 @@ from w2s_lib.protocol import TRAIN_LABEL_AGREEMENT, WEAK_ERRORS
 from w2s_lib.reference import versus
 from w2s_lib.results import collect_histories, pgr_table
 from w2s_lib.sandbox import setting_kw
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import plan_sweep, run_configs, with_variant
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -75,7 +76,7 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 
 # %%
 settings = {**dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len), **train_kw}
-plan_kw = setting_kw(setting, models)  # the setting's pairs (and, at laptop, which models are probes)
+plan_kw = setting_kw(setting, models)  # the setting's pairs (and, at laptop, each model's settings)
 pair = (plan_kw["pairs"][0][0], plan_kw["pairs"][-1][1])  # the weakest supervisor and the largest student
 plan = plan_sweep(
     tasks,
@@ -83,10 +84,8 @@ plan = plan_sweep(
     ["xent", "logconf"],
     seeds,
     **{**plan_kw, "pairs": [pair]},
-    n_train=n_train,
-    n_test=n_test,
-    train_kw=settings,
-    head_init=head_init,
+    data=DataSettings(n_train=n_train, n_test=n_test),
+    every=ModelSettings(head_init=head_init, train=settings),
 )
 runs = [r for kind in WEAK_ERRORS for r in with_variant(plan.w2s, weak_errors=kind)]
 df = run_configs(runs + plan.ceilings, cache_dir)

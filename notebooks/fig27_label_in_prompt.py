@@ -62,6 +62,7 @@ from w2s_lib.metrics import bootstrap_ci
 from w2s_lib.reference import versus
 from w2s_lib.results import pgr_table
 from w2s_lib.sandbox import setting_kw
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import plan_sweep, run_configs, with_variant
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -69,7 +70,7 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 
 # %%
 settings = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len, **train_kw)
-plan_kw = setting_kw(setting, models)  # the setting's pairs (and, at laptop, which models are probes)
+plan_kw = setting_kw(setting, models)  # the setting's pairs (and, at laptop, each model's settings)
 pair = (plan_kw["pairs"][0][0], plan_kw["pairs"][-1][1])  # the weakest supervisor and the largest student
 plan = plan_sweep(
     tasks,
@@ -77,10 +78,8 @@ plan = plan_sweep(
     ["xent", "logconf"],
     seeds,
     **{**plan_kw, "pairs": [pair]},
-    n_train=n_train,
-    n_test=n_test,
-    train_kw=settings,
-    head_init=head_init,
+    data=DataSettings(n_train=n_train, n_test=n_test),
+    every=ModelSettings(head_init=head_init, train=settings),
 )
 runs = plan.w2s + with_variant(plan.w2s, weak_label_in_prompt=True)
 df = run_configs(runs + plan.ceilings, cache_dir)

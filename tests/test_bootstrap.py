@@ -12,10 +12,11 @@ from w2s_lib import cache, protocol, train
 from w2s_lib.cli import main
 from w2s_lib.protocol import WEAK_LABELS_FILE, RunConfig, prepare_data, run_dir, run_name
 from w2s_lib.results import collect, pgr_table
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import plan_bootstrap, plan_sweep, run_plan
 
 CHAIN = ["tiny-1", "tiny-2", "tiny-3"]
-OPTS = dict(n_train=240, n_test=60, train_kw=FAST)
+OPTS = dict(data=DataSettings(n_train=240, n_test=60), every=ModelSettings(train=FAST))
 # run_name of plan_sweep(["synth_sentiment"], CHAIN, ["xent"], [0], **OPTS) since the run keys gained the "nlp"
 # code version (w2s_lib.runs): an option added later and left at its default must not change them.
 NAMES_BEFORE = [

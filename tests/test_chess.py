@@ -15,6 +15,7 @@ from w2s_lib import cache
 from w2s_lib.chess import data as cdata
 from w2s_lib.chess import generative as gen
 from w2s_lib.chess import protocol as cp
+from w2s_lib.settings import ModelSettings
 from w2s_lib.train import TrainConfig
 
 
@@ -222,7 +223,7 @@ def test_finished_runs_are_loaded_not_retrained(tmp_path, fake_training):
 def test_a_real_chain_end_to_end(tmp_path):
     data = cp.ChessData(n_train=24, n_test=12, n_parts=3)
     tr = dict(epochs=1.0, batch_size=8, minibatch_size=8, max_len=160)
-    runs = cp.plan(data, ["tiny-1", "tiny-2", "tiny-3"], train_kw=tr)
+    runs = cp.plan(data, ["tiny-1", "tiny-2", "tiny-3"], every=ModelSettings(train=tr))
     df = cp.results(runs, tmp_path, progress=False)
     assert df["test_acc"].between(0, 1).all() and df["legal_rate"].between(0, 1).all()
     step = [c for c in runs["bootstrap"] if c.part == 2][0]
@@ -243,17 +244,15 @@ def test_a_short_easy_set_warns_and_hard_accuracy_follows_hard_min(tmp_path, fak
     easy = cp.gt_run(data, "tiny-1", 0, elo_max=500)
     with pytest.warns(UserWarning, match=r"only \d+ of 30 puzzles pass the Elo filter"):
         cp.run_or_load(easy, tmp_path, progress=False)
-    runs, _ = cp.easy_to_hard_results(
-        tmp_path, "synth", ["tiny-1"], [0], [500], n_train=30, n_test=40, n_parts=2, hard_min=2500, progress=False
-    )
+    runs, _ = cp.easy_to_hard_results(tmp_path, ["tiny-1"], [0], [500], data=data, hard_min=2500, progress=False)
     # plant test results right exactly on the puzzles of Elo >= 2500: "hard" accuracy must follow hard_min
     for run in runs["run"]:
         path = next(tmp_path.glob(f"chess/synth/{run}")) / cp.TEST_FILE
         t = pd.read_parquet(path)
         t.assign(correct=(t["elo"] >= 2500).astype("float32")).to_parquet(path)
-    kw = dict(n_train=30, n_test=40, n_parts=2, progress=False)
-    at_2500, _ = cp.easy_to_hard_results(tmp_path, "synth", ["tiny-1"], [0], [500], hard_min=2500, **kw)
-    at_2000, _ = cp.easy_to_hard_results(tmp_path, "synth", ["tiny-1"], [0], [500], hard_min=2000, **kw)
+    kw = dict(data=data, progress=False)
+    at_2500, _ = cp.easy_to_hard_results(tmp_path, ["tiny-1"], [0], [500], hard_min=2500, **kw)
+    at_2000, _ = cp.easy_to_hard_results(tmp_path, ["tiny-1"], [0], [500], hard_min=2000, **kw)
     elo = np.array([p["elo"] for p in cp.prepare(data)["test"]])
     assert (at_2500["acc_hard"] == 1.0).all()
     planted = at_2000[at_2000["trained_on"] != "hard>=2000"]  # that run is new: its results are not planted

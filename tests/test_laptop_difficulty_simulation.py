@@ -7,6 +7,9 @@ import pytest
 
 from w2s_lib import sweep
 from w2s_lib.protocol import Splits
+from w2s_lib.settings import DataSettings
+
+TINY = DataSettings(n_train=10, n_test=4)
 
 
 def _fake_sweep(monkeypatch, items, level):
@@ -30,7 +33,7 @@ def test_rater_agreement_of_each_cutoff_by_hand(monkeypatch):
     items = [{"id": i, "agreement": a} for i, a in enumerate(agree)]
     level = [0, 0, 1, 1, 2, 2]
     _fake_sweep(monkeypatch, items, level)
-    df = sweep.difficulty_sweep("unused", "synth_sentiment", ["tiny-1", "tiny-2"], 3, n_train=10, n_test=4, train_kw={})
+    df = sweep.difficulty_sweep("unused", "synth_sentiment", ["tiny-1", "tiny-2"], 3, data=TINY)
     by_cut = df.drop_duplicates("cutoff_model").set_index("cutoff_model")["rater_agreement"]
     assert by_cut["tiny-1"] == 0.95  # the two level-0 items, n_keep = 2: no subsample
     for k, cut in ((1, "tiny-2"), (2, "all")):  # the 2 items the run draws from those of level <= k
@@ -49,7 +52,7 @@ def test_kept_items_draw_as_the_protocol_does():
 
 def test_no_rater_agreement_without_raters(monkeypatch):
     _fake_sweep(monkeypatch, [{"id": i} for i in range(4)], [0, 0, 1, 2])
-    df = sweep.difficulty_sweep("unused", "synth_sentiment", ["tiny-1", "tiny-2"], 0, n_train=10, n_test=4, train_kw={})
+    df = sweep.difficulty_sweep("unused", "synth_sentiment", ["tiny-1", "tiny-2"], 0, data=TINY)
     assert "rater_agreement" not in df
 
 
@@ -58,9 +61,7 @@ def test_difficulty_sweep_takes_the_laptop_settings(monkeypatch):
 
     seen = _fake_sweep(monkeypatch, [{"id": i} for i in range(4)], [0, 1, 2, 2])
     models = ["scratch-1", "minilm-l1"]
-    sweep.difficulty_sweep(
-        "unused", "sandbox_animals", models, 0, n_train=10, n_test=4, train_kw={}, **setting_kw("laptop", models)
-    )
+    sweep.difficulty_sweep("unused", "sandbox_animals", models, 0, data=TINY, **setting_kw("laptop", models))
     by_model = {r.model: r for r in seen}
     assert not by_model["scratch-1"].linear_probe and by_model["minilm-l1"].linear_probe
     assert by_model["scratch-1"].train.epochs == SANDBOX["weak_train"]["epochs"]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from w2s_lib import cache, runs
 from w2s_lib.cli import main
 from w2s_lib.launch import make_executor, stages, submit_runs
 from w2s_lib.protocol import run_dir, run_or_load
 from w2s_lib.results import collect
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import plan_sweep
 
 pytest.importorskip("submitit")
@@ -34,9 +36,8 @@ ARGS = [
 
 
 def _plan():
-    return plan_sweep(
-        ["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], n_train=80, n_test=40, train_kw=TRAIN_KW
-    )
+    data, every = DataSettings(n_train=80, n_test=40), ModelSettings(train=TRAIN_KW)
+    return plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], data=data, every=every)
 
 
 def test_stages_order_supervisors_before_students_and_skip_finished(tmp_path):
@@ -47,6 +48,12 @@ def test_stages_order_supervisors_before_students_and_skip_finished(tmp_path):
     assert stages(plan.runs, tmp_path) == [plan.ceilings + plan.w2s]
     # a student alone still brings its unfinished supervisor along
     assert stages(plan.w2s, tmp_path / "empty") == [plan.weak, plan.w2s]
+    # a finished run whose data changed since (its recorded fingerprint differs) is submitted again
+    folder = run_dir(plan.weak[0], tmp_path)
+    record = cache.read_json(folder / cache.CONFIG_FILE)
+    cache.write_json(folder / cache.CONFIG_FILE, {**record, runs.KEY_FIELD: {**record[runs.KEY_FIELD], "data": "old"}})
+    with pytest.warns(UserWarning, match="its data changed"):
+        assert stages(plan.runs, tmp_path) == [plan.weak + plan.ceilings, plan.w2s]
 
 
 @pytest.mark.slow

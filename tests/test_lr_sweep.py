@@ -7,10 +7,12 @@ import pytest
 
 from w2s_lib import lr_sweep
 from w2s_lib.protocol import run_dir
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import plan_sweep
 
 TRAIN_KW = dict(epochs=1.0, batch_size=16, minibatch_size=16, max_len=32, select="last")
 DATA_KW = dict(n_train=160, n_test=40)
+SMALL = dict(data=DataSettings(**DATA_KW), every=ModelSettings(train=TRAIN_KW))
 
 
 def _table(rows):
@@ -52,23 +54,17 @@ def test_the_chosen_rates_runs_are_the_sweeps_supervisors_and_ceilings():
     """At a rate, the sweep's two runs per model are the configs plan_sweep gives with that rate, so the
     notebooks find them in the cache."""
     models, lr = ["tiny-1", "tiny-2"], {"tiny-1": 3e-3, "tiny-2": 1e-3}
+    data, every = DataSettings(**DATA_KW), ModelSettings(head_init="unembed01", train=TRAIN_KW)
     configs = lr_sweep.sweep_configs(
-        ["synth_prefs"],
-        models,
-        [0],
-        {m: [r] for m, r in lr.items()},
-        train_kw=TRAIN_KW,
-        head_init="unembed01",
-        **DATA_KW,
+        ["synth_prefs"], models, [0], {m: [r] for m, r in lr.items()}, data=data, every=every
     )
-    plan = plan_sweep(
-        ["synth_prefs"], models, ["xent"], [0], lr=lr, train_kw=TRAIN_KW, head_init="unembed01", **DATA_KW
-    )
+    per_model = {m: ModelSettings(lr=r) for m, r in lr.items()}
+    plan = plan_sweep(["synth_prefs"], models, ["xent"], [0], data=data, every=every, per_model=per_model)
     planned = {(c.model, c.half): c for c in plan.weak + plan.ceilings}
     assert len(configs) == 4 and all(c.labels == "gt" for c in configs)
     assert {c for c in configs if (c.model, c.half) in planned} == set(planned.values())
     with pytest.raises(ValueError, match="no candidate rates for tiny-2"):
-        lr_sweep.sweep_configs(["synth_prefs"], models, [0], {"tiny-1": [1e-3]}, **DATA_KW)
+        lr_sweep.sweep_configs(["synth_prefs"], models, [0], {"tiny-1": [1e-3]}, data=data)
 
 
 @pytest.mark.slow
@@ -78,14 +74,12 @@ def test_tiny_sweep_scores_validation_and_the_command_reuses_its_runs(tmp_path, 
     from w2s_lib import cache, protocol
 
     lrs = {"tiny-1": [1e-5, 3e-3]}
-    table, chosen = lr_sweep.lr_sweep(
-        tmp_path, ["synth_prefs"], ["tiny-1"], [0], lrs, train_kw=TRAIN_KW, progress=False, **DATA_KW
-    )
+    table, chosen = lr_sweep.lr_sweep(tmp_path, ["synth_prefs"], ["tiny-1"], [0], lrs, progress=False, **SMALL)
     assert len(table) == 4 and set(table["half"]) == {"A", "B"}
     for row in table.itertuples():  # the score is the kept (final) model's accuracy on its ground-truth slice
         run = next(
             c
-            for c in lr_sweep.sweep_configs(["synth_prefs"], ["tiny-1"], [0], lrs, train_kw=TRAIN_KW, **DATA_KW)
+            for c in lr_sweep.sweep_configs(["synth_prefs"], ["tiny-1"], [0], lrs, **SMALL)
             if c.half == row.half and c.train.lr == row.lr
         )
         history = cache.read_json(run_dir(run, tmp_path) / "history.json")

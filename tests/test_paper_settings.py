@@ -12,6 +12,7 @@ import yaml
 
 from w2s_lib import cache, sweep
 from w2s_lib.data import TASKS
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import plan_bootstrap, plan_sweep
 
 GPT2 = ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"]
@@ -56,18 +57,31 @@ def test_explicit_alpha_max_wins():
     # loss_kw's alpha_max applies to every student (the CLI's --alpha-max)
     plan = plan_sweep(["sciq"], GPT2, ["logconf"], [0], loss_kw={"logconf": {"alpha_max": 0.6}})
     assert {kw["alpha_max"] for kw in logconf_kw(plan).values()} == {0.6}
-    # a per-model mapping overrides the default (and loss_kw) for the models it names
-    plan = plan_sweep(["sciq"], GPT2, ["logconf"], [0], alpha_max={"gpt2-large": 0.75, "gpt2-xl": 0.9})
+    # a model's own ModelSettings.alpha_max overrides the default (and loss_kw) for that model
+    per_model = {"gpt2-large": ModelSettings(alpha_max=0.75), "gpt2-xl": ModelSettings(alpha_max=0.9)}
+    plan = plan_sweep(["sciq"], GPT2, ["logconf"], [0], per_model=per_model)
     got = {s: kw["alpha_max"] for (_, s), kw in logconf_kw(plan).items()}
     assert got == {"gpt2-medium": 0.5, "gpt2-large": 0.75, "gpt2-xl": 0.9}
     plan = plan_sweep(
-        ["sciq"], GPT2, ["logconf"], [0], alpha_max={"gpt2-medium": 0.2}, loss_kw={"logconf": {"alpha_max": 0.6}}
+        ["sciq"],
+        GPT2,
+        ["logconf"],
+        [0],
+        per_model={"gpt2-medium": ModelSettings(alpha_max=0.2)},
+        loss_kw={"logconf": {"alpha_max": 0.6}},
     )
     got = {s: kw["alpha_max"] for (_, s), kw in logconf_kw(plan).items()}
     assert got == {"gpt2-medium": 0.2, "gpt2-large": 0.6, "gpt2-xl": 0.6}
-    # one number for all
-    plan = plan_sweep(["sciq"], GPT2, ["logconf"], [0], alpha_max=0.5)
+    # one number for all: every's, which a model's own still overrides
+    plan = plan_sweep(["sciq"], GPT2, ["logconf"], [0], every=ModelSettings(alpha_max=0.5))
     assert {kw["alpha_max"] for kw in logconf_kw(plan).values()} == {0.5}
+    every, own = ModelSettings(alpha_max=0.4), {"gpt2-xl": ModelSettings(alpha_max=0.9)}
+    plan = plan_sweep(["sciq"], GPT2, ["logconf"], [0], every=every, per_model=own)
+    assert {s: kw["alpha_max"] for (_, s), kw in logconf_kw(plan).items()} == {
+        "gpt2-medium": 0.4,
+        "gpt2-large": 0.4,
+        "gpt2-xl": 0.9,
+    }
 
 
 def test_bootstrap_chains_give_075_to_the_largest_model_of_all_chains():
@@ -80,7 +94,9 @@ def test_bootstrap_chains_give_075_to_the_largest_model_of_all_chains():
     assert alphas == {"gpt2-medium": {0.5}, "gpt2-large": {0.5}, "gpt2-xl": {0.75}}
     one = plan_bootstrap(["sciq"], ["gpt2", "gpt2-medium", "gpt2-large"], ["logconf"], [0])
     assert sorted(dict(r.train.loss_kw)["alpha_max"] for r in one.w2s) == [0.5, 0.75]
-    over = plan_bootstrap(["sciq"], chains[0], ["logconf"], [0], alpha_max={"gpt2-medium": 0.3})
+    over = plan_bootstrap(
+        ["sciq"], chains[0], ["logconf"], [0], per_model={"gpt2-medium": ModelSettings(alpha_max=0.3)}
+    )
     assert sorted(dict(r.train.loss_kw)["alpha_max"] for r in over.w2s) == [0.3, 0.75]
 
 
@@ -112,18 +128,18 @@ def test_logconf_settings_reach_the_loss():
     assert (loss.alpha_max, loss.prior) == (0.75, "half")
 
 
-def test_head_init_and_train_kw_reach_every_run(monkeypatch, tmp_path):
+def test_head_init_and_train_settings_reach_every_run(monkeypatch, tmp_path):
     kw = dict(min_evals=20, evals_per_epoch=10, eval_batch_size=256)
-    plan = plan_sweep(["sciq"], GPT2[:2], ["logconf"], [0], head_init="unembed01", train_kw=kw)
+    plan = plan_sweep(["sciq"], GPT2[:2], ["logconf"], [0], every=ModelSettings(head_init="unembed01", train=kw))
     assert {r.head_init for r in plan.runs} == {"unembed01"}
     assert {(r.train.min_evals, r.train.evals_per_epoch, r.train.eval_batch_size) for r in plan.runs} == {
         (20, 10.0, 256)
     }
-    # the notebooks' call, sweep_results, passes both on (and merges train_kw into its own settings)
+    # the notebooks' call, sweep_results, passes them on
     seen = []
     monkeypatch.setattr(sweep, "run_plan", lambda plan, root, progress=None: seen.append(plan))
-    sweep.sweep_results(tmp_path, ["sciq"], GPT2[:2], ["logconf"], [0], n_train=100, n_test=10, epochs=2.0,
-                        head_init="unembed01", train_kw=kw)  # fmt: skip
+    every = ModelSettings(head_init="unembed01", train={"epochs": 2.0, **kw})
+    sweep.sweep_results(tmp_path, ["sciq"], GPT2[:2], ["logconf"], [0], data=DataSettings(100, 10), every=every)
     (got,) = seen
     assert {r.head_init for r in got.runs} == {"unembed01"}
     assert {(r.train.epochs, r.train.min_evals, r.train.eval_batch_size) for r in got.runs} == {(2.0, 20, 256)}

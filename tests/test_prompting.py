@@ -11,9 +11,11 @@ from tests.settings import FAST
 from w2s_lib import cache, prompting, runs
 from w2s_lib.protocol import DataConfig, prepare_data, run_dir, run_or_load
 from w2s_lib.results import collect
+from w2s_lib.settings import DataSettings, ModelSettings, PromptSettings
 from w2s_lib.sweep import plan_sweep
 
 DATA = DataConfig("synth_sentiment", n_train=300, n_test=60, seed=0)
+SMALL = DataSettings(n_train=DATA.n_train, n_test=DATA.n_test)
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +29,8 @@ def sup_root(tmp_path_factory):
         [0],
         pairs=[],
         ceiling_half="A",
-        n_train=DATA.n_train,
-        n_test=DATA.n_test,
-        train_kw=FAST,
+        data=SMALL,
+        every=ModelSettings(train=FAST),
     ).weak
     assert sup.data == DATA
     run_or_load(sup, root, progress=False)
@@ -245,13 +246,10 @@ def test_prompting_results_table_and_fig09_curves(sup_root):
         [DATA.task],
         ["tiny-1", "tiny-2"],
         [0],
-        shots=(0, 2),
-        n_train=DATA.n_train,
-        n_test=DATA.n_test,
-        prompt_max_len=256,
-        prompt_batch_size=32,
+        prompt=PromptSettings(shots=(0, 2), max_len=256, batch_size=32),
+        data=SMALL,
+        every=ModelSettings(train=FAST),
         device="cpu",
-        **FAST,
     )
     got = sorted(zip(df["model"], df["shots"], df["shot_labels"], df["weak_model"].fillna("")))
     assert got == [
@@ -292,7 +290,7 @@ def test_prompt_sets_ours_by_default_and_the_papers_refused_until_its_text_is_he
         lambda: prompting.format_prompt("sciq", [], "Q?", prompts="paper"),
         lambda: prompting.PromptConfig(DATA, "tiny-1", prompts="paper"),
         lambda: prompting.prompting_results(
-            root, [DATA.task], ["tiny-1"], [0], n_train=300, n_test=60, epochs=1.0, prompts="paper"
+            root, [DATA.task], ["tiny-1"], [0], prompt=PromptSettings(prompts="paper"), data=SMALL
         ),
     ):
         with pytest.raises(ValueError, match=r"^prompts='paper': the verbatim instructions of the paper's Table 2 "):

@@ -16,10 +16,11 @@ from w2s_lib import cache
 from w2s_lib.models import load_classifier, load_tokenizer
 from w2s_lib.protocol import RunConfig, prepare_data, run_dir, run_or_load
 from w2s_lib.results import collect
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import plan_sweep, run_sweep
 from w2s_lib.train import predict
 
-SMALL = dict(n_train=400, n_test=100)
+SMALL = DataSettings(n_train=400, n_test=100)
 
 
 def _plan(**kw):
@@ -30,7 +31,7 @@ def _plan(**kw):
         args.pop("models"),
         args.pop("losses"),
         args.pop("seeds"),
-        **{**SMALL, "train_kw": FAST, **args},
+        **{"data": SMALL, "every": ModelSettings(train=FAST), **args},
     )
 
 
@@ -110,9 +111,8 @@ def test_tiny_sweep_ceiling_beats_weak(tmp_path):
         ["tiny-1", "tiny-2"],
         ["xent"],
         [0],
-        n_train=smoke["n_train"],
-        n_test=smoke["n_test"],
-        train_kw={k: smoke[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len")},
+        data=DataSettings(n_train=smoke["n_train"], n_test=smoke["n_test"]),
+        every=ModelSettings(train={k: smoke[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len")}),
     )
     df = run_sweep(plan, tmp_path, progress=False)
     row = df[df.role == "w2s"].iloc[0]

@@ -20,6 +20,7 @@ from w2s_lib.protocol import (
     structured_weak_labels,
 )
 from w2s_lib.results import collect, collect_histories
+from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import plan_sweep
 
 
@@ -30,7 +31,8 @@ def root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def w2s(root):
-    plan = plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], n_train=400, n_test=100, train_kw=FAST)
+    data, every = DataSettings(n_train=400, n_test=100), ModelSettings(train=FAST)
+    plan = plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], data=data, every=every)
     (cfg,) = plan.w2s
     for dep in [cfg.weak, error_reference(cfg)]:
         run_or_load(dep, root, progress=False)
@@ -172,7 +174,8 @@ def test_bad_variant_options_are_refused(w2s):
 def test_difficulty_sweep_equal_sizes_and_cutoff_names(tmp_path):
     from w2s_lib.sweep import difficulty_sweep
 
-    df = difficulty_sweep(tmp_path, "synth_sentiment", ["tiny-1", "tiny-2"], 0, n_train=300, n_test=60, train_kw=FAST)
+    data, every = DataSettings(n_train=300, n_test=60), ModelSettings(train=FAST)
+    df = difficulty_sweep(tmp_path, "synth_sentiment", ["tiny-1", "tiny-2"], 0, data=data, every=every)
     assert len(df) % 2 == 0 and len(df) <= 2 * 3  # 2 models x cutoffs {tiny-1, tiny-2, all} that have items
     assert df["n_train"].nunique() == 1
     assert "all" in set(df["cutoff_model"]) and set(df["cutoff_model"]) <= {"all", "tiny-1", "tiny-2"}
@@ -232,7 +235,7 @@ def test_train_label_agreement_of_a_structure_comes_from_its_own_labels(root, w2
 def test_probes_train_by_the_papers_probe_recipe(w2s):
     """Paper App. D.2: Adam, lr 1e-3, batch 128, no weight decay, 200 epochs, early stopping on validation
     agreement with the probe's own labels, whatever the finetuned run it probes used (lr, epochs, batch)."""
-    from w2s_lib.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_plan_kw
+    from w2s_lib.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_settings
 
     ft = dataclasses.replace(
         w2s,
@@ -248,7 +251,7 @@ def test_probes_train_by_the_papers_probe_recipe(w2s):
     # the finetuning's 10 evaluations per epoch would be 2000 over 200 epochs: the default schedule instead
     assert (t.eval_every, t.min_evals, t.evals_per_epoch) == (0, 8, 0.0)
     assert probe_of(ft, epochs=6).train.epochs == 6.0  # smoke presets shorten the epochs only
-    plan = plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], **probe_plan_kw(6, max_len=32))
+    plan = plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], every=probe_settings(6, max_len=32))
     for run in plan.runs:
         assert run.linear_probe and run.train.max_len == 32
         assert {k: getattr(run.train, k) for k in want} == {**want, "epochs": 6.0}

@@ -318,16 +318,14 @@ def test_rm_paper_presets_train_on_every_comparison_at_batch_220():
     optimizer steps per run (20,000 comparisons gave 0.45 x 20,000 / 220 = 41); the three notebooks share
     every setting (and so their runs), generative finetuning aside."""
     from w2s_lib.data.preferences import HH_SPLIT_ROWS
-    from w2s_lib.lr_sweep import notebook_train_kw
+    from w2s_lib.lr_sweep import notebook_settings
     from w2s_lib.sweep import plan_sweep
 
     presets = [_paper_preset(n) for n in RM_NOTEBOOKS]
     assert all({k: v for k, v in p.items() if k != "genft_epochs"} == presets[0] for p in presets[1:])
     p = presets[0]
-    plan = plan_sweep(
-        p["tasks"], p["models"], ["xent"], p["seeds"], n_train=p["n_train"], n_test=p["n_test"], lr=p["lr"],
-        head_init=p["head_init"], train_kw=notebook_train_kw(p),
-    )  # fmt: skip
+    data, every, per_model = notebook_settings(p)
+    plan = plan_sweep(p["tasks"], p["models"], ["xent"], p["seeds"], data=data, every=every, per_model=per_model)
     for run in plan.runs:
         tc, rows = run.train, HH_SPLIT_ROWS[TASKS[run.data.task].data_dir]["train"]
         n_items = run.data.n_train or rows  # 0: the whole split

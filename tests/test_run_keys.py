@@ -190,3 +190,19 @@ def test_the_pin_check_fails_on_a_change_without_a_bump():
     ]
     assert "rewrite the pins" in _pin_problems({"boolq": "aa", "sciq": "cc"}, pinned, 4)[0]
     assert _pin_problems({"boolq": "aa", "sciq": "bb", "piqa": "dd"}, pinned, 3) == ["new task piqa: rewrite the pins"]
+
+
+def test_a_sweep_recomputes_a_stale_run(tmp_path):
+    from w2s_lib.sweep import SweepPlan, run_sweep
+
+    cfg = _cfg()
+    plan = SweepPlan(weak=[cfg], ceilings=[], w2s=[])
+    run_sweep(plan, tmp_path, progress=False)
+    folder, stamp = run_dir(cfg, tmp_path), _mtime(cfg, tmp_path)
+    record = runs.read_record(folder)
+    run_sweep(plan, tmp_path, progress=False)
+    assert _mtime(cfg, tmp_path) == stamp  # reused: nothing changed
+    cache.write_json(folder / cache.CONFIG_FILE, {**record, runs.KEY_FIELD: {**record[runs.KEY_FIELD], "data": "x"}})
+    with pytest.warns(UserWarning, match="its data changed"):
+        run_sweep(plan, tmp_path, progress=False)
+    assert _mtime(cfg, tmp_path) != stamp

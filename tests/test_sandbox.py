@@ -150,13 +150,14 @@ LAPTOP_MODELS = ["smollm2-135m", "scratch-2", "minilm-l1", "scratch-1", "mpnet-b
 
 def test_laptop_setting_pairs_every_supervisor_with_every_probe_student():
     from w2s_lib.sandbox import LADDER, SANDBOX, setting_kw
+    from w2s_lib.settings import ModelSettings
 
     kw = setting_kw("laptop", LAPTOP_MODELS)  # any order: by size
     assert kw["pairs"] == [(w, s) for w in ("scratch-1", "scratch-2") for s in LADDER]
-    assert kw["linear_probe"] == set(LADDER)
-    assert {m: kw["model_train_kw"][m] for m in ("scratch-1", *LADDER)} == {
-        "scratch-1": SANDBOX["weak_train"],
-        **{s: SANDBOX["probe_train"] for s in LADDER},
+    assert kw["per_model"] == {
+        "scratch-1": ModelSettings(train=SANDBOX["weak_train"]),
+        "scratch-2": ModelSettings(train=SANDBOX["weak_train"]),
+        **{s: ModelSettings(linear_probe=True, train=SANDBOX["probe_train"]) for s in LADDER},
     }
     assert setting_kw("finetune", ["tiny-3", "tiny-1", "tiny-2"]) == {
         "pairs": [("tiny-1", "tiny-2"), ("tiny-1", "tiny-3"), ("tiny-2", "tiny-3")]

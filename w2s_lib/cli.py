@@ -138,6 +138,16 @@ def _ints(s: str) -> list[int]:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="w2s", description="Weak-to-strong generalization (Burns et al. 2023), reproduced.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_sweep(sub)
+    _add_results_and_sandbox(sub)
+    _add_vision(sub)
+    _add_chess(sub)
+    _add_checks(sub)
+    return p
+
+
+def _add_sweep(sub) -> None:
+    """``w2s sweep`` and its job launcher's flags."""
     s = sub.add_parser("sweep", help="train weak supervisors, strong ceilings and weak-to-strong students")
     s.add_argument("--preset", default="smoke", help=f"settings to start from: {', '.join(PRESETS)}")
     s.add_argument("--out", required=True, help="results folder (created; finished runs in it are reused)")
@@ -181,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--mem-gb", type=int, help="submitit: memory per job")
     j.add_argument("--timeout-min", type=int, default=240, help="submitit: time limit per job (default 240)")
     j.add_argument("--array-parallelism", type=int, default=256, help="submitit: jobs of one stage at once")
+
+
+def _add_results_and_sandbox(sub) -> None:
+    """``w2s results`` and ``w2s sandbox``."""
     r = sub.add_parser("results", help="table of runs and PGR per pair")
     r.add_argument("dir", help="a results folder written by w2s sweep")
     r.add_argument("--json", action="store_true", help="print all runs as JSON records")
@@ -196,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated students (default: the ladder minilm-l1,minilm-l6,mpnet-base,smollm2-135m)",
     )
     d.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _add_vision(sub) -> None:
+    """``w2s vision``."""
     v = sub.add_parser("vision", help="Table 3: an ImageNet classifier supervising probes on frozen features")
     v.add_argument("--out", required=True, help="results folder: features/ and runs/ (finished ones are reused)")
     v.add_argument("--source", default="fake", help="imagenet:ROOT (the paper), folder:PATH, fake or fake:N")
@@ -216,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--num-classes", type=int, default=1000, help="classes of random heads and fake sources")
     v.add_argument("--batch-size", type=int, default=64, help="images per forward pass while extracting")
     v.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _add_chess(sub) -> None:
+    """``w2s chess``."""
     c = sub.add_parser("chess", help="chess puzzles: naive and bootstrapped weak-to-strong, zero-shot, easy-to-hard")
     c.add_argument("--out", required=True, help="results folder (finished runs are reused)")
     c.add_argument("--source", default="synth", help="lichess (the Hub; the paper's puzzles) or synth (offline)")
@@ -242,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also easy-to-hard: comma-separated Elo cutoffs (paper: 800,900,...,1300)",
     )
     c.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _add_checks(sub) -> None:
+    """``w2s preflight``, ``w2s plan`` and ``w2s list``."""
     f = sub.add_parser("preflight", help="check that a preset's tasks and models load, before a long run")
     f.add_argument("--preset", help=f"a sweep preset: {', '.join(PRESETS)}")
     f.add_argument("--params", help="a notebook's preset file instead, e.g. params/paper/fig05_confidence_loss.yaml")
@@ -253,33 +279,32 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--params", help="a notebook's preset file instead, e.g. params/paper/fig05_confidence_loss.yaml")
     ls = sub.add_parser("list", help="list tasks, models, losses or presets")
     ls.add_argument("what", help="tasks, models, losses or presets")
-    return p
+
+
+# the `w2s sweep` flags that replace a preset's setting of the same name
+_SWEEP_FLAGS = "tasks models losses seeds n_train n_test epochs batch_size minibatch_size lr max_len select alpha_max"
 
 
 def _sweep_settings(a) -> dict:
+    """The preset's settings with the flags over them, every one checked (``_check_sweep_values``,
+    ``_sweep_pairs``, ``_check_sweep_options``) before any work."""
+    _choices("preset", [a.preset], list(PRESETS))
+    cfg = dict(PRESETS[a.preset])
+    for key in _SWEEP_FLAGS.split():
+        if getattr(a, key, None) is not None:
+            cfg[key] = getattr(a, key)
+    _check_sweep_values(cfg)
+    cfg["pairs"] = _sweep_pairs(a, cfg)
+    _check_sweep_options(a, cfg)
+    return cfg
+
+
+def _check_sweep_values(cfg: dict) -> None:
+    """Tasks, losses, selection, models, seeds, and every run setting, by the dataclass that defines it."""
     from w2s_lib.data import TASKS
     from w2s_lib.losses import LOSSES
     from w2s_lib.train import SELECTIONS
 
-    _choices("preset", [a.preset], list(PRESETS))
-    cfg = dict(PRESETS[a.preset])
-    for key in (
-        "tasks",
-        "models",
-        "losses",
-        "seeds",
-        "n_train",
-        "n_test",
-        "epochs",
-        "batch_size",
-        "minibatch_size",
-        "lr",
-        "max_len",
-        "select",
-        "alpha_max",
-    ):
-        if getattr(a, key, None) is not None:
-            cfg[key] = getattr(a, key)
     _choices("task", cfg["tasks"], sorted(TASKS))
     _choices("loss", cfg["losses"], list(LOSSES))
     if cfg.get("select") is not None:
@@ -301,25 +326,36 @@ def _sweep_settings(a) -> dict:
         raise UsageError(
             f"--n-train/--n-test 0 (every item of a Hub split) needs Hub tasks; generated: {', '.join(generated)}"
         )
-    pairs = None
-    if a.pairs:
-        pairs = []
-        for p in a.pairs:
-            if p.count(":") != 1:
-                raise UsageError(f"bad pair {p!r}; write weak:strong, e.g. tiny-1:tiny-3")
-            w, s = p.split(":")
-            _choices("model in --pairs", [w, s], cfg["models"])
-            pairs.append((w, s))
+
+
+def _sweep_pairs(a, cfg: dict) -> list[tuple[str, str]] | None:
+    """``--pairs`` as (weak, strong) pairs of ``cfg``'s models, each weak one smaller (None: every pair)."""
     from w2s_lib.models import model_order
 
+    if not a.pairs:
+        return None
+    pairs = []
+    for p in a.pairs:
+        if p.count(":") != 1:
+            raise UsageError(f"bad pair {p!r}; write weak:strong, e.g. tiny-1:tiny-3")
+        w, s = p.split(":")
+        _choices("model in --pairs", [w, s], cfg["models"])
+        pairs.append((w, s))
     order = model_order(cfg["models"])
-    for w, s in pairs or []:
+    for w, s in pairs:
         if order.index(w) >= order.index(s):
             raise UsageError(
                 f"weak model {w!r} is not smaller than strong model {s!r}; weakest to strongest: {', '.join(order)}"
             )
-    cfg["pairs"] = pairs
-    if a.bootstrap and (pairs or len(set(order)) < 3 or len(set(order)) != len(order)):
+    return pairs
+
+
+def _check_sweep_options(a, cfg: dict) -> None:
+    """--bootstrap, generative finetuning, LoRA and the job launcher's flags."""
+    from w2s_lib.models import model_order
+
+    order = model_order(cfg["models"])
+    if a.bootstrap and (cfg["pairs"] or len(set(order)) < 3 or len(set(order)) != len(order)):
         raise UsageError(
             f"--bootstrap needs a chain of at least 3 different models in --models and no --pairs; "
             f"got {', '.join(order)}"
@@ -342,7 +378,6 @@ def _sweep_settings(a) -> dict:
         for key in ("gpus_per_node", "cpus_per_task", "timeout_min", "array_parallelism", "mem_gb"):
             if getattr(a, key) is not None and getattr(a, key) < (0 if key == "gpus_per_node" else 1):
                 raise UsageError(f"--{key.replace('_', '-')} must be positive, got {getattr(a, key)}")
-    return cfg
 
 
 # TrainConfig / DataConfig field -> the command-line flag that sets it, for their error messages
@@ -393,27 +428,27 @@ def _check_models(names) -> None:
 def _sweep_plan(cfg: dict, a):
     """The plan of a ``w2s sweep`` (``cfg`` from ``_sweep_settings``): what it trains, and ``w2s plan`` prints."""
     from w2s_lib.models import model_order
+    from w2s_lib.settings import DataSettings, ModelSettings, per_model_lr
     from w2s_lib.sweep import plan_bootstrap, plan_sweep
 
-    train_kw = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in cfg}
-    train_kw.update(cfg.get("train_kw") or {})
+    train = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in cfg}
+    train.update(cfg.get("train_kw") or {})
     if cfg.get("select"):
-        train_kw["select"] = cfg["select"]
+        train["select"] = cfg["select"]
     if a.compile:
-        train_kw["compile"] = True
-    loss_kw = {"logconf": {"alpha_max": cfg["alpha_max"]}} if cfg.get("alpha_max") is not None else None
+        train["compile"] = True
+    lr = cfg.get("lr")  # one rate for every model, a mapping model -> rate (a preset's), or None: the presets'
+    every = ModelSettings(
+        lr=None if isinstance(lr, dict) else lr, lora_r=a.lora_r, head_init=cfg.get("head_init") or None, train=train
+    )
     kw = dict(
-        n_train=cfg["n_train"],
-        n_test=cfg["n_test"],
-        lr=cfg.get("lr"),
-        loss_kw=loss_kw,
-        train_kw=train_kw,
-        lora_r=a.lora_r,
+        data=DataSettings(n_train=cfg["n_train"], n_test=cfg["n_test"]),
+        every=every,
+        per_model=per_model_lr(lr) if isinstance(lr, dict) else None,
+        loss_kw={"logconf": {"alpha_max": cfg["alpha_max"]}} if cfg.get("alpha_max") is not None else None,
         genft_epochs=a.genft_epochs,
         genft_supervisors=a.genft_supervisors,
     )
-    if cfg.get("head_init"):
-        kw["head_init"] = cfg["head_init"]
     if a.bootstrap:
         return plan_bootstrap(cfg["tasks"], model_order(cfg["models"]), cfg["losses"], cfg["seeds"], **kw)
     return plan_sweep(cfg["tasks"], cfg["models"], cfg["losses"], cfg["seeds"], pairs=cfg["pairs"], **kw)
@@ -587,35 +622,25 @@ def _cmd_chess(a) -> int:
         raise UsageError(f"{a.out!r} exists and is not a folder")
     from w2s_lib.chess import protocol
     from w2s_lib.models import model_order
+    from w2s_lib.settings import ModelSettings
+    from w2s_lib.train import TrainConfig
 
-    kw = dict(
-        n_train=a.n_train,
-        n_test=a.n_test,
-        n_parts=a.n_parts,
-        n_pool=a.n_pool,
-        epochs=a.epochs,
-        batch_size=a.batch_size,
-        minibatch_size=a.minibatch_size,
-        max_len=a.max_len,
-        lr=a.lr,
-        progress=False if a.quiet else None,
-    )
     try:
         # the data and training settings, checked by their dataclasses before any work
-        protocol.ChessData(source=a.source, n_train=a.n_train, n_test=a.n_test, n_parts=a.n_parts, n_pool=a.n_pool)
-        from w2s_lib.train import TrainConfig
-
+        data = protocol.ChessData(a.source, n_train=a.n_train, n_test=a.n_test, n_parts=a.n_parts, n_pool=a.n_pool)
         train = dict(epochs=a.epochs, batch_size=a.batch_size, minibatch_size=a.minibatch_size, max_len=a.max_len)
         TrainConfig(**train, **({} if a.lr is None else {"lr": a.lr}))
+        every = ModelSettings(lr=a.lr, train=train)
     except ValueError as e:
         raise _usage(e) from None
+    kw = dict(data=data, every=every, progress=False if a.quiet else None)
     order = model_order(a.models)
     print(f"w2s chess: {a.source} puzzles, models {', '.join(order)} -> {a.out}", file=sys.stderr)
-    df = protocol.chess_results(a.out, a.source, order, a.seeds, **kw)
+    df = protocol.chess_results(a.out, order, a.seeds, **kw)
     cols = ["series", "weak_model", "via", "model", "seed", "test_acc", "acc_hard", "legal_rate", "pgr"]
     print(df[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     if a.easy:
-        runs, _ = protocol.easy_to_hard_results(a.out, a.source, order, a.seeds, a.easy, **kw)
+        runs, _ = protocol.easy_to_hard_results(a.out, order, a.seeds, a.easy, **kw)
         cols = ["model", "trained_on", "seed", "n_train", "test_acc", "acc_hard"]
         print(runs[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return 0

@@ -9,8 +9,8 @@ per model, the rate with the best mean over halves, tasks and seeds is chosen (t
 Test accuracy is listed beside it for the reader and never enters the choice.
 
 The runs are ordinary cached runs: those at the chosen rate are exactly the supervisors and ceilings of
-``sweep.plan_sweep(..., lr={model: rate})``, so the notebooks reuse them. Run it once (GPU), with the
-paper preset of the reward-modelling notebooks, from the repository root:
+``sweep.plan_sweep(..., per_model={model: ModelSettings(lr=rate)})``, so the notebooks reuse them. Run it
+once (GPU), with the paper preset of the reward-modelling notebooks, from the repository root:
 
     python -m w2s_lib.lr_sweep params/paper/fig03_rm_naive_scaling.yaml --out results/rm
 
@@ -30,9 +30,9 @@ from pathlib import Path
 import pandas as pd
 
 from w2s_lib import cache
-from w2s_lib.data.splits import DataConfig
 from w2s_lib.protocol import HALVES, RunConfig, run_dir, run_name, run_or_load
-from w2s_lib.train import TrainConfig
+from w2s_lib.settings import DataSettings, ModelSettings, check_per_model, per_model_lr
+from w2s_lib.sweep import gt_run
 
 # candidate rates, as multiples of each model's base rate
 DEFAULT_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -49,28 +49,26 @@ def sweep_configs(
     seeds: list[int],
     lrs: dict[str, list[float]],
     *,
-    n_train: int,
-    n_test: int,
-    val_frac: float = 0.1,
-    train_kw: dict | None = None,
-    head_init: str = "zeros",
+    data: DataSettings | None = None,
+    every: ModelSettings | None = None,
+    per_model: dict[str, ModelSettings] | None = None,
 ) -> list[RunConfig]:
     """The ground-truth runs of the sweep: per task, seed, model and rate in ``lrs[model]``, half A and B,
-    built as ``sweep.plan_sweep`` builds supervisors and ceilings (so a rate's runs are theirs)."""
+    built as ``sweep.plan_sweep`` builds supervisors and ceilings from the same ``data``, ``every`` and
+    ``per_model`` (``settings``), at that rate (so a rate's runs are theirs)."""
     missing = [m for m in models if not lrs.get(m)]
     if missing:
         raise ValueError(f"no candidate rates for {', '.join(missing)}; give rates for: {', '.join(models)}")
+    data, every, per_model = data or DataSettings(), every or ModelSettings(), check_per_model(per_model)
     configs = []
     for task in tasks:
         for seed in seeds:
-            data = DataConfig(task=task, n_train=n_train, n_test=n_test, val_frac=val_frac, seed=seed)
+            dc = data.config(task, seed)
             for model in models:
+                own = every.overridden_by(per_model.get(model))
                 for lr in lrs[model]:
-                    tc = TrainConfig(lr=lr, seed=seed, **(train_kw or {}))
-                    configs += [
-                        RunConfig(data=data, model=model, labels="gt", half=h, train=tc, head_init=head_init)
-                        for h in HALVES
-                    ]
+                    at_rate = own.overridden_by(ModelSettings(lr=lr))
+                    configs += [gt_run(dc, model, h, at_rate) for h in HALVES]
     return configs
 
 
@@ -138,14 +136,17 @@ def lr_sweep(
     return table, choose_lr(table)
 
 
-def notebook_train_kw(params: dict) -> dict:
-    """The TrainConfig settings the reward-modelling notebooks give ``sweep.sweep_results``, from their
-    parameters (a preset file): the run settings, then ``select``, then ``train_kw``."""
-    kw = {k: params[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in params}
+def notebook_settings(params: dict) -> tuple[DataSettings, ModelSettings, dict[str, ModelSettings]]:
+    """The settings the reward-modelling notebooks give ``sweep.sweep_results``, from their parameters (a
+    preset file), as their code cells build them: (``data``, ``every``, ``per_model``). ``every``: the head and
+    the run settings, then ``select``, then ``train_kw``; ``per_model``: the ``lr`` mapping."""
+    train = {k: params[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in params}
     if params.get("select"):
-        kw["select"] = params["select"]
-    kw.update(params.get("train_kw") or {})
-    return kw
+        train["select"] = params["select"]
+    train.update(params.get("train_kw") or {})
+    data = DataSettings(n_train=params["n_train"], n_test=params["n_test"])
+    every = ModelSettings(head_init=params.get("head_init"), train=train)
+    return data, every, per_model_lr(params.get("lr"))
 
 
 def _floats(s: str) -> list[float]:
@@ -191,18 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(e))
     base = params.get("lr") or {}
     lrs = {m: a.lrs or candidate_rates(base.get(m) or default_lr(m), a.factors) for m in models}
-    table, chosen = lr_sweep(
-        a.out,
-        tasks,
-        models,
-        seeds,
-        lrs,
-        n_train=params["n_train"],
-        n_test=params["n_test"],
-        train_kw=notebook_train_kw(params),
-        head_init=params.get("head_init", "zeros"),
-        progress=not a.quiet,
-    )
+    data, every, _ = notebook_settings(params)  # the preset's own rates are the candidates' base, not overrides
+    table, chosen = lr_sweep(a.out, tasks, models, seeds, lrs, data=data, every=every, progress=not a.quiet)
     print(summary(table).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print("# chosen on ground-truth validation accuracy (python -m w2s_lib.lr_sweep); put in the paper presets:")
     print("lr: {" + ", ".join(f"{m}: {lr:.3g}" for m, lr in chosen.items()) + "}")

@@ -35,6 +35,7 @@ import pandas as pd
 from w2s_lib import cache, runs
 from w2s_lib.data.splits import DataConfig, prepare_data
 from w2s_lib.protocol import TEST_PREDICTIONS_FILE, NlpRun, RunConfig, half_b_p1, run_or_load
+from w2s_lib.settings import DataSettings, ModelSettings, PromptSettings
 
 SHOT_LABELS = ("gt", "weak")
 CUE = "Label:"
@@ -344,64 +345,47 @@ def prompting_results(
     models,
     seeds,
     *,
-    shots=(0, 5),
+    prompt: PromptSettings | None = None,
     supervisors=None,
-    n_train: int,
-    n_test: int,
-    epochs: float,
-    batch_size: int = 32,
-    minibatch_size: int = 32,
-    max_len: int = 512,
-    prompt_max_len: int = 1024,
-    prompt_batch_size: int = 8,
-    prompts: str = "ours",
+    data: DataSettings | None = None,
+    every: ModelSettings | None = None,
+    per_model: dict[str, ModelSettings] | None = None,
     progress=None,
     device=None,
-    **plan_kw,
 ) -> pd.DataFrame:
-    """The notebook's one call: every model prompted with each ``shots`` count (g.t. labels), and with weak
+    """The notebook's one call: every model prompted with each of ``prompt.shots`` (g.t. labels), and with weak
     labels from each of ``supervisors`` (default: all but the largest model) smaller than it, one row per run.
 
-    The supervisors are those of ``sweep.sweep_results`` with the same arguments (trained here if missing), so a
-    finetuning sweep and the prompting runs share their weak labels and test sets. ``weak_acc``: the supervisor's;
-    ``prompts``: the instruction set (``PROMPT_SETS``); the shot-count columns are ``shot_counts``'.
+    ``prompt``: how (``settings.PromptSettings``: shot counts, prompt length, batch, instruction set; None: its
+    defaults). The supervisors are those of ``sweep.sweep_results`` with the same ``data``, ``every`` and
+    ``per_model`` (trained here if missing), so a finetuning sweep and the prompting runs share their weak labels
+    and test sets. ``weak_acc``: the supervisor's; the shot-count columns are ``shot_counts``'.
     """
     from w2s_lib.models import model_order
     from w2s_lib.sweep import plan_sweep
 
-    check_prompts(prompts)  # before any supervisor trains
+    prompt, data = prompt or PromptSettings(), data or DataSettings()
+    check_prompts(prompt.prompts)  # before any supervisor trains
     supervisors = list(models[:-1] if supervisors is None else supervisors)
-    train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-    train_kw.update(plan_kw.pop("train_kw", {}))
-    plan = plan_sweep(
-        tasks,
-        supervisors,
-        [],
-        seeds,
-        pairs=[],
-        ceiling_half="A",
-        n_train=n_train,
-        n_test=n_test,
-        train_kw=train_kw,
-        **plan_kw,
-    )
-    sups = {(c.data, c.model): c for c in plan.weak}
+    plan_kw = dict(data=data, every=every, per_model=per_model, pairs=[], ceiling_half="A")
+    sups = {(c.data, c.model): c for c in plan_sweep(tasks, supervisors, [], seeds, **plan_kw).weak}
     rank = {m: i for i, m in enumerate(model_order([*models, *(w for w in supervisors if w not in models)]))}
     rows = []
     for model in models:  # outermost: a pretrained model loads once
         for task in tasks:
             for seed in seeds:
-                data = DataConfig(task, n_train, n_test, plan_kw.get("val_frac", 0.1), seed)
-                kw = dict(data=data, seed=seed, max_len=prompt_max_len, batch_size=prompt_batch_size, prompts=prompts)
-                runs = [PromptConfig(model=model, shots=k, **kw) for k in shots]
-                runs += [
-                    PromptConfig(model=model, shots=k, shot_labels="weak", weak=sups[(data, w)], **kw)
+                dc = data.config(task, seed)
+                kw = dict(data=dc, seed=seed, max_len=prompt.max_len, batch_size=prompt.batch_size)
+                kw["prompts"] = prompt.prompts
+                configs = [PromptConfig(model=model, shots=k, **kw) for k in prompt.shots]
+                configs += [
+                    PromptConfig(model=model, shots=k, shot_labels="weak", weak=sups[(dc, w)], **kw)
                     for w in supervisors
                     if rank[w] < rank[model]
-                    for k in shots
+                    for k in prompt.shots
                     if k
                 ]
-                for cfg in runs:
+                for cfg in configs:
                     weak_acc = run_or_load(cfg.weak, root, progress=progress)["test_acc"] if cfg.weak else np.nan
                     rows.append({**run_or_load_prompting(cfg, root, device=device), "weak_acc": weak_acc})
     return pd.DataFrame(rows)

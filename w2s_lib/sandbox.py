@@ -47,7 +47,8 @@ LAPTOP_TASKS = ("sandbox_animals", "sandbox_vader")  # the two sandbox tasks wit
 
 
 def setting_kw(setting: str, models, cfg: dict = SANDBOX) -> dict:
-    """The notebooks' ``setting`` parameter as ``plan_sweep`` keywords, with the pairs it trains.
+    """The notebooks' ``setting`` parameter as ``plan_sweep`` keywords: the ``pairs`` it trains and, at
+    ``laptop``, the ``per_model`` settings (``settings.ModelSettings``) of every model.
 
     ``finetune`` (the paper's): every model trains whole, each supervises every larger one. ``laptop``: the
     demo's design in every figure. Models named in ``cfg["weak_models"]`` are from-scratch supervisors
@@ -56,6 +57,7 @@ def setting_kw(setting: str, models, cfg: dict = SANDBOX) -> dict:
     supervise one another, because a probe's errors are not of the kind the sandbox was built to test.
     """
     from w2s_lib.models import model_order
+    from w2s_lib.settings import ModelSettings
 
     if setting not in SETTINGS:
         raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
@@ -69,27 +71,19 @@ def setting_kw(setting: str, models, cfg: dict = SANDBOX) -> dict:
             f"setting 'laptop' needs supervisors ({', '.join(cfg['weak_models'])}) and pretrained students; "
             f"got {models}"
         )
-    train_kw = {m: cfg["weak_train"] for m in weak} | {m: cfg["probe_train"] for m in students}
-    return dict(
-        pairs=[(w, s) for w in weak for s in students],
-        linear_probe=set(students),
-        model_train_kw=train_kw,
-    )
+    per_model = {m: ModelSettings(train=cfg["weak_train"]) for m in weak}
+    per_model |= {m: ModelSettings(linear_probe=True, train=cfg["probe_train"]) for m in students}
+    return dict(pairs=[(w, s) for w in weak for s in students], per_model=per_model)
 
 
 def sandbox_plan(seeds, cfg: dict = SANDBOX):
     """The demo's runs: every (from-scratch supervisor, pretrained probe student) pair, each loss."""
+    from w2s_lib.settings import DataSettings
     from w2s_lib.sweep import plan_sweep
 
-    plan = plan_sweep(
-        [cfg["task"]],
-        cfg["weak_models"] + cfg["students"],
-        cfg["losses"],
-        list(seeds),
-        n_train=cfg["n_train"],
-        n_test=cfg["n_test"],
-        **setting_kw("laptop", cfg["weak_models"] + cfg["students"], cfg),
-    )
+    models = cfg["weak_models"] + cfg["students"]
+    data = DataSettings(n_train=cfg["n_train"], n_test=cfg["n_test"])
+    plan = plan_sweep([cfg["task"]], models, cfg["losses"], list(seeds), data=data, **setting_kw("laptop", models, cfg))
     return plan.weak, plan.ceilings, plan.w2s
 
 
@@ -99,7 +93,6 @@ def run_sandbox(
     """Run (or load) the demo and write its figures, ``results.json`` (one row per weak-to-strong run)
     and ``summary.json`` (the ladder: PGR per student and loss with a bootstrap CI over seeds; Fig. 24's
     rows; timings)."""
-    from w2s_lib import plotting
     from w2s_lib.cache import write_json
     from w2s_lib.simulation import load_features, simulation_experiment
     from w2s_lib.sweep import run_configs
@@ -133,6 +126,25 @@ def run_sandbox(
     )
 
     out = Path(out_dir)
+    _draw(df, rows, fig24, out, cfg)
+    write_json(out / "results.json", rows)
+    summary = dict(
+        ladder=ladder.to_dict("records"),
+        fig24=fig24.to_dict("records"),
+        seeds=list(seeds),
+        seconds=time.time() - t0,
+        seconds_runs=t_runs,
+        machine=f"{platform.machine()}, {platform.python_version()}",
+        config={k: v for k, v in cfg.items()},
+    )
+    write_json(out / "summary.json", summary)
+    return summary
+
+
+def _draw(df: pd.DataFrame, rows: list[dict], fig24: pd.DataFrame, out: Path, cfg: dict) -> None:
+    """The demo's two figures in ``out``: accuracy and PGR per student, and Fig. 24's logic."""
+    from w2s_lib import plotting
+
     out.mkdir(parents=True, exist_ok=True)
     plotting.style()
     palette = plotting.weak_palette(cfg["weak_models"])
@@ -146,18 +158,6 @@ def run_sandbox(
     plotting.plot_simulation(fig24, axes=axes)
     fig.suptitle("simulatable vs random weak errors, probes on MiniLM features of the sandbox task")
     plotting.save_figure(fig, "sandbox_fig24", "sandbox", fig24, out)
-    write_json(out / "results.json", rows)
-    summary = dict(
-        ladder=ladder.to_dict("records"),
-        fig24=fig24.to_dict("records"),
-        seeds=list(seeds),
-        seconds=time.time() - t0,
-        seconds_runs=t_runs,
-        machine=f"{platform.machine()}, {platform.python_version()}",
-        config={k: v for k, v in cfg.items()},
-    )
-    write_json(out / "summary.json", summary)
-    return summary
 
 
 def ladder_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -3,23 +3,25 @@
 ``plan_sweep`` turns tasks x models x losses x seeds into supervisors, ceilings and weak-to-strong
 students, and ``plan_bootstrap`` into bootstrapping chains (paper §4.3.1); the helpers below build the
 analysis figures' variants (error structures, probes of finetuned models, difficulty cutoffs) from those
-plans.
+plans. What data the runs draw and how each model trains are ``w2s_lib.settings`` objects: ``data``
+(``DataSettings``), ``every`` and ``per_model`` (``ModelSettings``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from w2s_lib import cache
+from w2s_lib import runs
 from w2s_lib.data.splits import DataConfig, prepare_data
-from w2s_lib.models import default_lr, model_order
-from w2s_lib.protocol import RunConfig, item_difficulty, run_dir, run_name, run_or_load
+from w2s_lib.models import model_order
+from w2s_lib.protocol import NlpRun, RunConfig, item_difficulty, run_name, run_or_load
 from w2s_lib.results import collect
+from w2s_lib.settings import DataSettings, ModelSettings, check_per_model
 from w2s_lib.train import TrainConfig
 
 # The confidence loss's alpha_max (paper App. A.4, p. 33): "0.75 for the largest students and 0.5 otherwise".
@@ -37,22 +39,55 @@ def logconf_prior(task: str) -> str:
     return "half" if spec is not None and spec.balanced else "weak"
 
 
-def student_alpha_max(
-    students: list[str], alpha_max: float | dict | None = None, *, every: float | None = None
-) -> dict[str, float]:
-    """alpha_max per student: 0.75 for the largest (by ``model_order``), 0.5 for the others. ``every`` (an
-    ``alpha_max`` given in ``loss_kw``) replaces that for all; ``alpha_max`` wins over both, one number for
-    all or a dict model -> value for some."""
+def student_alpha_max(students: list[str], *, every: float | None = None) -> dict[str, float]:
+    """alpha_max per student: 0.75 for the largest (by ``model_order``), 0.5 for the others; ``every`` (an
+    ``alpha_max`` given in ``loss_kw``) replaces that for all."""
     order = model_order(list(dict.fromkeys(students)))
     if every is not None:
-        out = dict.fromkeys(order, float(every))
-    else:
-        out = {m: ALPHA_MAX_LARGEST if m == order[-1] else ALPHA_MAX for m in order}
-    if isinstance(alpha_max, dict):
-        out.update({m: float(v) for m, v in alpha_max.items() if m in out})
-    elif alpha_max is not None:
-        out = dict.fromkeys(out, float(alpha_max))
+        return dict.fromkeys(order, float(every))
+    return {m: ALPHA_MAX_LARGEST if m == order[-1] else ALPHA_MAX for m in order}
+
+
+def _alphas(students: list[str], loss_kw: dict | None, every: ModelSettings, per_model: dict) -> dict[str, float]:
+    """alpha_max per student (``student_alpha_max``), where a ``ModelSettings.alpha_max`` (the student's own,
+    else ``every``'s) wins over ``loss_kw``'s and the paper's."""
+    if not students:
+        return {}
+    explicit = ((loss_kw or {}).get("logconf") or {}).get("alpha_max")
+    out = student_alpha_max(students, every=explicit)
+    for m in out:
+        own = every.overridden_by(per_model.get(m)).alpha_max
+        out[m] = out[m] if own is None else float(own)
     return out
+
+
+def _loss_settings(loss_kw: dict, loss: str, task: str, alpha_max: float | None) -> tuple:
+    """A student's ``TrainConfig.loss_kw``: ``loss_kw[loss]``, and for the confidence loss its alpha_max and prior."""
+    kw = dict(loss_kw.get(loss) or {})
+    if loss == "logconf":
+        kw["alpha_max"] = alpha_max
+        kw.setdefault("prior", logconf_prior(task))
+    return tuple(sorted(kw.items()))
+
+
+def _run_fields(settings: ModelSettings) -> dict:
+    """The ``RunConfig`` fields a model's settings set (unset ones keep RunConfig's defaults)."""
+    fields = dict(head_init=settings.head_init, linear_probe=settings.linear_probe, lora_r=settings.lora_r)
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def gt_run(data: DataConfig, model: str, half: str, settings: ModelSettings, genft_epochs: float = 0.0) -> RunConfig:
+    """``model`` trained on the ground truth of ``half`` with its ``settings`` (``every`` over which its
+    ``per_model`` entry): a sweep's supervisors, ceilings and, with a loss, the settings of its students."""
+    return RunConfig(
+        data=data,
+        model=model,
+        labels="gt",
+        half=half,
+        train=settings.train_config(model, data.seed),
+        genft_epochs=genft_epochs,
+        **_run_fields(settings),
+    )
 
 
 @dataclass(frozen=True)
@@ -74,107 +109,56 @@ def plan_sweep(
     losses: list[str],
     seeds: list[int],
     *,
+    data: DataSettings | None = None,
+    every: ModelSettings | None = None,
+    per_model: Mapping[str, ModelSettings] | None = None,
     pairs: list[tuple[str, str]] | None = None,
-    n_train: int = 2000,
-    n_test: int = 500,
-    val_frac: float = 0.1,
-    lr: float | dict | None = None,
     loss_kw: dict | None = None,
     ceiling_half: str = "B",
-    train_kw: dict | None = None,
-    model_train_kw: dict | None = None,
-    head_init: str = "zeros",
-    linear_probe: bool | Collection[str] = False,
-    lora_r: int | dict = 0,
     genft_epochs: float = 0.0,
     genft_supervisors: bool = False,
-    alpha_max: float | dict | None = None,
 ) -> SweepPlan:
     """Every (weak < strong) pair of ``models`` (or the given ``pairs``), for each loss, task and seed.
 
-    ``train_kw``: TrainConfig settings for every run; ``model_train_kw``: per-model overrides (e.g. a
-    from-scratch supervisor and a probe student train differently). A student's weak-to-strong runs
-    use its own settings.
-    ``lr``: one rate for all, a dict model -> rate, or None for each model's preset rate.
-    ``linear_probe``: True/False for all models, or the names of the models to train as probes (e.g.
-    frozen pretrained students supervised by models trained from scratch). ``lora_r``: one LoRA rank for
-    all models or a dict model -> rank (0: full finetuning). ``loss_kw`` maps a loss name to its kwargs.
-    ``head_init``: "zeros" (the reference code) or "unembed01" (the paper, §A.1; ``models.build_classifier``).
+    ``data``: the sizes of every task's data (``settings.DataSettings``; None: its defaults). How each model
+    trains: ``every`` (``settings.ModelSettings``: rate, linear probe, LoRA rank, head, TrainConfig settings;
+    None: the defaults) with the model's ``per_model`` entry over it, e.g. a frozen pretrained student
+    supervised by models trained from scratch: ``per_model={"gpt2": ModelSettings(linear_probe=True, lr=1e-3)}``.
+    A model's runs all use its own settings: a student's weak-to-strong runs are its ground-truth run with weak
+    labels and the sweep's loss.
+    ``loss_kw`` maps a loss name to its kwargs.
 
-    The confidence loss (``logconf``) follows the paper (App. A.4, p. 33) unless ``loss_kw`` says otherwise,
-    and every such run records its settings in ``TrainConfig.loss_kw`` (so in config.json and the cache key):
-    ``alpha_max`` 0.75 for the sweep's largest student and 0.5 for the others (``student_alpha_max``; an
-    ``alpha_max`` in ``loss_kw["logconf"]`` applies to every student, and the ``alpha_max`` argument, one
-    number or a dict model -> value, wins over both), and ``prior`` "half" on balanced tasks, else "weak"
-    (``logconf_prior``).
+    The confidence loss (``logconf``) follows the paper (App. A.4, p. 33) unless told otherwise, and every such
+    run records its settings in ``TrainConfig.loss_kw`` (so in config.json and the cache key): ``alpha_max``
+    0.75 for the sweep's largest student and 0.5 for the others (``student_alpha_max``; an ``alpha_max`` in
+    ``loss_kw["logconf"]`` applies to every student, and a ``ModelSettings.alpha_max`` wins over both), and
+    ``prior`` "half" on balanced tasks, else "weak" (``logconf_prior``).
     ``genft_epochs > 0``: students and ceilings first get that many epochs of generative finetuning on the
     task's texts (paper Fig. 10); ``genft_supervisors`` gives it to the weak supervisors too (Fig. 18).
+    ``ceiling_half="A"``: the ceilings are the half-A runs (the reference code's).
     """
     order = model_order(models)
     if pairs is None:
         pairs = [(w, s) for i, w in enumerate(order) for s in order[i + 1 :]]
-    loss_kw = loss_kw or {}
-    weak, ceilings, w2s = {}, {}, []
-    explicit_alpha = (loss_kw.get("logconf") or {}).get("alpha_max")
-    alphas = student_alpha_max([s for _, s in pairs], alpha_max, every=explicit_alpha) if pairs else {}
-
-    def loss_settings(loss, task, student):
-        kw = dict(loss_kw.get(loss) or {})
-        if loss == "logconf":
-            kw["alpha_max"] = alphas[student]
-            kw.setdefault("prior", logconf_prior(task))
-        return tuple(sorted(kw.items()))
-
-    def probe(model):
-        return linear_probe if isinstance(linear_probe, bool) else model in linear_probe
-
-    def lora(model):
-        return lora_r.get(model, 0) if isinstance(lora_r, dict) else lora_r
-
-    def model_lr(model):
-        if isinstance(lr, dict):
-            return lr.get(model) or default_lr(model)
-        return lr or default_lr(model)
-
-    def gt_run(data, model, half, genft):
-        kw = {**(train_kw or {}), **(model_train_kw or {}).get(model, {})}
-        tc = TrainConfig(lr=model_lr(model), seed=data.seed, **kw)
-        return RunConfig(
-            data=data,
-            model=model,
-            labels="gt",
-            half=half,
-            train=tc,
-            head_init=head_init,
-            linear_probe=probe(model),
-            lora_r=lora(model),
-            genft_epochs=genft,
-        )
-
+    data, every, per_model = data or DataSettings(), every or ModelSettings(), check_per_model(per_model)
+    settings = {m: every.overridden_by(per_model.get(m)) for m in order}
+    alphas = _alphas([s for _, s in pairs], loss_kw, every, per_model)
     weak_genft = genft_epochs if genft_supervisors else 0.0
-
+    weak, ceilings, w2s = {}, {}, []
     for task in tasks:
         for seed in seeds:
-            data = DataConfig(task=task, n_train=n_train, n_test=n_test, val_frac=val_frac, seed=seed)
+            dc = data.config(task, seed)
             for m in order:
-                weak[(data, m)] = gt_run(data, m, "A", weak_genft)
+                weak[(dc, m)] = gt_run(dc, m, "A", settings[m], weak_genft)
             for w, s in pairs:
-                ceilings.setdefault((data, s), gt_run(data, s, ceiling_half, genft_epochs))
+                ceilings.setdefault((dc, s), gt_run(dc, s, ceiling_half, settings[s], genft_epochs))
                 for loss in losses:
-                    kw = loss_settings(loss, task, s)
-                    tc = dataclasses.replace(weak[(data, s)].train, loss=loss, loss_kw=kw)
+                    own = weak[(dc, s)]  # the student's ground-truth run: its settings, with weak labels and a loss
+                    kw = _loss_settings(loss_kw or {}, loss, task, alphas[s])
+                    tc = dataclasses.replace(own.train, loss=loss, loss_kw=kw)
                     w2s.append(
-                        RunConfig(
-                            data=data,
-                            model=s,
-                            labels="weak",
-                            half="B",
-                            train=tc,
-                            head_init=head_init,
-                            linear_probe=probe(s),
-                            lora_r=lora(s),
-                            weak=weak[(data, w)],
-                            genft_epochs=genft_epochs,
+                        dataclasses.replace(
+                            own, labels="weak", half="B", train=tc, weak=weak[(dc, w)], genft_epochs=genft_epochs
                         )
                     )
     used_weak = [c for (d, m), c in weak.items() if any(r.weak == c for r in w2s) or ceiling_half == "A"]
@@ -196,19 +180,20 @@ def plan_bootstrap(
     ``chain``: models weakest first (at least 3), or a list of such chains. Step k trains M(k+2) on part k of
     half B split into n - 1 parts (``RunConfig.b_slice``), labelled by step k - 1 (step 0: M1's
     ground-truth half-A run). Each step uses its own model's settings, as in ``plan_sweep``, whose
-    keyword options (``plan_kw``, except ``pairs``) apply. ``naive`` also plans the plain students of M1
-    supervising each later model on all of half B, the dotted lines of Fig. 4.
+    keyword options (``plan_kw``: ``data``, ``every``, ``per_model``, ..., except ``pairs``) apply. ``naive``
+    also plans the plain students of M1 supervising each later model on all of half B, the dotted lines of
+    Fig. 4.
 
     The confidence loss's alpha_max is 0.75 for the largest model of all chains and 0.5 for every other step
-    (paper App. A.4, p. 33; ``plan_sweep``'s ``alpha_max`` and ``loss_kw`` override it as there), so a model
-    trains with the same settings in every chain and step it appears in.
+    (paper App. A.4, p. 33; ``loss_kw`` and ``ModelSettings.alpha_max`` override it as in ``plan_sweep``), so a
+    model trains with the same settings in every chain and step it appears in.
     """
     chains = [list(chain)] if isinstance(chain[0], str) else [list(c) for c in chain]
-    explicit_alpha = ((plan_kw.get("loss_kw") or {}).get("logconf") or {}).get("alpha_max")
-    students = [m for ch in chains for m in ch[1:]]
-    if students:
-        alphas = student_alpha_max(students, plan_kw.get("alpha_max"), every=explicit_alpha)
-        plan_kw = {**plan_kw, "alpha_max": alphas}
+    every, per_model = plan_kw.get("every") or ModelSettings(), check_per_model(plan_kw.get("per_model"))
+    alphas = _alphas([m for ch in chains for m in ch[1:]], plan_kw.get("loss_kw"), every, per_model)
+    for m, a in alphas.items():  # every student's alpha_max, fixed over all chains
+        per_model[m] = per_model.get(m, ModelSettings()).overridden_by(ModelSettings(alpha_max=a))
+    plan_kw = {**plan_kw, "per_model": per_model}
     weak, ceilings, w2s = {}, {}, {}
     for ch in chains:
         if len(set(ch)) < 3 or len(set(ch)) != len(ch):
@@ -230,24 +215,10 @@ def plan_bootstrap(
 
 
 def run_sweep(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = False, progress=None) -> pd.DataFrame:
-    """Run (or load) every run of ``plan`` and return the tidy results table of ``root``."""
-    from tqdm.auto import tqdm
-
-    runs = plan.runs
-    from w2s_lib.progress import show_progress
-
-    show = show_progress(progress)
-    todo = {c for c in runs if force or not cache.is_finished(run_dir(c, root))}
-    with tqdm(total=len(set(runs)), initial=len(set(runs)) - len(todo), desc="sweep", disable=not show) as bar:
-        done = set()
-        for cfg in runs:
-            if cfg in done:
-                continue
-            if cfg in todo:
-                bar.set_postfix_str(run_name(cfg)[:48])
-                run_or_load(cfg, root, force=force, checkpoint=checkpoint, progress=progress)
-                bar.update(1)
-            done.add(cfg)
+    """Run (or load) every run of ``plan`` through the engine (``runs.run_all``: a finished run is reused only
+    while its key holds) and return the tidy results table of ``root``."""
+    todo = [NlpRun(c, root, checkpoint=checkpoint) for c in dict.fromkeys(plan.runs)]
+    runs.run_all(todo, force=force, progress=progress, desc="sweep")
     return collect(root)
 
 
@@ -258,32 +229,13 @@ def run_plan(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = F
     return df[df["run"].isin(names)].reset_index(drop=True)
 
 
-def sweep_results(
-    root,
-    tasks,
-    models,
-    losses,
-    seeds,
-    *,
-    n_train: int,
-    n_test: int,
-    epochs: float,
-    batch_size: int = 32,
-    minibatch_size: int = 32,
-    max_len: int = 512,
-    progress=None,
-    planner=None,
-    **plan_kw,
-) -> pd.DataFrame:
+def sweep_results(root, tasks, models, losses, seeds, *, progress=None, planner=None, **plan_kw) -> pd.DataFrame:
     """The notebooks' one call: plan the paper's sweep, run what is missing, return its rows.
 
+    ``plan_kw``: the planner's options (``plan_sweep``'s: ``data``, ``every``, ``per_model``, ``pairs``, ...).
     ``planner``: ``plan_sweep`` (default) or ``plan_bootstrap``, which reads ``models`` as its chain.
     """
-    train_kw = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-    train_kw.update(plan_kw.pop("train_kw", {}))
-    plan = (planner or plan_sweep)(
-        tasks, models, losses, seeds, n_train=n_train, n_test=n_test, train_kw=train_kw, **plan_kw
-    )
+    plan = (planner or plan_sweep)(tasks, models, losses, seeds, **plan_kw)
     return run_plan(plan, root, progress=progress)
 
 
@@ -306,7 +258,7 @@ def with_variant(configs, **changes) -> list[RunConfig]:
 # 200 epochs, early-stopped on agreement with the probe's own training labels on a held-out validation slice
 # (``select="val"``: weak labels for a student probe, ground truth for a g.t. probe). The schedule is not stated;
 # ours stays TrainConfig's (cosine, no warmup). Every probe of Figs. 11 and 23 trains so (``probe_train_config``,
-# ``probe_plan_kw``, ``probe_of``); smoke presets shorten only the epochs. A frozen backbone's features are
+# ``probe_settings``, ``probe_of``); smoke presets shorten only the epochs. A frozen backbone's features are
 # memoized per text (``models.Classifier.pooled``): 200 epochs cost one backbone pass per text, then head updates.
 PROBE_RECIPE = dict(optimizer="adam", lr=1e-3, batch_size=128, weight_decay=0.0, epochs=200.0, select="val")
 # Evaluation schedules are per run, not per recipe: a probe of a finetuned run does not inherit the finetuning's
@@ -327,13 +279,13 @@ def probe_train_config(base: TrainConfig | None = None, *, epochs: float | None 
     return dataclasses.replace(base, minibatch_size=mbs, **schedule, **recipe)
 
 
-def probe_plan_kw(epochs: float | None = None, **settings) -> dict:
-    """``plan_sweep`` keywords that make every run of the plan a linear probe trained by ``PROBE_RECIPE``:
-    ``plan_sweep(tasks, models, losses, seeds, **probe_plan_kw(epochs, max_len=...))``. ``settings`` are other
-    TrainConfig fields (max_len, minibatch_size, ...); the recipe's wins where they overlap."""
-    tc = probe_train_config(TrainConfig(**settings), epochs=epochs)
-    train_kw = {k: getattr(tc, k) for k in (*settings, *PROBE_RECIPE, "minibatch_size") if k != "lr"}
-    return dict(train_kw=train_kw, lr=tc.lr, linear_probe=True)
+def probe_settings(epochs: float | None = None, **train) -> ModelSettings:
+    """The ``ModelSettings`` of a linear probe trained by ``PROBE_RECIPE``: ``plan_sweep(..., every=probe_settings())``
+    makes every run of the plan one. ``train``: other TrainConfig settings (max_len, minibatch_size, ...); the
+    recipe's win where they overlap, and ``epochs`` replaces its 200 (smoke presets)."""
+    tc = probe_train_config(TrainConfig(**train), epochs=epochs)
+    kept = {k: getattr(tc, k) for k in (*train, *PROBE_RECIPE, "minibatch_size") if k != "lr"}
+    return ModelSettings(lr=tc.lr, linear_probe=True, train=kept)
 
 
 def probe_of(cfg: RunConfig, *, epochs: float | None = None) -> RunConfig:
@@ -354,44 +306,22 @@ def run_configs(configs, root, *, progress=None) -> pd.DataFrame:
     return df[df["run"].isin({run_name(c) for c in configs})].reset_index(drop=True)
 
 
-def difficulty_sweep(
-    root,
-    task: str,
-    models: list[str],
-    seed: int,
-    *,
-    n_train: int,
-    n_test: int,
-    train_kw: dict,
-    head_init: str = "zeros",
-    progress=None,
-    **plan_kw,
-) -> pd.DataFrame:
+def difficulty_sweep(root, task: str, models: list[str], seed: int, *, progress=None, **plan_kw) -> pd.DataFrame:
     """Paper Fig. 21: every model trained on ground truth of half B filtered by difficulty cutoffs.
 
     An item's difficulty is the smallest model (in ``models`` order) from which every larger model,
     trained on half A, gets it right (out of sample). Cutoff k keeps items of difficulty <= k; k =
     len(models) keeps everything. As in the paper (App. C.2), every filtered set is subsampled to the
     size of the smallest one. Rows get ``difficulty_max`` and ``cutoff_model`` ("all" for no filter).
-    ``plan_kw``: more ``plan_sweep`` options, e.g. ``sandbox.setting_kw``'s probes and per-model settings
-    (its ``pairs`` plan no runs here: every model trains on ground truth).
+    ``plan_kw``: ``plan_sweep``'s options (``data``, ``every``, ``per_model``, e.g. ``sandbox.setting_kw``'s
+    probes and per-model settings; its ``pairs`` plan no runs here: every model trains on ground truth).
 
     Items that carry the task's own ``agreement`` (``sandbox_vader``: the share of its ten human raters on
     the majority side) also give ``rater_agreement``, the mean over a cutoff's training items (the subsample
     the run trains on), a human view of how hard the model-defined cutoff is (paper App. C).
     """
-    plan = plan_sweep(
-        [task],
-        models,
-        [],
-        [seed],
-        n_train=n_train,
-        n_test=n_test,
-        train_kw=train_kw,
-        head_init=head_init,
-        ceiling_half="A",
-        **{k: v for k, v in plan_kw.items() if k != "pairs"},
-    )
+    plan_kw = {k: v for k, v in plan_kw.items() if k != "pairs"}
+    plan = plan_sweep([task], models, [], [seed], ceiling_half="A", **plan_kw)
     order = model_order(models)
     gt_a = {c.model: c for c in plan.weak}
     gt_a.update({c.model: c for c in plan.ceilings})

@@ -33,6 +33,7 @@ from w2s_lib import cache, runs
 from w2s_lib.chess import data as cdata
 from w2s_lib.chess.generative import exact_match, greedy_moves, train_generative
 from w2s_lib.metrics import agreement, pgr
+from w2s_lib.settings import ModelSettings, check_per_model, per_model_lr
 from w2s_lib.train import TrainConfig
 
 LABELS = ("gt", "weak", "none")
@@ -327,14 +328,22 @@ def _agreement(cfg: ChessRunConfig, root, test: list[dict], pred: list[str]) -> 
 # ---------------------------------------------------------------------------- plans
 
 
-def _train(data: ChessData, model: str, train_kw: dict | None, lr: float | dict | None) -> TrainConfig:
-    """The chess training settings of ``model``: ``lr`` is one rate, a dict model -> rate, or None for
-    ``CHESS_LR``, else the model preset's rate; ``train_kw`` overrides other ``TrainConfig`` fields."""
-    from w2s_lib.models import default_lr
+def _train(data: ChessData, model: str, settings: ModelSettings) -> TrainConfig:
+    """The chess training settings of ``model`` (``every`` with its ``per_model`` entry over it): ``CHESS_TRAIN``
+    with ``settings.train`` over it, at ``settings.lr``, else ``CHESS_LR``'s rate, else the model preset's."""
+    nlp_only = [f for f in ("linear_probe", "lora_r", "head_init", "alpha_max") if getattr(settings, f) is not None]
+    if nlp_only:
+        raise ValueError(
+            f"chess trains whole causal LMs: its ModelSettings take lr and train only, not {', '.join(nlp_only)} "
+            f"(model {model})"
+        )
+    return settings.train_config(model, data.seed, base=CHESS_TRAIN, rates=CHESS_LR)
 
-    rate = lr.get(model) if isinstance(lr, dict) else lr
-    rate = rate or CHESS_LR.get(model) or default_lr(model)
-    return dataclasses.replace(CHESS_TRAIN, **{"seed": data.seed, "lr": rate, **(train_kw or {})})
+
+def _trainer(data: ChessData, every: ModelSettings | None, per_model: dict | None):
+    """model -> its TrainConfig (``_train``) under ``every`` and ``per_model``."""
+    every, per_model = every or ModelSettings(), check_per_model(per_model)
+    return lambda model: _train(data, model, every.overridden_by(per_model.get(model)))
 
 
 def gt_run(data: ChessData, model: str, part: int = 0, **kw) -> ChessRunConfig:
@@ -361,21 +370,19 @@ def plan(
     data: ChessData,
     models: list[str],
     *,
-    train_kw: dict | None = None,
-    lr: float | dict | None = None,
+    every: ModelSettings | None = None,
+    per_model: dict[str, ModelSettings] | None = None,
     bootstrap_steps: int = 3,
     zero_shot: bool = True,
 ) -> dict[str, list[ChessRunConfig]]:
     """Figs. 3b/e, 4 and 15: every naive pair, one bootstrap chain per supervisor, and zero-shot runs.
 
-    ``models`` go from weakest to strongest. Returns lists by series: "weak", "ceiling", "naive",
-    "bootstrap" (every step of every chain of two or more steps, the first step included: it is also a
-    naive run), and "zero_shot".
+    ``models`` go from weakest to strongest. How each trains: ``every`` (``settings.ModelSettings``: ``lr`` and
+    ``train``, TrainConfig settings over ``CHESS_TRAIN``) with its ``per_model`` entry over it (``_train``).
+    Returns lists by series: "weak", "ceiling", "naive", "bootstrap" (every step of every chain of two or more
+    steps, the first step included: it is also a naive run), and "zero_shot".
     """
-
-    def train(m):
-        return _train(data, m, train_kw, lr)
-
+    train = _trainer(data, every, per_model)
     weak = {m: gt_run(data, m, 0, train=train(m)) for m in models[:-1]}
     planned = {
         "weak": list(weak.values()),
@@ -403,14 +410,15 @@ def plan_easy_to_hard(
     cutoffs=(800, 900, 1000, 1100, 1200, 1300),
     *,
     hard_min: int = cdata.HARD_ELO,
-    train_kw: dict | None = None,
-    lr: float | dict | None = None,
+    every: ModelSettings | None = None,
+    per_model: dict[str, ModelSettings] | None = None,
 ):
     """Figs. 19-20: per model, trained on easy puzzles (Elo <= each cutoff), on all, on hard ones, and
-    zero-shot. "all" is the ordinary ceiling run on part 1 (the same number of puzzles)."""
-    planned = []
+    zero-shot. "all" is the ordinary ceiling run on part 1 (the same number of puzzles). ``every`` and
+    ``per_model``: as in ``plan``."""
+    train, planned = _trainer(data, every, per_model), []
     for m in models:
-        tr = _train(data, m, train_kw, lr)
+        tr = train(m)
         planned += [gt_run(data, m, 0, train=tr, elo_max=c) for c in cutoffs]
         planned += [
             gt_run(data, m, 1, train=tr),
@@ -481,96 +489,82 @@ def accuracy_by_elo(configs, root, width: int = 250) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- the notebooks' calls
 
 
-def _settings(source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len):
-    data = ChessData(source=source, n_train=n_train, n_test=n_test, n_parts=n_parts, n_pool=n_pool, seed=seed)
-    return data, dict(epochs=float(epochs), batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+def _settings(params: dict) -> tuple[ChessData, ModelSettings, dict[str, ModelSettings]]:
+    """A chess notebook's flat parameters as ``chess_results``' objects, as its code cell builds them:
+    (``data``, ``every``, ``per_model``); the data's seed is each run's own."""
+    p = params
+    data = ChessData(
+        p["source"], n_train=p["n_train"], n_test=p["n_test"], n_parts=p["n_parts"], n_pool=p.get("n_pool") or None
+    )
+    train = dict(
+        epochs=float(p["epochs"]), batch_size=p["batch_size"], minibatch_size=p["minibatch_size"], max_len=p["max_len"]
+    )
+    return data, ModelSettings(train=train), per_model_lr(p.get("lr"))
 
 
 def preset_runs(params: dict) -> list[ChessRunConfig]:
     """Every run that a chess notebook's parameters (``params/<preset>/<notebook>.yaml``) plan, without
     loading data or running anything: ``plan_easy_to_hard``'s when they name ``cutoffs``, else ``plan``'s."""
     p, planned = params, []
+    data, every, per_model = _settings(p)
     for seed in p["seeds"]:
-        data, tr = _settings(
-            p["source"],
-            seed,
-            p["n_train"],
-            p["n_test"],
-            p["n_parts"],
-            p.get("n_pool") or None,
-            p["epochs"],
-            p["batch_size"],
-            p["minibatch_size"],
-            p["max_len"],
-        )
-        lr = p.get("lr") or None
+        d = dataclasses.replace(data, seed=seed)
         if "cutoffs" in p:
-            planned += plan_easy_to_hard(data, p["models"], p["cutoffs"], hard_min=p["hard_min"], train_kw=tr, lr=lr)
+            planned += plan_easy_to_hard(
+                d, p["models"], p["cutoffs"], hard_min=p["hard_min"], every=every, per_model=per_model
+            )
         else:
-            series = plan(data, p["models"], train_kw=tr, lr=lr, bootstrap_steps=p.get("bootstrap_steps", 3))
+            series = plan(d, p["models"], every=every, per_model=per_model, bootstrap_steps=p.get("bootstrap_steps", 3))
             planned += [c for configs in series.values() for c in configs]
     return planned
 
 
 def chess_results(
     root,
-    source: str,
     models: list[str],
     seeds: list[int],
     *,
-    n_train: int,
-    n_test: int,
-    n_parts: int = 4,
-    n_pool: int | None = None,
-    epochs: float = 5.0,
-    batch_size: int = 32,
-    minibatch_size: int = 32,
-    max_len: int = 512,
-    lr: float | dict | None = None,
+    data: ChessData | None = None,
+    every: ModelSettings | None = None,
+    per_model: dict[str, ModelSettings] | None = None,
     bootstrap_steps: int = 3,
     progress: bool | None = None,
 ) -> pd.DataFrame:
-    """Figs. 3b/e, 4 and 15 for each seed (``plan`` + ``results``): one table, cached in ``root``."""
+    """Figs. 3b/e, 4 and 15 for each seed (``plan`` + ``results``): one table, cached in ``root``.
+
+    ``data``: the puzzles (``ChessData``, its seed replaced by each of ``seeds``; None: its defaults, the
+    paper's sizes). ``every``, ``per_model``: how each model trains, as in ``plan``.
+    """
     frames = []
     for seed in seeds:
-        data, tr = _settings(
-            source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len
-        )
-        planned = plan(data, models, train_kw=tr, lr=lr, bootstrap_steps=bootstrap_steps)
+        d = dataclasses.replace(data or ChessData(), seed=seed)
+        planned = plan(d, models, every=every, per_model=per_model, bootstrap_steps=bootstrap_steps)
         frames.append(results(planned, root, progress=progress))
     return pd.concat(frames, ignore_index=True)
 
 
 def easy_to_hard_results(
     root,
-    source: str,
     models: list[str],
     seeds: list[int],
     cutoffs,
     *,
-    n_train: int,
-    n_test: int,
-    n_parts: int = 4,
-    n_pool: int | None = None,
+    data: ChessData | None = None,
     hard_min: int = cdata.HARD_ELO,
-    epochs: float = 5.0,
-    batch_size: int = 32,
-    minibatch_size: int = 32,
-    max_len: int = 512,
-    lr: float | dict | None = None,
+    every: ModelSettings | None = None,
+    per_model: dict[str, ModelSettings] | None = None,
     elo_width: int = 250,
     progress: bool | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Figs. 19-20 for each seed: (one row of metrics per run, accuracy per run and Elo bin).
 
-    With the same settings as ``chess_results`` the "all" and zero-shot runs are shared with it.
+    ``data``, ``every``, ``per_model``: as in ``chess_results``; with the same ones the "all" and zero-shot runs
+    are shared with it.
     """
     runs_df, elo_df = [], []
     for seed in seeds:
-        data, tr = _settings(
-            source, seed, n_train, n_test, n_parts, n_pool, epochs, batch_size, minibatch_size, max_len
-        )
-        planned = plan_easy_to_hard(data, models, cutoffs, hard_min=hard_min, train_kw=tr, lr=lr)
+        d = dataclasses.replace(data or ChessData(), seed=seed)
+        planned = plan_easy_to_hard(d, models, cutoffs, hard_min=hard_min, every=every, per_model=per_model)
         done = run_all(planned, root, progress=progress)
         # "hard" test puzzles are those of the hard training set's bound (metrics.json keeps HARD_ELO's)
         done["acc_hard"] = [_accuracy(cfg, root, hard_min) for cfg in planned]
