@@ -125,6 +125,18 @@ def test_results_table_and_json(tmp_path, capsys):
     assert "synth_sentiment" in capsys.readouterr().out.split()
 
 
+def test_results_of_a_folder_without_classifier_runs_names_its_kinds(tmp_path, capsys):
+    from w2s_lib import cache
+
+    run = tmp_path / "chess" / "synth" / "weak_tiny-1_s0_0123456789"
+    run.mkdir(parents=True)
+    cache.write_json(run / cache.CONFIG_FILE, {"kind": "chess"})
+    cache.write_json(run / cache.METRICS_FILE, {"test_acc": 0.5})
+    assert main(["results", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds only chess runs" in err
+
+
 def test_chess_runs_and_prints_its_table(tmp_path, capsys):
     argv = [
         "chess",

@@ -501,12 +501,17 @@ def _format_pairs(table) -> str:
 
 
 def _cmd_results(a) -> int:
-    from w2s_lib import cache
-    from w2s_lib.results import collect, pgr_table
+    from w2s_lib import cache, runs
+    from w2s_lib.results import collect, nlp_runs, pgr_table
 
     root = Path(a.dir)
     if not root.is_dir() or next(cache.iter_runs(root), None) is None:
         raise UsageError(f"{a.dir!r} is not a results folder (no finished runs in it); make one with w2s sweep --out")
+    if next(nlp_runs(root), None) is None:  # only chess, vision, prompting or genft runs: their commands print them
+        kinds = sorted({runs.read_record(d).get("kind", "nlp") for d in cache.iter_runs(root)})
+        raise UsageError(
+            f"{a.dir!r} holds only {', '.join(kinds)} runs; w2s results tabulates classifier sweeps (w2s sweep --out)"
+        )
     df = collect(root)
     if a.json:
         print(df.to_json(orient="records", indent=1))
