@@ -61,13 +61,10 @@ class GenftRun(runs.Run):
     config_type = GenftConfig
 
     @property
-    def name(self) -> str:
-        c = self.config
-        return f"genft_{cache.slug(c.model)}_e{c.epochs:g}_s{c.train.seed}_{runs.key_hash('genft', c)}"
-
-    @property
     def folder(self) -> Path:
-        return self.root / cache.slug(self.config.data.task) / self.name
+        c = self.config
+        name = f"genft_{cache.slug(c.model)}_e{c.epochs:g}_s{c.train.seed}_{runs.key_hash('genft', c)}"
+        return self.root / cache.slug(c.data.task) / name
 
     def fingerprint(self) -> str:
         return prepare_data(self.config.data).fingerprint

@@ -279,10 +279,6 @@ class PromptRun(runs.Run):
     config_type = PromptConfig
 
     @property
-    def name(self) -> str:
-        return self.folder.name
-
-    @property
     def folder(self) -> Path:
         return prompt_run_dir(self.config, self.root)
 

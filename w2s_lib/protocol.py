@@ -219,10 +219,6 @@ class NlpRun(runs.Run):
         self.checkpoint = checkpoint
 
     @property
-    def name(self) -> str:
-        return run_name(self.config)
-
-    @property
     def folder(self) -> Path:
         return run_dir(self.config, self.root)
 

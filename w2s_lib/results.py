@@ -26,9 +26,9 @@ def collect(root: str | Path) -> pd.DataFrame:
 
     root = Path(root)
     rows, configs = [], {}
-    for d in nlp_runs(root):
+    for d, record in nlp_runs(root):
         m = cache.read_json(d / cache.METRICS_FILE)
-        cfg = runs.load_config(d)
+        cfg = runs.load_config(record)
         configs[d.name] = cfg
         rows.append({**m, **lineage(cfg), "run": d.name, "dir": str(d.relative_to(root))})
     df = pd.DataFrame(rows)
@@ -122,16 +122,18 @@ def median_pgr(table: pd.DataFrame, by=("weak_model", "strong_model", "loss")) -
 
 def nlp_runs(root: str | Path):
     """The finished classifier runs under ``root`` (kind "nlp"; runs cached before kinds were recorded are
-    such runs), without the prompting, generative-finetuning or other settings' runs that share the root."""
+    such runs), without the prompting, generative-finetuning or other settings' runs that share the root; each
+    with its config.json, read once."""
     for d in cache.iter_runs(Path(root)):
-        if runs.read_record(d).get("kind", "nlp") == "nlp":
-            yield d
+        record = runs.read_record(d)
+        if record.get("kind", "nlp") == "nlp":
+            yield d, record
 
 
 def collect_histories(root: str | Path) -> pd.DataFrame:
     """Every evaluation of every finished classifier run: one row per (run, step), with the run's identity."""
     frames = []
-    for d in nlp_runs(root):
+    for d, _ in nlp_runs(root):
         m = cache.read_json(d / cache.METRICS_FILE)
         h = pd.DataFrame(cache.read_json(d / "history.json"))
         for key in ("run", "role", "task", "model", "weak_model", "loss", "seed"):

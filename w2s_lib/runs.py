@@ -81,7 +81,8 @@ class Run:
 
     @property
     def name(self) -> str:
-        raise NotImplementedError
+        """The folder's name: readable parts, then ``key_hash``."""
+        return self.folder.name
 
     @property
     def folder(self) -> Path:

@@ -199,10 +199,6 @@ class ChessRun(runs.Run):
     config_type = ChessRunConfig
 
     @property
-    def name(self) -> str:
-        return run_name(self.config)
-
-    @property
     def folder(self) -> Path:
         return run_dir(self.config, self.root)
 

@@ -127,10 +127,6 @@ class VisionRun(runs.Run):
         self.extract = extract
 
     @property
-    def name(self) -> str:
-        return run_name(self.config)
-
-    @property
     def folder(self) -> Path:
         return run_dir(self.config, self.root)
 
