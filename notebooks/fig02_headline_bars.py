@@ -90,7 +90,8 @@ paper = paper_values("fig02", setting="nlp").set_index("series")["value"].to_dic
 plotting.style()
 fig, ax = plotting.plt.subplots(figsize=(4, 3.8))
 plotting.plot_bars(bars, ax=ax, reference=paper, ylim=(40, 100))
-ax.set_title(f"NLP: {weak} → {strong}")
+# the paper's NLP panel is one representative task it does not name; ours is the median over the preset's tasks
+ax.set_title(f"NLP: {weak} → {strong}\nmedian over {pair['task'].nunique()} tasks (paper: one, unnamed)")
 paths = plotting.save_figure(fig, "fig02_headline_bars", preset, {"ours": bars, "paper": paper}, out_dir)
 
 # %%
@@ -103,13 +104,16 @@ assert all(p.exists() for p in paths.values())
 #
 # The paper's bars are read off its figure [P-fig, ±1–2 points]. Claim 18 holds for a bar when ours is
 # within 5 points of the paper's (the reading error and then some); the paper's pair is a GPT-2-level
-# supervisor and GPT-4, ours the weakest supervisor and the largest student of the preset. At the smoke
-# preset our models are tiny and were never pretrained, so the bars show that the pipeline runs, not the
-# paper's effect. At `setting: laptop` the heights depend on the sandbox tasks, which are not the paper's,
-# so claim 18 is not measurable there (its rows say so); what can be compared is the figure's message, the
-# order of the bars: the rows after the claims give each step up (naive − weak, confidence loss − naive,
-# ceiling − confidence loss), which the paper's bars have positive. Intervals: 95% percentile bootstrap over
-# seeds (a seed's runs on every task stay together) of the same medians; "n/a" with one seed.
+# supervisor and GPT-4, ours the weakest supervisor and the largest student of the preset, and our NLP bars
+# are medians over the preset's tasks where the paper's are one task it does not name. Every row is decided
+# at every preset and printed with it (the one policy, `w2s_lib/claims.yaml`): at smoke the models are tiny
+# and never pretrained, at `setting: laptop` the students are small pretrained probes on the sandbox tasks,
+# so a verdict there says whether that setting's bars have the paper's heights, not whether the paper's
+# do. What also compares across settings is the figure's message, the order of the bars: the rows after
+# the claims give each step up (naive − weak, confidence loss − naive, ceiling − confidence loss), which the
+# paper's bars have positive. The chess and RM bars are trained by other notebooks, so this one prints them
+# as not measurable, with where to find them. Intervals: 95% percentile bootstrap over seeds (a seed's runs
+# on every task stay together) of the same medians; "n/a" with one seed.
 
 # %%
 import numpy as np
@@ -133,9 +137,25 @@ versus(
             figure="fig02",
             series=k,
             setting="nlp",
-            holds=bool(abs(v - paper[k]) <= 5) if setting == "finetune" else None,
+            holds=bool(abs(v - paper[k]) <= 5),
         )
         for k, v in bars.items()
+    ]
+    + [
+        # claim_18: the chess and RM bars come from other notebooks' runs
+        dict(
+            claim=18,
+            quantity=f"{name} bars, weak / naive / best method / ceiling (%)",
+            ours=float("nan"),
+            paper_says=f"Figure 2's {name} bars: "
+            + " / ".join(f"{v:g}" for v in paper_values("fig02", setting=name.lower())["value"]),
+            page=3,
+            reason=f"this notebook trains the NLP panel only; {where} train the {name} runs behind these bars",
+        )
+        for name, where in [
+            ("chess", "fig03_chess_naive_scaling and fig04_fig15_chess_bootstrapping"),
+            ("RM", "fig03_rm_naive_scaling and fig10_fig17_fig18_generative_finetuning"),
+        ]
     ]
     + [
         dict(
@@ -146,5 +166,6 @@ versus(
             page=3,
         )
         for a, b in steps
-    ]
+    ],
+    preset=preset,
 )

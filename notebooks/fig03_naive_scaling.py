@@ -243,5 +243,6 @@ versus(
             page=8,
         )
         for i, s in enumerate(strong_models)
-    ]
+    ],
+    preset=preset,
 )

@@ -151,5 +151,6 @@ versus(
             setting="rm",
             x="largest_student",
         ),
-    ]
+    ],
+    preset=preset,
 )

@@ -110,8 +110,10 @@ assert all(p.exists() for p in paths.values())
 # intervals):
 #
 # - claim 4, median PGR of the smallest supervisor → largest student goes "from about 25% to nearly 80%":
-#   naive within 25 ± 15%, confidence loss at least 65%; "close to GPT-3.5-level performance" needs GPT-3.5
-#   and GPT-4, which no preset has;
+#   naive within 25 ± 15%, confidence loss at least 65%; "close to GPT-3.5-level performance" is read one
+#   size down: the largest student (for GPT-4) with the confidence loss against the ceiling of the next-smaller
+#   student (for GPT-3.5), medians over tasks, holding when it comes within 3 points of it or above (our
+#   reading of "close to");
 # - claim 5, the confidence loss is "slightly worse than naive for small students and small gaps": its PGR
 #   minus the naive PGR lies in [-15, 0) points ("slightly" worse) for the smallest student (weakest
 #   supervisor) and, in the median, for pairs of adjacent sizes (each supervisor and its smallest student).
@@ -125,7 +127,7 @@ assert all(p.exists() for p in paths.values())
 import numpy as np
 import pandas as pd
 
-from w2s_lib.nlp_claims import loss_gain, pgr_medians, pgr_of
+from w2s_lib.nlp_claims import loss_gain, median_accuracy, pgr_medians, pgr_of
 
 pgr = pgr_medians(df)
 weakest, smallest, largest = supervisors[0], strong_models[0], strong_models[-1]
@@ -133,6 +135,10 @@ adjacent_pairs = [(w, next(s for s in strong_models if (w, s) in plan_kw["pairs"
 naive, conf = pgr_of(pgr, weakest, largest, "xent"), pgr_of(pgr, weakest, largest, "logconf")
 small_gap = loss_gain(pgr, [(weakest, smallest)])
 adjacent = loss_gain(pgr, adjacent_pairs)
+# "close to GPT-3.5-level": the largest student's confidence-loss accuracy minus the next-smaller one's ceiling
+below = strong_models[-2] if len(strong_models) > 1 else None
+elicited = median_accuracy(df, weakest, largest, "logconf")
+to_next = elicited - median_accuracy(df, weakest, below, "xent", "strong_acc") if below else float("nan")
 # the same medians on seeds drawn with replacement (rows of a drawn seed enter once per draw)
 w2s_rows, seed_ids, rng = df[df["role"] == "w2s"], sorted(set(df["seed"])), np.random.default_rng(0)
 boot = [
@@ -166,14 +172,15 @@ versus(
             tag="P",
             holds=bool(conf >= 65),
         ),
-        # claim_4: close to GPT-3.5-level performance (needs GPT-3.5 and GPT-4)
+        # claim_4: close to GPT-3.5-level performance, read one size down (see above)
         dict(
             claim=4,
-            quantity="GPT-4 student with a GPT-2-level supervisor vs GPT-3.5",
-            ours=float("nan"),
+            quantity=f"confidence-loss accuracy of {largest} minus the ceiling of {below} (points; close: > -3)",
+            ours=to_next,
             paper_says="GPT-2-level supervision elicits close to GPT-3.5-level performance from GPT-4 (abstract)",
             page=1,
-            holds=None,
+            holds=bool(to_next > -3),
+            reason=None if below else "one student only: no next-smaller model to stand in for GPT-3.5",
         ),
         dict(
             quantity=f"PGR naive, {weakest} → {smallest} (%)",
@@ -222,5 +229,6 @@ versus(
             page=10,
         )
         for s in strong_models
-    ]
+    ],
+    preset=preset,
 )

@@ -154,7 +154,8 @@ versus(
             ours=change.median() if len(change) else None,
             paper_says="Supervisor-student agreement decreases for stronger students on RMs (Fig. 16)",
             page=33,
-            holds=bool(change.median() < 0) if len(change) else None,
+            holds=bool(change.median() < 0),  # empty: ours is nan, so "not measurable"
         ),
-    ]
+    ],
+    preset=preset,
 )

@@ -221,5 +221,6 @@ versus(
             page=13,
             holds=bool(mistakes.get(largest, float("nan")) < mistakes.get(smallest, float("nan"))),
         ),
-    ]
+    ],
+    preset=preset,
 )

@@ -204,5 +204,6 @@ versus(
             dict(quantity=f"Fig. 2 RM bar: {k} (%)", ours=v, figure="fig02", series=k, setting="rm")
             for k, v in bars.items()
         ],
-    ]
+    ],
+    preset=preset,
 )

@@ -47,7 +47,7 @@ import dataclasses
 from w2s_lib import plotting
 from w2s_lib.cache import results_dir
 from w2s_lib.protocol import run_name
-from w2s_lib.reference import paper_values, versus
+from w2s_lib.reference import paper_value, paper_values, versus
 from w2s_lib.settings import DataSettings, ModelSettings
 from w2s_lib.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_settings, run_configs
 
@@ -111,9 +111,10 @@ assert all(p.exists() for p in paths.values())
 #
 # Mean test accuracy over tasks (seed means first), and the share of the lp(gt) → ft(gt) gap that
 # ft(weak)+lp(gt) closes. The paper's accuracies come from GPT-4-family models on an unnamed subset of tasks,
-# so our absolute accuracies are shown beside them without a verdict; claim 13's verdicts are on what
-# transfers across model families: the share of the gap closed (60% in the paper; "holds" within 20 points)
-# and ft(weak)+lp(gt) beating ft(weak) ("clearly beats naive weak-to-strong finetuning", p. 16).
+# so our absolute accuracies "hold" only within 5 points of the paper's, which other models need not reach
+# (the verdict is printed with its preset, as every claim's); the parts of claim 13 that transfer across model
+# families are the share of the gap closed (60% in the paper; "holds" within 20 points) and ft(weak)+lp(gt)
+# beating ft(weak) ("clearly beats naive weak-to-strong finetuning", p. 16).
 
 # %%
 gap_closed = 100 * (acc["ft(weak)+lp(gt)"] - acc["lp(gt)"]) / (acc["ft(gt)"] - acc["lp(gt)"])
@@ -121,7 +122,16 @@ beats = acc["ft(weak)+lp(gt)"] - acc["ft(weak)"]
 versus(
     [
         # claim_13: lp(gt) 72%, ft(gt) 82%, ft(weak)+lp(gt) 78% (absolute: other models than the paper's)
-        dict(claim=13, quantity=f"{k} (%)", ours=v, figure="fig11", series=k, metric="accuracy", tag="P", holds=None)
+        dict(
+            claim=13,
+            quantity=f"{k} (%; holds within 5 points)",
+            ours=v,
+            figure="fig11",
+            series=k,
+            metric="accuracy",
+            tag="P",
+            holds=bool(abs(v - paper_value("fig11", k, metric="accuracy", tag="P")) <= 5),
+        )
         for k, v in acc.items()
         if k in ("lp(gt)", "ft(weak)+lp(gt)", "ft(gt)")
     ]
@@ -149,5 +159,6 @@ versus(
             page=16,
             holds=bool(beats > 0),
         ),
-    ]
+    ],
+    preset=preset,
 )

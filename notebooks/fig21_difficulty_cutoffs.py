@@ -145,7 +145,11 @@ rows = [
      "small models improve and then decline once the examples exceed their capacity"),
 ]  # fmt: skip
 table = versus(
-    [dict(quantity=q, ours=v.mean(), ci=bootstrap_ci(v.to_numpy()), paper_says=says, page=38) for q, v, _, says in rows]
+    [
+        dict(quantity=q, ours=v.mean(), ci=bootstrap_ci(v.to_numpy()), paper_says=says, page=38)
+        for q, v, _, says in rows
+    ],
+    preset=preset,
 )
 cis = [bootstrap_ci(v.to_numpy()) for _, v, _, _ in rows]
 table["shows"] = [

@@ -178,5 +178,6 @@ versus(
         dict(quantity=f"weak accuracy of M{k} (%)", ours=v, figure="fig24", series="weak", x=f"M{k}")
         for k, v in weak_by_k.items()
         if f"M{k}" in ticks
-    ]
+    ],
+    preset=preset,
 )

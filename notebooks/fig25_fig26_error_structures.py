@@ -172,8 +172,9 @@ versus(
             ours=spread,
             paper_says="generalization can vary wildly with the error structure at the same weak accuracy",
             page=43,
-            holds=bool(spread >= 20) if spread == spread else None,
+            holds=bool(spread >= 20),
             **({"ci": spread_ci} if spread_ci else {}),
         )
-    ]
+    ],
+    preset=preset,
 )

@@ -170,5 +170,6 @@ versus(
             x="original_task",
             holds=bool(pgr[("original", "logconf")] > pgr[("label in prompt", "logconf")]),
         ),
-    ]
+    ],
+    preset=preset,
 )

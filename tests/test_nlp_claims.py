@@ -75,3 +75,30 @@ def test_loss_gain(df):
     assert loss_gain(pgr, [("s", "m")]) == pytest.approx(20 - 35)
     assert loss_gain(pgr, [("s", "m"), ("m", "l")]) == pytest.approx(-15)  # (m, l) has no logconf: skipped
     assert math.isnan(loss_gain(pgr, [("m", "l")]))
+
+
+def test_median_accuracy_is_the_median_over_tasks_of_seed_means(df):
+    from w2s_lib.nlp_claims import median_accuracy
+
+    # s -> m, xent: t1 seed mean 0.65, t2 0.52, t3 0.8: median 65; ceilings 0.7, 0.6, 0.6: median 60
+    assert median_accuracy(df, "s", "m") == pytest.approx(65)
+    assert median_accuracy(df, "s", "m", col="strong_acc") == pytest.approx(60)
+    assert median_accuracy(df, "s", "m", "logconf") == pytest.approx(57)  # 0.63 and 0.51
+    assert math.isnan(median_accuracy(df, "m", "l", "logconf"))
+
+
+def test_overfits_within_epoch_by_hand():
+    from w2s_lib.nlp_claims import overfits_within_epoch
+
+    def run(name, epochs, accs):
+        return [dict(run=name, step=i, epoch=e, test_acc=a) for i, (e, a) in enumerate(zip(epochs, accs))]
+
+    history = pd.DataFrame(
+        run("peak_early", [0.5, 1.0, 1.5, 2.0], [0.6, 0.8, 0.75, 0.7])  # peaks in epoch 1, ends 10 points lower
+        + run("peak_late", [0.5, 1.0, 1.5, 2.0], [0.6, 0.7, 0.8, 0.75])  # peaks in epoch 2
+        + run("flat", [0.5, 1.0, 1.5, 2.0], [0.6, 0.8, 0.8, 0.795])  # ends only half a point lower
+        + [dict(run="flat", step=9, train_loss=0.3)]  # a loss row: no test_acc, ignored
+    )
+    got = overfits_within_epoch(history)
+    assert got.to_dict() == {"flat": False, "peak_early": True, "peak_late": False}
+    assert overfits_within_epoch(history, drop=0.4)["flat"]

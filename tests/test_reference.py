@@ -134,18 +134,20 @@ def test_versus_prints_paper_numbers_and_claim_verdicts():
                 claim=17,
                 holds=True,
             ),  # fmt: skip
-            dict(quantity="x", ours=1.0, paper_says="y", page=9, claim=2, holds=None),
-        ]
+            dict(quantity="x", ours=1.0, paper_says="y", page=9, claim=2, holds=None, reason="no such model"),
+        ],
+        preset="laptop",
     )
     assert df["claim"].tolist() == ["", "claim_4", "claim_1", "claim_17", "claim_2"]
+    assert df["preset"].tolist() == ["", "laptop", "laptop", "laptop", "laptop"]
     assert df["paper"].iloc[0] == paper_value("fig05", "naive", panel="b", tag="P") == 25
     assert df["ours"].iloc[0] == 31.2
     assert df["verdict"].tolist() == [
         "",
         "does not hold",
         "holds",
-        "not measurable at this preset",  # nan beats holds=True: nothing was measured
-        "not measurable at this preset",
+        "not measurable at laptop: our number is undefined (nan) for this preset's runs",  # nan beats holds=True
+        "not measurable at laptop: no such model",
     ]
     assert df["page"].tolist() == [10, 10, 8, 36, 9]
 
@@ -154,7 +156,9 @@ def test_versus_prints_paper_numbers_and_claim_verdicts():
     "row, message",
     [
         (dict(quantity="q", ours=1.0, paper_says="s", page=3, claim=19, holds=True), "claim number 1..18"),
-        (dict(quantity="q", ours=1.0, paper_says="s", page=3, claim=3), "holds must be"),
+        (dict(quantity="q", ours=1.0, paper_says="s", page=3, claim=3), "claim 3: holds must be"),
+        # no verdict and no reason: a claim is never silently "not measurable"
+        (dict(quantity="q", ours=1.0, paper_says="s", page=3, claim=3, holds=None), "or give reason="),
         (dict(quantity="q", ours=1.0, claim=3, holds=True), "needs figure= and series="),
     ],
 )
@@ -162,7 +166,9 @@ def test_versus_rejects_malformed_claim_rows(row, message):
     from w2s_lib.reference import versus
 
     with pytest.raises(ValueError, match=message):
-        versus([row])
+        versus([row], preset="smoke")
+    with pytest.raises(ValueError, match="unknown preset 'gpu'; valid: smoke, laptop, paper"):
+        versus([dict(quantity="q", ours=1.0, paper_says="s", page=3)], preset="gpu")
 
 
 def test_versus_shows_our_interval_where_a_row_gives_one():
@@ -191,8 +197,9 @@ def test_versus_shows_our_interval_where_a_row_gives_one():
                 holds=True,
             ),  # fmt: skip
             dict(quantity="no interval", ours=1.0, paper_says="words", page=8, claim=1, holds=True),
-        ]
+        ],
+        preset="paper",
     )
     assert df["ours 95% CI"].tolist() == ["[12.0, 51.0]", "n/a", ""]
-    assert list(df.columns[:5]) == ["claim", "quantity", "paper", "ours", "ours 95% CI"]
-    assert "ours 95% CI" not in versus([dict(quantity="q", ours=1.0, paper_says="w", page=8)])
+    assert list(df.columns[:6]) == ["claim", "preset", "quantity", "paper", "ours", "ours 95% CI"]
+    assert "ours 95% CI" not in versus([dict(quantity="q", ours=1.0, paper_says="w", page=8)], preset="paper")

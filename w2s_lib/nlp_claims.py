@@ -53,3 +53,23 @@ def loss_gain(pgr: pd.Series, pairs: list[tuple[str, str]], loss: str = "logconf
     """Median over ``pairs`` (weak, strong) of ``loss``'s PGR minus ``base``'s, in points; nan if none has both."""
     gains = pd.Series([pgr_of(pgr, w, s, loss) - pgr_of(pgr, w, s, base) for w, s in pairs], dtype=float)
     return float(gains.median()) if gains.notna().any() else float("nan")
+
+
+def median_accuracy(df: pd.DataFrame, weak: str, strong: str, loss: str = "xent", col: str = "test_acc") -> float:
+    """Median over tasks of one pair's seed-averaged ``col`` (``test_acc``: the student's, ``strong_acc``: its
+    ceiling), in percent; nan when the pair was not run."""
+    rows = df[(df["role"] == "w2s") & (df["weak_model"] == weak) & (df["model"] == strong) & (df["loss"] == loss)]
+    return float(100 * rows.groupby("task")[col].mean().median()) if len(rows) else float("nan")
+
+
+def overfits_within_epoch(history: pd.DataFrame, drop: float = 1.0) -> pd.Series:
+    """Per run (indexed by ``run``): True when its test accuracy peaks within its first epoch and its last
+    evaluation ends at least ``drop`` points below that peak, the paper's "overfitting ... even within one
+    epoch" (§5.1.1). ``history``: ``results.collect_histories`` rows (evaluations have ``test_acc``)."""
+    evals = history.dropna(subset=["test_acc"]).sort_values(["run", "step"])
+
+    def one(run: pd.DataFrame) -> bool:
+        peak = run.loc[run["test_acc"].idxmax()]
+        return bool(peak["epoch"] <= 1 and 100 * (peak["test_acc"] - run["test_acc"].iloc[-1]) >= drop)
+
+    return evals.groupby("run").apply(one, include_groups=False).astype(bool)

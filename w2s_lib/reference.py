@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 
@@ -133,29 +134,82 @@ def _fmt(kw: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in kw.items() if v is not None)
 
 
-# What a claim row's ``holds`` means in words (``versus``).
-VERDICTS = {True: "holds", False: "does not hold", None: "not measurable at this preset"}
+# The notebook presets (params/<preset>/): every claim verdict is printed with the one it was measured at.
+PRESETS = ("smoke", "laptop", "paper")
+VERDICTS = {True: "holds", False: "does not hold"}
 N_CLAIMS = 18  # the headline claims, numbered as in the paper digest's list (claim_1 ... claim_18)
 
 
-def versus(rows: list[dict]) -> pd.DataFrame:
+@functools.lru_cache(maxsize=1)
+def claims() -> dict[int, dict]:
+    """The 18 headline claims from ``claims.yaml``: ``{n: {"text", "notebooks", "not_at": {preset: reason}}}``."""
+    import yaml
+
+    doc = yaml.safe_load(resources.files("w2s_lib").joinpath("claims.yaml").read_text(encoding="utf-8"))
+    if sorted(doc) != list(range(1, N_CLAIMS + 1)):
+        raise ValueError(f"claims.yaml must number the claims 1..{N_CLAIMS}, got {sorted(doc)}")
+    for n, c in doc.items():
+        c.setdefault("not_at", {})
+        if set(c["not_at"]) - set(PRESETS):
+            raise ValueError(f"claims.yaml claim {n}: unknown presets {sorted(set(c['not_at']) - set(PRESETS))}")
+    return doc
+
+
+def _check_preset(preset: str) -> None:
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; valid: {', '.join(PRESETS)}")
+
+
+def verdict(holds, ours: float, preset: str, reason: str | None = None) -> str:
+    """The one claims policy (``claims.yaml`` states it): a verdict from our number at every preset, or
+    "not measurable at <preset>: <reason>" where the preset cannot produce the number, always with a reason."""
+    _check_preset(preset)
+    if reason is None and ours != ours:
+        reason = "our number is undefined (nan) for this preset's runs"
+    if reason is not None:
+        return f"not measurable at {preset}: {reason}"
+    if holds not in VERDICTS:
+        raise ValueError(f"holds must be True or False (or give reason=), got {holds!r}")
+    return VERDICTS[holds]
+
+
+# the notebooks' preset files, in a checkout (an installed wheel has none: then every listed notebook counts)
+PARAMS = Path(__file__).resolve().parent.parent / "params"
+
+
+def claims_at(preset: str) -> pd.DataFrame:
+    """Every claim at one preset: which notebooks decide it there, or why it is not measurable there."""
+    _check_preset(preset)
+    rows = []
+    for n, c in claims().items():
+        reason = c["not_at"].get(preset)
+        there = [nb for nb in c["notebooks"] if not PARAMS.is_dir() or (PARAMS / preset / f"{nb}.yaml").exists()]
+        where = verdict(None, float("nan"), preset, reason) if reason else "decided in " + ", ".join(there)
+        rows.append({"claim": f"claim_{n}", "preset": preset, "claim_text": c["text"], "where": where})
+    return pd.DataFrame(rows)
+
+
+def versus(rows: list[dict], *, preset: str) -> pd.DataFrame:
     """A table of our numbers beside the paper's, for a notebook's "ours vs the paper" cell.
 
     Each row is ``{"quantity": str, "ours": float, "figure": ..., "series": ..., **paper_value filters}``;
     the paper's number, tag and page come from the machine-readable values (never typed by hand).
 
     A row that checks one of the headline claims also has ``claim`` (its number, 1..18) and ``holds``: True
-    or False as our numbers decide it, None when this preset cannot measure it (its verdict then says so,
-    as it does when ``ours`` is nan). A qualitative claim without a number in the paper gives
-    ``paper_says`` (the paper's words) and ``page`` instead of ``figure``/``series``. ``ci`` (a pair, e.g.
+    or False as our numbers decide it, at every preset (``verdict``: the policy), printed with ``preset``.
+    Where the preset cannot produce the number, the row gives ``reason=`` instead (``holds=None``); a nan
+    number says so too. A qualitative claim without a number in the paper gives ``paper_says`` (the paper's
+    words) and ``page`` instead of ``figure``/``series``. ``ci`` (a pair, e.g.
     ``results.pgr_table(..., ci=True)``'s ``pgr_lo``/``pgr_hi`` in the same unit as ``ours``) adds an
     ``ours 95% CI`` column, so that a verdict can be read against the spread over seeds.
     """
+    _check_preset(preset)
     out = []
     for r in rows:
         r = dict(r)
         quantity, ours = r.pop("quantity"), r.pop("ours")
         claim, holds, ci = r.pop("claim", None), r.pop("holds", ""), r.pop("ci", None)
+        reason = r.pop("reason", None)
         ours = float(ours) if ours is not None else float("nan")
         if "figure" in r:
             hit = paper_record(r.pop("figure"), **{k: v for k, v in r.items() if k != "paper_says"})
@@ -182,14 +236,15 @@ def versus(rows: list[dict]) -> pd.DataFrame:
         if claim is not None:
             if not (isinstance(claim, int) and 1 <= claim <= N_CLAIMS):
                 raise ValueError(f"claim must be a claim number 1..{N_CLAIMS}, got {claim!r}")
-            if holds not in VERDICTS:
-                raise ValueError(f"claim {claim}: holds must be True, False or None, got {holds!r}")
-            row = {"claim": f"claim_{claim}", **row, "paper_says": says}
-            row["verdict"] = VERDICTS[None if ours != ours else holds]
+            try:
+                row["verdict"] = verdict(holds, ours, preset, reason)
+            except ValueError as e:
+                raise ValueError(f"claim {claim}: {e}") from None
+            row = {"claim": f"claim_{claim}", "preset": preset, **row, "paper_says": says}
         out.append(row)
     df = pd.DataFrame(out)
     if "claim" in df:  # claim rows first in each column order; plain rows get blanks
-        front = ["claim", "quantity", "paper", "ours"] + (["ours 95% CI"] if "ours 95% CI" in df else [])
+        front = ["claim", "preset", "quantity", "paper", "ours"] + (["ours 95% CI"] if "ours 95% CI" in df else [])
         front += ["verdict", "tag", "page", "paper_says"]
-        df = df[front].fillna({"claim": "", "verdict": "", "paper_says": "", "ours 95% CI": ""})
+        df = df[front].fillna({"claim": "", "preset": "", "verdict": "", "paper_says": "", "ours 95% CI": ""})
     return df
