@@ -76,6 +76,26 @@ def test_easy_and_hard_runs_train_on_filtered_non_test_puzzles():
     assert (easy.role, hard.role) == ("easy", "hard")
 
 
+def test_one_easy_set_can_have_its_own_size_without_renaming_the_others():
+    """App. C.1: 25k puzzles for Elo <= 800, 50k for the other sets; papermill passes the dict's keys as text."""
+    data = cp.ChessData(n_train=40, n_test=30, n_parts=2, n_pool=300)
+    plain = cp.plan_easy_to_hard(data, ["tiny-1"], [1000, 1500])
+    for sizes in ({1000: 15}, {"1000": 15}, {1000: 15, 1500: 40}):
+        sized = cp.plan_easy_to_hard(data, ["tiny-1"], [1000, 1500], easy_n_train=sizes)
+        easy = {c.elo_max: c for c in sized if c.role == "easy"}
+        assert (easy[1000].train_size, easy[1500].train_size) == (15, 40)
+        assert len(cp.training_puzzles(easy[1000])) == 15 and len(cp.training_puzzles(easy[1500])) == 40
+        # every other run, the 1500 set's included (its size is n_train's), keeps its name
+        renamed = {cp.run_name(c) for c in sized} - {cp.run_name(c) for c in plain}
+        assert renamed == {cp.run_name(easy[1000])}
+    with pytest.raises(ValueError, match=r"easy_n_train names no cutoff in \[900\]; valid: 1000, 1500"):
+        cp.plan_easy_to_hard(data, ["tiny-1"], [1000, 1500], easy_n_train={900: 15})
+    with pytest.raises(ValueError, match="Elo-filtered set"):
+        cp.gt_run(data, "tiny-1", 1, n_train=15)
+    with pytest.raises(ValueError, match="integer >= 1"):
+        cp.gt_run(data, "tiny-1", 0, elo_max=1000, n_train=0)
+
+
 def test_bad_sources_and_configs_are_refused():
     with pytest.raises(ValueError, match="valid: lichess, synth"):
         cp.ChessData(source="pgn")

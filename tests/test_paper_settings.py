@@ -151,6 +151,7 @@ MY_NOTEBOOKS = [
     "fig05_confidence_loss",
     "fig06_fig12_per_dataset",
     "fig08_agreement",
+    "fig09_prompting",  # its finetuning baselines are fig05's runs (tests/test_plan.py)
     "fig27_label_in_prompt",
     "example_protocol",
 ]
@@ -169,3 +170,38 @@ def test_paper_presets_use_the_papers_head_and_evaluation_schedule(name):
 
     assert smoke["head_init"] in HEAD_INITS
     TrainConfig(**paper["train_kw"]), TrainConfig(**smoke["train_kw"])
+
+
+# ---------------------------------------------------------------------------- issue 27, items 2 and 3
+# (self-contained: only the module's yaml, pytest and ROOT; chess imports inside the test)
+
+
+def test_paper_easy_to_hard_chess_trains_25k_puzzles_for_elo_800_and_50k_for_the_others():
+    """App. C.1: 50k puzzles per training set, except 25k for Elo <= 800 (planned without loading data)."""
+    from w2s_lib.chess.protocol import preset_runs
+
+    params = yaml.safe_load((ROOT / "params" / "paper" / "fig19_fig20_chess_easy_to_hard.yaml").read_text())
+    trained = [c for c in preset_runs(params) if c.labels != "none"]
+    easy = {(c.model, c.elo_max): c.train_size for c in trained if c.role == "easy"}
+    assert {cutoff for _, cutoff in easy} == {800, 900, 1000, 1100, 1200, 1300}
+    assert easy == {key: 25_000 if key[1] == 800 else 50_000 for key in easy}
+    assert {c.train_size for c in trained if c.role != "easy"} == {50_000}  # "all" and the hard set
+
+
+REFERENCE_MAX_LEN = 1024  # the reference code's max_ctx (docs/reference_differences.md §7); the paper states none
+
+
+@pytest.mark.parametrize("preset", sorted((ROOT / "params" / "paper").glob("*.yaml")), ids=lambda p: p.stem)
+def test_paper_presets_take_the_reference_max_len_or_the_docs_say_why(preset):
+    """A paper preset that trains on fewer tokens than the reference code must be named in the max_len row of
+    docs/paper_settings.md, so that the list of substitutes cannot go stale."""
+    max_len = yaml.safe_load(preset.read_text()).get("max_len")
+    if max_len is None or max_len == REFERENCE_MAX_LEN:
+        return
+    rows = [
+        line for line in (ROOT / "docs" / "paper_settings.md").read_text().splitlines() if line.startswith("| max_len")
+    ]
+    assert len(rows) == 1, "docs/paper_settings.md has no (or several) max_len rows"
+    assert f"`{preset.stem}`" in rows[0], (
+        f"{preset.name}: max_len {max_len}, not in docs/paper_settings.md's max_len row"
+    )

@@ -119,3 +119,17 @@ def test_a_cell_that_fails_without_a_message_is_reported_not_fatal(tmp_path, mon
     nb.write_text('# %% tags=["parameters"]\nx: int = 1\n\n# %%\nassert x == 2\n\n# %%\ny = 3\n')
     planned = plan.plan_notebook(nb, {})
     assert len(planned.failed_cells) == 1 and planned.failed_cells[0].startswith("cell 1: AssertionError: ")
+
+
+def test_fig09s_finetuning_baselines_are_fig05s_runs():
+    """Fig. 9's paper preset says its finetuning runs are Fig. 5's: the same head, schedule and keys (issue 27)."""
+    import yaml
+
+    def nlp_runs(name):
+        params = ROOT / "params" / "paper" / f"{name}.yaml"
+        planned = plan.plan_notebook(plan.notebook_of(params), yaml.safe_load(params.read_text()))
+        return {r["run"]: r for r in planned.runs if r["kind"] == "nlp"}
+
+    fig05, fig09 = nlp_runs("fig05_confidence_loss"), nlp_runs("fig09_prompting")
+    assert fig09 and set(fig09) <= set(fig05), sorted(set(fig09) - set(fig05))[:3]
+    assert {r["head_init"] for r in fig09.values()} == {"unembed01"}

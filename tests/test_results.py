@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from w2s_lib.metrics import pgr
-from w2s_lib.results import median_pgr, pgr_table
+from w2s_lib.results import median_pgr, pair_pgr_by_task, pgr_table
 
 
 def _rows(task, weak, w2s, strong, model="b"):
@@ -66,3 +66,18 @@ def test_the_interval_resamples_seeds_and_brackets_the_pgr():
     assert 0.5 - 1e-9 <= row["pgr_lo"] < row["pgr"] < row["pgr_hi"] <= 2.5 + 1e-9
     assert row["pgr_lo"] == pytest.approx(0.5) and row["pgr_hi"] == pytest.approx(2.5)  # both seeds twice
     assert "pgr_lo" not in pgr_table(pd.DataFrame(_rows("t", [0.6], [0.7], [0.8])))
+
+
+def test_a_pairs_per_task_table_takes_pgr_from_seed_averaged_accuracies():
+    # Figs. 6/12's table. xent, seeds with different supervisors: per seed (0.7-0.6)/(0.8-0.6) = 0.5 and
+    # (0.8-0.5)/(0.9-0.5) = 0.75 (mean 0.625, the old rule); of the means (0.75-0.55)/(0.85-0.55) = 2/3
+    rows = _rows("t", [0.6, 0.5], [0.7, 0.8], [0.8, 0.9])
+    # logconf: per seed 1.0 and 0.0 (mean 0.5); of the means (0.75-0.6)/(0.85-0.6) = 0.6
+    rows += [{**r, "loss": "logconf"} for r in _rows("t", [0.6, 0.6], [0.9, 0.6], [0.9, 0.8])]
+    rows += _rows("u", [0.7, 0.7], [0.7, 0.7], [0.65, 0.7])  # no gap: excluded, nan
+    rows += _rows("t", [0.6], [0.9], [0.8], model="c")  # another student: not this pair's
+    table = pair_pgr_by_task(pd.DataFrame(rows), "a", "b")
+    assert list(table.index) == ["t", "u"] and list(table.columns) == ["logconf", "xent"]
+    assert table.loc["t", "xent"] == pytest.approx(2 / 3) and table.loc["t", "logconf"] == pytest.approx(0.6)
+    assert np.isnan(table.loc["u", "xent"])
+    assert pair_pgr_by_task(pd.DataFrame(rows), "a", "z").empty

@@ -64,7 +64,7 @@ PRESETS = {
         epochs=2.0,
         batch_size=32,
         minibatch_size=8,
-        max_len=512,
+        max_len=1024,  # the reference code's max_ctx, as params/paper (docs/paper_settings.md)
         # the paper's head (§A.1) and curves of ~20 points for the early-stopping figures (issue 16, item 7)
         head_init="unembed01",
         train_kw=dict(min_evals=20, evals_per_epoch=10, eval_batch_size=256),
@@ -97,7 +97,7 @@ PRESETS = {
         epochs=1.0,
         batch_size=220,
         minibatch_size=4,
-        max_len=512,
+        max_len=1024,  # as params/paper/fig03_rm_naive_scaling.yaml
         select="last",
         lr={"gpt2": 1.3e-4, "gpt2-medium": 1.3e-4, "gpt2-large": 2.6e-5, "gpt2-xl": 2.6e-5},
         head_init="unembed01",
@@ -202,6 +202,7 @@ def _add_results_and_sandbox(sub) -> None:
     d = sub.add_parser("sandbox", help="the offline demo: real weak-to-strong generalization on a CPU")
     d.add_argument("--out", default="figures/sandbox", help="where the figures and results.json go")
     d.add_argument("--cache", default="results/sandbox", help="results cache (finished runs are reused)")
+    # the default is sandbox.DEMO_SEEDS, written out so that the parser imports no pandas (a test ties them)
     d.add_argument("--seeds", type=_ints, default=[0, 1, 2, 3, 4], help="comma-separated integer seeds")
     d.add_argument(
         "--students",
@@ -277,8 +278,9 @@ def _add_checks(sub) -> None:
     pl = sub.add_parser("plan", help="print the runs a preset or a notebook's preset file would train (no training)")
     pl.add_argument("--preset", help=f"a sweep preset: {', '.join(PRESETS)}")
     pl.add_argument("--params", help="a notebook's preset file instead, e.g. params/paper/fig05_confidence_loss.yaml")
-    ls = sub.add_parser("list", help="list tasks, models, losses or presets")
-    ls.add_argument("what", help="tasks, models, losses or presets")
+    ls = sub.add_parser("list", help="list tasks, models, losses, presets or the paper's claims")
+    ls.add_argument("what", help="tasks, models, losses, presets or claims")
+    ls.add_argument("--preset", default="laptop", help="claims: where each is decided at this notebook preset")
 
 
 # the `w2s sweep` flags that replace a preset's setting of the same name
@@ -724,12 +726,18 @@ def _cmd_plan(a) -> int:
 
 
 def _cmd_list(a) -> int:
+    from w2s_lib import reference
     from w2s_lib.data import TASKS
     from w2s_lib.losses import LOSSES
     from w2s_lib.models import MODEL_PRESETS
 
     options = {"tasks": sorted(TASKS), "models": list(MODEL_PRESETS), "losses": list(LOSSES), "presets": list(PRESETS)}
-    _choices("list", [a.what], list(options))
+    _choices("list", [a.what], [*options, "claims"])
+    if a.what == "claims":  # every claim at a notebook preset: its notebooks, or why it is not measurable there
+        _choices("preset", [a.preset], list(reference.PRESETS))
+        table = reference.claims_at(a.preset)
+        print("\n".join(f"{r.claim}: {r.claim_text}\n    {r.where}" for r in table.itertuples()))
+        return 0
     print("\n".join(options[a.what]))
     return 0
 

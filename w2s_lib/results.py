@@ -99,6 +99,16 @@ def pgr_table(df: pd.DataFrame, ci: bool = False) -> pd.DataFrame:
     return out.reset_index().rename(columns={"model": "strong_model", "test_acc": "w2s_acc"})
 
 
+def pair_pgr_by_task(df: pd.DataFrame, weak: str, strong: str) -> pd.DataFrame:
+    """One (supervisor, student) pair's ``pgr_table`` PGR, tasks as rows and losses as columns: from the
+    seed-averaged accuracies like every PGR table (nan where the pair is excluded, or a loss was not run)."""
+    table = pgr_table(df)
+    if table.empty:
+        return pd.DataFrame(index=pd.Index([], name="task"))
+    pair = table[(table["weak_model"] == weak) & (table["strong_model"] == strong)]
+    return pair.pivot(index="task", columns="loss", values="pgr").rename_axis(columns=None)
+
+
 def median_pgr(table: pd.DataFrame, by=("weak_model", "strong_model", "loss")) -> pd.DataFrame:
     """The paper's NLP aggregate: per group of ``by``, the median over tasks of ``pgr_table``'s PGR.
 

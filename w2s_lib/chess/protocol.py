@@ -12,7 +12,8 @@ parts (``data.split_puzzles``). Roles, by ``ChessRunConfig``:
   new set of puzzles for the next, larger model).
 * **zero_shot** (``labels="none"``): the model as it is, no training (Fig. 15).
 * **easy** / **hard** (``labels="gt"`` with ``elo_max`` / ``elo_min``): trained on the true moves of the
-  puzzles at most / at least that hard, drawn from every training part (App. C.1, Figs. 19-20).
+  first ``n_train`` puzzles at most / at least that hard, drawn from every training part (App. C.1, Figs.
+  19-20: 50k, and 25k for Elo <= 800; ``n_train`` None: ``data.n_train``).
 
 A run that may supervise (weak, w2s) also decodes the next part and saves those moves
 (``NEXT_LABELS_FILE``): that is what its student trains on, so a student never needs its supervisor's
@@ -76,6 +77,7 @@ class ChessRunConfig:
     supervisor: ChessRunConfig | None = None
     elo_max: int | None = None  # train only on puzzles with Elo <= elo_max (easy-to-hard)
     elo_min: int | None = None  # train only on puzzles with Elo >= elo_min
+    n_train: int | None = None  # an Elo-filtered set's size, if not data.n_train (App. C.1: 25k for Elo <= 800)
     train: TrainConfig = field(default_factory=lambda: CHESS_TRAIN)
     max_new_tokens: int = 8
 
@@ -91,10 +93,19 @@ class ChessRunConfig:
             raise ValueError("a supervisor is a weak or weak-to-strong run on the previous part of the same data")
         if self.filtered and self.labels != "gt":
             raise ValueError("Elo filters apply to ground-truth runs (easy-to-hard)")
+        if self.n_train is not None and not self.filtered:
+            raise ValueError("n_train sizes an Elo-filtered set; other runs train on a whole part (data.n_train)")
+        if self.n_train is not None and (not isinstance(self.n_train, int) or self.n_train < 1):
+            raise ValueError(f"n_train (puzzles of the Elo-filtered set) must be an integer >= 1, got {self.n_train!r}")
 
     @property
     def filtered(self) -> bool:
         return self.elo_max is not None or self.elo_min is not None
+
+    @property
+    def train_size(self) -> int:
+        """How many puzzles the run trains on (at most: a filtered set can run short of its pool)."""
+        return self.data.n_train if self.n_train is None else self.n_train
 
     @property
     def role(self) -> str:
@@ -148,7 +159,7 @@ def prepare(dc: ChessData) -> dict:
 def training_puzzles(cfg: ChessRunConfig) -> list[dict]:
     parts = prepare(cfg.data)
     if cfg.filtered:  # easy/hard sets: the first n_train such puzzles of the whole training pool
-        return cdata.filter_elo(parts["pool"], cfg.elo_max, cfg.elo_min)[: cfg.data.n_train]
+        return cdata.filter_elo(parts["pool"], cfg.elo_max, cfg.elo_min)[: cfg.train_size]
     return parts[cfg.part]
 
 
@@ -285,11 +296,11 @@ def _compute(cfg: ChessRunConfig, root, writer: cache.RunWriter, progress) -> di
 def _learn(cfg: ChessRunConfig, root, lm, tok, progress, desc: str) -> dict:
     """Train ``lm`` on the run's puzzles with its labels (true moves, or its supervisor's)."""
     train = training_puzzles(cfg)
-    if len(train) < cfg.data.n_train:  # an Elo-filtered set ran short of its pool
+    if len(train) < cfg.train_size:  # an Elo-filtered set ran short of its pool
         import warnings
 
         warnings.warn(
-            f"{run_name(cfg)}: only {len(train)} of {cfg.data.n_train} puzzles pass the Elo filter; "
+            f"{run_name(cfg)}: only {len(train)} of {cfg.train_size} puzzles pass the Elo filter; "
             "raise n_pool for full sets"
         )
     if cfg.labels == "weak":
@@ -408,20 +419,33 @@ def plan_easy_to_hard(
     hard_min: int = cdata.HARD_ELO,
     every: ModelSettings | None = None,
     per_model: dict[str, ModelSettings] | None = None,
+    easy_n_train: dict | None = None,
 ):
     """Figs. 19-20: per model, trained on easy puzzles (Elo <= each cutoff), on all, on hard ones, and
     zero-shot. "all" is the ordinary ceiling run on part 1 (the same number of puzzles). ``every`` and
-    ``per_model``: as in ``plan``."""
+    ``per_model``: as in ``plan``. ``easy_n_train``: cutoff -> puzzles of its easy set, where not
+    ``data.n_train`` (the paper: {800: 25000}, App. C.1)."""
     train, planned = _trainer(data, every, per_model), []
+    sizes = _easy_sizes(easy_n_train or {}, cutoffs, data.n_train)
     for m in models:
         tr = train(m)
-        planned += [gt_run(data, m, 0, train=tr, elo_max=c) for c in cutoffs]
+        planned += [gt_run(data, m, 0, train=tr, elo_max=c, n_train=sizes.get(c)) for c in cutoffs]
         planned += [
             gt_run(data, m, 1, train=tr),
             gt_run(data, m, 0, train=tr, elo_min=hard_min),
             ChessRunConfig(data=data, model=m, labels="none", train=tr),
         ]
     return planned
+
+
+def _easy_sizes(easy_n_train: dict, cutoffs, n_train: int) -> dict:
+    """``easy_n_train`` by cutoff, keys matched as text (papermill passes a dict's keys as strings); a size
+    equal to ``n_train`` is left out, so that such a run keeps the name it has without one."""
+    by_text = {str(c): c for c in cutoffs}
+    unknown = [k for k in easy_n_train if str(k) not in by_text]
+    if unknown:
+        raise ValueError(f"easy_n_train names no cutoff in {unknown}; valid: {', '.join(by_text)}")
+    return {by_text[str(k)]: n for k, n in easy_n_train.items() if n != n_train}
 
 
 # ---------------------------------------------------------------------------- results
@@ -507,7 +531,13 @@ def preset_runs(params: dict) -> list[ChessRunConfig]:
         d = dataclasses.replace(data, seed=seed)
         if "cutoffs" in p:
             planned += plan_easy_to_hard(
-                d, p["models"], p["cutoffs"], hard_min=p["hard_min"], every=every, per_model=per_model
+                d,
+                p["models"],
+                p["cutoffs"],
+                hard_min=p["hard_min"],
+                every=every,
+                per_model=per_model,
+                easy_n_train=p.get("easy_n_train"),
             )
         else:
             series = plan(d, p["models"], every=every, per_model=per_model, bootstrap_steps=p.get("bootstrap_steps", 3))
@@ -550,17 +580,19 @@ def easy_to_hard_results(
     every: ModelSettings | None = None,
     per_model: dict[str, ModelSettings] | None = None,
     elo_width: int = 250,
+    easy_n_train: dict | None = None,
     progress: bool | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Figs. 19-20 for each seed: (one row of metrics per run, accuracy per run and Elo bin).
 
     ``data``, ``every``, ``per_model``: as in ``chess_results``; with the same ones the "all" and zero-shot runs
-    are shared with it.
+    are shared with it. ``easy_n_train``: as in ``plan_easy_to_hard``.
     """
     runs_df, elo_df = [], []
     for seed in seeds:
         d = dataclasses.replace(data or ChessData(), seed=seed)
-        planned = plan_easy_to_hard(d, models, cutoffs, hard_min=hard_min, every=every, per_model=per_model)
+        kw = dict(hard_min=hard_min, every=every, per_model=per_model, easy_n_train=easy_n_train)
+        planned = plan_easy_to_hard(d, models, cutoffs, **kw)
         done = run_all(planned, root, progress=progress)
         # "hard" test puzzles are those of the hard training set's bound (metrics.json keeps HARD_ELO's)
         done["acc_hard"] = [_accuracy(cfg, root, hard_min) for cfg in planned]
