@@ -1,0 +1,250 @@
+"""Facts the READMEs state, checked against the code and the committed results they come from.
+
+A number copied into prose goes stale without anyone noticing when the code or a rerun changes it (issue 27:
+figures/README.md said the demo used 3 seeds after it had moved to 5; the README's alpha_max sentence had
+lost the 0.75 rule for the largest student). Each test reads the sentence and its source, so changing
+either one alone fails here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+FIGURES_README = (ROOT / "figures" / "README.md").read_text()
+SANDBOX_DIR = ROOT / "figures" / "sandbox"
+NUMBER_WORDS = dict(zip("one two three four five six seven eight nine ten".split(), range(1, 11)))
+
+
+def _flat(text: str) -> str:
+    """Markdown with its line breaks folded into spaces, so a sentence reads the same however it is wrapped."""
+    return " ".join(text.split())
+
+
+def _section(text: str, heading: str) -> str:
+    """From the line ``heading`` to the next heading of the same or a higher level."""
+    lines = text.splitlines()
+    start = lines.index(heading)
+    level = len(heading) - len(heading.lstrip("#"))
+    end = next(
+        (i for i in range(start + 1, len(lines)) if re.match(rf"#{{1,{level}}} ", lines[i])),
+        len(lines),
+    )
+    return "\n".join(lines[start:end])
+
+
+def _seed_counts(text: str) -> list[int]:
+    """Every "N seeds" / "five seeds" in ``text``, as numbers."""
+    words = "|".join(NUMBER_WORDS)
+    return [
+        int(n) if n.isdigit() else NUMBER_WORDS[n.lower()] for n in re.findall(rf"\b(\d+|{words}) seeds\b", text, re.I)
+    ]
+
+
+def _num(s: str) -> float:
+    return float(s.replace("−", "-").replace("+", ""))
+
+
+def _summary() -> dict:
+    return json.loads((SANDBOX_DIR / "summary.json").read_text())
+
+
+def _ladder() -> dict[tuple[str, str], dict]:
+    return {(r["student"], r["loss"]): r for r in _summary()["ladder"]}
+
+
+DEMO = _section(README, "### What `make demo` shows")
+
+
+# -- the demo's seeds -----------------------------------------------------------------------------------
+
+
+def test_demo_seeds_agree_in_the_code_and_the_committed_results():
+    from w2s_lib.cli import build_parser
+    from w2s_lib.sandbox import DEMO_SEEDS, SANDBOX, run_sandbox
+
+    assert build_parser().parse_args(["sandbox"]).seeds == list(DEMO_SEEDS), "w2s sandbox's --seeds default"
+    assert inspect.signature(run_sandbox).parameters["seeds"].default == DEMO_SEEDS
+    summary = _summary()
+    assert summary["seeds"] == list(DEMO_SEEDS), "figures/sandbox/ was made with other seeds: rerun make demo"
+    assert {r["seeds"] for r in summary["ladder"]} == {len(DEMO_SEEDS)}
+    rows = json.loads((SANDBOX_DIR / "results.json").read_text())
+    assert {r["seed"] for r in rows} == set(DEMO_SEEDS)
+    per_seed = len(SANDBOX["weak_models"]) * len(SANDBOX["students"]) * len(SANDBOX["losses"])
+    assert len(rows) == len(DEMO_SEEDS) * per_seed
+
+
+def test_the_readmes_state_the_demos_seed_count():
+    from w2s_lib.sandbox import DEMO_SEEDS
+
+    n = len(DEMO_SEEDS)
+    # the demo's own section, and every README line about `make demo` (the Measured table's rows)
+    demo_lines = "\n".join(line for line in README.splitlines() if "`make demo`" in line)
+    for where, text in (("README's demo section", DEMO), ("README's make demo lines", demo_lines)):
+        counts = _seed_counts(text)
+        assert counts, f"{where} no longer says how many seeds the demo uses"
+        assert set(counts) == {n}, f"{where} says {counts} seeds; the demo uses {n} (w2s_lib.sandbox.DEMO_SEEDS)"
+    # figures/README.md speaks only of the demo's seeds
+    counts = _seed_counts(FIGURES_README)
+    assert counts and set(counts) == {n}, f"figures/README.md says {counts} seeds; the demo uses {n}"
+    # the command-line example of the demo
+    shown = re.search(r"^w2s sandbox .*--seeds ([\d,]+)", README, re.M)
+    assert shown, "the README's command-line list lost its w2s sandbox line"
+    assert tuple(int(s) for s in shown.group(1).split(",")) == DEMO_SEEDS
+
+
+# -- the confidence loss's alpha_max --------------------------------------------------------------------
+
+
+def test_alpha_max_constants_are_the_ones_the_code_uses():
+    from w2s_lib.losses import LogConfLoss
+    from w2s_lib.sweep import ALPHA_MAX, ALPHA_MAX_LARGEST, student_alpha_max
+
+    assert LogConfLoss().alpha_max == ALPHA_MAX, "the loss's default and the sweep's differ"
+    assert student_alpha_max(["tiny-1", "tiny-2", "tiny-3"]) == {
+        "tiny-1": ALPHA_MAX,
+        "tiny-2": ALPHA_MAX,
+        "tiny-3": ALPHA_MAX_LARGEST,
+    }
+
+
+def test_the_readme_states_alpha_max_with_the_rule_for_the_largest_student():
+    from w2s_lib.losses import LogConfLoss
+    from w2s_lib.sweep import ALPHA_MAX, ALPHA_MAX_LARGEST
+
+    a, b = f"{ALPHA_MAX:g}", f"{ALPHA_MAX_LARGEST:g}"
+    flat = _flat(README)
+    assert f"`alpha_max` is {a}, and {b} for the largest student of a sweep" in flat
+    assert f"α_max {b} for the largest student, {a} for the others" in flat
+    assert f"warms up linearly to `alpha_max` over the first {LogConfLoss().warmup_frac * 100:g}% of training" in flat
+    # any other sentence that gives alpha_max a value must give both, and say which is the largest's
+    for sentence in re.split(r"(?<!App)(?<!e\.g)(?<!i\.e)\.\s+", flat):
+        if re.search(r"alpha_max|α_max", sentence) and re.search(r"\b0\.\d+\b", sentence):
+            assert a in sentence and b in sentence and "largest" in sentence, sentence
+
+
+# -- the demo's ladder, from figures/sandbox/summary.json ----------------------------------------------
+
+_ROW = re.compile(
+    r"^\| `(?P<student>[\w.-]+)` \| (?P<params>[\d.]+)M \| (?P<loss>[^|]+?) \| (?P<weak>[\d.]+) \| (?P<w2s>[\d.]+) "
+    r"\| (?P<strong>[\d.]+) \| (?P<pgr>[+−-][\d.]+) \[(?P<lo>[+−-][\d.]+), (?P<hi>[+−-][\d.]+)\] \|$",
+    re.M,
+)
+
+
+def _close(shown: str, value: float) -> bool:
+    """``shown`` is ``value`` rounded to as many decimals as it shows."""
+    decimals = len(shown.split(".")[1]) if "." in shown else 0
+    return abs(_num(shown) - value) <= 0.5 * 10**-decimals + 1e-9
+
+
+def test_the_readmes_ladder_table_is_the_committed_summary():
+    from w2s_lib.sandbox import SANDBOX
+
+    ladder = _ladder()
+    rows = list(_ROW.finditer(DEMO))
+    assert len(rows) == len(ladder), f"the README's ladder has {len(rows)} rows, summary.json {len(ladder)}"
+    seen = set()
+    for m in rows:
+        loss = "logconf" if m["loss"].startswith("confidence") else "xent" if m["loss"].startswith("naive") else None
+        key = (m["student"], loss)
+        assert key in ladder, f"README row {m[0]!r} is not in figures/sandbox/summary.json"
+        seen.add(key)
+        r = ladder[key]
+        assert math.floor(r["params"] / 1e6 + 0.5) == int(m["params"]), m[0]
+        for col, field in [("weak", "weak_acc"), ("w2s", "w2s_acc"), ("strong", "strong_acc"), ("pgr", "pgr")]:
+            assert _close(m[col], r[field]), f"{m[0]}: {col} {m[col]}, summary.json {r[field]:.4f}"
+        assert _close(m["lo"], r["pgr_lo"]) and _close(m["hi"], r["pgr_hi"]), f"{m[0]}: the interval"
+    assert seen == set(ladder)
+    # "5 seeds, both supervisors"
+    assert len(SANDBOX["weak_models"]) == 2 and {r["supervisors"] for r in ladder.values()} == {2}
+    assert "both supervisors" in DEMO
+
+
+def test_the_readmes_demo_prose_is_the_committed_summary():
+    from w2s_lib.data.sandbox import ANIMALS, OBJECTS
+    from w2s_lib.sandbox import SANDBOX
+
+    flat, ladder, students = _flat(DEMO), _ladder(), SANDBOX["students"]
+    n_animals, n_objects = len(set(ANIMALS)), len(set(OBJECTS) - set(ANIMALS))
+    assert f"the {n_animals} animal words and {n_objects} object words" in flat
+
+    m = re.search(r"naive PGR rises from ([+−-][\d.]+) to ([+−-][\d.]+) along the pretrained ladder", flat)
+    assert m, "the sentence on naive PGR along the ladder changed"
+    assert _close(m[1], ladder[(students[1], "xent")]["pgr"]) and _close(m[2], ladder[(students[-1], "xent")]["pgr"])
+
+    gains = {s: ladder[(s, "logconf")]["pgr"] - ladder[(s, "xent")]["pgr"] for s in students}
+    m = re.search(r"helps every pretrained student, by ([\d.]+) to ([\d.]+), and hurts the smallest", flat)
+    assert m, "the sentence on what the confidence loss adds changed"
+    larger = [gains[s] for s in students[1:]]
+    assert _close(m[1], min(larger)) and _close(m[2], max(larger)) and gains[students[0]] < 0
+
+    def gain(kind: str) -> float:
+        rows = [r for r in _summary()["fig24"] if r["kind"] == kind]
+        return sum(r["student_acc"] - r["weak_acc"] for r in rows) / len(rows)
+
+    m = re.search(r"gain ([+−-][\d.]+) on average over their labels' accuracy; .*? they gain ([+−-][\d.]+)\.", flat)
+    assert m, "the sentence on Fig. 24's gains changed"
+    assert _close(m[1], gain("simulatable")) and _close(m[2], gain("random"))
+
+
+# -- what has run, at which preset (item 8) -------------------------------------------------------------
+
+
+def _committed_outputs(preset: str) -> list[Path]:
+    """Figure JSON in figures/ stamped with ``preset`` (every notebook stamps its outputs)."""
+    out = []
+    for p in (ROOT / "figures").rglob("*.json"):
+        try:
+            doc = json.loads(p.read_text())
+        except ValueError:
+            continue
+        if isinstance(doc, dict) and doc.get("preset") == preset:
+            out.append(p)
+    return out
+
+
+def test_the_readme_says_what_has_run_at_which_preset():
+    head = _flat(README[: README.index("## Quick start")])
+    for preset in ("smoke", "laptop", "paper"):
+        assert f"**{preset}**" in head, f"the README's opening no longer says what the {preset} preset ran"
+    if _committed_outputs("paper"):
+        pytest.fail("paper-preset outputs are committed: say in the README's opening what they reproduce")
+    # nothing has run at the paper's scale, so the opening must say so and claim no reproduction
+    assert "they have never been run" in head
+    title = README.splitlines()[0]
+    assert "reproduc" not in title.lower(), title
+    assert "has not been done yet" in head
+    assert "never been run" in _flat(FIGURES_README)
+
+
+# -- Fig. 27 of the laptop preset beside the paper's numbers (item 9) ----------------------------------
+
+
+def test_the_laptop_fig27_row_quotes_the_papers_numbers_and_marks_where_ours_differ():
+    from w2s_lib.reference import paper_value
+
+    row = next(line for line in README.splitlines() if line.startswith("| 27 "))
+    _, _, shows, lacks, _ = (c.strip() for c in row.split("|"))
+    naive, aux = (paper_value("fig27", s, x="original_task") for s in ("naive", "aux_loss"))
+    in_prompt = [paper_value("fig27", s, x="weak_label_in_prompt") for s in ("naive", "aux_loss")]
+    assert f"paper ~{naive:g}%" in row and f"paper ~{aux:g}%" in row
+    assert f"paper {in_prompt[0]:g}% and {in_prompt[1]:g}%" in row
+    assert "as the paper's" not in row
+    # each "(ours% here, paper ~theirs%)": more than 10 points apart belongs in the "does not show" column
+    pairs = [
+        (name, m)
+        for name, c in (("shows", shows), ("lacks", lacks))
+        for m in re.finditer(r"(\d+)% here, paper ~(\d+)%", c)
+    ]
+    assert len(pairs) == 2, row
+    for column, m in pairs:
+        ours, theirs = int(m[1]), int(m[2])
+        assert (abs(ours - theirs) > 10) == (column == "lacks"), f"{m[0]} is in the wrong column"
