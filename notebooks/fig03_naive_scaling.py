@@ -54,6 +54,7 @@ max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classifier head: zeros (reference code) or unembed01 ("0"/"1" unembeddings, paper §A.1)
 train_kw: dict = {}  # more TrainConfig settings (e.g. min_evals, evals_per_epoch, eval_batch_size)
 setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
+student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -75,7 +76,9 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # Train (or load from the cache) every weak supervisor, strong ceiling and weak-to-strong student.
 
 # %%
-plan_kw = setting_kw(setting, models)  # the pairs to train (and, at laptop, each model's settings)
+plan_kw = setting_kw(
+    setting, models, student_mode=student_mode
+)  # the pairs to train (and, at laptop, each model's settings)
 train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
 supervisors = model_order({w for w, _ in plan_kw["pairs"]})
 strong_models = model_order({s for _, s in plan_kw["pairs"]})

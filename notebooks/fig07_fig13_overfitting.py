@@ -37,6 +37,7 @@
 
 # %% tags=["parameters"]
 setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
+student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks
 models: list = ["tiny-1", "tiny-2", "tiny-3"]  # model presets from weakest to strongest
 seeds: list = [0]  # seeds: data split and initialisation
@@ -68,7 +69,9 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 
 
 # %%
-plan_kw = setting_kw(setting, models)  # the pairs trained (finetune: every i<j pair, as the paper)
+plan_kw = setting_kw(
+    setting, models, student_mode=student_mode
+)  # the pairs trained (finetune: every i<j pair, as the paper)
 train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
 df = sweep_results(
     cache_dir,

@@ -45,6 +45,7 @@ max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper: tokens "0" and "1", §A.1)
 train_kw: dict = {}  # more TrainConfig settings for every run (e.g. min_evals, evals_per_epoch)
 setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
+student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -74,7 +75,9 @@ df = pd.concat(
             seed,
             data=DataSettings(n_train=n_train, n_test=n_test),
             every=ModelSettings(head_init=head_init, train=settings),
-            **setting_kw(setting, models),  # laptop: probes and per-model settings; every model trains on g.t.
+            **setting_kw(
+                setting, models, student_mode=student_mode
+            ),  # laptop: probes and per-model settings; every model trains on g.t.
         )
         for task in tasks
         for seed in seeds

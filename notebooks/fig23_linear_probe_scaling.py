@@ -47,6 +47,7 @@ max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper: tokens "0" and "1", §A.1)
 probe_epochs: float = 20.0  # epochs of every probe (the paper's recipe: 200; smoke shortens only this)
 setting: str = "finetune"  # finetune (every model a probe by the paper's recipe) or laptop (w2s_lib/sandbox.py)
+student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -64,7 +65,9 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 
 
 # %%
-plan_kw = setting_kw(setting, models)  # the pairs to train (and, at laptop, each model's settings)
+plan_kw = setting_kw(
+    setting, models, student_mode=student_mode
+)  # the pairs to train (and, at laptop, each model's settings)
 # finetune: every run a probe by the paper's recipe; laptop: setting_kw's per-model settings (the shared sweep's)
 every = ModelSettings(head_init=head_init)
 if setting == "finetune":

@@ -54,6 +54,7 @@ max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper: tokens "0" and "1", §A.1)
 train_kw: dict = {}  # more TrainConfig settings for every run (e.g. min_evals, evals_per_epoch)
 setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
+student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -76,7 +77,9 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 
 # %%
 settings = {**dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len), **train_kw}
-plan_kw = setting_kw(setting, models)  # the setting's pairs (and, at laptop, each model's settings)
+plan_kw = setting_kw(
+    setting, models, student_mode=student_mode
+)  # the setting's pairs (and, at laptop, each model's settings)
 pair = (plan_kw["pairs"][0][0], plan_kw["pairs"][-1][1])  # the weakest supervisor and the largest student
 plan = plan_sweep(
     tasks,

@@ -287,3 +287,18 @@ def test_simulation_grid_draws_one_line_per_student():
     row = sim[(sim.kind == "simulatable") & (sim.k == 8) & (sim.student_k == 16)].iloc[0]
     (line,) = [ln for ln in axes[1, 0].lines if ln.get_gid() == "student|16"]
     assert line.get_ydata()[1] == pytest.approx(100 * row["agreement"])
+
+
+def test_training_curves_average_runs_on_one_progress_grid():
+    """Runs evaluated at different points become one line over a common grid, not a zig-zag between them
+    (issue 28: the laptop's fig07 joined runs of different schedules into one jagged line)."""
+    rows = [dict(run="a", progress=p, test_acc=p, model="m", weak_model="w", ratio=2.0) for p in (0.5, 1.0)]
+    rows += [dict(run="b", progress=p, test_acc=1 - p, model="m", weak_model="w", ratio=2.0) for p in (0.25, 1.0)]
+    rows += [dict(run="b", progress=0.5, test_acc=np.nan, model="m", weak_model="w", ratio=2.0)]  # a loss row
+    ax = P.plot_training_curves(pd.DataFrame(rows))
+    (line,) = ax.get_lines()[:1]
+    x, y = line.get_xdata(), line.get_ydata()
+    assert np.allclose(x, np.linspace(0.05, 1, 20)) and np.all(np.diff(x) > 0)
+    # at 0.5: run a is 0.5, run b between (0.25, 0.75) and (1.0, 0.0) is 0.5 -> mean 50%
+    assert y[9] == pytest.approx(50.0) and y[-1] == pytest.approx(50.0)  # at 1.0: (1.0 + 0.0) / 2
+    plt.close("all")

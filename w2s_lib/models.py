@@ -23,7 +23,7 @@ from torch import nn
 
 from w2s_lib import features
 
-HEAD_INITS = ("zeros", "unembed01")
+HEAD_INITS = ("zeros", "unembed01", "normal")
 ENCODER_TYPES = {"bert", "roberta", "xlm-roberta", "distilbert", "electra", "mpnet", "deberta", "deberta-v2"}
 POOLINGS = ("last", "mean", "cls")
 
@@ -549,7 +549,9 @@ def build_classifier(
 
     A ``transformers.PretrainedConfig`` builds a random-init model (seed torch first for determinism).
     ``head_init="zeros"`` starts the head at 0 (the reference code); ``"unembed01"`` copies the
-    unembedding rows of the tokens "0" and "1" (the paper), and needs a causal LM and its tokenizer.
+    unembedding rows of the tokens "0" and "1" (the paper), and needs a causal LM and its tokenizer;
+    ``"normal"`` draws it from N(0, 0.02²), transformers' classification-head default, for encoders (a zero
+    head passes no gradient to the backbone until it has grown).
     ``linear_probe=True`` freezes the backbone. ``pooling=None`` takes the preset's (else "last").
     ``lora_r > 0`` trains rank-``lora_r`` adapters on the backbone's linear layers instead of its weights
     (see ``add_lora``). ``pairwise=True`` builds a reward model (one logit per text; see ``Classifier``);
@@ -596,7 +598,7 @@ def build_classifier(
     clf = Classifier(base, num_labels=num_labels, pooling=pooling, linear_probe=linear_probe, pairwise=pairwise)
     if not isinstance(backbone, PretrainedConfig):  # the same pretrained weights (revision in the kw) share features
         clf.feature_cache_key = f"{backbone}|{dtype}|{sorted(from_pretrained_kw.items())}|{pooling}"
-    _init_head(clf, rows, num_labels)
+    _init_head(clf, rows, num_labels, normal=head_init == "normal")
     if lora_r:
         add_lora(clf, lora_r)
     return clf
@@ -612,11 +614,14 @@ def _backbone_config(backbone, name, revision, trust_remote_code: bool, kw: dict
         return AutoConfig.from_pretrained(str(backbone), trust_remote_code=trust_remote_code, **kw)
 
 
-def _init_head(clf: Classifier, rows, num_labels: int) -> None:
-    """A zero head, or the unembedding ``rows`` as its weights (head_init="unembed01"); zero bias, fp32."""
+def _init_head(clf: Classifier, rows, num_labels: int, normal: bool = False) -> None:
+    """A zero head, N(0, 0.02²) weights (``normal``; seeded by torch's global generator), or the unembedding
+    ``rows`` as its weights (head_init="unembed01"); zero bias, fp32."""
     with torch.no_grad():
         clf.head.bias.zero_()
-        if rows is None:
+        if normal:
+            clf.head.weight.normal_(0.0, 0.02)
+        elif rows is None:
             clf.head.weight.zero_()
         else:
             if num_labels != 2:

@@ -348,10 +348,14 @@ def plot_training_curves(history_df, ax=None, *, x="progress", y="test_acc", hue
     """``y`` (test accuracy) in % during training, one line per student/supervisor size ratio (Figs. 7a, 13a).
 
     ``history_df``: one row per evaluation (``progress``, ``test_acc``, ...) with either a ``ratio``
-    column or ``model`` and ``weak_model`` to compute it. Seeds at the same x are averaged.
+    column or ``model`` and ``weak_model`` to compute it. With a ``run`` column each run is first put on a
+    common grid of ``progress`` (runs evaluate at different points), so a line is the mean over runs at each
+    point, with its standard error as the band; without one, rows at the same x are averaged.
     """
     ax = _setup(ax)
-    h = history_df.copy()
+    h = history_df.dropna(subset=[y]).copy()
+    if "run" in h and x == "progress":
+        h = _on_progress_grid(h, y)
     if hue == "ratio" and "ratio" not in h:
         h["ratio"] = _size_ratio(h)
     h["y"] = 100 * h[y]
@@ -365,6 +369,17 @@ def plot_training_curves(history_df, ax=None, *, x="progress", y="test_acc", hue
     ax.set_xlabel("training progress (fraction of training)" if x == "progress" else x)
     ax.set_ylabel("test accuracy (%)" if y == "test_acc" else f"{y.replace('_', ' ')} (%)")
     return ax
+
+
+def _on_progress_grid(h: pd.DataFrame, y: str, n: int = 20) -> pd.DataFrame:
+    """Each run's ``y`` interpolated at ``n`` evenly spaced points of training progress (its own evaluations
+    between them), keeping the run's other columns."""
+    grid = np.linspace(1 / n, 1, n)
+    out = []
+    for _, run in h.sort_values("progress").groupby("run", sort=False):
+        first = run.iloc[0]
+        out.append(pd.DataFrame({**first.to_dict(), "progress": grid, y: np.interp(grid, run["progress"], run[y])}))
+    return pd.concat(out, ignore_index=True)
 
 
 def plot_bars(values: dict[str, float], ax=None, reference: dict[str, float] | None = None, *, ylim=None):

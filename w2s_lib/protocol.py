@@ -489,6 +489,8 @@ def _run_metrics(cfg: RunConfig, sets: LabelledSets, res) -> dict:
         "test_acc": accuracy(p1, sets.test_y),
         "test_auroc": auroc(p1, sets.test_y),
         "test_ece": ece(p1, sets.test_y),
+        # a model that puts every test item in one class (0 or 1 here) is collapsed, whatever its accuracy
+        "test_frac_class1": float(np.mean(np.asarray(p1) > 0.5)),
         "selected_step": res.selected_step,
         "n_steps": res.n_steps,
         "seconds": res.seconds,

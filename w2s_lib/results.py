@@ -46,6 +46,7 @@ def collect(root: str | Path) -> pd.DataFrame:
         ceil = [acc.get(run_name(ceiling_config(cfg, h)), np.nan) for h in HALVES]
         strong_acc.append(ceil[1] if not np.isnan(ceil[1]) else ceil[0])
     df["weak_acc"], df["strong_acc"] = weak_acc, strong_acc
+    df = mark_students(df)
     for col, acc_col in (("pgr", "test_acc"), ("pgr_last", "test_acc_last"), ("pgr_oracle", "test_acc_oracle")):
         df[col] = [pgr(w, s2, s) for w, s2, s in zip(df["weak_acc"], df[acc_col], df["strong_acc"])]
     front = ["task", "role", "weak_model", "model", "loss", "seed", "weak_acc", "test_acc", "strong_acc", "pgr"]
@@ -59,6 +60,15 @@ def seed_pgr_ci(part: pd.DataFrame, level: float = 0.95) -> tuple[float, float]:
 
     per_seed = part.groupby("seed")[["weak_acc", "test_acc", "strong_acc"]].mean().to_numpy()
     return bootstrap_ci(per_seed, stat=lambda r: pgr(*r.mean(0)), level=level)
+
+
+def mark_students(df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``student_mode`` (how a model learnt: "probe" on frozen features, or "finetune" whole) and
+    ``one_class`` (it put every test item in one class: a collapsed run, flagged rather than averaged away;
+    runs that predate ``test_frac_class1`` are not flagged)."""
+    frac = df["test_frac_class1"] if "test_frac_class1" in df else pd.Series(np.nan, index=df.index)
+    probe = df["linear_probe"].astype("boolean").fillna(False).astype(bool)
+    return df.assign(student_mode=np.where(probe, "probe", "finetune"), one_class=frac.isin([0.0, 1.0]))
 
 
 def pgr_table(df: pd.DataFrame, ci: bool = False) -> pd.DataFrame:
