@@ -52,15 +52,17 @@ def _num(s: str) -> float:
     return float(s.replace("−", "-").replace("+", ""))
 
 
-def _summary() -> dict:
-    return json.loads((SANDBOX_DIR / "summary.json").read_text())
+def _summary(folder: Path = SANDBOX_DIR) -> dict:
+    return json.loads((folder / "summary.json").read_text())
 
 
-def _ladder() -> dict[tuple[str, str], dict]:
-    return {(r["student"], r["loss"]): r for r in _summary()["ladder"]}
+def _ladder(folder: Path = SANDBOX_DIR) -> dict[tuple[str, str], dict]:
+    return {(r["student"], r["loss"]): r for r in _summary(folder)["ladder"]}
 
 
 DEMO = _section(README, "### What `make demo` shows")
+FINETUNED_DIR = ROOT / "figures" / "sandbox-finetune"
+FINETUNED = _section(README, "### Students finetuned whole (`w2s sandbox --student-mode finetune`)")
 
 
 # -- the demo's seeds -----------------------------------------------------------------------------------
@@ -145,17 +147,20 @@ def _close(shown: str, value: float) -> bool:
     return abs(_num(shown) - value) <= 0.5 * 10**-decimals + 1e-9
 
 
-def test_the_readmes_ladder_table_is_the_committed_summary():
+@pytest.mark.parametrize(
+    "section, folder", [(DEMO, SANDBOX_DIR), (FINETUNED, FINETUNED_DIR)], ids=["probe", "finetune"]
+)
+def test_the_readmes_ladder_table_is_the_committed_summary(section, folder):
     from w2s_lib.sandbox import SANDBOX
 
-    ladder = _ladder()
-    rows = list(_ROW.finditer(DEMO))
+    ladder = _ladder(folder)
+    rows = list(_ROW.finditer(section))
     assert len(rows) == len(ladder), f"the README's ladder has {len(rows)} rows, summary.json {len(ladder)}"
     seen = set()
     for m in rows:
         loss = "logconf" if m["loss"].startswith("confidence") else "xent" if m["loss"].startswith("naive") else None
         key = (m["student"], loss)
-        assert key in ladder, f"README row {m[0]!r} is not in figures/sandbox/summary.json"
+        assert key in ladder, f"README row {m[0]!r} is not in {folder.name}/summary.json"
         seen.add(key)
         r = ladder[key]
         assert math.floor(r["params"] / 1e6 + 0.5) == int(m["params"]), m[0]
@@ -163,9 +168,11 @@ def test_the_readmes_ladder_table_is_the_committed_summary():
             assert _close(m[col], r[field]), f"{m[0]}: {col} {m[col]}, summary.json {r[field]:.4f}"
         assert _close(m["lo"], r["pgr_lo"]) and _close(m["hi"], r["pgr_hi"]), f"{m[0]}: the interval"
     assert seen == set(ladder)
-    # "5 seeds, both supervisors"
+    # "N seeds, both supervisors"
     assert len(SANDBOX["weak_models"]) == 2 and {r["supervisors"] for r in ladder.values()} == {2}
-    assert "both supervisors" in DEMO
+    assert "both supervisors" in section
+    assert set(_seed_counts(section)) == {len(_summary(folder)["seeds"])}
+    assert _summary(folder).get("student_mode", "probe") == ("probe" if folder == SANDBOX_DIR else "finetune")
 
 
 def test_the_readmes_demo_prose_is_the_committed_summary():

@@ -177,7 +177,7 @@ def run_sandbox(
     )
 
     out = Path(out_dir)
-    _draw(df, rows, fig24, out, cfg)
+    _draw(df, rows, fig24, out, cfg, student_mode)
     write_json(out / "results.json", rows)
     summary = dict(
         ladder=ladder.to_dict("records"),
@@ -193,8 +193,9 @@ def run_sandbox(
     return summary
 
 
-def _draw(df: pd.DataFrame, rows: list[dict], fig24: pd.DataFrame, out: Path, cfg: dict) -> None:
-    """The demo's two figures in ``out``: accuracy and PGR per student, and Fig. 24's logic."""
+def _draw(df: pd.DataFrame, rows: list[dict], fig24: pd.DataFrame, out: Path, cfg: dict, mode: str = "probe") -> None:
+    """The demo's two figures in ``out``: accuracy and PGR per student (titled with how they learnt), and
+    Fig. 24's logic."""
     from w2s_lib import plotting
 
     out.mkdir(parents=True, exist_ok=True)
@@ -203,8 +204,10 @@ def _draw(df: pd.DataFrame, rows: list[dict], fig24: pd.DataFrame, out: Path, cf
     fig, (ax_acc, ax_pgr) = plotting.plt.subplots(1, 2, figsize=(10, 3.8))
     plotting.plot_accuracy_vs_student(df, ax=ax_acc, losses=tuple(cfg["losses"]), palette=palette)
     plotting.plot_pgr_vs_student(df, ax=ax_pgr, losses=tuple(cfg["losses"]), palette=palette, legend=False)
-    ax_acc.set_title("sandbox: test accuracy")
-    ax_pgr.set_title("sandbox: performance gap recovered")
+    # the demo's figure keeps its titles; finetuned students say so in theirs
+    what = "sandbox" if mode == "probe" else "finetuned students"
+    ax_acc.set_title(f"{what}: test accuracy")
+    ax_pgr.set_title(f"{what}: gap recovered" if mode != "probe" else "sandbox: performance gap recovered")
     plotting.save_figure(fig, "sandbox_w2s", "sandbox", rows, out)
     fig, axes = plotting.plt.subplots(2, 3, figsize=(12, 6), sharey="row")
     plotting.plot_simulation(fig24, axes=axes)
