@@ -255,3 +255,14 @@ def test_the_laptop_fig27_row_quotes_the_papers_numbers_and_marks_where_ours_dif
     for column, m in pairs:
         ours, theirs = int(m[1]), int(m[2])
         assert (abs(ours - theirs) > 10) == (column == "lacks"), f"{m[0]} is in the wrong column"
+
+
+def test_the_benchmarks_laptop_finetune_table_is_the_committed_json():
+    rates = json.loads((ROOT / "benchmarks" / "results" / "laptop_finetune_rates.json").read_text())
+    text = (ROOT / "benchmarks" / "README.md").read_text()
+    rows = re.findall(r"^\| `([\w.-]+)` \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", text, re.M)
+    assert [r[0] for r in rows] == [r["student"] for r in rates["rates"]]
+    for (_, step, ms, minutes), r in zip(rows, rates["rates"]):
+        assert _close(step, r["train_step_s"]) and _close(ms, r["predict_ms_per_item"])
+        assert _close(minutes, r["run_s_estimate"] / 60)
+    assert rates["date"] in text and rates["torch"] in text

@@ -1,0 +1,89 @@
+"""What finetuning the laptop students whole costs on this CPU (issue 28's budget), per student of the ladder:
+
+* a training step at the finetune mode's shape (``sandbox.SANDBOX["finetune_train"]``: batch 32, 32 tokens,
+  every weight training, the real sandbox sentences), in seconds;
+* a prediction, in milliseconds per item (the evaluations: 20 per run, each over the test set and the
+  weak-label validation slice).
+
+Then the estimate of one finetuned student run of the sandbox design: its steps, its 20 evaluations of the
+test and validation items, and its final predictions on its own training half (the agreement numbers).
+
+    python benchmarks/bench_laptop_finetune.py [--students minilm-l6,mpnet-base] [--steps 4] [--json FILE]
+
+mpnet-base and smollm2-135m need ``make laptop-models``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import time
+
+import numpy as np
+import torch
+
+from w2s_lib.data.splits import DataConfig, prepare_data
+from w2s_lib.models import build_classifier, load_tokenizer
+from w2s_lib.sandbox import LADDER, SANDBOX
+from w2s_lib.train import predict, train_classifier
+from w2s_lib.train_config import TrainConfig
+
+
+def rates(student: str, texts: list[str], steps: int) -> dict:
+    """Seconds per training step and per predicted item for one student, finetuned whole."""
+    ft = SANDBOX["finetune_train"]
+    batch, max_len = ft["batch_size"], ft["max_len"]
+    torch.manual_seed(0)
+    model = build_classifier(student, head_init=SANDBOX["finetune_head"])
+    tok = load_tokenizer(student)
+    train = texts[: batch * steps]
+    cfg = TrainConfig(lr=1e-5, epochs=1.0, batch_size=batch, minibatch_size=batch, max_len=max_len, select="last")
+    t0 = time.perf_counter()
+    train_classifier(model, tok, train, np.full(len(train), 0.5), cfg, progress=False)
+    step_s = (time.perf_counter() - t0) / steps
+    t0 = time.perf_counter()
+    predict(model, tok, texts, max_len, cfg.eval_batch_size)
+    return {
+        "student": student,
+        "train_step_s": step_s,
+        "predict_ms_per_item": 1e3 * (time.perf_counter() - t0) / len(texts),
+    }
+
+
+def run_seconds(r: dict) -> float:
+    """One finetuned student run of the sandbox design, from the measured rates."""
+    ft, half = SANDBOX["finetune_train"], SANDBOX["n_train"] // 2
+    train_items = int(half * 0.9)  # the weak-label validation slice takes a tenth of the half (DataConfig.val_frac)
+    steps = math.ceil(ft["epochs"] * train_items / ft["batch_size"])
+    evaluated = ft["min_evals"] * (SANDBOX["n_test"] + half - train_items) + train_items
+    return steps * r["train_step_s"] + evaluated * r["predict_ms_per_item"] / 1e3
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", default=",".join(LADDER))
+    ap.add_argument("--steps", type=int, default=4)
+    ap.add_argument("--json", help="also write the numbers here")
+    a = ap.parse_args()
+    data = prepare_data(DataConfig(task=SANDBOX["task"], n_train=SANDBOX["n_train"], n_test=SANDBOX["n_test"]))
+    texts = [it["txt"] for it in data.A_train + data.B_train][:256]
+    out = []
+    for student in a.students.split(","):
+        r = rates(student, texts, a.steps)
+        r["run_s_estimate"] = run_seconds(r)
+        out.append(r)
+        print(
+            f"{student:14s} step {r['train_step_s']:.2f} s   predict {r['predict_ms_per_item']:.1f} ms/item   "
+            f"one finetuned run ~{r['run_s_estimate'] / 60:.1f} min",
+            flush=True,
+        )
+    if a.json:
+        meta = {"machine": f"{platform.machine()}, {torch.get_num_threads()} threads", "torch": torch.__version__}
+        with open(a.json, "w") as f:
+            json.dump({**meta, "date": time.strftime("%Y-%m-%d"), "rates": out}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
