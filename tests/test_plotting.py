@@ -302,3 +302,23 @@ def test_training_curves_average_runs_on_one_progress_grid():
     # at 0.5: run a is 0.5, run b between (0.25, 0.75) and (1.0, 0.0) is 0.5 -> mean 50%
     assert y[9] == pytest.approx(50.0) and y[-1] == pytest.approx(50.0)  # at 1.0: (1.0 + 0.0) / 2
     plt.close("all")
+
+
+def test_stopping_rules_mark_where_each_rule_stops_each_run():
+    """Weak-label early stopping takes the best validation accuracy (ties: the earlier evaluation, as
+    fit.Selection), the oracle the best test accuracy, "last" the final evaluation (Figs. 7 and 13)."""
+    rows = []
+    for run, val, test in [
+        ("a", [0.6, 0.8, 0.8, 0.7], [0.5, 0.7, 0.9, 0.6]),
+        ("b", [0.5, 0.6, 0.7, 0.9], [0.8, 0.6, 0.6, 0.7]),
+    ]:
+        for i, (v, t) in enumerate(zip(val, test)):
+            rows.append(dict(run=run, loss="xent", model="m", step=i + 1, progress=(i + 1) / 4, val_acc=v, test_acc=t))
+    ax = P.plot_stopping_rules(pd.DataFrame(rows))
+    marks = [c.get_offsets().tolist() for c in ax.collections if len(c.get_offsets()) == 2]
+    by_rule = dict(zip(P.STOPS, marks))
+    assert sorted(map(tuple, by_rule["early stop on weak labels"])) == [(0.5, 70.0), (1.0, 70.0)]
+    assert sorted(map(tuple, by_rule["best test accuracy (oracle)"])) == [(0.25, 80.0), (0.75, 90.0)]
+    assert sorted(map(tuple, by_rule["last checkpoint"])) == [(1.0, 60.0), (1.0, 70.0)]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-3:] == list(P.STOPS)
+    plt.close("all")

@@ -266,3 +266,20 @@ def test_the_benchmarks_laptop_finetune_table_is_the_committed_json():
         assert _close(step, r["train_step_s"]) and _close(ms, r["predict_ms_per_item"])
         assert _close(minutes, r["run_s_estimate"] / 60)
     assert rates["date"] in text and rates["torch"] in text
+
+
+def test_the_finetuned_students_stopping_numbers_are_the_committed_figures():
+    rows = json.loads((FINETUNED_DIR / "sandbox_stopping_sandbox.json").read_text())["data"]
+    flat = _flat(FINETUNED)
+    mean = {
+        (loss, col): sum(r[col] for r in rows if r["loss"] == loss) / sum(r["loss"] == loss for r in rows)
+        for loss in ("xent", "logconf")
+        for col in ("test_acc", "test_acc_oracle", "test_acc_last")
+    }
+    naive = re.search(r"is ([\d.]+) at its best evaluation .* and ([\d.]+) at the last, .* keeps ([\d.]+) of it", flat)
+    conf = re.search(r"do not fall \(([\d.]+) best, ([\d.]+) last\), .* stops too soon \(([\d.]+)\)", flat)
+    for found, loss in ((naive, "xent"), (conf, "logconf")):
+        best, last, stopped = found.groups()
+        assert _close(best, mean[loss, "test_acc_oracle"]) and _close(last, mean[loss, "test_acc_last"])
+        assert _close(stopped, mean[loss, "test_acc"])
+    assert f"over the {sum(r['loss'] == 'xent' for r in rows)} runs" in flat

@@ -371,6 +371,34 @@ def plot_training_curves(history_df, ax=None, *, x="progress", y="test_acc", hue
     return ax
 
 
+STOPS = {  # the three stopping rules of Figs. 7 and 13, by the history row each picks
+    "early stop on weak labels": ("val_acc", "o"),
+    "best test accuracy (oracle)": ("test_acc", "*"),
+    "last checkpoint": ("progress", "s"),
+}
+
+
+def plot_stopping_rules(history_df: pd.DataFrame, ax=None, *, hue: str = "loss"):
+    """Test accuracy (%) across training, one line per ``hue`` (mean over runs on a common progress grid,
+    s.e. band), with where each of the three stopping rules stops each run: the evaluation with the best
+    weak-label validation accuracy (ties: the earlier one, as ``fit.Selection``), the one with the best test
+    accuracy, and the last. ``history_df``: ``results.collect_histories`` rows of the runs to draw."""
+    ax = plot_training_curves(history_df, ax=ax, hue=hue)
+    colours = {t.get_text(): ln.get_color() for t, ln in zip(ax.get_legend().get_texts(), ax.get_legend().get_lines())}
+    evals = history_df.dropna(subset=["test_acc", "val_acc"]).sort_values(["run", "step"])
+    for by, marker in STOPS.values():
+        picked = evals.loc[evals.groupby("run")[by].idxmax()]
+        for key, rows in picked.groupby(hue):
+            ax.scatter(rows["progress"], 100 * rows["test_acc"], marker=marker, s=28, color=colours.get(str(key)),
+                       edgecolor="black", linewidth=0.5, zorder=3)  # fmt: skip
+    handles = ax.get_legend().legend_handles + [
+        Line2D([], [], marker=m, linestyle="", color="grey", markeredgecolor="black", label=label)
+        for label, (_, m) in STOPS.items()
+    ]
+    ax.legend(handles=handles, fontsize="x-small", loc="lower right")
+    return ax
+
+
 def _on_progress_grid(h: pd.DataFrame, y: str, n: int = 20) -> pd.DataFrame:
     """Each run's ``y`` interpolated at ``n`` evenly spaced points of training progress (its own evaluations
     between them), keeping the run's other columns."""

@@ -144,6 +144,7 @@ def run_sandbox(
     and ``summary.json`` (the ladder: PGR per student and loss with a bootstrap CI over seeds; Fig. 24's
     rows; timings)."""
     from w2s_lib.cache import write_json
+    from w2s_lib.results import collect_histories
     from w2s_lib.simulation import load_features, simulation_experiment
     from w2s_lib.sweep import run_configs
 
@@ -178,6 +179,8 @@ def run_sandbox(
 
     out = Path(out_dir)
     _draw(df, rows, fig24, out, cfg, student_mode)
+    if student_mode == "finetune":  # how finetuned students move during training: Figs. 7 and 13's question
+        _draw_stopping(collect_histories(cache_dir), students, out)
     write_json(out / "results.json", rows)
     summary = dict(
         ladder=ladder.to_dict("records"),
@@ -213,6 +216,21 @@ def _draw(df: pd.DataFrame, rows: list[dict], fig24: pd.DataFrame, out: Path, cf
     plotting.plot_simulation(fig24, axes=axes)
     fig.suptitle("simulatable vs random weak errors, probes on MiniLM features of the sandbox task")
     plotting.save_figure(fig, "sandbox_fig24", "sandbox", fig24, out)
+
+
+def _draw_stopping(history: pd.DataFrame, students: pd.DataFrame, out: Path) -> None:
+    """Test accuracy of the weak-to-strong students across training, per student and loss, with where each
+    stopping rule stops each run (``plotting.plot_stopping_rules``)."""
+    from w2s_lib import plotting
+
+    history = history[history["run"].isin(students["run"])]
+    names = list(dict.fromkeys(students["model"]))
+    fig, axes = plotting.plt.subplots(1, len(names), figsize=(5 * len(names), 3.8), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        plotting.plot_stopping_rules(history[history["model"] == name], ax=ax)
+        ax.set_title(f"finetuned {name}: test accuracy during training")
+    rows = students[["run", "model", "loss", "seed", "test_acc", "test_acc_oracle", "test_acc_last"]]
+    plotting.save_figure(fig, "sandbox_stopping", "sandbox", rows.to_dict("records"), out)
 
 
 def ladder_table(df: pd.DataFrame) -> pd.DataFrame:
