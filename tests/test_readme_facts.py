@@ -258,7 +258,7 @@ def test_the_laptop_fig27_row_quotes_the_papers_numbers_and_marks_where_ours_dif
 
 
 def test_the_benchmarks_laptop_finetune_table_is_the_committed_json():
-    rates = json.loads((ROOT / "benchmarks" / "results" / "laptop_finetune_rates.json").read_text())
+    rates = json.loads((ROOT / "w2s_lib" / "laptop_finetune_rates.json").read_text())
     text = (ROOT / "benchmarks" / "README.md").read_text()
     rows = re.findall(r"^\| `([\w.-]+)` \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", text, re.M)
     assert [r[0] for r in rows] == [r["student"] for r in rates["rates"]]

@@ -13,12 +13,16 @@ Each planned run is one JSON object with the fields of its ``config.json``, plus
 folder name) and ``flops``: an estimate of its training and evaluation FLOPs that takes every example at
 ``max_len`` tokens (an upper bound; short texts cost less) and counts 6 FLOPs per weight and token for
 finetuning, 2 for a forward pass (evaluation, labelling, prompting). A probe on a frozen backbone reads each
-text once (its features are memoized), so its epochs cost no backbone FLOPs.
+text once (its features are memoized), so its epochs cost no backbone FLOPs. A laptop student finetuned
+whole also gets ``cpu_seconds``: its time on the project's 2-core CPU, from the rates measured by
+``benchmarks/bench_laptop_finetune.py`` (``laptop_finetune_rates.json``); the totals add them up.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import math
 import os
 import sys
@@ -46,9 +50,8 @@ class Planned:
         if key in self._seen:
             return False
         self._seen.add(key)
-        self.runs.append(
-            {"kind": kind, "run": name, **cache.jsonable(cache.config_dict(cfg)), "flops": flops(kind, cfg)}
-        )
+        row = {"kind": kind, "run": name, **cache.jsonable(cache.config_dict(cfg)), "flops": flops(kind, cfg)}
+        self.runs.append({**row, "cpu_seconds": cpu_seconds(kind, cfg)})
         return True
 
     @property
@@ -127,6 +130,32 @@ def _chess_flops(cfg) -> float | None:
 def _prompt_flops(cfg) -> float | None:
     p = _params(cfg.model)
     return None if p is None else float(2 * p * cfg.data.n_test * cfg.max_len)
+
+
+@functools.lru_cache(maxsize=1)
+def _laptop_rates() -> dict[str, dict]:
+    """The measured CPU rates of the laptop students finetuned whole (benchmarks/bench_laptop_finetune.py)."""
+    from importlib import resources
+
+    doc = json.loads(resources.files("w2s_lib").joinpath("laptop_finetune_rates.json").read_text())
+    return {r["student"]: r for r in doc["rates"]}
+
+
+def cpu_seconds(kind: str, cfg) -> float | None:
+    """Seconds a finetuned laptop student's run takes on the 2-core CPU, from the measured rates: its steps
+    (rates at batch 32 x 32 tokens, scaled by tokens per step) and its predictions (every evaluation's
+    validation and test items, and its training items once more for the agreement numbers). None for any
+    other run: the rates exist for those students only."""
+    rate = _laptop_rates().get(getattr(cfg, "model", None)) if kind == "nlp" else None
+    sizes = _sizes(cfg.data) if rate else None
+    if rate is None or sizes is None or cfg.linear_probe:
+        return None
+    t, half = cfg.train, sizes[0] / 2
+    n_val, n_fit = half * cfg.data.val_frac / cfg.b_slices, half * (1 - cfg.data.val_frac) / cfg.b_slices
+    n_steps = max(1, math.ceil(t.epochs * n_fit / t.batch_size))
+    scale = t.batch_size * t.max_len / (32 * 32)
+    predicted = len(t.eval_steps(n_steps)) * (n_val + sizes[1]) + n_fit
+    return float(n_steps * rate["train_step_s"] * scale + predicted * rate["predict_ms_per_item"] / 1e3)
 
 
 def flops(kind: str, cfg) -> float | None:
@@ -218,8 +247,6 @@ def notebook_of(params_file: Path) -> Path:
 
 def print_plan(planned: Planned, out=None) -> None:
     """One JSON object per run, then one with the totals."""
-    import json
-
     out = out or sys.stdout
     for run in planned.runs:
         print(json.dumps(run, sort_keys=False), file=out)
@@ -229,6 +256,9 @@ def print_plan(planned: Planned, out=None) -> None:
     unknown = sum(r["flops"] is None for r in planned.runs)
     total = {"total_runs": len(planned.runs), "runs_by_kind": kinds, "total_flops": planned.total_flops}
     total["runs_without_flops"] = unknown  # unknown model or data sizes, vision probes
+    timed = [r["cpu_seconds"] for r in planned.runs if r["cpu_seconds"] is not None]
+    total["finetuned_laptop_runs"] = len(timed)  # their 2-core CPU time, from the measured rates
+    total["finetuned_laptop_cpu_seconds"] = float(sum(timed)) if timed else None
     print(json.dumps(total), file=out)
 
 
