@@ -94,16 +94,19 @@ def _sizes(data) -> tuple[int, int] | None:
     return sizes[0], sizes[1]
 
 
+def _nlp_counts(cfg, sizes: tuple[int, int]) -> tuple[float, float, float, int]:
+    """An NLP run's half, its validation and training items, and its optimizer steps."""
+    half = sizes[0] / 2
+    n_val, n_fit = half * cfg.data.val_frac / cfg.b_slices, half * (1 - cfg.data.val_frac) / cfg.b_slices
+    return half, n_val, n_fit, max(1, math.ceil(cfg.train.epochs * n_fit / cfg.train.batch_size))
+
+
 def _nlp_flops(cfg) -> float | None:
     p, sizes = _params(cfg.model), _sizes(cfg.data)
     if p is None or sizes is None:
         return None
-    d, t = cfg.data, cfg.train
-    n_train, n_test = sizes
-    half = n_train / 2
-    n_val = half * d.val_frac / cfg.b_slices
-    n_fit = half * (1 - d.val_frac) / cfg.b_slices
-    n_steps = max(1, math.ceil(t.epochs * n_fit / t.batch_size))
+    t, n_test = cfg.train, sizes[1]
+    half, n_val, n_fit, n_steps = _nlp_counts(cfg, sizes)
     if cfg.linear_probe:  # a frozen backbone reads each text once (features are memoized); the head is free
         train, evals = 2 * p * n_fit * t.max_len, 2 * p * (n_val + n_test) * t.max_len
     else:
@@ -150,9 +153,7 @@ def cpu_seconds(kind: str, cfg) -> float | None:
     sizes = _sizes(cfg.data) if rate else None
     if rate is None or sizes is None or cfg.linear_probe:
         return None
-    t, half = cfg.train, sizes[0] / 2
-    n_val, n_fit = half * cfg.data.val_frac / cfg.b_slices, half * (1 - cfg.data.val_frac) / cfg.b_slices
-    n_steps = max(1, math.ceil(t.epochs * n_fit / t.batch_size))
+    t, (_, n_val, n_fit, n_steps) = cfg.train, _nlp_counts(cfg, sizes)
     scale = t.batch_size * t.max_len / (32 * 32)
     predicted = len(t.eval_steps(n_steps)) * (n_val + sizes[1]) + n_fit
     return float(n_steps * rate["train_step_s"] * scale + predicted * rate["predict_ms_per_item"] / 1e3)
