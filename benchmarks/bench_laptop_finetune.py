@@ -2,11 +2,12 @@
 
 * a training step at the finetune mode's shape (``sandbox.SANDBOX["finetune_train"]``: batch 32, 32 tokens,
   every weight training, the real sandbox sentences), in seconds;
-* a prediction, in milliseconds per item (the evaluations: 20 per run, each over the test set and the
-  weak-label validation slice).
+* a prediction, in milliseconds per item (the evaluations over the weak-label validation slice and the
+  test set, and the predictions on the student's own training half for the agreement numbers).
 
-Then the estimate of one finetuned student run of the sandbox design: its steps, its 20 evaluations of the
-test and validation items, and its final predictions on its own training half (the agreement numbers).
+Then the estimate of one finetuned student's weak-to-strong run of the sandbox design, as ``w2s plan``
+makes it (``plan.cpu_seconds``): minilm-l1/l6 score the test set at each of their ~20 evaluations, the larger
+students once (``SANDBOX["finetune_curves"]``).
 
     python benchmarks/bench_laptop_finetune.py [--students minilm-l6,mpnet-base] [--steps 4] [--json FILE]
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import platform
 import time
 
@@ -26,7 +26,8 @@ import torch
 
 from w2s_lib.data.splits import DataConfig, prepare_data
 from w2s_lib.models import build_classifier, load_tokenizer
-from w2s_lib.sandbox import LADDER, SANDBOX
+from w2s_lib.plan import cpu_seconds
+from w2s_lib.sandbox import LADDER, SANDBOX, sandbox_plan
 from w2s_lib.train import predict, train_classifier
 from w2s_lib.train_config import TrainConfig
 
@@ -53,12 +54,11 @@ def rates(student: str, texts: list[str], steps: int) -> dict:
 
 
 def run_seconds(r: dict) -> float:
-    """One finetuned student run of the sandbox design, from the measured rates."""
-    ft, half = SANDBOX["finetune_train"], SANDBOX["n_train"] // 2
-    train_items = int(half * 0.9)  # the weak-label validation slice takes a tenth of the half (DataConfig.val_frac)
-    steps = math.ceil(ft["epochs"] * train_items / ft["batch_size"])
-    evaluated = ft["min_evals"] * (SANDBOX["n_test"] + half - train_items) + train_items
-    return steps * r["train_step_s"] + evaluated * r["predict_ms_per_item"] / 1e3
+    """One finetuned student's weak-to-strong run of the sandbox design, from the measured rates: the
+    estimate ``w2s plan`` makes (``plan.cpu_seconds``), on the run's own config."""
+    cfg = {**SANDBOX, "students": [r["student"]], "weak_models": SANDBOX["weak_models"][:1], "losses": ["xent"]}
+    _, _, (w2s,) = sandbox_plan([0], cfg, student_mode="finetune")
+    return cpu_seconds("nlp", w2s, rate=r)
 
 
 def main() -> None:

@@ -55,6 +55,18 @@ def test_flops_by_hand():
     assert plan.flops("nlp", RunConfig(data=cfg.data, model="someone/unknown", train=train)) is None
 
 
+def test_cpu_seconds_by_hand_with_and_without_test_curves():
+    # as test_flops_by_hand: 30 steps of 30 items at 100 tokens, 10 evaluations of 50 validation items, with
+    # the 200 test items at each (history_test) or once at the end; then the 450 fitted items once more
+    rate = {"train_step_s": 2.0, "predict_ms_per_item": 10.0}
+    scale = 30 * 100 / (32 * 32)
+    for history_test, predicted in [(True, 10 * (50 + 200) + 450), (False, 10 * 50 + 200 + 450)]:
+        train = TrainConfig(epochs=2.0, batch_size=30, minibatch_size=30, max_len=100, history_test=history_test)
+        cfg = RunConfig(data=DataConfig("synth_sentiment", n_train=1000, n_test=200), model="tiny-1", train=train)
+        assert plan.cpu_seconds("nlp", cfg, rate) == pytest.approx(30 * 2.0 * scale + predicted * 0.01)
+    assert plan.cpu_seconds("nlp", cfg) is None  # no measured rate for tiny-1
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("params", sorted((ROOT / "params" / "paper").glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_paper_preset_file_plans_without_training_or_writing(params, monkeypatch, tmp_path):

@@ -105,6 +105,34 @@ def test_val_selection_uses_training_labels_not_test(data, tiny_tok):
     assert len(r.history) == r.n_steps  # one evaluation per step with eval_every=1
 
 
+def test_history_test_off_scores_only_the_selected_weights(data, tiny_tok):
+    """history_test=False drops the test set from the evaluations, yet selects the same step on the
+    weak-label validation slice and returns the same test predictions: the selected weights, scored once."""
+    txt, y, te, ty = data
+    kw = dict(lr=3e-3, epochs=2, batch_size=16, minibatch_size=16, select="val", eval_every=1)
+    runs = {}
+    for on in (True, False):
+        runs[on] = train_classifier(
+            _model(),
+            tiny_tok,
+            txt[:64],
+            y[:64],
+            TrainConfig(**kw, history_test=on),
+            val_texts=txt[64:],
+            val_soft=y[64:],
+            test_texts=te,
+            test_labels=ty,
+            progress=False,
+        )
+    on, off = runs[True], runs[False]
+    assert all("test_acc" in h for h in on.history) and not any("test_acc" in h for h in off.history)
+    assert [h["val_acc"] for h in on.history] == [h["val_acc"] for h in off.history]
+    assert off.selected_step == on.selected_step < on.n_steps  # a step before the last, so weights were restored
+    np.testing.assert_allclose(off.test_p1, on.test_p1, atol=1e-6)
+    with pytest.raises(ValueError, match="oracle.*history_test"):
+        TrainConfig(select="oracle", history_test=False)
+
+
 def test_steps_follow_epochs_and_batch_size(data, tiny_tok):
     txt, y, _, _ = data
     r = train_classifier(

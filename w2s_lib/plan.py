@@ -144,18 +144,20 @@ def _laptop_rates() -> dict[str, dict]:
     return {r["student"]: r for r in doc["rates"]}
 
 
-def cpu_seconds(kind: str, cfg) -> float | None:
-    """Seconds a finetuned laptop student's run takes on the 2-core CPU, from the measured rates: its steps
-    (rates at batch 32 x 32 tokens, scaled by tokens per step) and its predictions (every evaluation's
-    validation and test items, and its training items once more for the agreement numbers). None for any
-    other run: the rates exist for those students only."""
-    rate = _laptop_rates().get(getattr(cfg, "model", None)) if kind == "nlp" else None
+def cpu_seconds(kind: str, cfg, rate: dict | None = None) -> float | None:
+    """Seconds a finetuned laptop student's run takes on the 2-core CPU, from the measured rates (``rate``, or
+    the student's in ``laptop_finetune_rates.json``): its steps (rates at batch 32 x 32 tokens, scaled by
+    tokens per step) and its predictions (every evaluation's validation items, its test items at every
+    evaluation or once (``history_test``), and its training items once more for the agreement numbers).
+    None for any other run: the rates exist for those students only."""
+    rate = rate or (_laptop_rates().get(getattr(cfg, "model", None)) if kind == "nlp" else None)
     sizes = _sizes(cfg.data) if rate else None
     if rate is None or sizes is None or cfg.linear_probe:
         return None
     t, (_, n_val, n_fit, n_steps) = cfg.train, _nlp_counts(cfg, sizes)
     scale = t.batch_size * t.max_len / (32 * 32)
-    predicted = len(t.eval_steps(n_steps)) * (n_val + sizes[1]) + n_fit
+    n_evals, n_test = len(t.eval_steps(n_steps)), sizes[1]
+    predicted = n_evals * (n_val + n_test * t.history_test) + n_test * (not t.history_test) + n_fit
     return float(n_steps * rate["train_step_s"] * scale + predicted * rate["predict_ms_per_item"] / 1e3)
 
 

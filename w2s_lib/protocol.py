@@ -472,6 +472,8 @@ def _initial_model(cfg: RunConfig, root):
 
 def _run_metrics(cfg: RunConfig, sets: LabelledSets, res) -> dict:
     p1, hist = res.test_p1, pd.DataFrame(res.history)
+    # test accuracy across training; absent when the evaluations left the test set out (history_test)
+    curve = hist["test_acc"] if "test_acc" in hist else pd.Series([np.nan])
     return {
         "run": run_name(cfg),
         "role": cfg.role,
@@ -498,8 +500,8 @@ def _run_metrics(cfg: RunConfig, sets: LabelledSets, res) -> dict:
         "n_val": len(sets.val_items),
         "n_test": len(sets.test_y),
         # for the early-stopping analyses (paper Figs. 7, 13): the last step and the test-best step
-        "test_acc_last": float(hist["test_acc"].iloc[-1]),
-        "test_acc_oracle": float(hist["test_acc"].max()),
+        "test_acc_last": float(curve.iloc[-1]),
+        "test_acc_oracle": float(curve.max()),
     }
 
 

@@ -239,6 +239,7 @@ class _Measure:
     data: _Splits
     test_labels: np.ndarray | None
     reference_p1: np.ndarray | None
+    with_test: bool = True  # TrainConfig.history_test: False leaves the test set to the selected weights
 
     def __call__(self) -> tuple[dict, np.ndarray | None]:
         rec, test_p1, data = {}, None, self.data
@@ -248,7 +249,7 @@ class _Measure:
                 soft_xent(torch.log(torch.tensor(vp).clamp_min(1e-12)), torch.tensor(data.val_soft))
             )
             rec["val_acc"] = accuracy(vp[:, 1], data.val_soft[:, 1] > 0.5)
-        if data.test:
+        if data.test and self.with_test:
             test_p1 = self.predictor.split("test", data.test, self.net)[:, 1]
             if self.test_labels is not None:
                 rec["test_acc"] = accuracy(test_p1, np.asarray(self.test_labels) > 0.5)
@@ -296,7 +297,7 @@ def train_classifier(
     wrapped = dist.prepare_model(model)
     feats = _probe_features(model, data, run)
     predictor = _Predictor(model, feats, data.pad, run)
-    measure = _Measure(predictor, wrapped, data, test_labels, test_reference_p1)
+    measure = _Measure(predictor, wrapped, data, test_labels, test_reference_p1, cfg.history_test)
     loss_fn = get_loss(cfg.loss, **dict(cfg.loss_kw))
     done = fit.fit(
         cfg,

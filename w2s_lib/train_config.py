@@ -48,6 +48,10 @@ class TrainConfig:
     # spaced, the final one included (``eval_interval``). The defaults give today's ~8 per run.
     min_evals: int = 8
     evals_per_epoch: float = 0.0
+    # True: every evaluation scores the test set too (the curves across training, Figs. 7 and 13, and the
+    # oracle's choice). False: only the selected weights are scored on it, once, at the end; for students
+    # whose predictions cost more than their steps (benchmarks/bench_laptop_finetune.py)
+    history_test: bool = True
 
     def __post_init__(self):
         """Every setting checked here, once, with a one-line error naming its valid range; the CLI and
@@ -88,6 +92,10 @@ class TrainConfig:
         object.__setattr__(self, "evals_per_epoch", float(self.evals_per_epoch))  # 10 and 10.0: one cache key
         if isinstance(self.eval_every, bool) or not isinstance(self.eval_every, int) or self.eval_every < 0:
             raise ValueError(f"eval_every must be an integer >= 0 (0: from min_evals), got {self.eval_every!r}")
+        if not isinstance(self.history_test, bool):
+            raise ValueError(f"history_test must be true or false, got {self.history_test!r}")
+        if self.select == "oracle" and not self.history_test:
+            raise ValueError("select='oracle' chooses on test accuracy, so it needs history_test=True")
 
     def n_evals(self) -> int:
         """How many evaluations ``eval_every = 0`` asks for: max(min_evals, ceil(evals_per_epoch * epochs))."""
