@@ -55,6 +55,7 @@ head_init: str = "zeros"  # classifier head: zeros (reference code) or unembed01
 train_kw: dict = {}  # more TrainConfig settings (e.g. min_evals, evals_per_epoch, eval_batch_size)
 setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
 student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
+compare_modes: dict = {}  # laptop: {students, tasks, seeds} shown as probes and finetuned whole, side by side
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -82,14 +83,16 @@ plan_kw = setting_kw(
 train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
 supervisors = model_order({w for w, _ in plan_kw["pairs"]})
 strong_models = model_order({s for _, s in plan_kw["pairs"]})
+data = DataSettings(n_train=n_train, n_test=n_test)
+every = ModelSettings(head_init=head_init, train={**train, **train_kw})
 df = sweep_results(
     cache_dir,
     tasks,
     models,
     ["xent"],
     seeds,
-    data=DataSettings(n_train=n_train, n_test=n_test),
-    every=ModelSettings(head_init=head_init, train={**train, **train_kw}),
+    data=data,
+    every=every,
     **plan_kw,
 )
 palette = plotting.weak_palette(supervisors)
@@ -111,6 +114,32 @@ assert len(students) == len(tasks) * len(seeds) * len(plan_kw["pairs"])
 assert students[["weak_acc", "test_acc", "strong_acc"]].notna().all().all()
 assert numbers["test_acc"].between(0, 1).all()
 assert all(p.exists() for p in paths.values())
+
+# %% [markdown]
+# ## Probes and finetuned students, side by side (laptop)
+#
+# At the laptop preset (`compare_modes`) the students named there learn both ways (`student_mode`,
+# `w2s_lib/sandbox.py`): as linear probes on frozen features and finetuned whole, on the same supervisors,
+# tasks and seeds. The probe rows are runs of this notebook's sweep and the finetuned ones the runs of
+# `w2s sandbox --student-mode finetune`, so one cache trains each once. Finetuning is the paper's method
+# (Sec. 4.2); probes are its App. D.2 variant, which it found to match finetuning qualitatively (Fig. 23).
+# Other presets leave `compare_modes` empty: their students all finetune.
+#
+# The table: per student, mode and loss, the mean weak, weak-to-strong and ceiling accuracies over
+# supervisors and seeds, and the PGR with its 95% interval over seeds (`sandbox.modes_table`).
+
+# %%
+if compare_modes:
+    from w2s_lib.sandbox import format_ladder, modes_results, modes_table
+
+    modes = modes_results(cache_dir, compare_modes, ["xent"], data=data, every=every)
+    table = modes_table(modes)
+    fig = plotting.plot_modes_vs_student(modes, ("xent",), palette=palette)
+    plotting.save_figure(fig, "fig03_naive_scaling_modes", preset, table, out_dir)
+    print(format_ladder(table.to_dict("records")))
+else:
+    print("compare_modes is empty at this preset: every student learns one way")
+
 
 # %% [markdown]
 # ## Ours vs the paper

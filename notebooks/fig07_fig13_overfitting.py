@@ -38,6 +38,7 @@
 # %% tags=["parameters"]
 setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
 student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
+compare_modes: dict = {}  # laptop: {students, tasks, seeds} shown as probes and finetuned whole, side by side
 tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks
 models: list = ["tiny-1", "tiny-2", "tiny-3"]  # model presets from weakest to strongest
 seeds: list = [0]  # seeds: data split and initialisation
@@ -73,14 +74,16 @@ plan_kw = setting_kw(
     setting, models, student_mode=student_mode
 )  # the pairs trained (finetune: every i<j pair, as the paper)
 train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
+data = DataSettings(n_train=n_train, n_test=n_test)
+every = ModelSettings(head_init=head_init, train={**train, **train_kw})
 df = sweep_results(
     cache_dir,
     tasks,
     models,
     ["xent", "logconf"],
     seeds,
-    data=DataSettings(n_train=n_train, n_test=n_test),
-    every=ModelSettings(head_init=head_init, train={**train, **train_kw}),
+    data=data,
+    every=every,
     **plan_kw,
 )
 students = df[df["role"] == "w2s"]
@@ -122,6 +125,42 @@ assert len(history) > len(students)  # several evaluations per run
 assert history["test_acc"].between(0, 1).all()
 assert set(students["loss"]) == {"xent", "logconf"}
 assert all(p.exists() for p in paths.values())
+
+# %% [markdown]
+# ## Probes and finetuned students, side by side (laptop)
+#
+# At the laptop preset (`compare_modes`) the students named there learn both ways (`student_mode`,
+# `w2s_lib/sandbox.py`): as linear probes on frozen features and finetuned whole, on the same supervisors,
+# tasks and seeds. The probe rows are runs of this notebook's sweep and the finetuned ones the runs of
+# `w2s sandbox --student-mode finetune`, so one cache trains each once. Finetuning is the paper's method
+# (Sec. 4.2); probes are its App. D.2 variant, which it found to match finetuning qualitatively (Fig. 23).
+# Other presets leave `compare_modes` empty: their students all finetune.
+#
+# Test accuracy across training of the students that are scored on the test set at every evaluation
+# (`SANDBOX["finetune_curves"]`: the larger finetuned students score it once, on their selected weights), one
+# row per mode, with where each stopping rule stops each run: early stopping on weak-label validation
+# accuracy (what every weak-to-strong run here uses), the test oracle, and the last checkpoint. A probe is
+# evaluated about 8 times, a finetuned student 20 times. The table gives the mean test accuracy each rule
+# reaches, per student, mode and loss, over supervisors and seeds.
+
+# %%
+if compare_modes:
+    from w2s_lib.sandbox import modes_results
+
+    modes = modes_results(cache_dir, compare_modes, ["xent", "logconf"], data=data, every=every)
+    mode_students = modes[modes["role"] == "w2s"]
+    curves = collect_histories(cache_dir).merge(mode_students[["run", "student_mode"]], on="run")
+    scored = curves.dropna(subset=["test_acc"]).groupby("model")["student_mode"].nunique()
+    drawn = [s for s in compare_modes["students"] if scored.get(s, 0) == 2]  # students with curves in both modes
+    fig = plotting.plot_stopping_by_mode(curves, drawn)
+    rules = ["test_acc", "test_acc_oracle", "test_acc_last"]
+    stops = mode_students.groupby(["model", "student_mode", "loss"], sort=False)[rules].mean()
+    stops.columns = ["early stop (weak labels)", "oracle (test)", "last"]
+    plotting.save_figure(fig, "fig07_fig13_overfitting_modes", preset, stops.reset_index(), out_dir)
+    print(stops.round(3).to_string())
+else:
+    print("compare_modes is empty at this preset: every student learns one way")
+
 
 # %% [markdown]
 # ## Ours vs the paper

@@ -39,6 +39,7 @@
 # %% tags=["parameters"]
 setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
 student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
+compare_modes: dict = {}  # laptop: {students, tasks, seeds} shown as probes and finetuned whole, side by side
 tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks
 models: list = ["tiny-1", "tiny-2", "tiny-3"]  # model presets from weakest to strongest
 seeds: list = [0]  # seeds: data split and initialisation
@@ -73,14 +74,16 @@ plan_kw = setting_kw(
 )  # the pairs trained (finetune: every i<j pair, as the paper)
 train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
 supervisors = model_order(list(dict.fromkeys(w for w, _ in plan_kw["pairs"])))
+data = DataSettings(n_train=n_train, n_test=n_test)
+every = ModelSettings(head_init=head_init, train={**train, **train_kw})
 df = sweep_results(
     cache_dir,
     tasks,
     models,
     ["xent", "logconf"],
     seeds,
-    data=DataSettings(n_train=n_train, n_test=n_test),
-    every=ModelSettings(head_init=head_init, train={**train, **train_kw}),
+    data=data,
+    every=every,
     **plan_kw,
 )
 plotting.style()
@@ -94,6 +97,33 @@ paths = plotting.save_figure(fig, "fig08_agreement", preset, numbers, out_dir)
 # %%
 assert numbers["agreement_all"].between(0, 1).all()
 assert all(p.exists() for p in paths.values())
+
+# %% [markdown]
+# ## Probes and finetuned students, side by side (laptop)
+#
+# At the laptop preset (`compare_modes`) the students named there learn both ways (`student_mode`,
+# `w2s_lib/sandbox.py`): as linear probes on frozen features and finetuned whole, on the same supervisors,
+# tasks and seeds. The probe rows are runs of this notebook's sweep and the finetuned ones the runs of
+# `w2s sandbox --student-mode finetune`, so one cache trains each once. Finetuning is the paper's method
+# (Sec. 4.2); probes are its App. D.2 variant, which it found to match finetuning qualitatively (Fig. 23).
+# Other presets leave `compare_modes` empty: their students all finetune.
+#
+# Agreement of each student with its supervisor on all test items, on those the supervisor gets right and on
+# its mistakes, one row per mode; the table gives the seed means per student, mode and loss.
+
+# %%
+if compare_modes:
+    from w2s_lib.sandbox import modes_results
+
+    modes = modes_results(cache_dir, compare_modes, ["xent", "logconf"], data=data, every=every)
+    fig = plotting.plot_agreement_by_mode(modes, palette=plotting.weak_palette(supervisors))
+    w2s_modes = modes[modes["role"] == "w2s"]
+    mode_numbers = w2s_modes.groupby(["model", "student_mode", "loss"], sort=False)[[*cols, "weak_acc"]].mean()
+    plotting.save_figure(fig, "fig08_agreement_modes", preset, mode_numbers.reset_index(), out_dir)
+    print(mode_numbers.round(3).to_string())
+else:
+    print("compare_modes is empty at this preset: every student learns one way")
+
 
 # %% [markdown]
 # ## Ours vs the paper

@@ -33,8 +33,8 @@
 # "probes on weak labels against probes on ground truth, across the ladder" applies, and that is what it
 # draws: the naive (xent) runs of the shared laptop sweep (the same runs as `fig03_naive_scaling` at laptop,
 # trained once), with the sandbox's probe settings (`SANDBOX["probe_train"]`), not the 200-epoch recipe, and
-# supervisors trained from scratch, not probes. No model there is finetuned whole, so the figure's point,
-# probing against finetuning, cannot be made at this preset.
+# supervisors trained from scratch, not probes. The figure's point, probing against finetuning, is made at
+# the end: the students of `compare_modes` finetuned whole beside the same students as probes.
 
 # %% tags=["parameters"]
 tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper: eight datasets
@@ -48,6 +48,7 @@ head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper:
 probe_epochs: float = 20.0  # epochs of every probe (the paper's recipe: 200; smoke shortens only this)
 setting: str = "finetune"  # finetune (every model a probe by the paper's recipe) or laptop (w2s_lib/sandbox.py)
 student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
+compare_modes: dict = {}  # laptop: {students, tasks, seeds} shown as probes and finetuned whole, side by side
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -98,6 +99,32 @@ assert numbers["test_acc"].between(0, 1).all()
 if setting == "finetune":
     assert all(r.train.lr == PROBE_RECIPE["lr"] and r.train.batch_size == 128 for r in plan.runs)
 assert all(p.exists() for p in paths.values())
+
+# %% [markdown]
+# ## Probes and finetuned students, side by side (laptop)
+#
+# At the laptop preset (`compare_modes`) the students named there learn both ways (`student_mode`,
+# `w2s_lib/sandbox.py`): as linear probes on frozen features and finetuned whole, on the same supervisors,
+# tasks and seeds. The probe rows are runs of this notebook's sweep and the finetuned ones the runs of
+# `w2s sandbox --student-mode finetune`, so one cache trains each once. Finetuning is the paper's method
+# (Sec. 4.2); probes are its App. D.2 variant, which it found to match finetuning qualitatively (Fig. 23).
+# Other presets leave `compare_modes` empty: their students all finetune.
+#
+# Does probing match finetuning qualitatively here, as the paper found (App. D.2)? The table: per student, mode
+# and loss, the mean accuracies over supervisors and seeds and the PGR with its 95% interval over seeds.
+
+# %%
+if compare_modes:
+    from w2s_lib.sandbox import format_ladder, modes_results, modes_table
+
+    modes = modes_results(cache_dir, compare_modes, ["xent"], data=data, every=every)
+    table = modes_table(modes)
+    fig = plotting.plot_modes_vs_student(modes, ("xent",), palette=palette)
+    plotting.save_figure(fig, "fig23_linear_probe_scaling_modes", preset, table, out_dir)
+    print(format_ladder(table.to_dict("records")))
+else:
+    print("compare_modes is empty at this preset: every student learns one way")
+
 
 # %% [markdown]
 # ## Ours vs the paper

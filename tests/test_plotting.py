@@ -322,3 +322,18 @@ def test_stopping_rules_mark_where_each_rule_stops_each_run():
     assert sorted(map(tuple, by_rule["last checkpoint"])) == [(1.0, 60.0), (1.0, 70.0)]
     assert [t.get_text() for t in ax.get_legend().get_texts()][-3:] == list(P.STOPS)
     plt.close("all")
+
+
+def test_mode_rows_draw_one_titled_row_per_mode_probes_first():
+    calls = []
+    df = pd.DataFrame({"student_mode": ["finetune", "probe", "probe"], "x": [1, 2, 3]})
+
+    def draw(rows, axes):
+        calls.append((sorted(set(rows["student_mode"])), len(axes)))
+        axes[0].set_title("accuracy")
+
+    fig, axes = P.mode_rows(df, draw, ncols=2)
+    assert axes.shape == (2, 2) and calls == [(["probe"], 2), (["finetune"], 2)]
+    assert axes[0, 0].get_title() == f"{P.MODE_TITLES['probe']}: accuracy"
+    assert axes[1, 1].get_title() == P.MODE_TITLES["finetune"]
+    plt.close("all")

@@ -232,6 +232,23 @@ def test_ladder_pgr_is_of_mean_accuracies_with_an_interval_over_seeds():
     assert min(seed_pgr) - 1e-9 <= row["pgr_lo"] < row["pgr"] < row["pgr_hi"] <= max(seed_pgr) + 1e-9
 
 
+def test_the_modes_table_has_each_modes_ladder_probes_first():
+    import pandas as pd
+
+    from w2s_lib.sandbox import format_ladder, ladder_table, modes_table
+
+    probe = _w2s_rows({(s, "scratch-1"): (0.6, 0.7, 0.8) for s in range(3)}).assign(student_mode="probe")
+    whole = _w2s_rows({(s, "scratch-1"): (0.6, 0.9, 1.0) for s in range(3)}).assign(student_mode="finetune")
+    table = modes_table(pd.concat([whole, probe], ignore_index=True))
+    assert table["student_mode"].tolist() == ["probe", "finetune"]
+    assert table["pgr"].tolist() == pytest.approx([0.5, 0.75])
+    pd.testing.assert_frame_equal(
+        table.drop(columns="student_mode").iloc[[1]].reset_index(drop=True), ladder_table(whole)
+    )
+    lines = format_ladder(table.to_dict("records")).splitlines()
+    assert "student_mode" in lines[0] and "+0.75 [+0.75, +0.75]" in lines[2]
+
+
 def test_identical_seeds_give_a_point_interval():
     from w2s_lib.results import seed_pgr_ci
 

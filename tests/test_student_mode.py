@@ -4,13 +4,18 @@ student is its first layer (minilm-l1), so a few real finetuning steps take seco
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+import yaml
 
+from w2s_lib.protocol import run_name
 from w2s_lib.sandbox import SANDBOX, sandbox_plan, setting_kw, student_settings
 from w2s_lib.settings import ModelSettings
 
+ROOT = Path(__file__).resolve().parent.parent
 LAPTOP = ["scratch-1", "minilm-l1", "minilm-l6"]
 
 
@@ -70,8 +75,6 @@ def test_the_student_mode_is_in_every_students_key_and_nowhere_else():
     assert whole["minilm-l6"].lr == SANDBOX["finetune_lr"]["minilm-l6"]
     _, ceilings_p, w2s_p = sandbox_plan([0], dict(SANDBOX, students=LAPTOP[1:]))
     _, ceilings_f, w2s_f = sandbox_plan([0], dict(SANDBOX, students=LAPTOP[1:]), student_mode="finetune")
-    from w2s_lib.protocol import run_name
-
     # the same pairs, different runs: the mode is part of each student's and ceiling's key
     assert len(w2s_p) == len(w2s_f) and not {run_name(c) for c in w2s_p} & {run_name(c) for c in w2s_f}
     assert not {run_name(c) for c in ceilings_p} & {run_name(c) for c in ceilings_f}
@@ -120,3 +123,28 @@ def test_result_rows_carry_the_student_mode_and_flag_one_class_students():
     assert out["student_mode"].tolist() == ["probe", "finetune", "finetune", "finetune"]
     assert out["one_class"].tolist() == [False, True, True, False]
     assert not mark_students(df.drop(columns="test_frac_class1"))["one_class"].any()  # older runs: no flag
+
+
+COMPARED = sorted(
+    p.stem for p in (ROOT / "params" / "laptop").glob("*.yaml") if "compare_modes" in yaml.safe_load(p.read_text())
+)
+
+
+@pytest.mark.parametrize("name", COMPARED)
+def test_laptop_notebooks_finetune_the_sandbox_commands_runs(name):
+    """Each laptop notebook's side-by-side section plans exactly the finetuned runs of
+    ``w2s sandbox --student-mode finetune`` for its compare_modes (one cache trains each once), and the probe
+    runs it shows beside them are its own sweep's."""
+    from w2s_lib import plan
+
+    params = yaml.safe_load((ROOT / "params" / "laptop" / f"{name}.yaml").read_text())
+    compare = params["compare_modes"]
+    planned = plan.plan_notebook(plan.notebook_of(ROOT / "params" / "laptop" / f"{name}.yaml"), params)
+    nlp = [r for r in planned.runs if r["kind"] == "nlp"]
+    finetuned = {r["run"] for r in nlp if r["linear_probe"] is False and r["model"] in compare["students"]}
+    cfg = dict(SANDBOX, students=compare["students"])
+    want = sum(sandbox_plan(compare["seeds"], cfg, "finetune"), [])
+    want = {run_name(c): c.train.loss for c in want if c.model in compare["students"]}
+    assert finetuned <= set(want) and {r for r, loss in want.items() if loss == "xent"} <= finetuned
+    probes = [c for c in sum(sandbox_plan(compare["seeds"], cfg), []) if c.model in compare["students"]]
+    assert {run_name(c) for c in probes if c.train.loss == "xent"} <= {r["run"] for r in nlp}

@@ -410,6 +410,55 @@ def _on_progress_grid(h: pd.DataFrame, y: str, n: int = 20) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
+MODE_TITLES = {"probe": "probe students (frozen features)", "finetune": "finetuned students (every weight)"}
+
+
+def mode_rows(df: pd.DataFrame, draw, ncols: int = 1, *, width: float = 5.0, height: float = 3.6):
+    """One row of ``ncols`` axes per student mode of ``df`` (its ``student_mode`` column: probe first), each
+    row drawn by ``draw(rows_of_that_mode, axes_of_the_row)`` and titled with the mode; a column shares its y."""
+    modes = [m for m in MODE_TITLES if m in set(df["student_mode"])]
+    fig, axes = plt.subplots(len(modes), ncols, figsize=(width * ncols, height * len(modes)), squeeze=False,
+                             sharey="col")  # fmt: skip
+    for row, mode in zip(axes, modes):
+        draw(df[df["student_mode"] == mode], row)
+        for ax in row:
+            ax.set_title(f"{MODE_TITLES[mode]}: {ax.get_title()}" if ax.get_title() else MODE_TITLES[mode])
+    return fig, axes
+
+
+def plot_modes_vs_student(df: pd.DataFrame, losses=("xent",), *, palette=None):
+    """Test accuracy and PGR against student size (Figs. 3 and 5's panels), one row per student mode."""
+
+    def draw(rows, axes):
+        plot_accuracy_vs_student(rows, ax=axes[0], losses=losses, palette=palette)
+        plot_pgr_vs_student(rows, ax=axes[1], losses=losses, palette=palette, legend=False)
+        axes[0].set_title("test accuracy")
+        axes[1].set_title("gap recovered")
+
+    return mode_rows(df, draw, ncols=2)[0]
+
+
+def plot_agreement_by_mode(df: pd.DataFrame, *, palette=None):
+    """Fig. 8's three panels (agreement on all items, the supervisor's right ones, its mistakes) per student mode."""
+
+    def draw(rows, axes):
+        plot_agreement(rows, axes=axes, palette=palette)
+
+    return mode_rows(df, draw, ncols=3, width=4.3)[0]
+
+
+def plot_stopping_by_mode(history: pd.DataFrame, students: list[str]):
+    """Test accuracy across training with the three stopping rules (``plot_stopping_rules``), one row per
+    student mode and one column per student of ``students``."""
+
+    def draw(rows, axes):
+        for ax, student in zip(axes, students):
+            plot_stopping_rules(rows[rows["model"] == student], ax=ax)
+            ax.set_title(student)
+
+    return mode_rows(history, draw, ncols=max(1, len(students)))[0]
+
+
 def plot_bars(values: dict[str, float], ax=None, reference: dict[str, float] | None = None, *, ylim=None):
     """Fig. 2-style bars (weak / naive / best method / ceiling), in percent, with the paper's as markers.
 

@@ -38,15 +38,22 @@ SANDBOX = dict(
     # students finetuned whole (student_mode "finetune"): the paper's 2 epochs and batch 32 (App. A.1), 20
     # evaluations for the overfitting curves (Fig. 13a has ~20 points); the learning rates below
     finetune_train=dict(epochs=2.0, batch_size=32, minibatch_size=32, max_len=32, min_evals=20),
-    # Chosen on the weak-label validation slice only (never the test set): minilm-l6, scratch-1's labels, seed 0,
-    # best weak-label validation accuracy 0.770 / 0.811 / 0.851 / 0.851 at 5e-5 / 1e-4 / 2e-4 / 5e-4; the
-    # smaller of the tied pair. minilm-l1 takes minilm-l6's rate (not measured); mpnet-base and smollm2-135m
-    # keep the reference code's rate for models up to 355M, 5e-5, until measured the same way
-    # (docs/paper_settings.md). The models that can be finetuned offline are the ones named here.
-    finetune_lr={"minilm-l1": 2e-4, "minilm-l6": 2e-4, "mpnet-base": 5e-5, "smollm2-135m": 5e-5},
+    # Chosen on the weak-label validation slice only (never the test set; benchmarks/laptop_finetune_lr.py):
+    # scratch-1's labels, seed 0, the best weak-label validation accuracy, ties to the smaller rate.
+    # minilm-l6: 0.770 / 0.811 / 0.851 / 0.851 at 5e-5 / 1e-4 / 2e-4 / 5e-4. mpnet-base: 0.703 / 0.811 / 0.811 /
+    # 0.811 / 0.797 at 1e-5 / 2e-5 / 5e-5 / 1e-4 / 2e-4. minilm-l1 takes minilm-l6's rate and smollm2-135m the
+    # reference code's for models up to 355M, 5e-5 (neither measured; docs/paper_settings.md). The models that
+    # can be finetuned offline are the ones named here.
+    finetune_lr={"minilm-l1": 2e-4, "minilm-l6": 2e-4, "mpnet-base": 2e-5, "smollm2-135m": 5e-5},
     # transformers' classification-head default: a zero head (the reference code's) passes the backbone no
     # gradient until it has grown, and in 50 steps at 5e-5 it barely grows (issue 28's collapsed students)
     finetune_head="normal",
+    # the students whose every evaluation scores the test set too, for the curves of Figs. 7 and 13 (20 points).
+    # The larger ones score it once, on the selected weights, and evaluate the default 8 times on the weak-label
+    # validation slice: 20 passes over 900 test items would cost mpnet-base more than its 45 steps do
+    # (benchmarks/bench_laptop_finetune.py); they have no curves and no oracle or last-checkpoint numbers
+    finetune_curves=("minilm-l1", "minilm-l6"),
+    finetune_without_curves=dict(history_test=False, min_evals=8),
     # Fig. 24's logic on MiniLM-L6's features: weak logistic models on the first k of its 384 dimensions
     fig24_model="minilm-l6",
     fig24_ks=(4, 8, 16, 32, 64),
@@ -114,7 +121,34 @@ def student_settings(model: str, student_mode: str, cfg: dict = SANDBOX):
     if model not in cfg["finetune_lr"]:
         raise ValueError(f"{model!r} cannot be finetuned offline; students that can: {', '.join(cfg['finetune_lr'])}")
     lr, train = cfg["finetune_lr"][model], cfg["finetune_train"]
+    if model not in cfg["finetune_curves"]:
+        train = {**train, **cfg["finetune_without_curves"]}
     return ModelSettings(linear_probe=False, lr=lr, head_init=cfg["finetune_head"], train=train)
+
+
+# The keys of a laptop notebook's ``compare_modes`` parameter: which students, tasks and seeds it shows in both
+# student modes (finetuning every ladder student on both tasks and five seeds would take hours)
+COMPARE_KEYS = ("students", "tasks", "seeds")
+
+
+def modes_results(cache_dir, compare: dict, losses, *, data, every=None, cfg: dict = SANDBOX) -> pd.DataFrame:
+    """The laptop notebooks' side-by-side rows: every supervisor of ``cfg`` with each student of
+    ``compare["students"]``, as a probe and finetuned whole, on ``compare``'s tasks and seeds (rows carry
+    ``student_mode``). The probe rows are the main sweep's runs and the finetuned ones ``w2s sandbox
+    --student-mode finetune``'s, so one cache trains each once."""
+    from w2s_lib.sweep import plan_sweep, run_configs
+
+    if not isinstance(compare, dict) or set(compare) != set(COMPARE_KEYS):
+        raise ValueError(f"compare_modes needs exactly the keys {', '.join(COMPARE_KEYS)}; got {compare!r}")
+    models = list(cfg["weak_models"]) + list(compare["students"])
+    tasks, seeds = list(compare["tasks"]), list(compare["seeds"])
+    plans = [
+        plan_sweep(
+            tasks, models, list(losses), seeds, data=data, every=every, **setting_kw("laptop", models, cfg, mode)
+        )
+        for mode in STUDENT_MODES
+    ]
+    return run_configs([c for p in plans for c in p.runs], cache_dir)  # every mode planned before anything runs
 
 
 def sandbox_plan(seeds, cfg: dict = SANDBOX, student_mode: str = "probe"):
@@ -170,6 +204,10 @@ def run_sandbox(
     ]
     ladder = ladder_table(df)
     t_runs = time.time() - t0
+    if student_mode == "finetune":  # the same students as probes, for the table of both modes
+        probes = run_configs(sum(sandbox_plan(seeds, cfg, "probe"), []), cache_dir, progress=progress)
+        both = pd.concat([probes, df], ignore_index=True)
+        modes = modes_table(both)
     X, y = load_features(f"{cfg['fig24_model']}:{cfg['task']}", seed=0, n=cfg["n_train"], cache_dir=cache_dir)
     # Students pick their regularization by cross-validation on their own (weak) labels: with 1,600 points
     # and 384 features, sklearn's default C=1 memorises random label noise (agreement 0.9-1.0).
@@ -181,6 +219,7 @@ def run_sandbox(
     _draw(df, rows, fig24, out, cfg, student_mode)
     if student_mode == "finetune":  # how finetuned students move during training: Figs. 7 and 13's question
         _draw_stopping(collect_histories(cache_dir), students, out)
+        _draw_modes(both, modes, out, cfg)
     write_json(out / "results.json", rows)
     summary = dict(
         ladder=ladder.to_dict("records"),
@@ -192,6 +231,8 @@ def run_sandbox(
         machine=f"{platform.machine()}, {platform.python_version()}",
         config={k: v for k, v in cfg.items()},
     )
+    if student_mode == "finetune":
+        summary["modes"] = modes.to_dict("records")
     write_json(out / "summary.json", summary)
     return summary
 
@@ -220,17 +261,27 @@ def _draw(df: pd.DataFrame, rows: list[dict], fig24: pd.DataFrame, out: Path, cf
 
 def _draw_stopping(history: pd.DataFrame, students: pd.DataFrame, out: Path) -> None:
     """Test accuracy of the weak-to-strong students across training, per student and loss, with where each
-    stopping rule stops each run (``plotting.plot_stopping_rules``)."""
+    stopping rule stops each run (``plotting.plot_stopping_rules``); students scored on the test set only once
+    (``history_test=False``) have no curve."""
     from w2s_lib import plotting
 
-    history = history[history["run"].isin(students["run"])]
-    names = list(dict.fromkeys(students["model"]))
+    history = history[history["run"].isin(students["run"])].dropna(subset=["test_acc"])
+    names = [m for m in dict.fromkeys(students["model"]) if m in set(history["model"])]  # cfg["finetune_curves"]
     fig, axes = plotting.plt.subplots(1, len(names), figsize=(5 * len(names), 3.8), squeeze=False)
     for ax, name in zip(axes[0], names):
         plotting.plot_stopping_rules(history[history["model"] == name], ax=ax)
         ax.set_title(f"finetuned {name}: test accuracy during training")
     rows = students[["run", "model", "loss", "seed", "test_acc", "test_acc_oracle", "test_acc_last"]]
     plotting.save_figure(fig, "sandbox_stopping", "sandbox", rows.to_dict("records"), out)
+
+
+def _draw_modes(both: pd.DataFrame, modes: pd.DataFrame, out: Path, cfg: dict) -> None:
+    """The students as probes and finetuned whole, one row each: accuracy and PGR per student and loss."""
+    from w2s_lib import plotting
+
+    palette = plotting.weak_palette(cfg["weak_models"])
+    fig = plotting.plot_modes_vs_student(both, tuple(cfg["losses"]), palette=palette)
+    plotting.save_figure(fig, "sandbox_modes", "sandbox", modes.to_dict("records"), out)
 
 
 def ladder_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -265,6 +316,14 @@ def ladder_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["params", "loss"], kind="stable").reset_index(drop=True)
 
 
+def modes_table(df: pd.DataFrame) -> pd.DataFrame:
+    """``ladder_table`` per student mode (probe rows first), with a ``student_mode`` column: the README's
+    table of probes beside finetuned students."""
+    modes = [m for m in STUDENT_MODES if (df["student_mode"] == m).any()]
+    parts = [ladder_table(df[df["student_mode"] == m]).assign(student_mode=m) for m in modes]
+    return pd.concat(parts, ignore_index=True).sort_values("params", kind="stable").reset_index(drop=True)
+
+
 def format_ladder(rows) -> str:
     """The ladder as text: one line per student and loss, PGR with its interval."""
     t = pd.DataFrame(rows)
@@ -273,6 +332,8 @@ def format_ladder(rows) -> str:
         pgr_ci95=[f"{p:+.2f} [{lo:+.2f}, {hi:+.2f}]" for p, lo, hi in t[["pgr", "pgr_lo", "pgr_hi"]].to_numpy()],
     )
     cols = ["student", "params", "loss", "weak_acc", "w2s_acc", "strong_acc", "pgr_ci95", "seeds"]
+    if "student_mode" in t:
+        cols.insert(2, "student_mode")
     return t[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}")
 
 

@@ -299,9 +299,9 @@ def probe_of(cfg: RunConfig, *, epochs: float | None = None) -> RunConfig:
 
 
 def run_configs(configs, root, *, progress=None) -> pd.DataFrame:
-    """Run (or load) arbitrary run configs (and what they depend on); return their rows."""
-    for cfg in configs:
-        run_or_load(cfg, root, progress=progress)
+    """Run (or load) arbitrary run configs (and what they depend on), with a bar of the runs left and its ETA;
+    return their rows."""
+    runs.run_all([NlpRun(c, root) for c in dict.fromkeys(configs)], progress=progress, desc="runs")
     df = collect(root)
     return df[df["run"].isin({run_name(c) for c in configs})].reset_index(drop=True)
 
