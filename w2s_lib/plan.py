@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import math
 import os
@@ -275,7 +276,13 @@ def plan_notebook(notebook: Path, params: dict) -> Planned:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with _quiet_sandbox() as tmp, recording(planned), contextlib.chdir(notebook.parent):
+    # the notebook's prints go nowhere: stdout is the plan's JSON lines
+    with (
+        _quiet_sandbox() as tmp,
+        recording(planned),
+        contextlib.chdir(notebook.parent),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
         for i, (source, is_parameters) in enumerate(cells):
             try:
                 exec(compile(source, f"{notebook.name}[cell {i}]", "exec"), namespace)
