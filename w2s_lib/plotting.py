@@ -410,10 +410,10 @@ def _on_progress_grid(h: pd.DataFrame, y: str, n: int = 20) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-MODE_TITLES = {"probe": "probe students (frozen features)", "finetune": "finetuned students (every weight)"}
+MODE_TITLES = {"probe": "probes", "finetune": "finetuned"}  # short: they prefix each panel's title
 
 
-def mode_rows(df: pd.DataFrame, draw, ncols: int = 1, *, width: float = 5.0, height: float = 3.6):
+def mode_rows(df: pd.DataFrame, draw, ncols: int = 1, *, width: float = 5.0, height: float = 4.0):
     """One row of ``ncols`` axes per student mode of ``df`` (its ``student_mode`` column: probe first), each
     row drawn by ``draw(rows_of_that_mode, axes_of_the_row)`` and titled with the mode; a column shares its y."""
     modes = [m for m in MODE_TITLES if m in set(df["student_mode"])]
@@ -426,14 +426,19 @@ def mode_rows(df: pd.DataFrame, draw, ncols: int = 1, *, width: float = 5.0, hei
     return fig, axes
 
 
+def _accuracy_and_pgr(df: pd.DataFrame, axes, losses, palette, task=None, prefix: str = "") -> None:
+    """Figs. 3 and 5's two panels on ``axes``: test accuracy and PGR against student size."""
+    plot_accuracy_vs_student(df, ax=axes[0], losses=losses, task=task, palette=palette)
+    plot_pgr_vs_student(df, ax=axes[1], losses=losses, task=task, palette=palette, legend=False)
+    axes[0].set_title(f"{prefix}test accuracy")
+    axes[1].set_title(f"{prefix}gap recovered")
+
+
 def plot_modes_vs_student(df: pd.DataFrame, losses=("xent",), *, palette=None):
     """Test accuracy and PGR against student size (Figs. 3 and 5's panels), one row per student mode."""
 
     def draw(rows, axes):
-        plot_accuracy_vs_student(rows, ax=axes[0], losses=losses, palette=palette)
-        plot_pgr_vs_student(rows, ax=axes[1], losses=losses, palette=palette, legend=False)
-        axes[0].set_title("test accuracy")
-        axes[1].set_title("gap recovered")
+        _accuracy_and_pgr(rows, axes, losses, palette)
 
     return mode_rows(df, draw, ncols=2)[0]
 
@@ -463,11 +468,8 @@ def plot_tasks_vs_student(df: pd.DataFrame, losses=("xent",), *, palette=None):
     """Test accuracy and PGR against student size, one row per task of ``df`` (in its order)."""
     tasks = list(dict.fromkeys(df["task"]))
     fig, axes = plt.subplots(len(tasks), 2, figsize=(10, 3.6 * len(tasks)), squeeze=False)
-    for (ax_acc, ax_pgr), task in zip(axes, tasks):
-        plot_accuracy_vs_student(df, ax=ax_acc, losses=losses, task=task, palette=palette)
-        plot_pgr_vs_student(df, ax=ax_pgr, losses=losses, task=task, palette=palette, legend=False)
-        ax_acc.set_title(f"{task}: test accuracy")
-        ax_pgr.set_title(f"{task}: gap recovered")
+    for row, task in zip(axes, tasks):
+        _accuracy_and_pgr(df, row, losses, palette, task=task, prefix=f"{task}: ")
     return fig
 
 
