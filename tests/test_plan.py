@@ -167,3 +167,16 @@ def test_finetuned_laptop_students_are_timed_from_the_measured_rates():
     total = json.loads(out.getvalue().splitlines()[-1])
     assert total["finetuned_laptop_runs"] == 2
     assert total["finetuned_laptop_cpu_seconds"] == pytest.approx(sum(timed[r["run"]] for r in finetuned))
+
+
+def test_a_notebook_that_sweeps_task_by_task_is_planned_for_every_task():
+    """paper_tasks_offline calls sweep_results once per task; with nothing trained each call finds an empty
+    results folder, which once raised KeyError('run') and left every task after the first unplanned."""
+    import yaml
+
+    params = yaml.safe_load((ROOT / "params" / "smoke" / "paper_tasks_offline.yaml").read_text())
+    params["tasks"] = ["synth_sentiment", "synth_keyword"]
+    planned = plan.plan_notebook(ROOT / "notebooks" / "paper_tasks_offline.py", params)
+    tasks = {r["data"]["task"] for r in planned.runs if r["kind"] == "nlp"}
+    assert tasks == {"synth_sentiment", "synth_keyword"}
+    assert not [c for c in planned.failed_cells if "KeyError: 'run'" in c]

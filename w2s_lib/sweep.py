@@ -225,6 +225,8 @@ def run_sweep(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = 
 def run_plan(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = False, progress=None) -> pd.DataFrame:
     """Run (or load) ``plan`` and return only its runs' rows (``root`` may hold other sweeps too)."""
     df = run_sweep(plan, root, force=force, checkpoint=checkpoint, progress=progress)
+    if df.empty:  # nothing finished (``w2s plan`` records runs instead of training them)
+        return df
     names = {run_name(c) for c in plan.runs}
     return df[df["run"].isin(names)].reset_index(drop=True)
 
