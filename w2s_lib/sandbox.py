@@ -265,6 +265,7 @@ def run_sandbox(
         seconds=time.time() - t0,
         seconds_runs=t_runs,
         machine=f"{platform.machine()}, {platform.python_version()}",
+        numerics=numerics(),
         config={k: v for k, v in cfg.items()},
     )
     if student_mode == "finetune":
@@ -358,6 +359,64 @@ def modes_table(df: pd.DataFrame) -> pd.DataFrame:
     modes = [m for m in STUDENT_MODES if (df["student_mode"] == m).any()]
     parts = [ladder_table(df[df["student_mode"] == m]).assign(student_mode=m) for m in modes]
     return pd.concat(parts, ignore_index=True).sort_values("params", kind="stable").reset_index(drop=True)
+
+
+def numerics() -> dict:
+    """What decides a run's floating-point sums besides its seed: torch's version, threads, BLAS and the
+    CPU instructions it dispatches to."""
+    import re
+
+    import torch
+
+    blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    return dict(
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+        blas=blas.group(1) if blas else "unknown",
+        cpu=torch.backends.cpu.get_cpu_capability(),
+    )
+
+
+def compare_ladders(ours, reference) -> pd.DataFrame:
+    """Per student and loss: our PGR beside the reference ladder's, and whether ours lies in its 95% interval.
+    ``ours`` and ``reference`` are ``summary.json`` ladders (lists of records)."""
+    keys = ["student", "loss"] + (["student_mode"] if "student_mode" in pd.DataFrame(reference) else [])
+    ref = pd.DataFrame(reference).set_index(keys)
+    rows = []
+    for r in pd.DataFrame(ours).itertuples():
+        key = tuple(getattr(r, k) for k in keys)
+        if key not in ref.index:
+            continue
+        x = ref.loc[key]
+        rows.append(
+            dict(zip(keys, key), pgr=r.pgr, reference=x["pgr"], ref_lo=x["pgr_lo"], ref_hi=x["pgr_hi"],
+                 inside=bool(x["pgr_lo"] <= r.pgr <= x["pgr_hi"]))
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def format_comparison(table: pd.DataFrame, ours: dict, reference: dict) -> str:
+    """``compare_ladders`` as text, and a line on what can make two machines' numbers differ."""
+    t = table.assign(
+        reference=[
+            f"{p:+.2f} [{lo:+.2f}, {hi:+.2f}]" for p, lo, hi in table[["reference", "ref_lo", "ref_hi"]].to_numpy()
+        ],
+        pgr=[f"{p:+.2f}" for p in table["pgr"]],
+        inside=["yes" if v else "NO" for v in table["inside"]],
+    ).drop(columns=["ref_lo", "ref_hi"])
+    mine, theirs = ours.get("numerics", {}), reference.get("numerics", {})
+    same = mine and mine == theirs and ours.get("machine") == reference.get("machine")
+    how = ", ".join(f"{k} {v}" for k, v in mine.items())
+    note = (
+        f"{int(table['inside'].sum())} of {len(table)} PGRs inside the reference's 95% interval. The same "
+        "machine, seeds and software give identical numbers; another machine may differ by a few test items "
+        "per run, because its BLAS, instruction set or thread count sums floating-point numbers in another "
+        f"order (yours: {how or 'unknown'}; the reference's: "
+        + (", ".join(f"{k} {v}" for k, v in theirs.items()) if theirs else "not recorded")
+        + ("; the same" if same else "")
+        + ")."
+    )
+    return t.to_string(index=False) + "\n" + note
 
 
 def format_ladder(rows) -> str:
