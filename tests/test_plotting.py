@@ -93,7 +93,7 @@ def test_accuracy_vs_student(results):
     aux = P.curves(ax, "w2s|tiny-1|logconf")[0]
     assert (naive.get_linestyle(), naive.get_marker()) == (":", "o")
     assert (aux.get_linestyle(), aux.get_marker()) == ("-", "^")
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["20k", "106k", "434k"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["tiny-1\n20k", "tiny-2\n106k", "tiny-3\n434k"]
     labels = [t.get_text() for t in ax.get_legend().texts]
     assert {"tiny-1", "tiny-2", "naive", "aux. conf. loss", "strong ceiling (g.t.)"} <= set(labels)
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import NullLocator
 
 from w2s_lib.cache import atomic_write, write_json
 from w2s_lib.metrics import pgr
@@ -125,21 +125,70 @@ def format_params(n: float) -> str:
 
 
 def format_model_axis(ax, models, *, names: bool = True, label: str = "strong student parameters") -> None:
-    """Log x axis with ticks at the models' sizes; the model names go on a secondary axis on top."""
+    """Log x axis with a tick at each model's size, labelled with its name and size ("mpnet-base\n110M").
+    Labels that would touch their neighbour drop a row (``stagger_tick_labels``): sizes like 110M and 134M
+    sit close on a log axis."""
     order = by_size(models)
     xs = [model_x(m) for m in order]
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(FixedLocator(xs))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_params(v)))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(label)
-    if xs:
-        lo, hi = min(xs), max(xs)
-        ax.set_xlim(lo / 1.5, hi * 1.5)
-    if names and xs:
-        top = ax.secondary_xaxis("top")
-        top.set_xticks(xs, labels=order, fontsize="x-small", rotation=30, ha="left")
-        top.xaxis.set_minor_locator(NullLocator())
+    if not xs:
+        return
+    ax.set_xlim(min(xs) / 1.5, max(xs) * 1.5)
+    labels = [f"{m}\n{format_params(x)}" if names else format_params(x) for m, x in zip(order, xs)]
+    ax.set_xticks(xs, labels=labels)
+    stagger_tick_labels(ax)
+
+
+def stagger_tick_labels(ax, gap_pt: float = 4.0) -> None:
+    """Move x tick labels down a row where they would overlap a neighbour at the axis's current width.
+
+    Widths are the labels' text extents (``TextPath``, no drawing needed); each label takes the highest row
+    on which it clears every label already placed there by ``gap_pt`` points."""
+    from matplotlib.textpath import TextPath
+
+    fig = ax.figure
+    ticks = ax.xaxis.get_major_ticks()
+    locs = ax.get_xticks()
+    if len(locs) < 2 or fig is None:
+        return
+    scale = math.log if ax.get_xscale() == "log" else float
+    lo, hi = (scale(v) for v in ax.get_xlim())
+    width_pt = ax.get_position().width * fig.get_figwidth() * 72
+    rows: list[list[tuple[float, float]]] = []
+    for tick, loc in zip(ticks, locs):
+        text = tick.label1
+        size = text.get_fontsize()
+        half = max(TextPath((0, 0), line, size=size).get_extents().width for line in text.get_text().split("\n")) / 2
+        x = (scale(loc) - lo) / (hi - lo) * width_pt
+        row = next((i for i, r in enumerate(rows) if all(abs(x - x2) >= half + h2 + gap_pt for x2, h2 in r)), len(rows))
+        if row == len(rows):
+            rows.append([])
+        rows[row].append((x, half))
+        lines = text.get_text().count("\n") + 1
+        tick.set_pad(mpl.rcParams["xtick.major.pad"] + row * lines * size * 1.25)
+
+
+def place_legends(fig) -> None:
+    """Legends go to the right of their row of panels, where they cover no data: a legend of a panel that is
+    not the last of its row moves to the last one (when that one has none of its own), and every moved or
+    last-column legend sits outside the panel's right edge."""
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
+        if legend is None or spec is None:
+            continue
+        row_axes = [a for a in fig.axes if hasattr(a, "get_subplotspec") and a.get_subplotspec() is not None
+                    and a.get_subplotspec().rowspan == spec.rowspan and a.get_visible()]  # fmt: skip
+        last = max(row_axes, key=lambda a: a.get_subplotspec().colspan.stop)
+        target = ax if last is ax else (last if last.get_legend() is None else None)
+        if target is None:
+            continue
+        handles, title = legend.legend_handles, legend.get_title().get_text() or None
+        labels = [t.get_text() for t in legend.get_texts()]
+        legend.remove()
+        target.legend(handles, labels, title=title, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -623,6 +672,7 @@ def save_figure(fig, name: str, preset: str, data, out_dir="figures") -> dict[st
     for part in (name, preset):
         if not part or any(c in part for c in "/\\ ") or part.startswith("."):
             raise ValueError(f"figure name and preset must be plain file-name parts, got {part!r}")
+    place_legends(fig)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stamp(fig, preset)
