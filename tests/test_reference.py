@@ -204,3 +204,26 @@ def test_versus_shows_our_interval_where_a_row_gives_one():
     assert df["ours 95% CI"].tolist() == ["[12.0, 51.0]", "n/a", ""]
     assert list(df.columns[:6]) == ["claim", "preset", "quantity", "paper", "ours", "ours 95% CI"]
     assert "ours 95% CI" not in versus([dict(quantity="q", ours=1.0, paper_says="w", page=8)], preset="paper")
+
+
+def test_versus_adds_its_claim_rows_to_the_verdicts_file_when_asked(tmp_path, monkeypatch):
+    """tools/run_notebooks.py points $W2S_VERDICTS at a file per executed notebook; the gallery reads it."""
+    import json
+
+    from w2s_lib.reference import VERDICTS_ENV, versus
+
+    rows = [
+        dict(quantity="plain", ours=31.0, figure="fig05", series="naive", panel="b", tag="P"),
+        dict(quantity="q1", ours=97.0, paper_says="virtually every pair", page=8, claim=1, holds=True),
+    ]
+    versus(rows, preset="smoke")  # unset: nothing written anywhere
+    path = tmp_path / "nb.verdicts.json"
+    monkeypatch.setenv(VERDICTS_ENV, str(path))
+    versus(rows, preset="smoke")
+    versus([dict(quantity="q2", ours=1.0, paper_says="y", page=9, claim=2, holds=False)], preset="smoke")
+    assert json.loads(path.read_text()) == [
+        dict(claim="claim_1", preset="smoke", quantity="q1", verdict="holds"),
+        dict(claim="claim_2", preset="smoke", quantity="q2", verdict="does not hold"),
+    ]
+    versus(rows[:1], preset="smoke")  # no claim row: the file is left as it is
+    assert len(json.loads(path.read_text())) == 2

@@ -6,7 +6,8 @@ For each notebook ``notebooks/NAME.py`` (a jupytext percent file; sorted by name
 1. jupytext converts it to ``BUILD/notebooks/NAME.ipynb`` (unpaired: the ``formats`` pairing is dropped);
 2. papermill executes that copy into ``BUILD/executed/PRESET/NAME.ipynb`` with the parameters of
    ``params/PRESET/NAME.yaml``, kernel ``python3``, cwd ``notebooks/`` (so the notebooks' relative
-   ``cache_dir`` and ``out_dir`` land in ``results/`` and ``figures/``).
+   ``cache_dir`` and ``out_dir`` land in ``results/`` and ``figures/``); the claim verdicts its cells
+   print go to ``BUILD/executed/PRESET/NAME.verdicts.json`` (the gallery's index reads them).
 
 Nothing is written next to the ``.py`` sources. A key in the params file that the notebook does not
 declare fails that notebook (papermill itself only warns). A failing notebook does not stop the others.
@@ -16,6 +17,7 @@ Exit status: 0 all ran, 1 some failed, 2 bad arguments (unknown preset or notebo
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 PARAMS = ROOT / "params"
 JUPYTEXT_HEADER = "# ---\n# jupyter:\n"  # the same test as notebooks/conftest.py
+VERDICTS_ENV = "W2S_VERDICTS"  # w2s_lib.reference.VERDICTS_ENV (this script imports nothing of w2s_lib)
 
 
 def notebook_names() -> list[str]:
@@ -66,9 +69,16 @@ def run_one(name: str, preset: str, build: Path, kernel: str) -> Path:
         raise ValueError(f"params/{preset}/{name}.yaml sets undeclared parameter(s): {', '.join(unknown)}")
     out = build / "executed" / preset / f"{name}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        str(src), str(out), parameters=params, kernel_name=kernel, cwd=str(NOTEBOOKS), progress_bar=False
-    )
+    # the claim verdicts its "ours vs the paper" cells print, for the gallery (w2s_lib.reference.versus)
+    verdicts = out.with_suffix(".verdicts.json")
+    verdicts.unlink(missing_ok=True)
+    os.environ[VERDICTS_ENV] = str(verdicts)
+    try:
+        papermill.execute_notebook(
+            str(src), str(out), parameters=params, kernel_name=kernel, cwd=str(NOTEBOOKS), progress_bar=False
+        )
+    finally:
+        del os.environ[VERDICTS_ENV]
     return out
 
 

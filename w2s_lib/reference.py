@@ -26,6 +26,9 @@ SETTINGS = ("nlp", "chess", "rm", "vision")
 # When several records match, a number stated in the text beats one read off a plot, which beats the
 # reference code's: the order in which the paper's own claims should be trusted.
 _TAG_RANK = {t: i for i, t in enumerate(TAGS)}
+# A file to which ``versus`` adds its claim rows (tools/run_notebooks.py sets it per executed notebook; the
+# gallery's index reads the verdicts from it). Unset: nothing is written.
+VERDICTS_ENV = "W2S_VERDICTS"
 
 
 def _flatten(doc: dict) -> list[dict]:
@@ -243,8 +246,24 @@ def versus(rows: list[dict], *, preset: str) -> pd.DataFrame:
             row = {"claim": f"claim_{claim}", "preset": preset, **row, "paper_says": says}
         out.append(row)
     df = pd.DataFrame(out)
+    _record_verdicts([r for r in out if "claim" in r])
     if "claim" in df:  # claim rows first in each column order; plain rows get blanks
         front = ["claim", "preset", "quantity", "paper", "ours"] + (["ours 95% CI"] if "ours 95% CI" in df else [])
         front += ["verdict", "tag", "page", "paper_says"]
         df = df[front].fillna({"claim": "", "preset": "", "verdict": "", "paper_says": "", "ours 95% CI": ""})
     return df
+
+
+def _record_verdicts(rows: list[dict]) -> None:
+    """Add ``rows`` (claim, preset, quantity, verdict, ...) to ``$W2S_VERDICTS``, when it is set."""
+    import json
+    import os
+
+    from w2s_lib.cache import write_json
+
+    path = os.environ.get(VERDICTS_ENV)
+    if not path or not rows:
+        return
+    path = Path(path)
+    earlier = json.loads(path.read_text()) if path.exists() else []
+    write_json(path, earlier + [{k: r.get(k) for k in ("claim", "preset", "quantity", "verdict")} for r in rows])
