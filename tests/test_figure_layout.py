@@ -100,6 +100,25 @@ def _tick_overlaps(fig, renderer) -> list[str]:
     return bad
 
 
+def _titles_over_labels(fig, renderer) -> list[str]:
+    """A panel's title over another panel's tick labels (rows of panels drawn too close)."""
+    bad = []
+    for ax in fig.axes:
+        if not ax.get_title():
+            continue
+        title = ax.title.get_window_extent(renderer)
+        for other in fig.axes:
+            for t in other.xaxis.get_ticklabels():
+                if (
+                    other is not ax
+                    and t.get_visible()
+                    and t.get_text()
+                    and title.overlaps(t.get_window_extent(renderer))
+                ):
+                    bad.append(f"{ax.get_title()!r} over {t.get_text()!r}")
+    return bad
+
+
 def _covered_points(fig, renderer) -> list[str]:
     bad = []
     for owner in fig.axes:
@@ -129,6 +148,7 @@ def test_no_tick_labels_overlap_and_no_legend_covers_data(name, ladder, tmp_path
         renderer = _boxes(fig)
         assert not _tick_overlaps(fig, renderer), _tick_overlaps(fig, renderer)
         assert not _covered_points(fig, renderer), _covered_points(fig, renderer)
+        assert not _titles_over_labels(fig, renderer), _titles_over_labels(fig, renderer)
     plt.close("all")
 
 

@@ -472,6 +472,7 @@ def mode_rows(df: pd.DataFrame, draw, ncols: int = 1, *, width: float = 5.0, hei
         draw(df[df["student_mode"] == mode], row)
         for ax in row:
             ax.set_title(f"{MODE_TITLES[mode]}: {ax.get_title()}" if ax.get_title() else MODE_TITLES[mode])
+    fig.tight_layout()  # a row's title clears the tick labels of the row above
     return fig, axes
 
 
@@ -519,6 +520,7 @@ def plot_tasks_vs_student(df: pd.DataFrame, losses=("xent",), *, palette=None):
     fig, axes = plt.subplots(len(tasks), 2, figsize=(10, 3.6 * len(tasks)), squeeze=False)
     for row, task in zip(axes, tasks):
         _accuracy_and_pgr(df, row, losses, palette, task=task, prefix=f"{task}: ")
+    fig.tight_layout()  # a row's title clears the tick labels of the row above
     return fig
 
 
@@ -645,8 +647,8 @@ def preset_stamp(preset: str) -> str:
     """The line stamped on every saved figure, so a smoke plot is never mistaken for a result."""
     if preset == "smoke":
         return "preset: smoke — not a reproduction"
-    if preset == "laptop":  # real pretrained students, but 14M-135M probes on a sandbox task, not the paper's
-        return "preset: laptop — small pretrained probes on sandbox tasks, not the paper's setting"
+    if preset == "laptop":  # real pretrained students of 14M-135M on a CPU, mostly probes: not the paper's
+        return "preset: laptop — small pretrained students on a CPU, not the paper's setting"
     return f"preset: {preset}"
 
 
