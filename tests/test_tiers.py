@@ -40,9 +40,14 @@ def _make(*args: str) -> str:
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True, env=env).stdout
 
 
-def test_make_test_is_lint_then_tests_then_notebooks():
-    recipe = _make("test")
-    assert recipe.strip().splitlines()[-1].endswith("tools/run_tests.py lint tests notebooks")
+def test_make_test_is_lint_then_tests_then_notebooks_then_the_browser_tier():
+    lines = _make("test").strip().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.endswith("tools/run_tests.py lint tests notebooks"))
+    assert "W2S_NBVAL_RESULTS=" in lines[first]  # the runs the browser tier's gallery reuses
+    later = "\n".join(lines[first + 1 :])
+    assert "test-browser" in later and "OMP_NUM_THREADS=1" in later
+    if "browser tier skipped" not in later:
+        assert later.strip().endswith("tools/run_tests.py browser")
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

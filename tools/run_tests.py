@@ -7,7 +7,9 @@ Tiers (the table in CONTRIBUTING.md says what belongs where):
 - ``fast``: the tests not marked ``slow`` (unit tests and the static notebook checks), under 90 s;
 - ``tests``: every test under tests/, slow ones included;
 - ``notebooks``: every notebook at its smoke defaults under nbval, against a fresh results folder
-  (notebooks/conftest.py sets $W2S_RESULTS), so that no run cached by older code answers for today's.
+  (notebooks/conftest.py sets $W2S_RESULTS), so that no run cached by older code answers for today's;
+- ``browser``: JupyterLab and the gallery in Chromium (tests/browser; ``make test-browser`` installs and
+  builds what it needs first).
 
 Each tier's output streams as it runs. The first failing tier stops the run; the summary still prints.
 Exit status: 0 all passed, 1 a tier failed, 2 an unknown tier.
@@ -35,11 +37,13 @@ NBVAL = [
     "--timeout",
     "900",
 ]
+BROWSER = "tests/browser"  # its own tier: one JupyterLab and one Chromium, so no workers
 TIERS = {
     "lint": [[str(BIN / "ruff"), "check", "--quiet", "."], [str(BIN / "ruff"), "format", "--check", "."]],
-    "fast": [[*PYTEST, "-m", "not slow", "tests/"]],
-    "tests": [[*PYTEST, "tests/"]],
+    "fast": [[*PYTEST, "-m", "not slow", f"--ignore={BROWSER}", "tests/"]],
+    "tests": [[*PYTEST, f"--ignore={BROWSER}", "tests/"]],
     "notebooks": [[*PYTEST, *NBVAL, "notebooks/"]],
+    "browser": [[sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "--timeout", "900", BROWSER]],
 }
 
 
