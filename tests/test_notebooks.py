@@ -294,13 +294,36 @@ def test_the_notebook_tier_starts_from_an_empty_results_folder(tmp_path):
         "import os, runpy; runpy.run_path('notebooks/conftest.py');"
         f"root = os.environ['{RESULTS_ENV}']; print(root, len(os.listdir(root)))"
     )
-    env = {k: v for k, v in os.environ.items() if k != RESULTS_ENV}
+    env = {k: v for k, v in os.environ.items() if k not in (RESULTS_ENV, "W2S_NBVAL_RESULTS")}
     runs = [
         subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
         for _ in range(2)
     ]
     (a, n_a), (b, n_b) = (r.stdout.split() for r in runs)
     assert a != b and n_a == n_b == "0" and not Path(a).is_relative_to(ROOT)
+
+
+def test_the_folder_make_test_keeps_for_the_gallery_is_emptied_first(tmp_path):
+    """$W2S_NBVAL_RESULTS (make test's notebook tier): that folder, emptied at the start, kept after."""
+    keep = tmp_path / "test-results"
+    (keep / "old-run").mkdir(parents=True)
+    code = (
+        "import os, runpy; runpy.run_path('notebooks/conftest.py');"
+        f"root = os.environ['{RESULTS_ENV}']; print(root, len(os.listdir(root)))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != RESULTS_ENV} | {"W2S_NBVAL_RESULTS": str(keep)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == [str(keep), "0"] and keep.is_dir()
+
+
+def test_only_the_notebook_tier_sees_the_folder_to_keep(monkeypatch):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import run_tests
+
+    monkeypatch.setenv(run_tests.KEEP_RESULTS, "/somewhere")
+    probe = [sys.executable, "-c", f"import os; print(os.environ.get('{run_tests.KEEP_RESULTS}'))"]
+    assert run_tests.run(probe, "tests")[1] == "None"
+    assert run_tests.run(probe, "notebooks")[1] == "/somewhere"
 
 
 def _kernel_stderr(capfd, env: dict) -> str:

@@ -17,6 +17,7 @@ Exit status: 0 all passed, 1 a tier failed, 2 an unknown tier.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -47,10 +48,16 @@ TIERS = {
 }
 
 
-def run(cmd: list[str]) -> tuple[int, str]:
+# The notebook tier's results folder to keep (notebooks/conftest.py; `make test` sets it for the gallery);
+# the other tiers never see it, so that no test empties or fills it.
+KEEP_RESULTS = "W2S_NBVAL_RESULTS"
+
+
+def run(cmd: list[str], tier: str = "") -> tuple[int, str]:
     """Run ``cmd`` in the repository, streaming its output; (exit status, its last non-empty line)."""
     last = ""
-    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+    env = {k: v for k, v in os.environ.items() if tier == "notebooks" or k != KEEP_RESULTS}
+    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
         for line in proc.stdout:
             sys.stdout.write(line)
             sys.stdout.flush()
@@ -70,7 +77,7 @@ def main(argv: list[str]) -> int:
     for tier in argv:
         start, last = time.perf_counter(), ""
         for cmd in TIERS[tier]:
-            code, last = run(cmd)
+            code, last = run(cmd, tier)
             if code:
                 status = 1
                 break
