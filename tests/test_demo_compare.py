@@ -47,3 +47,12 @@ def test_the_cli_prints_the_comparison_and_skips_the_reference_itself(tmp_path, 
     _compare_with_reference(ours, str(ref), str(ref))  # make demo-reference writes the reference itself
     _compare_with_reference(ours, str(tmp_path / "out"), "")  # --reference ''
     assert capsys.readouterr().out == ""
+
+
+def test_a_reference_without_a_summary_is_a_usage_error_before_anything_runs(tmp_path, capsys):
+    from w2s_lib.cli import main
+
+    code = main(["sandbox", "--out", str(tmp_path / "out"), "--reference", str(tmp_path / "nowhere")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "holds no summary.json" in err, err
+    assert not (tmp_path / "out").exists()

