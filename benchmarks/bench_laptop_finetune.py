@@ -24,12 +24,13 @@ import time
 import numpy as np
 import torch
 
+from w2s_lib.core.train_config import TrainConfig
 from w2s_lib.data.splits import DataConfig, prepare_data
-from w2s_lib.models import build_classifier, load_tokenizer
+from w2s_lib.models.classifier import build_classifier
+from w2s_lib.models.loading import load_tokenizer
+from w2s_lib.nlp.sandbox import LADDER, SANDBOX, sandbox_plan
+from w2s_lib.nlp.train import predict, train_classifier
 from w2s_lib.plan import cpu_seconds
-from w2s_lib.sandbox import LADDER, SANDBOX, sandbox_plan
-from w2s_lib.train import predict, train_classifier
-from w2s_lib.train_config import TrainConfig
 
 
 def rates(student: str, texts: list[str], steps: int) -> dict:

@@ -3,7 +3,7 @@
 Both paths train the same model (same initial weights) on the same examples for the same number of
 examples, alternating (a, b, a, b, ...) in one process so that machine noise hits both alike:
 
-(a) ``w2s_lib.train.train_classifier``: batches of 32 in one forward pass, length-grouped batches with
+(a) ``w2s_lib.nlp.train.train_classifier``: batches of 32 in one forward pass, length-grouped batches with
     dynamic padding, last-token pooling from the attention mask in one indexing operation, bf16
     autocast on CUDA;
 (b) the reference loop as docs/reference_differences.md §16 describes it, re-created from that: minibatches of
@@ -56,7 +56,8 @@ def gpt2_config(shape: dict, vocab: int):
 
 
 def build(model_name: str, vocab: int, seed: int):
-    from w2s_lib.models import TINY_SHAPES, build_classifier
+    from w2s_lib.models.classifier import build_classifier
+    from w2s_lib.models.presets import TINY_SHAPES
 
     shapes = {**SHAPES, **{name: shape for name, (shape, _, _) in TINY_SHAPES.items()}}
     cfg = gpt2_config(shapes[model_name], vocab)
@@ -81,7 +82,7 @@ class _Tok:
 def smoke_data(n: int, max_len: int):
     """The smoke sweep's own inputs: synth_sentiment texts through the tiny tokenizer (about 10 tokens)."""
     from w2s_lib.data.load import load_items
-    from w2s_lib.models import tiny_tokenizer
+    from w2s_lib.models.tokenizers import tiny_tokenizer
 
     items = load_items("synth_sentiment", "train", n, 0)
     ids = tiny_tokenizer()([it["txt"] for it in items], truncation=True, max_length=max_len)["input_ids"]
@@ -107,7 +108,7 @@ def reference_predict(model, seqs, device) -> np.ndarray:
 
 
 def library_predict(model, seqs, device, batch_size: int = 256) -> np.ndarray:
-    from w2s_lib.train import predict_tokens
+    from w2s_lib.nlp.train import predict_tokens
 
     return predict_tokens(model, seqs, 0, batch_size=batch_size, device=device)
 
@@ -129,7 +130,7 @@ def reference_loop(model, seqs, labels, batch_size: int, lr: float, device) -> N
 
 
 def library_path(model, seqs, labels, batch_size: int, lr: float, device) -> None:
-    from w2s_lib.train import TrainConfig, train_classifier
+    from w2s_lib.nlp.train import TrainConfig, train_classifier
 
     tok = _Tok(seqs)
     cfg = TrainConfig(
@@ -157,7 +158,7 @@ def _time(fn) -> tuple[float, object]:
 
 
 def main(argv=None) -> int:
-    from w2s_lib.models import TINY_SHAPES
+    from w2s_lib.models.presets import TINY_SHAPES
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(

@@ -176,7 +176,7 @@ def largest_minibatch(model, reset, length: int, vocab: int, cap: int, device) -
 
 def throughput(a, device, peak: float | None) -> dict:
     """Section 1: the library's training and prediction paths against the reference loop's."""
-    from w2s_lib.models import TINY_SHAPES
+    from w2s_lib.models.presets import TINY_SHAPES
 
     vocab = 512 if a.model in TINY_SHAPES or a.model == "tiny" else 50257
     model = bench_train.build(a.model, vocab, seed=0).to(device)
@@ -296,7 +296,7 @@ def write_model_folder(path: Path, shape: dict, vocab: int, seed: int) -> str:
     name of the library may be such a folder, so the protocol loads it as it loads a pretrained model."""
     from transformers import GPT2LMHeadModel
 
-    from w2s_lib.models import tiny_tokenizer
+    from w2s_lib.models.tokenizers import tiny_tokenizer
 
     cfg = bench_train.gpt2_config(shape, vocab)
     torch.manual_seed(seed)
@@ -308,7 +308,7 @@ def write_model_folder(path: Path, shape: dict, vocab: int, seed: int) -> str:
 @contextlib.contextmanager
 def _interrupted_training():
     """Every ``train_classifier`` call raises KeyboardInterrupt (as Ctrl-C in the middle of a run would)."""
-    from w2s_lib import protocol, train
+    from w2s_lib.nlp import protocol, train
 
     def killed(*a, **k):
         raise KeyboardInterrupt
@@ -345,11 +345,12 @@ def e2e_protocol(kind: str, task: str, root: Path, weak: str, strong: str, sizes
     ceiling and the student through ``sweep.run_configs`` (the supervisor from the cache), then all again."""
     import pandas as pd
 
-    from w2s_lib import cache
-    from w2s_lib.models import load_classifier, load_tokenizer
-    from w2s_lib.protocol import TEST_PREDICTIONS_FILE, DataConfig, RunConfig, prepare_data, run_dir, run_or_load
-    from w2s_lib.sweep import run_configs
-    from w2s_lib.train import TrainConfig, predict
+    from w2s_lib.core import cache
+    from w2s_lib.models.classifier import load_classifier
+    from w2s_lib.models.loading import load_tokenizer
+    from w2s_lib.nlp.protocol import TEST_PREDICTIONS_FILE, DataConfig, RunConfig, prepare_data, run_dir, run_or_load
+    from w2s_lib.nlp.sweep import run_configs
+    from w2s_lib.nlp.train import TrainConfig, predict
 
     train = TrainConfig(
         lr=1e-4,
@@ -412,7 +413,7 @@ def _short(folder: str) -> str:
 
 def e2e_chess(root: Path, weak: str, strong: str, sizes: dict, device) -> dict:
     from w2s_lib.chess import protocol as cp
-    from w2s_lib.train import TrainConfig
+    from w2s_lib.nlp.train import TrainConfig
 
     data = cp.ChessData(n_train=sizes["chess_train"], n_test=sizes["chess_test"], n_parts=2, n_pool=sizes["chess_pool"])
     train = dataclasses.replace(
@@ -448,7 +449,7 @@ def e2e_chess(root: Path, weak: str, strong: str, sizes: dict, device) -> dict:
 
 
 def e2e_vision(root: Path, device, cpu: bool) -> dict:
-    from w2s_lib import cache
+    from w2s_lib.core import cache
     from w2s_lib.vision import protocol as vp
 
     if cpu:

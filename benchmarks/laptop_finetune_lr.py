@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import argparse
 
-from w2s_lib.results import collect_histories
-from w2s_lib.sandbox import SANDBOX, sandbox_plan
-from w2s_lib.sweep import run_configs
+from w2s_lib.core.results import collect_histories
+from w2s_lib.nlp.sandbox import SANDBOX, sandbox_plan
+from w2s_lib.nlp.sweep import run_configs
 
 
 def scores(student: str, rates: list[float], cache: str) -> dict[float, float]:

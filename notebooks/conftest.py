@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from w2s_lib.cache import RESULTS_ENV
+from w2s_lib.core.cache import RESULTS_ENV
 from w2s_lib.testing import offline_env, quiet_kernels
 
 HERE = Path(__file__).resolve().parent

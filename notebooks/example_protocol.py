@@ -47,13 +47,13 @@ from pathlib import Path
 
 import numpy as np
 
-from w2s_lib import cache
-from w2s_lib.cache import results_dir
-from w2s_lib.metrics import pgr
-from w2s_lib.protocol import run_name
-from w2s_lib.results import pgr_table
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import plan_sweep, run_sweep
+from w2s_lib.core import cache
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.metrics import pgr
+from w2s_lib.core.results import pgr_table
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.protocol import run_name
+from w2s_lib.nlp.sweep import plan_sweep, run_sweep
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
@@ -87,7 +87,7 @@ cache.write_json(out_file, {"preset": preset, "task": task, "seed": seed, "rows"
 
 # %% [markdown]
 # Checks: every planned run finished, accuracies are probabilities, and the PGR column is the one
-# `w2s_lib.metrics.pgr` gives for each student's supervisor and ceiling.
+# `w2s_lib.core.metrics.pgr` gives for each student's supervisor and ceiling.
 
 # %%
 assert len(df) == len(plan.runs), (len(df), len(plan.runs))

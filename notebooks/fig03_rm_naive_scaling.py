@@ -34,7 +34,7 @@
 # every comparison of each hh-rlhf subset (`n_train: 0`, about 43.8k and 42.5k; `n_test: 0`, the whole test
 # split of about 2.3k), so a run takes about 90 optimizer steps, not the 41 that 20k comparisons gave. The
 # paper states no learning rate; the preset's rates are **a placeholder, not a measurement**: the batch-32
-# rates scaled by √(220/32), until `python -m w2s_lib.lr_sweep params/paper/fig03_rm_naive_scaling.yaml
+# rates scaled by √(220/32), until `python -m w2s_lib.nlp.lr_sweep params/paper/fig03_rm_naive_scaling.yaml
 # --out results/rm` (GPU) chooses them on ground-truth validation accuracy. The three reward-modelling
 # notebooks share these settings and their runs. Runs evaluate 20 times (`train_kw`) for the curves of
 # Figs. 7, 16, 17; the final model is kept.
@@ -59,11 +59,11 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.results import pgr_table
+from w2s_lib.core.settings import DataSettings, ModelSettings, per_model_lr
+from w2s_lib.nlp.sweep import sweep_results
 from w2s_lib.reference import versus
-from w2s_lib.results import pgr_table
-from w2s_lib.settings import DataSettings, ModelSettings, per_model_lr
-from w2s_lib.sweep import sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

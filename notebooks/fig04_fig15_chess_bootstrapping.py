@@ -64,11 +64,11 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
 from w2s_lib.chess import figures
 from w2s_lib.chess.protocol import ChessData, chess_results
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.settings import ModelSettings, per_model_lr
 from w2s_lib.reference import paper_values, versus
-from w2s_lib.settings import ModelSettings, per_model_lr
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

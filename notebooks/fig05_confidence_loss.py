@@ -30,7 +30,7 @@
 # (App. A.4, p. 33), and each run is evaluated at least 20 times (`train_kw`). The smoke preset keeps the
 # zero head of the reference code (its yaml says why) and the default ~8 evaluations.
 #
-# **The laptop setting** (`setting: laptop`, `params/laptop`; `w2s_lib/sandbox.py`) is not the paper's: the
+# **The laptop setting** (`setting: laptop`, `params/laptop`; `w2s_lib/nlp/sandbox.py`) is not the paper's: the
 # supervisors are small encoders trained from scratch (`scratch-1`, `scratch-2`), the students linear probes
 # on frozen pretrained models of 14M–135M parameters (MiniLM-L1, MiniLM-L6, MPNet-base, SmolLM2-135M), each
 # supervised by each supervisor, on the two sandbox tasks with real labels. Students never supervise one
@@ -50,7 +50,7 @@ minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classifier head: zeros (reference code) or unembed01 ("0"/"1" unembeddings, paper §A.1)
 train_kw: dict = {}  # more TrainConfig settings (e.g. min_evals, evals_per_epoch, eval_batch_size)
-setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
+setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/nlp/sandbox.py)
 student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 compare_modes: dict = {}  # laptop: {students, tasks, seeds} shown as probes and finetuned whole, side by side
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
@@ -59,11 +59,11 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.sandbox import setting_kw
+from w2s_lib.nlp.sweep import model_order, sweep_results
 from w2s_lib.reference import versus
-from w2s_lib.sandbox import setting_kw
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import model_order, sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
@@ -107,7 +107,7 @@ assert all(p.exists() for p in paths.values())
 # ## Probes and finetuned students, side by side (laptop)
 #
 # At the laptop preset (`compare_modes`) the students named there learn both ways (`student_mode`,
-# `w2s_lib/sandbox.py`): as linear probes on frozen features and finetuned whole, on the same supervisors,
+# `w2s_lib/nlp/sandbox.py`): as linear probes on frozen features and finetuned whole, on the same supervisors,
 # tasks and seeds. The probe rows are runs of this notebook's sweep and the finetuned ones the runs of
 # `w2s sandbox --student-mode finetune`, so one cache trains each once. Finetuning is the paper's method
 # (Sec. 4.2); probes are its App. D.2 variant, which it found to match finetuning qualitatively (Fig. 23).
@@ -119,7 +119,7 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 if compare_modes:
-    from w2s_lib.sandbox import format_ladder, modes_results, modes_table
+    from w2s_lib.nlp.sandbox import format_ladder, modes_results, modes_table
 
     modes = modes_results(cache_dir, compare_modes, ["xent", "logconf"], data=data, every=every)
     table = modes_table(modes)
@@ -160,7 +160,7 @@ else:
 import numpy as np
 import pandas as pd
 
-from w2s_lib.nlp_claims import loss_gain, median_accuracy, pgr_medians, pgr_of
+from w2s_lib.nlp.claims import loss_gain, median_accuracy, pgr_medians, pgr_of
 
 pgr = pgr_medians(df)
 weakest, smallest, largest = supervisors[0], strong_models[0], strong_models[-1]

@@ -49,9 +49,9 @@ out_dir: str = "../figures"  # where figures and their numbers go
 import math
 
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import sweep_results
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.sweep import sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
@@ -95,7 +95,7 @@ assert all(p.exists() for p in paths.values())
 # from the seed-averaged accuracies, as everywhere in the project (`results.pgr_table`; nan: no gap).
 
 # %%
-from w2s_lib.results import pair_pgr_by_task
+from w2s_lib.core.results import pair_pgr_by_task
 
 table = 100 * pair_pgr_by_task(df, models[0], models[-1]).reindex(index=tasks, columns=["xent", "logconf"])
 table["confidence loss helps"] = table["logconf"] > table["xent"]

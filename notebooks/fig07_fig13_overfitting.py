@@ -29,14 +29,14 @@
 # weak labels; for large gaps that g.t.-vs-weak boost is about 15% for naive training but only about 5% with
 # the confidence loss. Read off Fig. 13b [P-fig]: last ≈ 27%, weak-label early stopping ≈ 33%, g.t. ≈ 45%.
 #
-# **The laptop setting** (`setting="laptop"`, `params/laptop`; `w2s_lib/sandbox.py`) is not the paper's: the
+# **The laptop setting** (`setting="laptop"`, `params/laptop`; `w2s_lib/nlp/sandbox.py`) is not the paper's: the
 # supervisors are small encoders trained from scratch on half A (`scratch-1`, `scratch-2`), the students are
 # linear probes on frozen pretrained models (MiniLM-L1/L6, MPNet-base, SmolLM2-135M) on the two sandbox tasks
 # with real labels, each supervisor teaching each student. A probe can only move its head, so how much it
 # can overfit its weak labels is a question this setting answers for probes, not for finetuned GPT-2s.
 
 # %% tags=["parameters"]
-setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
+setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/nlp/sandbox.py)
 student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 compare_modes: dict = {}  # laptop: {students, tasks, seeds} shown as probes and finetuned whole, side by side
 tasks: list = ["synth_sentiment"]  # task names (w2s list tasks); the paper's curves are medians over tasks
@@ -58,13 +58,13 @@ out_dir: str = "../figures"  # where figures and their numbers go
 import numpy as np
 
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
-from w2s_lib.nlp_claims import overfits_within_epoch
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.results import collect_histories, pgr_table
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.claims import overfits_within_epoch
+from w2s_lib.nlp.sandbox import setting_kw
+from w2s_lib.nlp.sweep import model_order, sweep_results
 from w2s_lib.reference import paper_record, paper_values, versus
-from w2s_lib.results import collect_histories, pgr_table
-from w2s_lib.sandbox import setting_kw
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import model_order, sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
@@ -130,7 +130,7 @@ assert all(p.exists() for p in paths.values())
 # ## Probes and finetuned students, side by side (laptop)
 #
 # At the laptop preset (`compare_modes`) the students named there learn both ways (`student_mode`,
-# `w2s_lib/sandbox.py`): as linear probes on frozen features and finetuned whole, on the same supervisors,
+# `w2s_lib/nlp/sandbox.py`): as linear probes on frozen features and finetuned whole, on the same supervisors,
 # tasks and seeds. The probe rows are runs of this notebook's sweep and the finetuned ones the runs of
 # `w2s sandbox --student-mode finetune`, so one cache trains each once. Finetuning is the paper's method
 # (Sec. 4.2); probes are its App. D.2 variant, which it found to match finetuning qualitatively (Fig. 23).
@@ -145,7 +145,7 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 if compare_modes:
-    from w2s_lib.sandbox import modes_results
+    from w2s_lib.nlp.sandbox import modes_results
 
     modes = modes_results(cache_dir, compare_modes, ["xent", "logconf"], data=data, every=every)
     mode_students = modes[modes["role"] == "w2s"]

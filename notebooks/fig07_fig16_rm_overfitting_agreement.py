@@ -30,7 +30,7 @@
 #
 # Settings (shared with `fig03_rm_naive_scaling`, whose introduction explains them): the paper's 1 epoch,
 # batch 220, final model, unembedding-initialised head; every hh-rlhf comparison at the paper preset; its
-# learning rates are a placeholder until `python -m w2s_lib.lr_sweep` measures them. The curves of (a) come
+# learning rates are a placeholder until `python -m w2s_lib.nlp.lr_sweep` measures them. The curves of (a) come
 # from 20 evaluations per run at the paper preset (`train_kw`).
 
 # %% tags=["parameters"]
@@ -55,11 +55,11 @@ out_dir: str = "../figures"  # where figures and their numbers go
 import pandas as pd
 
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.results import collect_histories, pgr_table
+from w2s_lib.core.settings import DataSettings, ModelSettings, per_model_lr
+from w2s_lib.nlp.sweep import sweep_results
 from w2s_lib.reference import paper_values, versus
-from w2s_lib.results import collect_histories, pgr_table
-from w2s_lib.settings import DataSettings, ModelSettings, per_model_lr
-from w2s_lib.sweep import sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

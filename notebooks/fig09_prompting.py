@@ -28,7 +28,7 @@
 #
 # **Our prompts are not the paper's.** Table 2 (App. B, p. 35) prints one instruction per task; we could not find
 # its verbatim text to copy word for word, so every prompt here starts with our own instruction of the same kind
-# (what the input is, then "write 1 if ..., and 0 otherwise"; `w2s_lib/prompting.py`). The parameter `prompts`
+# (what the input is, then "write 1 if ..., and 0 otherwise"; `w2s_lib/nlp/prompting.py`). The parameter `prompts`
 # names the set: `ours`, or `paper`, which stops with a one-line error until Table 2's text is added to the
 # library. Accuracy depends on wording, so our prompting numbers are not the paper's prompts' numbers.
 #
@@ -59,11 +59,11 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
-from w2s_lib.prompting import fig09_curves, prompting_results, shots_survived
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.settings import DataSettings, ModelSettings, PromptSettings
+from w2s_lib.nlp.prompting import fig09_curves, prompting_results, shots_survived
+from w2s_lib.nlp.sweep import sweep_results
 from w2s_lib.reference import versus
-from w2s_lib.settings import DataSettings, ModelSettings, PromptSettings
-from w2s_lib.sweep import sweep_results
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

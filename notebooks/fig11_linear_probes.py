@@ -24,7 +24,7 @@
 # What the paper reports [P, p. 16]: lp(gt) 72%, ft(gt) 82%, ft(weak)+lp(gt) 78%, closing 60% of the gap
 # between lp(gt) and ft(gt). Read off the figure [P-fig]: lp(weak) ≈ 66%, ft(weak) ≈ 75%.
 #
-# **The laptop setting** (`setting: laptop`, `params/laptop`; `w2s_lib/sandbox.py`) is not the paper's: the
+# **The laptop setting** (`setting: laptop`, `params/laptop`; `w2s_lib/nlp/sandbox.py`) is not the paper's: the
 # supervisor is a small encoder trained from scratch (`scratch-1`) and the student a real pretrained model
 # (MiniLM-L6), finetuned whole by the sandbox's finetuning settings (`SANDBOX["finetune_train"]`, its learning
 # rate `SANDBOX["finetune_lr"]`) or probed by the paper's recipe, on the sandbox task with real labels. Its
@@ -44,7 +44,7 @@ max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper: tokens "0" and "1", §A.1)
 train_kw: dict = {}  # more TrainConfig settings for the finetuning runs (e.g. min_evals, evals_per_epoch)
 probe_epochs: float = 20.0  # epochs of every linear probe (the paper's recipe: 200; smoke shortens only this)
-setting: str = "finetune"  # finetune (every model finetunes, as the paper) or laptop (w2s_lib/sandbox.py)
+setting: str = "finetune"  # finetune (every model finetunes, as the paper) or laptop (w2s_lib/nlp/sandbox.py)
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
@@ -53,12 +53,12 @@ out_dir: str = "../figures"  # where figures and their numbers go
 import dataclasses
 
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
-from w2s_lib.protocol import run_name
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.protocol import run_name
+from w2s_lib.nlp.sandbox import setting_kw
+from w2s_lib.nlp.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_settings, run_configs
 from w2s_lib.reference import paper_value, paper_values, versus
-from w2s_lib.sandbox import setting_kw
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_settings, run_configs
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

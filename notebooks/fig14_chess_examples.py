@@ -40,9 +40,9 @@ import textwrap
 import pandas as pd
 
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
 from w2s_lib.chess.data import load_puzzles
 from w2s_lib.chess.figures import draw_puzzle, nearest_elo
+from w2s_lib.core.cache import results_dir
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

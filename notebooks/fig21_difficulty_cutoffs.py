@@ -27,7 +27,7 @@
 #
 # **The laptop setting** (`setting: laptop`, `params/laptop`): not the paper's models. The two weakest
 # "models" are small encoders trained from scratch (`scratch-1`, `scratch-2`), the others linear probes
-# on frozen pretrained models (MiniLM-L1/L6, MPNet-base, SmolLM2-135M; `w2s_lib/sandbox.py`), on the two
+# on frozen pretrained models (MiniLM-L1/L6, MPNet-base, SmolLM2-135M; `w2s_lib/nlp/sandbox.py`), on the two
 # sandbox tasks. Difficulty is still the paper's: the smallest of these models from which every larger
 # one solves the item. On `sandbox_vader` each word also has a human difficulty, the share of its ten
 # raters on the majority side; the table at the end shows how the model-defined cutoffs track it.
@@ -44,7 +44,7 @@ minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper: tokens "0" and "1", §A.1)
 train_kw: dict = {}  # more TrainConfig settings for every run (e.g. min_evals, evals_per_epoch)
-setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
+setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/nlp/sandbox.py)
 student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
@@ -54,12 +54,12 @@ out_dir: str = "../figures"  # where figures and their numbers go
 import pandas as pd
 
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
-from w2s_lib.metrics import bootstrap_ci
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.metrics import bootstrap_ci
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.sandbox import setting_kw
+from w2s_lib.nlp.sweep import difficulty_sweep, model_order
 from w2s_lib.reference import versus
-from w2s_lib.sandbox import setting_kw
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import difficulty_sweep, model_order
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

@@ -26,7 +26,7 @@
 # dataset (eight of them); the pooled view (median over tasks) is beside it. It gives no numbers for this
 # figure, only that the picture matches finetuning (Fig. 3).
 #
-# **The laptop setting** (`setting: laptop`, `params/laptop`; `w2s_lib/sandbox.py`) is not the paper's: the
+# **The laptop setting** (`setting: laptop`, `params/laptop`; `w2s_lib/nlp/sandbox.py`) is not the paper's: the
 # supervisors are small encoders trained from scratch (`scratch-1`, `scratch-2`), the students linear probes
 # on frozen pretrained models of 14M–135M parameters (MiniLM-L1, MiniLM-L6, MPNet-base, SmolLM2-135M), on the
 # two sandbox tasks with real labels. There every student is a probe already, so of this figure's logic only
@@ -46,7 +46,7 @@ minibatch_size: int = 16  # examples per forward pass (gradient accumulation) wi
 max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper: tokens "0" and "1", §A.1)
 probe_epochs: float = 20.0  # epochs of every probe (the paper's recipe: 200; smoke shortens only this)
-setting: str = "finetune"  # finetune (every model a probe by the paper's recipe) or laptop (w2s_lib/sandbox.py)
+setting: str = "finetune"  # finetune (every model a probe by the paper's recipe) or laptop (w2s_lib/nlp/sandbox.py)
 student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 compare_modes: dict = {}  # laptop: {students, tasks, seeds} shown as probes and finetuned whole, side by side
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
@@ -55,12 +55,12 @@ out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
-from w2s_lib.protocol import run_name
-from w2s_lib.results import median_pgr, pgr_table
-from w2s_lib.sandbox import setting_kw
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import PROBE_RECIPE, model_order, plan_sweep, probe_settings, run_plan
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.results import median_pgr, pgr_table
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.protocol import run_name
+from w2s_lib.nlp.sandbox import setting_kw
+from w2s_lib.nlp.sweep import PROBE_RECIPE, model_order, plan_sweep, probe_settings, run_plan
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
@@ -104,7 +104,7 @@ assert all(p.exists() for p in paths.values())
 # ## Probes and finetuned students, side by side (laptop)
 #
 # At the laptop preset (`compare_modes`) the students named there learn both ways (`student_mode`,
-# `w2s_lib/sandbox.py`): as linear probes on frozen features and finetuned whole, on the same supervisors,
+# `w2s_lib/nlp/sandbox.py`): as linear probes on frozen features and finetuned whole, on the same supervisors,
 # tasks and seeds. The probe rows are runs of this notebook's sweep and the finetuned ones the runs of
 # `w2s sandbox --student-mode finetune`, so one cache trains each once. Finetuning is the paper's method
 # (Sec. 4.2); probes are its App. D.2 variant, which it found to match finetuning qualitatively (Fig. 23).
@@ -115,7 +115,7 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 if compare_modes:
-    from w2s_lib.sandbox import format_ladder, modes_results, modes_table
+    from w2s_lib.nlp.sandbox import format_ladder, modes_results, modes_table
 
     modes = modes_results(cache_dir, compare_modes, ["xent"], data=data, every=every)
     table = modes_table(modes)

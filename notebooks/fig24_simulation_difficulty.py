@@ -59,11 +59,11 @@ out_dir: str = "../figures"  # where figures and their numbers go
 import pandas as pd
 
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
-from w2s_lib.metrics import bootstrap_ci
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.metrics import bootstrap_ci
+from w2s_lib.nlp.sandbox import SETTINGS
+from w2s_lib.nlp.simulation import simulation_data, simulation_experiment
 from w2s_lib.reference import paper_values, versus
-from w2s_lib.sandbox import SETTINGS
-from w2s_lib.simulation import simulation_data, simulation_experiment
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

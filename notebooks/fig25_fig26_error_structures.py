@@ -33,7 +33,7 @@
 # loop evaluates the test set during training, not the training items), so the curves below are test
 # accuracy during training, the "generalize, then overfit" half of the story, for both losses.
 #
-# **The laptop setting** (`setting: laptop`, `params/laptop`; `w2s_lib/sandbox.py`) is not the paper's: the
+# **The laptop setting** (`setting: laptop`, `params/laptop`; `w2s_lib/nlp/sandbox.py`) is not the paper's: the
 # supervisors are small encoders trained from scratch (`scratch-1`, `scratch-2`), the students linear probes
 # on frozen pretrained models of 14M–135M parameters, on the two sandbox tasks with real labels. This figure
 # takes its one pair from that setting's pairs: the weakest supervisor (`scratch-1`) and the largest student
@@ -53,7 +53,7 @@ minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper: tokens "0" and "1", §A.1)
 train_kw: dict = {}  # more TrainConfig settings for every run (e.g. min_evals, evals_per_epoch)
-setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
+setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/nlp/sandbox.py)
 student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
@@ -63,14 +63,14 @@ out_dir: str = "../figures"  # where figures and their numbers go
 import pandas as pd
 
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
-from w2s_lib.metrics import bootstrap_ci
-from w2s_lib.protocol import TRAIN_LABEL_AGREEMENT, WEAK_ERRORS
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.metrics import bootstrap_ci
+from w2s_lib.core.results import collect_histories, pgr_table
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.protocol import TRAIN_LABEL_AGREEMENT, WEAK_ERRORS
+from w2s_lib.nlp.sandbox import setting_kw
+from w2s_lib.nlp.sweep import plan_sweep, run_configs, with_variant
 from w2s_lib.reference import versus
-from w2s_lib.results import collect_histories, pgr_table
-from w2s_lib.sandbox import setting_kw
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import plan_sweep, run_configs, with_variant
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

@@ -28,7 +28,7 @@
 # (App. A.4, p. 33), and each run is evaluated at least 20 times (`train_kw`). The smoke preset keeps the
 # zero head of the reference code (its yaml says why) and the default ~8 evaluations.
 #
-# **The laptop setting** (`setting: laptop`, `params/laptop`; `w2s_lib/sandbox.py`) is not the paper's: the
+# **The laptop setting** (`setting: laptop`, `params/laptop`; `w2s_lib/nlp/sandbox.py`) is not the paper's: the
 # supervisor is a small encoder trained from scratch (`scratch-1`), the student a linear probe on a frozen
 # pretrained model, on the two sandbox tasks with real labels. The pair is the setting's weakest supervisor
 # and largest student of the models listed. A new text needs new frozen features, and every prompt here is
@@ -48,7 +48,7 @@ minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 max_len: int = 32  # tokens per example; longer texts keep their end
 head_init: str = "zeros"  # classifier head: zeros (reference code) or unembed01 ("0"/"1" unembeddings, paper §A.1)
 train_kw: dict = {}  # more TrainConfig settings (e.g. min_evals, evals_per_epoch, eval_batch_size)
-setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
+setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/nlp/sandbox.py)
 student_mode: str = "probe"  # laptop students: probe (frozen features) or finetune (every weight trains)
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
@@ -58,13 +58,13 @@ out_dir: str = "../figures"  # where figures and their numbers go
 import pandas as pd
 
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
-from w2s_lib.metrics import bootstrap_ci
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.metrics import bootstrap_ci
+from w2s_lib.core.results import pgr_table
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.sandbox import setting_kw
+from w2s_lib.nlp.sweep import plan_sweep, run_configs, with_variant
 from w2s_lib.reference import versus
-from w2s_lib.results import pgr_table
-from w2s_lib.sandbox import setting_kw
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import plan_sweep, run_configs, with_variant
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

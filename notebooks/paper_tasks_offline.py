@@ -23,7 +23,7 @@
 # number per task; the reference code's README plots do (GPT-2 and Qwen students), and they are what
 # `reference_readme` in `w2s_lib/paper_values.yaml` holds.
 #
-# **The laptop setting** (`params/laptop`; `w2s_lib/sandbox.py`) is not the paper's: supervisors trained
+# **The laptop setting** (`params/laptop`; `w2s_lib/nlp/sandbox.py`) is not the paper's: supervisors trained
 # from scratch (`scratch-1`, `scratch-2`) and the smallest pretrained student (`minilm-l1`, a probe on ground
 # truth, as the paper pairs pretrained models), students that are linear probes on frozen pretrained models
 # of 14M–135M parameters. Each task has its own sizes and `max_len` (the yaml says why). At the smoke preset:
@@ -43,19 +43,19 @@ batch_size: int = 16  # examples per optimizer step
 minibatch_size: int = 16  # examples per forward pass (gradient accumulation)
 head_init: str = "zeros"  # classification head: zeros, or unembed01 (the paper: tokens "0" and "1", §A.1)
 train_kw: dict = {}  # more TrainConfig settings for every run (e.g. min_evals)
-setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/sandbox.py)
+setting: str = "finetune"  # finetune (the paper: every model trains whole) or laptop (w2s_lib/nlp/sandbox.py)
 preset: str = "smoke"  # stamped on every output: smoke, paper or laptop
 cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.results import pgr_table
+from w2s_lib.core.settings import ModelSettings
+from w2s_lib.nlp.sandbox import per_task_results
+from w2s_lib.nlp.sweep import model_order
 from w2s_lib.reference import paper_values, versus
-from w2s_lib.results import pgr_table
-from w2s_lib.sandbox import per_task_results
-from w2s_lib.settings import ModelSettings
-from w2s_lib.sweep import model_order
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

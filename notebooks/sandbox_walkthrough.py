@@ -56,11 +56,11 @@ out_dir: str = "../figures"  # where the walkthrough's figures go
 import pandas as pd
 
 from w2s_lib import plotting
-from w2s_lib.cache import results_dir
+from w2s_lib.core.cache import results_dir
+from w2s_lib.core.metrics import pgr
 from w2s_lib.data.sandbox import vocabularies
-from w2s_lib.metrics import pgr
-from w2s_lib.protocol import prepare_data
-from w2s_lib.sandbox import (
+from w2s_lib.nlp.protocol import prepare_data
+from w2s_lib.nlp.sandbox import (
     SANDBOX,
     accuracy_by_source,
     format_ladder,
@@ -68,8 +68,8 @@ from w2s_lib.sandbox import (
     sandbox_plan,
     weak_label_accuracy_by_source,
 )
-from w2s_lib.simulation import load_features, simulation_experiment
-from w2s_lib.sweep import run_configs
+from w2s_lib.nlp.simulation import load_features, simulation_experiment
+from w2s_lib.nlp.sweep import run_configs
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 cfg = dict(SANDBOX, students=students)  # the demo's design with this notebook's students
@@ -95,7 +95,7 @@ for part, items in [("half A (supervisor)", data.A_train), ("half B (student)", 
 # %% [markdown]
 # ## 2. The protocol, step by step
 #
-# `sandbox_plan` builds the same run configs the paper's protocol uses (`w2s_lib.protocol`):
+# `sandbox_plan` builds the same run configs the paper's protocol uses (`w2s_lib.nlp.protocol`):
 # 1. **weak supervisor**: trained on the ground truth of half A;
 # 2. its **soft labels** on half B;
 # 3. **weak-to-strong student**: trained on those labels (it never sees half B's ground truth), and picked

@@ -42,6 +42,6 @@ def no_network():
 
 @pytest.fixture(scope="session")
 def tiny_tok():
-    from w2s_lib.models import tiny_tokenizer
+    from w2s_lib.models.tokenizers import tiny_tokenizer
 
     return tiny_tokenizer()

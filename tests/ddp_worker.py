@@ -28,10 +28,11 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     torch.set_num_threads(1)
 
-    from w2s_lib import dist
+    from w2s_lib.core import dist
     from w2s_lib.data.load import load_items
-    from w2s_lib.models import build_classifier, tiny_tokenizer
-    from w2s_lib.train import TrainConfig, train_classifier
+    from w2s_lib.models.classifier import build_classifier
+    from w2s_lib.models.tokenizers import tiny_tokenizer
+    from w2s_lib.nlp.train import TrainConfig, train_classifier
 
     if a.local_statistic:
 
@@ -72,7 +73,7 @@ def main(argv=None) -> int:
             json.dumps({"test_p1": res.test_p1.tolist(), "params": params, "history": res.history})
         )
     if not a.no_sweep:  # the documented command: accelerate launch ... -m w2s_lib.cli sweep
-        from w2s_lib.cli import main as cli
+        from w2s_lib.cli.main import main as cli
 
         assert (
             cli(

@@ -8,17 +8,18 @@ import pandas as pd
 import pytest
 
 from tests.settings import FAST
-from w2s_lib import cache, protocol, train
-from w2s_lib.cli import main
-from w2s_lib.protocol import WEAK_LABELS_FILE, RunConfig, prepare_data, run_dir, run_name
-from w2s_lib.results import collect, pgr_table
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import plan_bootstrap, plan_sweep, run_plan
+from w2s_lib.cli.main import main
+from w2s_lib.core import cache
+from w2s_lib.core.results import collect, pgr_table
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp import protocol, train
+from w2s_lib.nlp.protocol import WEAK_LABELS_FILE, RunConfig, prepare_data, run_dir, run_name
+from w2s_lib.nlp.sweep import plan_bootstrap, plan_sweep, run_plan
 
 CHAIN = ["tiny-1", "tiny-2", "tiny-3"]
 OPTS = dict(data=DataSettings(n_train=240, n_test=60), every=ModelSettings(train=FAST))
 # run_name of plan_sweep(["synth_sentiment"], CHAIN, ["xent"], [0], **OPTS) since the run keys gained the "nlp"
-# code version (w2s_lib.runs): an option added later and left at its default must not change them.
+# code version (w2s_lib.core.runs): an option added later and left at its default must not change them.
 NAMES_BEFORE = [
     "weak_tiny-1_xent_s0_dab4f994f5",
     "weak_tiny-2_xent_s0_db07f10c4c",

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from w2s_lib import cache
+from w2s_lib.core import cache
 
 
 def _writer(final, value):

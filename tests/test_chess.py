@@ -11,16 +11,16 @@ import pandas as pd
 import pytest
 import torch
 
-from w2s_lib import cache
 from w2s_lib.chess import data as cdata
 from w2s_lib.chess import generative as gen
 from w2s_lib.chess import protocol as cp
-from w2s_lib.settings import ModelSettings
-from w2s_lib.train import TrainConfig
+from w2s_lib.core import cache
+from w2s_lib.core.settings import ModelSettings
+from w2s_lib.nlp.train import TrainConfig
 
 
 def _lm(name="tiny-2", seed=0):
-    from w2s_lib.models import base_lm
+    from w2s_lib.models.loading import base_lm
 
     torch.manual_seed(seed)
     return base_lm(name).eval()
@@ -311,7 +311,8 @@ def _hub_lm() -> str:
     from transformers import AutoModelForCausalLM
 
     from tests.hub_layouts import hub_model
-    from w2s_lib.models import tiny_config, tiny_tokenizer
+    from w2s_lib.models.loading import tiny_config
+    from w2s_lib.models.tokenizers import tiny_tokenizer
 
     config = tiny_config("tiny-1")
     torch.manual_seed(0)
@@ -323,8 +324,8 @@ def _hub_lm() -> str:
 def test_w2s_chess_takes_a_hub_causal_lm_that_is_no_preset(tmp_path, capsys):
     """`w2s chess --models` takes any causal LM, not only presets: a student named by its Hub id trains, decodes
     and is scored with its own tokenizer and weights from the hub cache (offline), beside a preset supervisor."""
-    from w2s_lib.cli import main
-    from w2s_lib.models import preset_of
+    from w2s_lib.cli.main import main
+    from w2s_lib.models.presets import preset_of
 
     hub_id = _hub_lm()
     assert preset_of(hub_id) is None
@@ -343,7 +344,7 @@ def test_w2s_chess_takes_a_hub_causal_lm_that_is_no_preset(tmp_path, capsys):
 def test_chess_refuses_encoders_and_unknown_names_but_not_hub_ids(tmp_path, capsys):
     from transformers import BertConfig
 
-    from w2s_lib.cli import main
+    from w2s_lib.cli.main import main
 
     folder = tmp_path / "my-encoder"
     BertConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=8).save_pretrained(folder)

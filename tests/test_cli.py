@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from w2s_lib.cli import main
+from w2s_lib.cli.main import main
 
 BAD = [
     (["sweep", "--out", "{out}", "--tasks", "nope"], "unknown task 'nope'; valid: ", "sciq"),
@@ -126,7 +126,7 @@ def test_results_table_and_json(tmp_path, capsys):
 
 
 def test_results_of_a_folder_without_classifier_runs_names_its_kinds(tmp_path, capsys):
-    from w2s_lib import cache
+    from w2s_lib.core import cache
 
     run = tmp_path / "chess" / "synth" / "weak_tiny-1_s0_0123456789"
     run.mkdir(parents=True)

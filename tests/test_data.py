@@ -5,7 +5,7 @@ import pytest
 from w2s_lib.data import TASKS, load_items, split_halves
 from w2s_lib.data.load import drop_groups
 from w2s_lib.data.spec import balance_choices, item, rebalance
-from w2s_lib.protocol import DataConfig, prepare_data
+from w2s_lib.nlp.protocol import DataConfig, prepare_data
 
 
 def test_rebalance_drops_majority_items_to_50_50_only_above_55_percent():

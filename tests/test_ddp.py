@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from w2s_lib.results import collect
+from w2s_lib.core.results import collect
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
 ACCELERATE = Path(sys.executable).with_name("accelerate")
@@ -98,7 +98,7 @@ def test_accelerate_configs_load(name):
 
 
 def test_fsdp_auto_wrap_finds_the_backbone_blocks(tiny_tok):
-    from w2s_lib.models import build_classifier
+    from w2s_lib.models.classifier import build_classifier
 
     model = build_classifier("tiny-1", tokenizer=tiny_tok)
     assert set(model._no_split_modules) == {"GPT2Block"}
@@ -107,7 +107,7 @@ def test_fsdp_auto_wrap_finds_the_backbone_blocks(tiny_tok):
 @pytest.mark.parametrize("world", [2, 3, 4])
 @pytest.mark.parametrize("n", [0, 1, 5, 8, 9])
 def test_local_parts_cover_the_batch_once_with_equal_lengths(monkeypatch, world, n):
-    from w2s_lib import dist
+    from w2s_lib.core import dist
 
     batch = list(range(100, 100 + n))
     monkeypatch.setattr(dist, "world_size", lambda: world)

@@ -1,9 +1,9 @@
-"""`make demo`'s last step: the user's ladder beside the committed one (w2s_lib.sandbox.compare_ladders)."""
+"""`make demo`'s last step: the user's ladder beside the committed one (w2s_lib.nlp.sandbox.compare_ladders)."""
 
 import json
 
-from w2s_lib.cli import _compare_with_reference
-from w2s_lib.sandbox import compare_ladders, format_comparison, numerics
+from w2s_lib.cli.main import _compare_with_reference
+from w2s_lib.nlp.sandbox import compare_ladders, format_comparison, numerics
 
 
 def _row(student, loss, pgr, lo, hi):
@@ -50,7 +50,7 @@ def test_the_cli_prints_the_comparison_and_skips_the_reference_itself(tmp_path, 
 
 
 def test_a_reference_without_a_summary_is_a_usage_error_before_anything_runs(tmp_path, capsys):
-    from w2s_lib.cli import main
+    from w2s_lib.cli.main import main
 
     code = main(["sandbox", "--out", str(tmp_path / "out"), "--reference", str(tmp_path / "nowhere")])
     err = capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""The probes' feature cache (w2s_lib/features.py): on disk, shared across processes, safe to lose."""
+"""The probes' feature cache (w2s_lib/models/features.py): on disk, shared across processes, safe to lose."""
 
 import subprocess
 import sys
@@ -6,7 +6,7 @@ import sys
 import pytest
 import torch
 
-from w2s_lib import features
+from w2s_lib.models import features
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def disk(tmp_path, monkeypatch):
 
 
 def _counting_probe(calls):
-    from w2s_lib.models import build_classifier
+    from w2s_lib.models.classifier import build_classifier
 
     probe = build_classifier("minilm-l1", linear_probe=True)
     probe.backbone.register_forward_hook(lambda m, a, kw, out: calls.append(len(kw["input_ids"])), with_kwargs=True)
@@ -26,7 +26,7 @@ def _counting_probe(calls):
 
 
 def _enc(texts):
-    from w2s_lib.models import load_tokenizer
+    from w2s_lib.models.loading import load_tokenizer
 
     return load_tokenizer("minilm-l1")(texts, padding=True, return_tensors="pt")
 
@@ -90,7 +90,7 @@ def test_other_weights_or_pooling_get_another_store(disk):
 def test_two_processes_fill_one_store_without_losing_entries(disk):
     """Each writer renames its own shard into place: both processes' features are there afterwards."""
     code = (
-        "import sys, torch; from w2s_lib import features as f; s = f.store('k');"
+        "import sys, torch; from w2s_lib.models import features as f; s = f.store('k');"
         "s.put([f.digest([int(sys.argv[1])])], torch.full((1, 3), float(sys.argv[1]))); f.flush_all()"
     )
     env = {**__import__("os").environ, features.CACHE_ENV: str(disk)}
@@ -102,7 +102,7 @@ def test_two_processes_fill_one_store_without_losing_entries(disk):
 
 def _train_24_8_8(probe, tok, texts, soft, cfg, test_labels):
     """train_classifier on 40 texts: the first 24 to train, 8 to select, the last 8 to test."""
-    from w2s_lib.train import train_classifier
+    from w2s_lib.nlp.train import train_classifier
 
     return train_classifier(
         probe, tok, texts[:24], soft[:24], cfg, val_texts=texts[24:32], val_soft=soft[24:32],
@@ -116,8 +116,8 @@ def test_probe_training_embeds_each_text_once_in_length_sorted_batches(disk):
     import numpy as np
 
     from tests.settings import FAST
-    from w2s_lib.models import load_tokenizer
-    from w2s_lib.train import TrainConfig
+    from w2s_lib.models.loading import load_tokenizer
+    from w2s_lib.nlp.train import TrainConfig
 
     tok = load_tokenizer("minilm-l1")
     texts = [f"a {'very ' * (i % 7)}small owl number {i}" for i in range(40)]
@@ -141,8 +141,9 @@ def test_the_feature_path_trains_the_same_probe_as_the_forward_path(disk, monkey
     import numpy as np
 
     from tests.settings import FAST
-    from w2s_lib import train
-    from w2s_lib.models import build_classifier, load_tokenizer
+    from w2s_lib.models.classifier import build_classifier
+    from w2s_lib.models.loading import load_tokenizer
+    from w2s_lib.nlp import train
 
     tok = load_tokenizer("minilm-l1")
     texts = [f"a {'very ' * (i % 5)}{['small', 'big'][i % 2]} owl number {i}" for i in range(40)]

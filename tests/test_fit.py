@@ -1,4 +1,4 @@
-"""The training core (w2s_lib/fit.py): one loop for every objective, gradient accumulation, the masked
+"""The training core (w2s_lib/core/fit.py): one loop for every objective, gradient accumulation, the masked
 next-token loss, dropout, precision, selection and the progress bar."""
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_lib import fit, train
-from w2s_lib.train import TrainConfig
+from w2s_lib.core import fit
+from w2s_lib.nlp import train
+from w2s_lib.nlp.train import TrainConfig
 
 TINY = TrainConfig(lr=1e-2, epochs=1.0, batch_size=8, minibatch_size=4, max_len=32, select="last")
 TEXTS = [f"the {'very ' * (i % 4)}small owl {i}" for i in range(16)]
 
 
 def _classifier(seed=0, **kw):
-    from w2s_lib.models import build_classifier
+    from w2s_lib.models.classifier import build_classifier
 
     torch.manual_seed(seed)
     m = build_classifier("tiny-1", **kw)
@@ -29,7 +30,7 @@ def _classifier(seed=0, **kw):
 
 
 def _lm(seed=0):
-    from w2s_lib.models import base_lm
+    from w2s_lib.models.loading import base_lm
 
     torch.manual_seed(seed)
     return base_lm("tiny-1")
@@ -38,7 +39,7 @@ def _lm(seed=0):
 def _run_all_four(tok):
     """Each training entry point of the library once, on tiny inputs."""
     from w2s_lib.chess import generative
-    from w2s_lib.genft import finetune_lm
+    from w2s_lib.nlp.genft import finetune_lm
     from w2s_lib.vision.probe import train_probe
 
     soft = np.linspace(0.1, 0.9, len(TEXTS))
@@ -116,7 +117,7 @@ def _grads(monkeypatch, cfg, objective, params, lengths):
 def test_minibatches_give_the_full_batch_gradient(monkeypatch, loss):
     """Minibatches of 4 give the gradients of one pass over the 16-example batch, every step (the
     confidence loss thresholds on the whole batch: its targets come from the no-grad batch pass)."""
-    from w2s_lib.losses import get_loss
+    from w2s_lib.core.losses import get_loss
 
     g = torch.Generator().manual_seed(0)
     x, soft = torch.randn(48, 5, generator=g), torch.rand(48, generator=g)
@@ -139,7 +140,7 @@ def test_minibatches_give_the_full_batch_gradient(monkeypatch, loss):
 
 def test_without_the_batch_pass_the_confidence_loss_would_differ(monkeypatch):
     """The negative control of the test above: per-minibatch thresholds change the gradient."""
-    from w2s_lib.losses import get_loss
+    from w2s_lib.core.losses import get_loss
 
     g = torch.Generator().manual_seed(0)
     x, soft = torch.randn(16, 5, generator=g), torch.rand(16, generator=g)
@@ -211,7 +212,7 @@ def test_next_token_loss_reads_the_labelled_tokens_only(tiny_tok):
 
 def test_genft_labels_every_token_and_chess_the_answer(tiny_tok, monkeypatch):
     from w2s_lib.chess import generative
-    from w2s_lib.genft import finetune_lm
+    from w2s_lib.nlp.genft import finetune_lm
 
     seen = []
     monkeypatch.setattr(fit, "fit", lambda cfg, objective, loop: seen.append(objective) or fit.Fitted([], 1, 0, None))
@@ -249,7 +250,7 @@ def test_models_train_in_eval_mode_unless_dropout_is_asked_for(tiny_tok, monkeyp
 def test_autocast_is_the_one_precision_helper(tiny_tok, monkeypatch):
     """``fit.autocast`` is the library's only autocast helper; the core enters it around every pass of
     every objective, the vision probe's included; on CPU it is a no-op."""
-    from w2s_lib import prompting
+    from w2s_lib.nlp import prompting
 
     assert train.autocast is fit.autocast
     assert isinstance(fit.autocast(torch.device("cpu")), contextlib.nullcontext)
@@ -267,7 +268,7 @@ def test_autocast_is_the_one_precision_helper(tiny_tok, monkeypatch):
 
     monkeypatch.setattr(fit, "autocast", counting)
     from w2s_lib.chess import generative
-    from w2s_lib.genft import finetune_lm
+    from w2s_lib.nlp.genft import finetune_lm
     from w2s_lib.vision.probe import train_probe
 
     x = torch.randn(20, 6)
@@ -313,7 +314,7 @@ def test_selection_keeps_the_best_earliest_weights_and_restores_them():
 def test_evaluations_follow_the_schedule_and_record_the_running_loss():
     """Evaluations fall before the steps that are multiples of ``every`` and after the last one; each
     records the mean training loss since the previous one."""
-    from w2s_lib.losses import get_loss
+    from w2s_lib.core.losses import get_loss
 
     head = torch.nn.Linear(3, 2)
     x = torch.randn(10, 3)

@@ -7,11 +7,12 @@ import dataclasses
 import pytest
 import torch
 
-from w2s_lib import genft, models
-from w2s_lib.models import build_classifier
-from w2s_lib.protocol import DataConfig, RunConfig, ceiling_config, run_dir, run_or_load, variant
-from w2s_lib.sweep import plan_sweep
-from w2s_lib.train import TrainConfig
+from w2s_lib.models import loading
+from w2s_lib.models.classifier import build_classifier
+from w2s_lib.nlp import genft
+from w2s_lib.nlp.protocol import DataConfig, RunConfig, ceiling_config, run_dir, run_or_load, variant
+from w2s_lib.nlp.sweep import plan_sweep
+from w2s_lib.nlp.train import TrainConfig
 
 DATA = DataConfig("synth_prefs", n_train=160, n_test=40, seed=0)
 TRAIN = TrainConfig(lr=3e-3, epochs=1.0, batch_size=16, minibatch_size=8, max_len=32, select="last")
@@ -64,7 +65,7 @@ def test_a_genft_run_trains_its_head_on_the_finetuned_backbone(tmp_path):
     assert variant(cfg) == "genft2" and metrics["variant"] == "genft2"
     assert (genft.genft_dir(cfg, tmp_path) / "model").is_dir() and run_dir(cfg, tmp_path).is_dir()
     assert 0 <= metrics["test_acc"] <= 1
-    from w2s_lib.results import collect
+    from w2s_lib.core.results import collect
 
     assert collect(tmp_path)["run"].tolist() == [metrics["run"]]  # the finetuned LM is not a run
 
@@ -80,13 +81,13 @@ def test_plan_sweep_gives_genft_to_students_and_ceilings_and_optionally_supervis
 
 def test_genft_refuses_encoders():
     with pytest.raises(ValueError, match="needs a causal language model"):
-        models.base_lm("scratch-1")  # a BERT-shaped encoder
+        loading.base_lm("scratch-1")  # a BERT-shaped encoder
 
 
 def test_results_table_keeps_variants_apart():
     import pandas as pd
 
-    from w2s_lib.results import pgr_table
+    from w2s_lib.core.results import pgr_table
 
     rows = [
         dict(

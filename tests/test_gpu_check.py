@@ -31,8 +31,8 @@ def _plan_file(path: Path) -> tuple[Path, dict]:
     optimizer steps each should count."""
     from w2s_lib import plan
     from w2s_lib.chess import protocol as cp
-    from w2s_lib.protocol import DataConfig, RunConfig, run_name
-    from w2s_lib.train import TrainConfig
+    from w2s_lib.nlp.protocol import DataConfig, RunConfig, run_name
+    from w2s_lib.nlp.train import TrainConfig
     from w2s_lib.vision import protocol as vp
 
     planned = plan.Planned()

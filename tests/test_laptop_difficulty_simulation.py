@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from w2s_lib import sweep
-from w2s_lib.protocol import Splits
-from w2s_lib.settings import DataSettings
+from w2s_lib.core.settings import DataSettings
+from w2s_lib.nlp import sweep
+from w2s_lib.nlp.protocol import Splits
 
 TINY = DataSettings(n_train=10, n_test=4)
 
@@ -57,7 +57,7 @@ def test_no_rater_agreement_without_raters(monkeypatch):
 
 
 def test_difficulty_sweep_takes_the_laptop_settings(monkeypatch):
-    from w2s_lib.sandbox import SANDBOX, setting_kw
+    from w2s_lib.nlp.sandbox import SANDBOX, setting_kw
 
     seen = _fake_sweep(monkeypatch, [{"id": i} for i in range(4)], [0, 1, 2, 2])
     models = ["scratch-1", "minilm-l1"]
@@ -71,7 +71,7 @@ def test_difficulty_sweep_takes_the_laptop_settings(monkeypatch):
 
 @pytest.mark.slow  # builds tiny-1 and embeds three times
 def test_model_features_take_a_pooling_each_cached_apart(tmp_path):
-    from w2s_lib.simulation import load_features, simulation_data
+    from w2s_lib.nlp.simulation import load_features, simulation_data
 
     X_mean, _ = load_features("tiny-1:synth_keyword", n=30, cache_dir=tmp_path)
     X_last, _ = load_features("tiny-1:synth_keyword", n=30, cache_dir=tmp_path, pooling="last")

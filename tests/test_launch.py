@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from w2s_lib import cache, runs
-from w2s_lib.cli import main
-from w2s_lib.launch import make_executor, stages, submit_runs
-from w2s_lib.protocol import run_dir, run_or_load
-from w2s_lib.results import collect
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import plan_sweep
+from w2s_lib.cli.main import main
+from w2s_lib.core import cache, runs
+from w2s_lib.core.results import collect
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.launch import make_executor, stages, submit_runs
+from w2s_lib.nlp.protocol import run_dir, run_or_load
+from w2s_lib.nlp.sweep import plan_sweep
 
 pytest.importorskip("submitit")
 

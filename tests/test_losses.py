@@ -11,7 +11,7 @@ import math
 import pytest
 import torch
 
-from w2s_lib.losses import LOSSES, SCHEDULES, get_loss
+from w2s_lib.core.losses import LOSSES, SCHEDULES, get_loss
 
 
 def logits_for(p1s):
@@ -228,7 +228,7 @@ def test_reference_codes_quantile_threshold_counts_ceil_q_times_b_minus_1():
 
 
 def test_logconf_prior_names_valid_choices_and_half_is_binary_only():
-    from w2s_lib.losses import PRIORS
+    from w2s_lib.core.losses import PRIORS
 
     assert PRIORS == ("half", "weak")
     assert get_loss("logconf").prior == "weak"
@@ -355,7 +355,7 @@ def test_alpha_max_out_of_range():
 
 
 def test_prior_counts_largest_remainder():
-    from w2s_lib.losses import prior_counts
+    from w2s_lib.core.losses import prior_counts
 
     # 3 * [.5, .3, .2] = [1.5, .9, .6]: floors [1, 0, 0], the two largest remainders (.9, .6) get one each
     assert prior_counts([0.5, 0.3, 0.2], 3).tolist() == [1, 1, 1]
@@ -386,7 +386,7 @@ def test_many_class_logconf_hand_case():
 
 
 def test_many_class_hard_labels_follow_an_unequal_prior():
-    from w2s_lib.losses import balanced_hard_labels
+    from w2s_lib.core.losses import balanced_hard_labels
 
     # prior [.5, .25, .25] over 4 examples: two of class 0, one each of 1 and 2. Examples 0 and 1 are
     # the student's surest class-0 cases, so they keep class 0; example 2 prefers 2 over 1 (.3 > .1).
@@ -397,7 +397,7 @@ def test_many_class_hard_labels_follow_an_unequal_prior():
 
 def test_many_class_rule_reduces_to_the_binary_threshold():
     """For two classes the assignment is the paper's adaptive threshold (the K = 2 code path)."""
-    from w2s_lib.losses import balanced_hard_labels
+    from w2s_lib.core.losses import balanced_hard_labels
 
     gen = torch.Generator().manual_seed(0)
     loss = get_loss("logconf", alpha_max=1.0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from w2s_lib import lr_sweep
-from w2s_lib.protocol import run_dir
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import plan_sweep
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp import lr_sweep
+from w2s_lib.nlp.protocol import run_dir
+from w2s_lib.nlp.sweep import plan_sweep
 
 TRAIN_KW = dict(epochs=1.0, batch_size=16, minibatch_size=16, max_len=32, select="last")
 DATA_KW = dict(n_train=160, n_test=40)
@@ -71,7 +71,8 @@ def test_the_chosen_rates_runs_are_the_sweeps_supervisors_and_ceilings():
 def test_tiny_sweep_scores_validation_and_the_command_reuses_its_runs(tmp_path, capsys, monkeypatch):
     import yaml
 
-    from w2s_lib import cache, protocol
+    from w2s_lib.core import cache
+    from w2s_lib.nlp import protocol
 
     lrs = {"tiny-1": [1e-5, 3e-3]}
     table, chosen = lr_sweep.lr_sweep(tmp_path, ["synth_prefs"], ["tiny-1"], [0], lrs, progress=False, **SMALL)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from w2s_lib.metrics import accuracy, agreement, auroc, bootstrap_ci, ece, pgr
+from w2s_lib.core.metrics import accuracy, agreement, auroc, bootstrap_ci, ece, pgr
 
 NAN = float("nan")
 
@@ -213,7 +213,7 @@ def test_bootstrap_custom_stat_and_paired_rows():
 
 
 def test_many_class_accuracy_and_agreement_hand_case():
-    from w2s_lib.metrics import hard_predictions
+    from w2s_lib.core.metrics import hard_predictions
 
     labels = [0, 1, 2, 2]
     student = np.array([[0.6, 0.3, 0.1], [0.1, 0.8, 0.1], [0.5, 0.1, 0.4], [0.2, 0.2, 0.6]])  # 0, 1, 0, 2
@@ -227,7 +227,7 @@ def test_many_class_accuracy_and_agreement_hand_case():
 
 
 def test_hard_predictions_formats_agree_on_binary_tasks():
-    from w2s_lib.metrics import hard_predictions
+    from w2s_lib.core.metrics import hard_predictions
 
     p1 = np.array([0.2, 0.7, 0.5, 0.51])
     assert hard_predictions(p1).tolist() == [0, 1, 0, 1]  # ties at 0.5 count as class 0

@@ -15,11 +15,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from w2s_lib import genft, models, plotting, prompting
+from w2s_lib import plotting
 from w2s_lib.chess import protocol as chess_protocol
-from w2s_lib.models import build_classifier, model_source, split_revision, stored_dtype
-from w2s_lib.protocol import DataConfig, RunConfig, run_dir
-from w2s_lib.train import TrainConfig
+from w2s_lib.models import loading, presets, tokenizers
+from w2s_lib.models.classifier import build_classifier
+from w2s_lib.models.loading import model_source, stored_dtype
+from w2s_lib.models.presets import split_revision
+from w2s_lib.nlp import genft, prompting
+from w2s_lib.nlp.protocol import DataConfig, RunConfig, run_dir
+from w2s_lib.nlp.train import TrainConfig
 
 HALF = {torch.float16: "float16", torch.bfloat16: "bfloat16"}
 FAMILIES = ("gpt2", "gpt_neox", "qwen2", "llama")
@@ -38,7 +42,7 @@ def tiny_lm(family: str):
         Qwen2ForCausalLM,
     )
 
-    ids = dict(vocab_size=models.TINY_VOCAB, pad_token_id=0, bos_token_id=1, eos_token_id=1)
+    ids = dict(vocab_size=presets.TINY_VOCAB, pad_token_id=0, bos_token_id=1, eos_token_id=1)
     small = dict(
         hidden_size=32,
         num_hidden_layers=2,
@@ -61,7 +65,7 @@ def save_checkpoint(folder: Path, family: str, dtype: torch.dtype, seed: int = 0
     that records the dtype, and a tokenizer."""
     torch.manual_seed(seed)
     tiny_lm(family).to(dtype).save_pretrained(folder)
-    models.tiny_tokenizer().save_pretrained(folder)
+    tokenizers.tiny_tokenizer().save_pretrained(folder)
     return folder
 
 
@@ -95,7 +99,7 @@ def test_a_classifier_on_a_half_precision_checkpoint_trains_in_fp32(half_checkpo
 def test_generative_and_chess_models_of_a_half_precision_checkpoint_train_in_fp32(half_checkpoints, family):
     dtype = torch.float16 if family == "gpt_neox" else torch.bfloat16  # as Pythia and Qwen2.5 store them
     folder = str(half_checkpoints[family, dtype])
-    assert trainable_dtypes(models.base_lm(folder)) == {torch.float32}
+    assert trainable_dtypes(loading.base_lm(folder)) == {torch.float32}
     cfg = chess_protocol.gt_run(chess_protocol.ChessData(n_train=10, n_test=5, n_parts=2), folder)
     lm, _ = chess_protocol._lm(cfg)
     assert trainable_dtypes(lm) == {torch.float32}
@@ -121,7 +125,7 @@ def test_a_saved_half_precision_config_rebuilds_in_fp32(half_checkpoints):
 def test_prompting_loads_inference_weights_in_fp32_on_a_cpu(half_checkpoints):
     lm, _ = prompting._language_model.__wrapped__(str(half_checkpoints["gpt2", torch.float16]), 0, "cpu")
     assert {p.dtype for p in lm.parameters()} == {torch.float32}
-    assert models.inference_dtype("cpu") == torch.float32
+    assert loading.inference_dtype("cpu") == torch.float32
 
 
 def test_stored_dtype_reads_the_config(tmp_path):
@@ -167,17 +171,17 @@ def test_model_source():
 
 
 def test_a_revision_keeps_its_presets_size_rate_and_family():
-    assert models.preset_of("pythia-410m@step3000") is models.MODEL_PRESETS["pythia-410m"]
-    assert models.preset_of("EleutherAI/pythia-70m@step3000") is None
-    assert models.default_lr("pythia-1b@step3000") == models.MODEL_PRESETS["pythia-1b"].lr
+    assert presets.preset_of("pythia-410m@step3000") is presets.MODEL_PRESETS["pythia-410m"]
+    assert presets.preset_of("EleutherAI/pythia-70m@step3000") is None
+    assert presets.default_lr("pythia-1b@step3000") == presets.MODEL_PRESETS["pythia-1b"].lr
     assert plotting.model_x("pythia-410m@step3000") == plotting.model_x("pythia-410m")
-    order = models.model_order(["pythia-1b", "pythia-410m@step3000", "pythia-70m", "pythia-410m"])
+    order = presets.model_order(["pythia-1b", "pythia-410m@step3000", "pythia-70m", "pythia-410m"])
     assert order == ["pythia-70m", "pythia-410m@step3000", "pythia-410m", "pythia-1b"]
 
 
 def test_model_names_are_checked_with_revisions(tmp_path):
     for ok in ("pythia-410m@step3000", "gpt2", "EleutherAI/pythia-70m@step3000", "org/model", str(tmp_path)):
-        models.check_model_name(ok)
+        loading.check_model_name(ok)
     for bad, why in (
         ("pythia-9b", "unknown model"),
         ("pythia-9b@step1", "unknown model"),
@@ -185,7 +189,7 @@ def test_model_names_are_checked_with_revisions(tmp_path):
         ("gpt2@", "MODEL@REVISION"),
     ):
         with pytest.raises(ValueError, match=why):
-            models.check_model_name(bad)
+            loading.check_model_name(bad)
 
 
 def test_run_names_and_folders_record_the_revision():
@@ -253,16 +257,16 @@ def test_a_revision_loads_its_own_weights_through_the_hub_cache(hub_cache, name)
     assert not _same(early.backbone.state_dict(), final.backbone.state_dict())
     assert early.feature_cache_key != final.feature_cache_key  # frozen features are never shared
     assert trainable_dtypes(early) == {torch.float32}
-    assert _same(models.base_lm(name).gpt_neox.state_dict(), hub_cache["step3000"])
+    assert _same(loading.base_lm(name).gpt_neox.state_dict(), hub_cache["step3000"])
 
 
 def test_a_revisions_config_and_tokenizer_come_from_its_snapshot(hub_cache):
     assert (stored_dtype("pythia-70m"), stored_dtype("pythia-70m@step3000")) == ("float16", "bfloat16")
-    tok = models.load_tokenizer("pythia-70m@step3000")
-    assert tok.get_vocab() == models.tiny_tokenizer().get_vocab() and tok.pad_token_id == 0
+    tok = loading.load_tokenizer("pythia-70m@step3000")
+    assert tok.get_vocab() == tokenizers.tiny_tokenizer().get_vocab() and tok.pad_token_id == 0
 
 
 def test_an_unknown_revision_is_a_clear_error(hub_cache):
-    for load in (build_classifier, models.base_lm, models.load_tokenizer, stored_dtype):
+    for load in (build_classifier, loading.base_lm, loading.load_tokenizer, stored_dtype):
         with pytest.raises(OSError, match=r"cannot load revision 'step999' of model 'pythia-70m@step999'"):
             load("pythia-70m@step999")

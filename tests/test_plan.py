@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from w2s_lib import cache, plan
-from w2s_lib.cli import main
-from w2s_lib.protocol import DataConfig, RunConfig, run_name
-from w2s_lib.sweep import plan_sweep
-from w2s_lib.train import TrainConfig
+from w2s_lib import plan
+from w2s_lib.cli.main import main
+from w2s_lib.core import cache
+from w2s_lib.nlp.protocol import DataConfig, RunConfig, run_name
+from w2s_lib.nlp.sweep import plan_sweep
+from w2s_lib.nlp.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 # fig14 draws puzzles and trains nothing; fig24's logistic regressions (simulation.py) are fitted on
@@ -150,7 +151,7 @@ def test_fig09s_finetuning_baselines_are_fig05s_runs():
 
 def test_finetuned_laptop_students_are_timed_from_the_measured_rates():
     """Issue 28: the plan of a finetune-mode laptop run gives its CPU time; probes and others give None."""
-    from w2s_lib.sandbox import SANDBOX, sandbox_plan
+    from w2s_lib.nlp.sandbox import SANDBOX, sandbox_plan
 
     cfg = dict(SANDBOX, students=["minilm-l6"], weak_models=["scratch-1"], losses=["xent"])
     planned = plan.Planned()

@@ -220,7 +220,7 @@ def test_analysis_plots_draw_what_they_are_given():
     import pandas as pd
 
     from w2s_lib import plotting
-    from w2s_lib.simulation import load_features, simulation_experiment
+    from w2s_lib.nlp.simulation import load_features, simulation_experiment
 
     X, y = load_features("sklearn:breast_cancer")
     sim = simulation_experiment(X, y, ks=(3, 10), mixed_k=10, noise=(0.1, 0.0))
@@ -277,7 +277,7 @@ def test_task_grid_has_one_titled_axis_per_task():
 
 
 def test_simulation_grid_draws_one_line_per_student():
-    from w2s_lib.simulation import load_features, simulation_experiment
+    from w2s_lib.nlp.simulation import load_features, simulation_experiment
 
     X, y = load_features("sklearn:digits")
     sim = simulation_experiment(X, y, ks=(4, 8, 16), student_ks=(4, 8, 16), n_weak=700, n_test=300)

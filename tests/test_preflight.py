@@ -12,7 +12,8 @@ import time
 import pytest
 
 from tests.hub_layouts import build_all, hub_model, route_hub
-from w2s_lib import cli, preflight
+from w2s_lib import preflight
+from w2s_lib.cli import main as cli
 from w2s_lib.data import TASKS
 
 # the real shapes of the GPT-2 family's configs (n_embd, n_layer, n_head)
@@ -34,7 +35,8 @@ def gpt2_cache():
     """The GPT-2 family in the session's hub cache: config.json of each real shape and a tokenizer."""
     from transformers import GPT2Config
 
-    from w2s_lib.models import MODEL_PRESETS, tiny_tokenizer
+    from w2s_lib.models.presets import MODEL_PRESETS
+    from w2s_lib.models.tokenizers import tiny_tokenizer
 
     tok = tiny_tokenizer()
     for name, (d, n_layer, n_head) in GPT2_SHAPES.items():
@@ -136,7 +138,8 @@ def test_a_checkpoint_revision_is_checked_to_exist(capsys, tmp_path):
     import yaml
     from transformers import GPTNeoXConfig
 
-    from w2s_lib.models import MODEL_PRESETS, tiny_tokenizer
+    from w2s_lib.models.presets import MODEL_PRESETS
+    from w2s_lib.models.tokenizers import tiny_tokenizer
 
     config = GPTNeoXConfig(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, dtype="float16")
     hub_model(MODEL_PRESETS["pythia-160m"].hub_id, config, tiny_tokenizer(), ref="step3000")

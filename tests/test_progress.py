@@ -1,7 +1,7 @@
 import io
 import sys
 
-from w2s_lib.progress import PROGRESS_ENV, show_progress
+from w2s_lib.core.progress import PROGRESS_ENV, show_progress
 
 
 class _Tty(io.StringIO):

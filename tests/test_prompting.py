@@ -8,11 +8,12 @@ import pytest
 import torch
 
 from tests.settings import FAST
-from w2s_lib import cache, prompting, runs
-from w2s_lib.protocol import DataConfig, prepare_data, run_dir, run_or_load
-from w2s_lib.results import collect
-from w2s_lib.settings import DataSettings, ModelSettings, PromptSettings
-from w2s_lib.sweep import plan_sweep
+from w2s_lib.core import cache, runs
+from w2s_lib.core.results import collect
+from w2s_lib.core.settings import DataSettings, ModelSettings, PromptSettings
+from w2s_lib.nlp import prompting
+from w2s_lib.nlp.protocol import DataConfig, prepare_data, run_dir, run_or_load
+from w2s_lib.nlp.sweep import plan_sweep
 
 DATA = DataConfig("synth_sentiment", n_train=300, n_test=60, seed=0)
 SMALL = DataSettings(n_train=DATA.n_train, n_test=DATA.n_test)

@@ -12,13 +12,14 @@ import pandas as pd
 import pytest
 
 from tests.settings import FAST
-from w2s_lib import cache
-from w2s_lib.models import load_classifier, load_tokenizer
-from w2s_lib.protocol import RunConfig, prepare_data, run_dir, run_or_load
-from w2s_lib.results import collect
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import plan_sweep, run_sweep
-from w2s_lib.train import predict
+from w2s_lib.core import cache
+from w2s_lib.core.results import collect
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.models.classifier import load_classifier
+from w2s_lib.models.loading import load_tokenizer
+from w2s_lib.nlp.protocol import RunConfig, prepare_data, run_dir, run_or_load
+from w2s_lib.nlp.sweep import plan_sweep, run_sweep
+from w2s_lib.nlp.train import predict
 
 SMALL = DataSettings(n_train=400, n_test=100)
 
@@ -103,7 +104,7 @@ def test_sweep_end_to_end_and_cache_reuse(tmp_path):
 @pytest.mark.slow
 def test_tiny_sweep_ceiling_beats_weak(tmp_path):
     """On the graded synthetic task the 2-layer model trained on ground truth beats the 1-layer one."""
-    from w2s_lib.cli import PRESETS
+    from w2s_lib.cli.main import PRESETS
 
     smoke = PRESETS["smoke"]
     plan = plan_sweep(
@@ -139,7 +140,7 @@ def test_a_failed_run_leaves_nothing_behind(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("killed")
 
-    monkeypatch.setattr("w2s_lib.train.train_classifier", boom)
+    monkeypatch.setattr("w2s_lib.nlp.train.train_classifier", boom)
     with pytest.raises(RuntimeError):
         run_or_load(cfg, tmp_path, progress=False)
     assert list(tmp_path.rglob("*")) == [tmp_path / "synth_keyword"]

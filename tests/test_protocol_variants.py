@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from tests.settings import FAST
-from w2s_lib.protocol import (
+from w2s_lib.core.results import collect, collect_histories
+from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.nlp.protocol import (
     WEAK_ERRORS,
     RunConfig,
     _gt,
@@ -19,9 +21,7 @@ from w2s_lib.protocol import (
     run_or_load,
     structured_weak_labels,
 )
-from w2s_lib.results import collect, collect_histories
-from w2s_lib.settings import DataSettings, ModelSettings
-from w2s_lib.sweep import plan_sweep
+from w2s_lib.nlp.sweep import plan_sweep
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_variant_runs_train_record_and_stay_comparable(root, w2s):
 
 def test_label_in_prompt_shows_the_supervisors_label(root, w2s, monkeypatch):
     seen = {}
-    import w2s_lib.train as train
+    import w2s_lib.nlp.train as train
 
     real = train.train_classifier
 
@@ -114,7 +114,7 @@ def test_label_in_prompt_shows_the_supervisors_label(root, w2s, monkeypatch):
 
 def test_probe_of_a_finetuned_model_keeps_its_backbone(root, w2s):
     """ft(weak)+lp(gt): the backbone is the weak-to-strong run's, frozen; only a fresh head trains."""
-    from w2s_lib.models import load_classifier
+    from w2s_lib.models.classifier import load_classifier
 
     probe = RunConfig(
         data=w2s.data, model=w2s.model, labels="gt", half="B", train=w2s.train, linear_probe=True, init_from=w2s
@@ -130,7 +130,7 @@ def test_probe_of_a_finetuned_model_keeps_its_backbone(root, w2s):
 
 def test_item_difficulty_by_hand(tmp_path):
     """difficulty = smallest model index from which every larger model is right."""
-    from w2s_lib.protocol import DataConfig
+    from w2s_lib.nlp.protocol import DataConfig
 
     data = DataConfig(task="synth_keyword", n_train=40, n_test=10)
     runs = [RunConfig(data=data, model=m) for m in ("tiny-1", "tiny-2", "tiny-3")]
@@ -172,7 +172,7 @@ def test_bad_variant_options_are_refused(w2s):
 
 
 def test_difficulty_sweep_equal_sizes_and_cutoff_names(tmp_path):
-    from w2s_lib.sweep import difficulty_sweep
+    from w2s_lib.nlp.sweep import difficulty_sweep
 
     data, every = DataSettings(n_train=300, n_test=60), ModelSettings(train=FAST)
     df = difficulty_sweep(tmp_path, "synth_sentiment", ["tiny-1", "tiny-2"], 0, data=data, every=every)
@@ -183,8 +183,8 @@ def test_difficulty_sweep_equal_sizes_and_cutoff_names(tmp_path):
 
 
 def test_with_variant_and_probe_of_build_distinct_runs(w2s):
-    from w2s_lib.protocol import run_name
-    from w2s_lib.sweep import probe_of, with_variant
+    from w2s_lib.nlp.protocol import run_name
+    from w2s_lib.nlp.sweep import probe_of, with_variant
 
     (v,) = with_variant([w2s], weak_errors="random")
     assert v.weak_errors == "random" and v.weak == w2s.weak and run_name(v) != run_name(w2s)
@@ -197,7 +197,7 @@ def test_with_variant_and_probe_of_build_distinct_runs(w2s):
 
 def test_train_label_agreement_by_hand():
     """Fig. 26's quantity: agreement with the (hardened) training labels, split by whether they are right."""
-    from w2s_lib.protocol import train_label_agreement
+    from w2s_lib.nlp.protocol import train_label_agreement
 
     student = [0.9, 0.2, 0.7, 0.4, 0.6]  # hard: 1 0 1 0 1
     labels = [0.8, 0.3, 0.1, 0.6, 0.5]  # hard: 1 0 0 1 0 (0.5 is class 0)
@@ -213,9 +213,10 @@ def test_train_label_agreement_by_hand():
 def test_train_label_agreement_of_a_structure_comes_from_its_own_labels(root, w2s):
     """A "random" student is scored against its own flipped labels on its training items, not against the
     supervisor (whose test predictions the agreement_* metrics compare with)."""
-    from w2s_lib.models import load_classifier, load_tokenizer
-    from w2s_lib.protocol import TRAIN_LABEL_AGREEMENT, train_label_agreement
-    from w2s_lib.train import predict
+    from w2s_lib.models.classifier import load_classifier
+    from w2s_lib.models.loading import load_tokenizer
+    from w2s_lib.nlp.protocol import TRAIN_LABEL_AGREEMENT, train_label_agreement
+    from w2s_lib.nlp.train import predict
 
     cfg = dataclasses.replace(w2s, weak_errors="random")
     m = run_or_load(cfg, root, checkpoint=True, progress=False)
@@ -235,7 +236,7 @@ def test_train_label_agreement_of_a_structure_comes_from_its_own_labels(root, w2
 def test_probes_train_by_the_papers_probe_recipe(w2s):
     """Paper App. D.2: Adam, lr 1e-3, batch 128, no weight decay, 200 epochs, early stopping on validation
     agreement with the probe's own labels, whatever the finetuned run it probes used (lr, epochs, batch)."""
-    from w2s_lib.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_settings
+    from w2s_lib.nlp.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_settings
 
     ft = dataclasses.replace(
         w2s,

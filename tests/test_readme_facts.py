@@ -71,8 +71,8 @@ FINETUNED = _section(DOCS["laptop.md"], "## Students finetuned whole (`w2s sandb
 
 
 def test_demo_seeds_agree_in_the_code_and_the_committed_results():
-    from w2s_lib.cli import build_parser
-    from w2s_lib.sandbox import DEMO_SEEDS, SANDBOX, run_sandbox
+    from w2s_lib.cli.main import build_parser
+    from w2s_lib.nlp.sandbox import DEMO_SEEDS, SANDBOX, run_sandbox
 
     assert build_parser().parse_args(["sandbox"]).seeds == list(DEMO_SEEDS), "w2s sandbox's --seeds default"
     assert inspect.signature(run_sandbox).parameters["seeds"].default == DEMO_SEEDS
@@ -86,7 +86,7 @@ def test_demo_seeds_agree_in_the_code_and_the_committed_results():
 
 
 def test_the_readmes_state_the_demos_seed_count():
-    from w2s_lib.sandbox import DEMO_SEEDS
+    from w2s_lib.nlp.sandbox import DEMO_SEEDS
 
     n = len(DEMO_SEEDS)
     # the demo's own section, and every line of docs/measured.md about `make demo`
@@ -94,7 +94,7 @@ def test_the_readmes_state_the_demos_seed_count():
     for where, text in (("README's demo section", DEMO), ("docs/measured.md's make demo lines", demo_lines)):
         counts = _seed_counts(text)
         assert counts, f"{where} no longer says how many seeds the demo uses"
-        assert set(counts) == {n}, f"{where} says {counts} seeds; the demo uses {n} (w2s_lib.sandbox.DEMO_SEEDS)"
+        assert set(counts) == {n}, f"{where} says {counts} seeds; the demo uses {n} (w2s_lib.nlp.sandbox.DEMO_SEEDS)"
     # figures/README.md speaks only of the demo's seeds
     counts = _seed_counts(FIGURES_README)
     assert counts and set(counts) == {n}, f"figures/README.md says {counts} seeds; the demo uses {n}"
@@ -108,8 +108,8 @@ def test_the_readmes_state_the_demos_seed_count():
 
 
 def test_alpha_max_constants_are_the_ones_the_code_uses():
-    from w2s_lib.losses import LogConfLoss
-    from w2s_lib.sweep import ALPHA_MAX, ALPHA_MAX_LARGEST, student_alpha_max
+    from w2s_lib.core.losses import LogConfLoss
+    from w2s_lib.nlp.sweep import ALPHA_MAX, ALPHA_MAX_LARGEST, student_alpha_max
 
     assert LogConfLoss().alpha_max == ALPHA_MAX, "the loss's default and the sweep's differ"
     assert student_alpha_max(["tiny-1", "tiny-2", "tiny-3"]) == {
@@ -120,8 +120,8 @@ def test_alpha_max_constants_are_the_ones_the_code_uses():
 
 
 def test_the_readme_states_alpha_max_with_the_rule_for_the_largest_student():
-    from w2s_lib.losses import LogConfLoss
-    from w2s_lib.sweep import ALPHA_MAX, ALPHA_MAX_LARGEST
+    from w2s_lib.core.losses import LogConfLoss
+    from w2s_lib.nlp.sweep import ALPHA_MAX, ALPHA_MAX_LARGEST
 
     a, b = f"{ALPHA_MAX:g}", f"{ALPHA_MAX_LARGEST:g}"
     flat = _flat(README + "\n" + DOCS["protocol.md"])
@@ -155,7 +155,7 @@ def _close(shown: str, value: float) -> bool:
 )
 def test_the_readmes_ladder_table_is_the_committed_summary(section, folder):
     """The demo's ladder, and the finetuned students' table of both modes (summary.json's ``modes``)."""
-    from w2s_lib.sandbox import SANDBOX
+    from w2s_lib.nlp.sandbox import SANDBOX
 
     summary = _summary(folder)
     table = summary.get("modes", summary["ladder"])
@@ -184,7 +184,7 @@ def test_the_readmes_ladder_table_is_the_committed_summary(section, folder):
 
 def test_the_readmes_demo_prose_is_the_committed_summary():
     from w2s_lib.data.sandbox import ANIMALS, OBJECTS
-    from w2s_lib.sandbox import SANDBOX
+    from w2s_lib.nlp.sandbox import SANDBOX
 
     flat, ladder, students = _flat(DEMO), _ladder(), SANDBOX["students"]
     n_animals, n_objects = len(set(ANIMALS)), len(set(OBJECTS) - set(ANIMALS))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from w2s_lib.metrics import pgr
+from w2s_lib.core.metrics import pgr
 from w2s_lib.reference import COLUMNS, TAGS, paper_value, paper_values
 
 

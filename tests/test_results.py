@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from w2s_lib.metrics import pgr
-from w2s_lib.results import median_pgr, pair_pgr_by_task, pgr_table
+from w2s_lib.core.metrics import pgr
+from w2s_lib.core.results import median_pgr, pair_pgr_by_task, pgr_table
 
 
 def _rows(task, weak, w2s, strong, model="b"):

@@ -1,6 +1,6 @@
 """A kill -9 in the middle of a chess, vision or prompting sweep, then a rerun: the rerun computes only what the
 killed one had not published, leaves no temporary folder, and ends with the results of an uninterrupted sweep
-(the engine of w2s_lib.runs; tests/test_protocol.py has the same test for NLP sweeps)."""
+(the engine of w2s_lib.core.runs; tests/test_protocol.py has the same test for NLP sweeps)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from w2s_lib import cache
+from w2s_lib.core import cache
 
 CHESS = ["-m", "w2s_lib.cli", "chess", "--models", "tiny-1,tiny-2", "--n-train", "60", "--n-test", "40"]
 CHESS += ["--n-parts", "2", "--epochs", "2", "--batch-size", "8", "--minibatch-size", "8", "--max-len", "64"]
@@ -25,9 +25,9 @@ PROMPT = textwrap.dedent(
     """
     import sys
     from w2s_lib.data.splits import DataConfig
-    from w2s_lib.prompting import PromptConfig, run_or_load_prompting
-    from w2s_lib.protocol import RunConfig, run_or_load
-    from w2s_lib.train import TrainConfig
+    from w2s_lib.nlp.prompting import PromptConfig, run_or_load_prompting
+    from w2s_lib.nlp.protocol import RunConfig, run_or_load
+    from w2s_lib.nlp.train import TrainConfig
 
     root, data = sys.argv[1], DataConfig("synth_sentiment", n_train=200, n_test=200)
     sup = RunConfig(data, "tiny-1", train=TrainConfig(lr=1e-3, epochs=1.0, max_len=32))

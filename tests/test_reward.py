@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 import torch
 
+from w2s_lib.core.losses import get_loss
 from w2s_lib.data import TASKS, load_items, split_halves
 from w2s_lib.data.preferences import comparison, split_hh
-from w2s_lib.losses import get_loss
-from w2s_lib.models import build_classifier, load_classifier, save_classifier, tiny_config, tiny_tokenizer
-from w2s_lib.train import collate, predict, tokenize
+from w2s_lib.models.classifier import build_classifier, load_classifier, save_classifier
+from w2s_lib.models.loading import tiny_config
+from w2s_lib.models.tokenizers import tiny_tokenizer
+from w2s_lib.nlp.train import collate, predict, tokenize
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,7 @@ def test_collate_puts_each_pair_on_consecutive_rows():
 
 def test_reward_model_trains_on_soft_comparison_labels(tok):
     """One step of the training loop moves P(preferred) toward the soft labels."""
-    from w2s_lib.train import TrainConfig, train_classifier
+    from w2s_lib.nlp.train import TrainConfig, train_classifier
 
     model = reward_model()
     pairs = [("Human: x\n\nAssistant: good", "Human: x\n\nAssistant: bad")] * 8
@@ -139,7 +141,7 @@ def test_synthetic_preferences_split_by_prompt():
 
 
 def test_protocol_splits_comparisons_by_prompt():
-    from w2s_lib.protocol import DataConfig, prepare_data
+    from w2s_lib.nlp.protocol import DataConfig, prepare_data
 
     data = prepare_data(DataConfig("synth_prefs", n_train=400, n_test=100, seed=0))
     parts = [data.A_train + data.A_val, data.B_train + data.B_val, data.test]
@@ -148,7 +150,7 @@ def test_protocol_splits_comparisons_by_prompt():
 
 
 def test_length_based_weak_errors_are_refused_for_comparisons():
-    from w2s_lib.protocol import DataConfig, RunConfig
+    from w2s_lib.nlp.protocol import DataConfig, RunConfig
 
     weak = RunConfig(DataConfig("synth_prefs"), "tiny-1")
     with pytest.raises(ValueError, match="comparison tasks have two texts"):
@@ -176,7 +178,7 @@ def test_hh_rows_become_comparisons_grouped_by_conversation():
 
 
 def test_cli_rm_smoke_sweep_with_generative_finetuning(tmp_path, capsys):
-    from w2s_lib.cli import main
+    from w2s_lib.cli.main import main
 
     args = [
         "sweep",
@@ -206,8 +208,8 @@ def test_weak_labels_are_the_supervisors_sigmoid_of_reward_difference(tmp_path, 
     """The soft labels a supervisor writes for half B are sigma(r(c2) - r(c1)) of its own reward model."""
     import pandas as pd
 
-    from w2s_lib.protocol import WEAK_LABELS_FILE, DataConfig, RunConfig, prepare_data, run_dir, run_or_load
-    from w2s_lib.train import TrainConfig
+    from w2s_lib.nlp.protocol import WEAK_LABELS_FILE, DataConfig, RunConfig, prepare_data, run_dir, run_or_load
+    from w2s_lib.nlp.train import TrainConfig
 
     cfg = RunConfig(
         DataConfig("synth_prefs", n_train=120, n_test=40, seed=0),
@@ -252,7 +254,7 @@ def test_n_zero_takes_every_comparison_of_the_split(hh_hub):
 
 
 def test_asking_more_than_the_split_holds_gives_the_whole_split_with_a_warning(hh_hub):
-    from w2s_lib.protocol import DataConfig, prepare_data
+    from w2s_lib.nlp.protocol import DataConfig, prepare_data
 
     whole = load_items("hh_rlhf_harmless", "test", 0, seed=0)
     with pytest.warns(UserWarning, match=rf"asked for 4000 items, the split gives {len(whole)}"):
@@ -318,8 +320,8 @@ def test_rm_paper_presets_train_on_every_comparison_at_batch_220():
     optimizer steps per run (20,000 comparisons gave 0.45 x 20,000 / 220 = 41); the three notebooks share
     every setting (and so their runs), generative finetuning aside."""
     from w2s_lib.data.preferences import HH_SPLIT_ROWS
-    from w2s_lib.lr_sweep import notebook_settings
-    from w2s_lib.sweep import plan_sweep
+    from w2s_lib.nlp.lr_sweep import notebook_settings
+    from w2s_lib.nlp.sweep import plan_sweep
 
     presets = [_paper_preset(n) for n in RM_NOTEBOOKS]
     assert all({k: v for k, v in p.items() if k != "genft_epochs"} == presets[0] for p in presets[1:])
@@ -340,10 +342,10 @@ def test_rm_paper_presets_train_on_every_comparison_at_batch_220():
 def test_rm_paper_learning_rates_are_a_marked_placeholder():
     """Until the lr sweep has run, the paper preset's rates are the batch-32 preset rates scaled by
     sqrt(220 / 32), and the file says so (and how to measure them)."""
-    from w2s_lib.models import default_lr
+    from w2s_lib.models.presets import default_lr
 
     for name in RM_NOTEBOOKS:
         p = _paper_preset(name)
         assert p["lr"] == {m: float(f"{default_lr(m) * math.sqrt(220 / 32):.2g}") for m in p["models"]}
         text = (PARAMS / "paper" / f"{name}.yaml").read_text(encoding="utf-8")
-        assert "NOT YET MEASURED" in text and "python -m w2s_lib.lr_sweep" in text
+        assert "NOT YET MEASURED" in text and "python -m w2s_lib.nlp.lr_sweep" in text

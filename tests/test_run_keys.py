@@ -1,4 +1,4 @@
-"""Run keys that cannot go stale (w2s_lib.runs): the data fingerprint, the code versions, the compute tag, and the
+"""Run keys that cannot go stale (w2s_lib.core.runs): the data fingerprint, the code versions, the compute tag, and the
 records that config.json keeps for every kind of run."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.settings import FAST
-from w2s_lib import cache, runs
+from w2s_lib.core import cache, runs
 from w2s_lib.data.registry import TASKS
 from w2s_lib.data.splits import DataConfig, fingerprint, prepare_data
-from w2s_lib.protocol import NlpRun, RunConfig, run_dir, run_or_load
-from w2s_lib.train import TrainConfig
+from w2s_lib.nlp.protocol import NlpRun, RunConfig, run_dir, run_or_load
+from w2s_lib.nlp.train import TrainConfig
 
 DIGESTS = Path(__file__).parent / "data" / "formatter_digests.json"
 TRAIN = TrainConfig(lr=1e-3, **FAST)
@@ -86,7 +86,7 @@ def test_compute_tags_that_may_stand_for_each_other(recorded, current, reusable)
 def test_a_code_version_bump_renames_every_run_of_that_kind_only(monkeypatch):
     from w2s_lib.chess.protocol import ChessData, ChessRunConfig
     from w2s_lib.chess.protocol import run_name as chess_name
-    from w2s_lib.protocol import run_name
+    from w2s_lib.nlp.protocol import run_name
 
     nlp, chess = _cfg(), ChessRunConfig(ChessData(n_train=4, n_test=4, n_parts=2), "tiny-1")
     before = run_name(nlp), chess_name(chess)
@@ -109,8 +109,8 @@ def test_the_fingerprint_sees_every_id_text_label_and_list_boundary():
 
 def test_every_kind_records_and_reads_back_its_config(tmp_path):
     from w2s_lib.chess.protocol import ChessData, ChessRun, ChessRunConfig
-    from w2s_lib.genft import GenftRun, genft_config
-    from w2s_lib.prompting import PromptConfig, PromptRun
+    from w2s_lib.nlp.genft import GenftRun, genft_config
+    from w2s_lib.nlp.prompting import PromptConfig, PromptRun
     from w2s_lib.vision.protocol import VisionRun, VisionRunConfig
 
     sup = _cfg(train=dataclasses.replace(TRAIN, loss="logconf", loss_kw=(("alpha_max", 0.5),)))
@@ -177,7 +177,7 @@ def _pin_problems(now: dict, pinned: dict, version: int) -> list[str]:
 def test_a_formatter_change_comes_with_an_nlp_code_version_bump(hub):
     """The digests of every task's formatted items are pinned with the "nlp" code version they were made at.
 
-    A changed digest with the same version fails: bump ``CODE_VERSIONS["nlp"]`` in w2s_lib/runs.py, then rewrite
+    A changed digest with the same version fails: bump ``CODE_VERSIONS["nlp"]`` in w2s_lib/core/runs.py, then rewrite
     the pins with ``W2S_UPDATE_DIGESTS=1 pytest tests/test_run_keys.py -k formatter``."""
     now, version = _digests(hub), runs.CODE_VERSIONS["nlp"]
     if os.environ.get("W2S_UPDATE_DIGESTS"):
@@ -196,7 +196,7 @@ def test_the_pin_check_fails_on_a_change_without_a_bump():
 
 
 def test_a_sweep_recomputes_a_stale_run(tmp_path):
-    from w2s_lib.sweep import SweepPlan, run_sweep
+    from w2s_lib.nlp.sweep import SweepPlan, run_sweep
 
     cfg = _cfg()
     plan = SweepPlan(weak=[cfg], ceilings=[], w2s=[])

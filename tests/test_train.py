@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from w2s_lib.data import load_items
-from w2s_lib.models import build_classifier
-from w2s_lib.train import TrainConfig, collate, predict, train_classifier
+from w2s_lib.models.classifier import build_classifier
+from w2s_lib.nlp.train import TrainConfig, collate, predict, train_classifier
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,7 @@ def test_bad_train_config_names_valid_choices():
 
 
 def test_length_grouping_covers_each_epoch_once_with_similar_lengths():
-    from w2s_lib.train import GROUP_WINDOW, index_batches
+    from w2s_lib.nlp.train import GROUP_WINDOW, index_batches
 
     rng = np.random.default_rng(0)
     lengths = rng.integers(1, 200, size=1000).tolist()
@@ -235,8 +235,8 @@ def test_default_eval_rule_is_the_one_cached_runs_were_trained_with():
 
 
 def test_eval_fields_keep_cache_keys_and_are_checked():
-    from w2s_lib import cache
-    from w2s_lib.protocol import DataConfig, RunConfig
+    from w2s_lib.core import cache
+    from w2s_lib.nlp.protocol import DataConfig, RunConfig
 
     # hashes of these configs computed with the code before min_evals / evals_per_epoch existed
     assert cache.config_hash(RunConfig(DataConfig("synth_keyword"), "tiny-1")) == "0873182451"
@@ -314,7 +314,7 @@ def test_train_config_accepts_the_edges_of_its_ranges():
     ],
 )
 def test_data_config_checks_its_ranges(bad, match):
-    from w2s_lib.protocol import DataConfig
+    from w2s_lib.nlp.protocol import DataConfig
 
     with pytest.raises(ValueError, match=match) as e:
         DataConfig("synth_keyword", **bad)

@@ -11,8 +11,8 @@ import torch
 
 pytest.importorskip("torchvision")
 
-from w2s_lib import cache
-from w2s_lib.train import TrainConfig
+from w2s_lib.core import cache
+from w2s_lib.nlp.train import TrainConfig
 from w2s_lib.vision import features as feats
 from w2s_lib.vision import protocol
 from w2s_lib.vision.backbones import load_backbone
@@ -287,7 +287,7 @@ def test_label_spaces_must_match(tmp_path, monkeypatch):
 
 
 def test_cli_vision_runs_and_resumes(tmp_path, capsys):
-    from w2s_lib.cli import main
+    from w2s_lib.cli.main import main
 
     args = [
         "vision",
@@ -330,7 +330,7 @@ def test_cli_vision_runs_and_resumes(tmp_path, capsys):
     ],
 )
 def test_cli_vision_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, bad, message):
-    from w2s_lib.cli import main
+    from w2s_lib.cli.main import main
 
     out = tmp_path / "v"
     assert main(["vision", "--out", str(out), "--random-init", *bad]) == 2

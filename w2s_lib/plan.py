@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from w2s_lib import cache
+from w2s_lib.core import cache
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -73,7 +73,7 @@ class _NanMetrics(dict):
 
 def _params(model: str) -> float | None:
     """``models.param_count`` (a preset's count, or one counted from a cached config); None when unknown."""
-    from w2s_lib.models import param_count
+    from w2s_lib.models.loading import param_count
 
     try:
         return param_count(model)
@@ -174,7 +174,7 @@ def flops(kind: str, cfg) -> float | None:
 
 def _engines(planned: Planned) -> list[tuple[object, str, object]]:
     """(module, attribute, recorder): the one run engine (``runs.run_or_load``), and vision's feature pass."""
-    from w2s_lib import runs
+    from w2s_lib.core import runs
     from w2s_lib.vision import protocol as vision
 
     def record(run, **kw):
@@ -209,7 +209,7 @@ def recording(planned: Planned) -> Iterator[None]:
 @contextlib.contextmanager
 def _quiet_sandbox() -> Iterator[Path]:
     """Offline, no progress bars, a non-interactive plotting backend, a temporary results folder."""
-    from w2s_lib.cache import RESULTS_ENV
+    from w2s_lib.core.cache import RESULTS_ENV
     from w2s_lib.preflight import OFFLINE_VARS
 
     saved = dict(os.environ)

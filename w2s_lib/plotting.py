@@ -27,8 +27,8 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.ticker import NullLocator
 
-from w2s_lib.cache import atomic_write, write_json
-from w2s_lib.metrics import pgr
+from w2s_lib.core.cache import atomic_write, write_json
+from w2s_lib.core.metrics import pgr
 
 # line style and marker of each loss (paper: dotted circles naive, triangles confidence loss,
 # squares bootstrapping, pentagons generative finetuning); unlisted losses get a solid line with diamonds
@@ -93,7 +93,7 @@ def style(context: str = "notebook", font_scale: float = 0.9) -> contextlib.Abst
 def model_x(model: str) -> float:
     """Parameter count of a model (``models.param_count``: a preset's, or counted from a Hub model's or a
     folder's config): the x coordinate of every size axis."""
-    from w2s_lib.models import param_count
+    from w2s_lib.models.loading import param_count
 
     return param_count(model)
 

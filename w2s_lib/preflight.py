@@ -169,19 +169,19 @@ def check_task(task: str, n: int, tokenizer=None, online: bool = True) -> Line:
 def check_model(name: str, weights: bool = False, online: bool = True) -> tuple[Line, object]:
     """Config and tokenizer of a model name (weights too if asked), at its revision; returns the line and
     the tokenizer (None if it did not load)."""
-    from w2s_lib import models
+    from w2s_lib.models import classifier, loading
 
     line = Line("model", name)
     try:
-        source, revision = models.model_source(name)
-        tokenizer = models.load_tokenizer(name)
+        source, revision = loading.model_source(name)
+        tokenizer = loading.load_tokenizer(name)
         if source is not None:
             from transformers import AutoConfig
 
             AutoConfig.from_pretrained(source, revision=revision)
-            line.dtype = models.stored_dtype(name)
+            line.dtype = loading.stored_dtype(name)
             if weights:
-                models.build_classifier(name)
+                classifier.build_classifier(name)
     except Exception as err:
         return _failure(line, err, online), None
     return line, tokenizer
@@ -205,7 +205,7 @@ def check_chess(source: str, n: int, online: bool = True) -> Line:
 def check_disk(model_lines: list[Line], path: str | None = None) -> Line:
     """Free space where the Hugging Face cache lives against the models' weights (at the stored precision
     their lines found, fp32 where unknown; sizes from the presets) and an allowance for the tasks' data."""
-    from w2s_lib.models import preset_of
+    from w2s_lib.models.presets import preset_of
 
     need = DATA_ALLOWANCE
     for line in model_lines:

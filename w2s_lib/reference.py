@@ -259,7 +259,7 @@ def _record_verdicts(rows: list[dict]) -> None:
     import json
     import os
 
-    from w2s_lib.cache import write_json
+    from w2s_lib.core.cache import write_json
 
     path = os.environ.get(VERDICTS_ENV)
     if not path or not rows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from w2s_lib.models import model_order
+from w2s_lib.models.presets import model_order
 from w2s_lib.plotting import by_size, plt
 
 _GLYPHS = dict(zip("KQRBNPkqrbnp", "♔♕♖♗♘♙♚♛♜♝♞♟"))  # U+2654-265F, in matplotlib's DejaVu Sans
@@ -27,7 +27,7 @@ def pgr_by_pair(df: pd.DataFrame, series: str = "naive") -> pd.DataFrame:
     """One series' PGR per (supervisor, student) as ``results.pgr_table`` computes it (paper §3, p. 6): from the
     seed-averaged accuracies, nan where the mean ceiling is not above the supervisor (``excluded``). Columns
     ``weak_model``, ``strong_model``, ``weak_acc``, ``w2s_acc``, ``strong_acc``, ``pgr``, ``excluded``, ..."""
-    from w2s_lib.results import pgr_table
+    from w2s_lib.core.results import pgr_table
 
     table = pgr_table(df[df["series"] == series])
     if table.empty:

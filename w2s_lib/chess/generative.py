@@ -14,9 +14,9 @@ import time
 import numpy as np
 import torch
 
-from w2s_lib import fit
-from w2s_lib.fit import IGNORE
-from w2s_lib.progress import show_progress
+from w2s_lib.core import fit
+from w2s_lib.core.fit import IGNORE
+from w2s_lib.core.progress import show_progress
 
 
 def encode(tokenizer, ctx: str, target: str, max_len: int) -> tuple[list[int], list[int]]:
@@ -52,7 +52,7 @@ def train_generative(
     """Train ``lm`` on (transcript, move) pairs for ``train_cfg.epochs`` with Adam and its schedule; no
     early stopping (the paper's chess runs: 5 epochs, batch 32). Returns the loss history and timing.
 
-    A thin wrapper over the training core (``w2s_lib.fit``): the ``NextToken`` objective on ``encode``'s
+    A thin wrapper over the training core (``w2s_lib.core.fit``): the ``NextToken`` objective on ``encode``'s
     labels. Dropout stays off and batches are not grouped by length, as in every chess run so far."""
     t0 = time.time()
     device = fit.pick_device(device)

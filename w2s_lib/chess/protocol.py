@@ -30,12 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from w2s_lib import cache, runs
 from w2s_lib.chess import data as cdata
 from w2s_lib.chess.generative import exact_match, greedy_moves, train_generative
-from w2s_lib.metrics import agreement, pgr
-from w2s_lib.settings import ModelSettings, check_per_model, per_model_lr
-from w2s_lib.train import TrainConfig
+from w2s_lib.core import cache, runs
+from w2s_lib.core.metrics import agreement, pgr
+from w2s_lib.core.settings import ModelSettings, check_per_model, per_model_lr
+from w2s_lib.nlp.train import TrainConfig
 
 LABELS = ("gt", "weak", "none")
 NEXT_LABELS_FILE = "next_labels.parquet"
@@ -171,7 +171,7 @@ def encoders(models: list[str]) -> list[str]:
     import json
     import os
 
-    from w2s_lib.models import ENCODER_TYPES, preset_of, split_revision
+    from w2s_lib.models.presets import ENCODER_TYPES, preset_of, split_revision
 
     out = []
     for m in models:
@@ -191,7 +191,7 @@ def encoders(models: list[str]) -> list[str]:
 def _lm(cfg: ChessRunConfig):
     import torch
 
-    from w2s_lib.models import base_lm, load_tokenizer
+    from w2s_lib.models.loading import base_lm, load_tokenizer
 
     tok = load_tokenizer(cfg.model)
     torch.manual_seed(cfg.train.seed)  # random-init presets: the weights depend on the seed only

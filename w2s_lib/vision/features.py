@@ -18,8 +18,8 @@ from pathlib import Path
 
 import torch
 
-from w2s_lib import cache
-from w2s_lib.progress import show_progress
+from w2s_lib.core import cache
+from w2s_lib.core.progress import show_progress
 from w2s_lib.vision.backbones import load_backbone
 from w2s_lib.vision.data import EvalTransform, ImageSource, open_dataset
 

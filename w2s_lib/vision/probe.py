@@ -16,10 +16,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from w2s_lib import fit
-from w2s_lib.losses import get_loss
-from w2s_lib.metrics import accuracy, agreement
-from w2s_lib.train_config import TrainConfig
+from w2s_lib.core import fit
+from w2s_lib.core.losses import get_loss
+from w2s_lib.core.metrics import accuracy, agreement
+from w2s_lib.core.train_config import TrainConfig
 
 PROBE_TRAIN = TrainConfig(lr=1e-3, epochs=20.0, batch_size=128, minibatch_size=128, select="last")
 # Table 3's epochs per student; other backbones get PROBE_TRAIN's 20
@@ -57,7 +57,7 @@ def train_probe(
     ``reference_test`` (the supervisor's test predictions) adds agreement to the history. The probe
     is the final one: with ``select="last"`` only, as in the paper's vision runs.
 
-    A thin wrapper over the training core (``w2s_lib.fit``): the soft-label objective on the cached
+    A thin wrapper over the training core (``w2s_lib.core.fit``): the soft-label objective on the cached
     features, one evaluation per epoch. Each batch is one pass (``cfg.minibatch_size`` is not read), under
     the core's precision rule like every other run (bf16 autocast on CUDA; on CPU full precision, as before).
     """

@@ -1,6 +1,6 @@
 """Table 3's protocol: an ImageNet classifier supervises linear probes on frozen features.
 
-Three roles, as in the NLP protocol (``w2s_lib.protocol``), on one pool of images split into disjoint
+Three roles, as in the NLP protocol (``w2s_lib.nlp.protocol``), on one pool of images split into disjoint
 train and test parts (the paper: 40k / 10k of the ImageNet validation set):
 
 * **supervisor** (``strong=None``): the weak classifier itself; its test top-1 is the weak accuracy and
@@ -9,7 +9,7 @@ train and test parts (the paper: 40k / 10k of the ImageNet validation set):
   ground truth of the train part.
 * **weak-to-strong student** (``labels="weak"``): the same probe trained on the supervisor's labels.
 
-Each run is cached like the NLP runs (``w2s_lib.cache``: one folder per config, published atomically),
+Each run is cached like the NLP runs (``w2s_lib.core.cache``: one folder per config, published atomically),
 and the frozen models' outputs are cached once per image source (``w2s_lib.vision.features``).
 """
 
@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from w2s_lib import cache, runs
-from w2s_lib.metrics import accuracy, agreement, pgr
-from w2s_lib.train_config import TrainConfig
+from w2s_lib.core import cache, runs
+from w2s_lib.core.metrics import accuracy, agreement, pgr
+from w2s_lib.core.train_config import TrainConfig
 from w2s_lib.vision import features as feats
 from w2s_lib.vision.data import EvalTransform, open_dataset, parse_source, source_name, split
 from w2s_lib.vision.probe import PAPER_EPOCHS, PROBE_TRAIN, train_probe

@@ -4,7 +4,7 @@ training texts before a run trains on its labels.
 For reward modelling the texts are the prompts with both completions of every training comparison; which
 completion was preferred is never read (``corpus`` sorts and deduplicates the texts, so neither the labels
 nor the order of a pair can reach the model). The finetuned language model is a run of kind "genft"
-(``GenftRun``, cached by ``w2s_lib.runs``) once per (task data, model, seed, settings) under
+(``GenftRun``, cached by ``w2s_lib.core.runs``) once per (task data, model, seed, settings) under
 ``<root>/<task>/genft_*``, shared by every run that asks for it: the students, their ceilings (PGR is measured
 against the correspondingly finetuned ceiling) and, for Fig. 18, the weak supervisors. Runs then put a fresh
 head on its backbone (``models.build_classifier``): zeros, or with ``head_init="unembed01"`` (the
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import torch
 
-from w2s_lib import cache, runs
+from w2s_lib.core import cache, runs
+from w2s_lib.core.train_config import TrainConfig
 from w2s_lib.data.splits import DataConfig, prepare_data
-from w2s_lib.train_config import TrainConfig
 
 
 def corpus(items) -> list[str]:
@@ -70,7 +70,7 @@ class GenftRun(runs.Run):
         return prepare_data(self.config.data).fingerprint
 
     def compute(self, writer: cache.RunWriter, progress) -> dict:
-        from w2s_lib.models import base_lm, load_tokenizer
+        from w2s_lib.models.loading import base_lm, load_tokenizer
 
         c = self.config
         data = prepare_data(c.data)
@@ -104,11 +104,11 @@ def finetune_lm(
 ) -> list[dict]:
     """Next-token loss on ``texts`` (every real token, padding ignored); returns the loss per evaluation.
 
-    A thin wrapper over the training core (``w2s_lib.fit``): the ``NextToken`` objective with every
+    A thin wrapper over the training core (``w2s_lib.core.fit``): the ``NextToken`` objective with every
     token a label. Dropout stays off and batches are never grouped by length whatever ``train_cfg``
     says: the cache key (``genft_dir``) holds neither setting."""
-    from w2s_lib import fit
-    from w2s_lib.train import tokenize
+    from w2s_lib.core import fit
+    from w2s_lib.nlp.train import tokenize
 
     device = fit.pick_device(device)
     fit.setup(lm, device, dropout=False)

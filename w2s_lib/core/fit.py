@@ -10,8 +10,8 @@ wrappers that build an objective and a ``Loop`` and call ``fit``. The core owns 
 * the optimizer and its schedule (``make_optimizer``, ``make_scheduler``), the step count
   (``count_steps``) and the batches (``index_batches``, seeded by ``cfg.seed``);
 * gradient accumulation over minibatches, one optimizer step per batch, and (``AllProcesses``) the
-  split of every global batch over the processes of a launch (``w2s_lib.dist``);
-* the progress bar (``w2s_lib.progress.show_progress``, main process only), the evaluation schedule
+  split of every global batch over the processes of a launch (``w2s_lib.core.dist``);
+* the progress bar (``w2s_lib.core.progress.show_progress``, main process only), the evaluation schedule
   and model selection (``Evaluation``, ``Selection``: "last", "val", "oracle").
 
 Objectives plug in with two methods. ``prepare(batch)`` is the whole batch's pass before any gradient
@@ -19,7 +19,7 @@ Objectives plug in with two methods. ``prepare(batch)`` is the whole batch's pas
 ``loss(batch, ctx, mb)`` the loss of one minibatch, scaled so that a batch's minibatches add up to its
 mean. Two objectives cover the library:
 
-* ``SoftLabels``: cross-entropy against soft labels under one of ``w2s_lib.losses`` (the classifiers,
+* ``SoftLabels``: cross-entropy against soft labels under one of ``w2s_lib.core.losses`` (the classifiers,
   pairwise reward models included), with its logits from the model's forward or, for linear probes,
   from a head on cached features (``Features``: the NLP probes' fast path and the vision probes);
 * ``NextToken``: next-token loss on the labelled tokens (``IGNORE`` marks the others): every token for
@@ -29,7 +29,7 @@ Why a module of its own rather than train.py: train.py is the classifier's (toke
 prediction, frozen features). The core needs none of it, and genft,
 chess and vision need the core without the classifier. ``train`` re-exports what moved here
 (``default_device``, ``autocast``, ``make_optimizer``, ``make_scheduler``, ``index_batches``,
-``GROUP_WINDOW``), so ``from w2s_lib.train import ...`` keeps working; this module never imports
+``GROUP_WINDOW``), so ``from w2s_lib.nlp.train import ...`` keeps working; this module never imports
 train (train imports it).
 
 On CPU the same seed gives the same numbers, bit for bit, as the four loops this core replaced.
@@ -45,10 +45,10 @@ from typing import Any
 
 import torch
 
-from w2s_lib import dist
-from w2s_lib.losses import soft_xent
-from w2s_lib.progress import show_progress
-from w2s_lib.train_config import TrainConfig
+from w2s_lib.core import dist
+from w2s_lib.core.losses import soft_xent
+from w2s_lib.core.progress import show_progress
+from w2s_lib.core.train_config import TrainConfig
 
 IGNORE = -100  # the label of a token that is not predicted (context, padding)
 # Length grouping sorts this many batches' worth of examples at a time: batches stay random across the
@@ -168,7 +168,7 @@ class OneProcess:
 
 
 class AllProcesses:
-    """Each process of a launch takes its share of every global batch (``w2s_lib.dist``; without a
+    """Each process of a launch takes its share of every global batch (``w2s_lib.core.dist``; without a
     launcher every helper is the identity, so this is ``OneProcess`` with the same numbers)."""
 
     def __init__(self, wrapped):
@@ -222,7 +222,7 @@ class Features:
 @dataclass
 class SoftLabels:
     """Cross-entropy of ``logits_of(rows)`` against soft labels ``soft`` [N, K], with the target of
-    ``loss_fn`` (``w2s_lib.losses``). A loss whose target thresholds on batch statistics (the
+    ``loss_fn`` (``w2s_lib.core.losses``). A loss whose target thresholds on batch statistics (the
     confidence loss) gets its targets from a no-grad pass over the whole global batch first, so that
     minibatches and processes give the gradient of one pass over the batch."""
 

@@ -12,7 +12,7 @@ The runs are ordinary cached runs: those at the chosen rate are exactly the supe
 ``sweep.plan_sweep(..., per_model={model: ModelSettings(lr=rate)})``, so the notebooks reuse them. Run it
 once (GPU), with the paper preset of the reward-modelling notebooks, from the repository root:
 
-    python -m w2s_lib.lr_sweep params/paper/fig03_rm_naive_scaling.yaml --out results/rm
+    python -m w2s_lib.nlp.lr_sweep params/paper/fig03_rm_naive_scaling.yaml --out results/rm
 
 (``results/rm`` is the notebooks' ``../results/rm``.) It prints each model's validation and test accuracy
 per rate and the ``lr:`` line to put in the three reward-modelling paper presets, which share their runs.
@@ -29,10 +29,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from w2s_lib import cache
-from w2s_lib.protocol import HALVES, RunConfig, run_dir, run_name, run_or_load
-from w2s_lib.settings import DataSettings, ModelSettings, check_per_model, per_model_lr
-from w2s_lib.sweep import gt_run
+from w2s_lib.core import cache
+from w2s_lib.core.settings import DataSettings, ModelSettings, check_per_model, per_model_lr
+from w2s_lib.nlp.protocol import HALVES, RunConfig, run_dir, run_name, run_or_load
+from w2s_lib.nlp.sweep import gt_run
 
 # candidate rates, as multiples of each model's base rate
 DEFAULT_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -159,10 +159,10 @@ def _floats(s: str) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     import yaml
 
-    from w2s_lib.models import default_lr, model_order
+    from w2s_lib.models.presets import default_lr, model_order
 
     p = argparse.ArgumentParser(
-        prog="python -m w2s_lib.lr_sweep",
+        prog="python -m w2s_lib.nlp.lr_sweep",
         description="Choose each model's learning rate on ground-truth validation accuracy (never test).",
     )
     p.add_argument("preset", help="a notebook's preset file, e.g. params/paper/fig03_rm_naive_scaling.yaml")
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     models = model_order(a.models.split(",") if a.models else params["models"])
     seeds = [int(s) for s in a.seeds.split(",")] if a.seeds else params["seeds"][:1]
     from w2s_lib.data.registry import task_spec
-    from w2s_lib.models import check_model_name
+    from w2s_lib.models.loading import check_model_name
 
     try:
         for m in models:
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     data, every, _ = notebook_settings(params)  # the preset's own rates are the candidates' base, not overrides
     table, chosen = lr_sweep(a.out, tasks, models, seeds, lrs, data=data, every=every, progress=not a.quiet)
     print(summary(table).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-    print("# chosen on ground-truth validation accuracy (python -m w2s_lib.lr_sweep); put in the paper presets:")
+    print("# chosen on ground-truth validation accuracy (python -m w2s_lib.nlp.lr_sweep); put in the paper presets:")
     print("lr: {" + ", ".join(f"{m}: {lr:.3g}" for m, lr in chosen.items()) + "}")
     return 0
 

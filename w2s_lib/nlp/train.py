@@ -1,6 +1,6 @@
 """Training and prediction for classifiers: one loop for ground-truth and weak-label training.
 
-``train_classifier`` is a thin wrapper over the library's one training core, ``w2s_lib.fit``: it
+``train_classifier`` is a thin wrapper over the library's one training core, ``w2s_lib.core.fit``: it
 tokenizes the splits, builds the soft-label objective (the model's forward, or for linear probes a head
 on cached features) and the evaluation, and ``fit.fit`` runs the steps. Design points (each tested in
 tests/test_train.py and tests/test_fit.py):
@@ -8,7 +8,7 @@ tests/test_train.py and tests/test_fit.py):
 * a batch of ``batch_size`` examples is processed in minibatches of ``minibatch_size`` (gradient
   accumulation). Losses that threshold on batch statistics (the confidence loss) get their targets
   from a no-grad pass over the whole batch first, so the gradient equals one pass over the batch
-  (see ``w2s_lib.losses``);
+  (see ``w2s_lib.core.losses``);
 * dropout is off by default: the model is kept in eval mode while it trains (no layer here behaves
   differently in train mode except dropout);
 * evaluations (``eval_steps``: at least ``min_evals``, or ``evals_per_epoch`` per epoch, evenly spaced,
@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from w2s_lib import dist, features, fit
-from w2s_lib.fit import (  # noqa: F401 (re-exported: the core's helpers, imported from here by callers)
+from w2s_lib.core import dist, fit
+from w2s_lib.core.fit import (  # noqa: F401 (re-exported: the core's helpers, imported from here by callers)
     GROUP_WINDOW,
     autocast,
     default_device,
@@ -37,10 +37,11 @@ from w2s_lib.fit import (  # noqa: F401 (re-exported: the core's helpers, import
     make_optimizer,
     make_scheduler,
 )
-from w2s_lib.losses import get_loss, soft_xent
-from w2s_lib.metrics import accuracy, agreement
-from w2s_lib.progress import show_progress
-from w2s_lib.train_config import LR_SCHEDULES, OPTIMIZERS, SELECTIONS, TrainConfig  # noqa: F401 (re-exported)
+from w2s_lib.core.losses import get_loss, soft_xent
+from w2s_lib.core.metrics import accuracy, agreement
+from w2s_lib.core.progress import show_progress
+from w2s_lib.core.train_config import LR_SCHEDULES, OPTIMIZERS, SELECTIONS, TrainConfig  # noqa: F401 (re-exported)
+from w2s_lib.models import features
 
 
 @dataclass

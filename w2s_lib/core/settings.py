@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from w2s_lib.core.train_config import TrainConfig
 from w2s_lib.data.splits import DataConfig
-from w2s_lib.train_config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class ModelSettings:
     train: Mapping[str, Any] = field(default_factory=dict)  # TrainConfig fields; per_model's win key by key
 
     def __post_init__(self):
-        from w2s_lib.models import HEAD_INITS
+        from w2s_lib.models.presets import HEAD_INITS
 
         if self.lr is not None and not (_number(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a finite number > 0 (None: the model's preset rate), got {self.lr!r}")
@@ -107,7 +107,7 @@ class ModelSettings:
     ) -> TrainConfig:
         """``model``'s TrainConfig: ``base`` (default ``TrainConfig()``) with ``train`` over it, the data ``seed``,
         and the rate ``lr``, else ``rates[model]``, else the model's preset rate (``models.default_lr``)."""
-        from w2s_lib.models import default_lr
+        from w2s_lib.models.presets import default_lr
 
         rate = self.lr or (rates or {}).get(model) or default_lr(model)
         return dataclasses.replace(base or TrainConfig(), **{"seed": seed, "lr": rate, **self.train})

@@ -34,7 +34,7 @@ def load_features(
     * ``"<model>:<task>"``: the mean-pooled frozen features of a model (preset, Hub id or path) on a
       task's ``split`` ("train" or "test") items, embedded once and cached under ``cache_dir`` (safetensors).
       ``pooling``: "mean" (the default), "last", or None for the model preset's own: then the features
-      are exactly those its linear probes train on, so the on-disk feature cache (``w2s_lib.features``)
+      are exactly those its linear probes train on, so the on-disk feature cache (``w2s_lib.models.features``)
       holds them once for both.
 
     The sklearn sources are one pool without a test split (``split="train"`` only).
@@ -91,8 +91,9 @@ def _model_features(
     from safetensors.numpy import load_file, save_file
 
     from w2s_lib.data import load_items
-    from w2s_lib.models import build_classifier, load_tokenizer
-    from w2s_lib.train import tokenize
+    from w2s_lib.models.classifier import build_classifier
+    from w2s_lib.models.loading import load_tokenizer
+    from w2s_lib.nlp.train import tokenize
 
     path = None
     if cache_dir is not None:
@@ -106,7 +107,7 @@ def _model_features(
 
     items = load_items(task, split, n, seed)
     tok = load_tokenizer(model)
-    from w2s_lib.train import collate, default_device
+    from w2s_lib.nlp.train import collate, default_device
 
     device = default_device()  # a GPU when there is one: the paper preset embeds ~25k SciQ items with gpt2-xl
     clf = build_classifier(model, pooling=pooling, linear_probe=True, tokenizer=tok).eval().to(device)

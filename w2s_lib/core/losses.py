@@ -7,7 +7,7 @@ Every loss here is a cross-entropy against a *target distribution* that may depe
   the logits of the **whole batch** (the confidence loss thresholds on a batch statistic);
 * ``__call__``: the mean cross-entropy of the logits against that target.
 
-Gradient accumulation uses this split (see ``w2s_lib.train``): a no-grad pass over all minibatches of a
+Gradient accumulation uses this split (see ``w2s_lib.nlp.train``): a no-grad pass over all minibatches of a
 batch gives the batch's targets, then each minibatch is backpropagated against its slice. The result is
 the same gradient as one pass over the whole batch, at the cost of one extra forward pass when the loss
 needs batch statistics (``needs_batch_logits``). This fixes the reference code's dependence on the

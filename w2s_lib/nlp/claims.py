@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from w2s_lib.results import median_pgr, pgr_table
+from w2s_lib.core.results import median_pgr, pgr_table
 
 
 def pgr_medians(df: pd.DataFrame) -> pd.Series:

@@ -87,7 +87,7 @@ PRESETS = {
     ),
     # Every comparison of each subset (n_train/n_test 0: all), as params/paper/fig03_rm_naive_scaling.yaml; its
     # learning rates are the same marked placeholder (batch-32 rates x sqrt(220/32)) until
-    # `python -m w2s_lib.lr_sweep` has chosen them on ground-truth validation accuracy.
+    # `python -m w2s_lib.nlp.lr_sweep` has chosen them on ground-truth validation accuracy.
     "rm-paper": dict(
         tasks=["hh_rlhf_helpful", "hh_rlhf_harmless"],
         models=["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"],
@@ -312,9 +312,9 @@ def _sweep_settings(a) -> dict:
 
 def _check_sweep_values(cfg: dict) -> None:
     """Tasks, losses, selection, models, seeds, and every run setting, by the dataclass that defines it."""
+    from w2s_lib.core.losses import LOSSES
     from w2s_lib.data import TASKS
-    from w2s_lib.losses import LOSSES
-    from w2s_lib.train import SELECTIONS
+    from w2s_lib.nlp.train import SELECTIONS
 
     _choices("task", cfg["tasks"], sorted(TASKS))
     _choices("loss", cfg["losses"], list(LOSSES))
@@ -351,7 +351,7 @@ def _check_offline_tasks(tasks) -> None:
 
 def _sweep_pairs(a, cfg: dict) -> list[tuple[str, str]] | None:
     """``--pairs`` as (weak, strong) pairs of ``cfg``'s models, each weak one smaller (None: every pair)."""
-    from w2s_lib.models import model_order
+    from w2s_lib.models.presets import model_order
 
     if not a.pairs:
         return None
@@ -373,7 +373,7 @@ def _sweep_pairs(a, cfg: dict) -> list[tuple[str, str]] | None:
 
 def _check_sweep_options(a, cfg: dict) -> None:
     """--bootstrap, generative finetuning, LoRA and the job launcher's flags."""
-    from w2s_lib.models import model_order
+    from w2s_lib.models.presets import model_order
 
     order = model_order(cfg["models"])
     if a.bootstrap and (cfg["pairs"] or len(set(order)) < 3 or len(set(order)) != len(order)):
@@ -389,7 +389,7 @@ def _check_sweep_options(a, cfg: dict) -> None:
         raise UsageError("--lora-r needs peft: pip install 'w2s[scale]'")
     _choices("launcher", [a.launcher], LAUNCHERS)
     if a.launcher == "submitit":
-        from w2s_lib.launch import CLUSTERS
+        from w2s_lib.nlp.launch import CLUSTERS
 
         _choices("cluster", [a.cluster], CLUSTERS)
         if a.force:
@@ -417,7 +417,7 @@ def _usage(e: ValueError) -> UsageError:
 def _check_settings(task: str, n_train, n_test, train_kw: dict) -> None:
     """Build the DataConfig and TrainConfig these settings make, so their checks run before any work."""
     from w2s_lib.data.splits import DataConfig
-    from w2s_lib.train import TrainConfig
+    from w2s_lib.nlp.train import TrainConfig
 
     try:
         DataConfig(task, n_train=n_train, n_test=n_test)
@@ -427,7 +427,7 @@ def _check_settings(task: str, n_train, n_test, train_kw: dict) -> None:
 
 
 def _check_loss(name: str, **kw) -> None:
-    from w2s_lib.losses import get_loss
+    from w2s_lib.core.losses import get_loss
 
     try:
         get_loss(name, **kw)
@@ -437,7 +437,7 @@ def _check_loss(name: str, **kw) -> None:
 
 def _check_models(names) -> None:
     """Presets, local folders or Hub ids (owner/name), each optionally MODEL@REVISION."""
-    from w2s_lib.models import check_model_name
+    from w2s_lib.models.loading import check_model_name
 
     for m in names:
         try:
@@ -448,9 +448,9 @@ def _check_models(names) -> None:
 
 def _sweep_plan(cfg: dict, a):
     """The plan of a ``w2s sweep`` (``cfg`` from ``_sweep_settings``): what it trains, and ``w2s plan`` prints."""
-    from w2s_lib.models import model_order
-    from w2s_lib.settings import DataSettings, ModelSettings, per_model_lr
-    from w2s_lib.sweep import plan_bootstrap, plan_sweep
+    from w2s_lib.core.settings import DataSettings, ModelSettings, per_model_lr
+    from w2s_lib.models.presets import model_order
+    from w2s_lib.nlp.sweep import plan_bootstrap, plan_sweep
 
     train = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in cfg}
     train.update(cfg.get("train_kw") or {})
@@ -480,8 +480,8 @@ def _cmd_sweep(a) -> int:
     out = Path(a.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {str(out)!r} exists and is not a folder")
-    from w2s_lib.results import pgr_table
-    from w2s_lib.sweep import run_sweep
+    from w2s_lib.core.results import pgr_table
+    from w2s_lib.nlp.sweep import run_sweep
 
     try:
         plan = _sweep_plan(cfg, a)  # builds every run's config: their checks, before anything is written
@@ -493,8 +493,8 @@ def _cmd_sweep(a) -> int:
         file=sys.stderr,
     )
     if a.launcher == "submitit":
-        from w2s_lib.launch import make_executor, submit_runs
-        from w2s_lib.results import collect
+        from w2s_lib.core.results import collect
+        from w2s_lib.nlp.launch import make_executor, submit_runs
 
         ex = make_executor(
             out / ".submitit",
@@ -522,8 +522,8 @@ def _format_pairs(table) -> str:
 
 
 def _cmd_results(a) -> int:
-    from w2s_lib import cache, runs
-    from w2s_lib.results import collect, nlp_runs, pgr_table
+    from w2s_lib.core import cache, runs
+    from w2s_lib.core.results import collect, nlp_runs, pgr_table
 
     root = Path(a.dir)
     if not root.is_dir() or next(cache.iter_runs(root), None) is None:
@@ -546,8 +546,8 @@ def _cmd_results(a) -> int:
 
 def _need_packaged(models) -> None:
     """A one-line error, before any work, for a model whose wheels are missing (not built yet, not installable)."""
-    from w2s_lib import packaged
-    from w2s_lib.models import preset_of
+    from w2s_lib.models import packaged
+    from w2s_lib.models.presets import preset_of
 
     for m in models:
         preset = preset_of(m)
@@ -560,8 +560,8 @@ def _need_packaged(models) -> None:
 
 
 def _cmd_sandbox(a) -> int:
-    from w2s_lib.models import MODEL_PRESETS
-    from w2s_lib.sandbox import SANDBOX, STUDENT_MODES, format_ladder, run_sandbox, student_settings
+    from w2s_lib.models.presets import MODEL_PRESETS
+    from w2s_lib.nlp.sandbox import SANDBOX, STUDENT_MODES, format_ladder, run_sandbox, student_settings
 
     students = a.students or SANDBOX["students"]
     _choices("student", students, [m for m in MODEL_PRESETS if not MODEL_PRESETS[m].tiny])
@@ -608,7 +608,7 @@ def _cmd_sandbox(a) -> int:
 
 def _compare_with_reference(summary: dict, out: str, reference: str) -> None:
     """The user's ladder beside the committed one: does each PGR fall inside the reference's interval?"""
-    from w2s_lib.sandbox import compare_ladders, format_comparison
+    from w2s_lib.nlp.sandbox import compare_ladders, format_comparison
 
     ref_file = os.path.join(reference, "summary.json") if reference else ""
     if not ref_file or not os.path.exists(ref_file) or os.path.realpath(reference) == os.path.realpath(out):
@@ -625,7 +625,7 @@ def _compare_with_reference(summary: dict, out: str, reference: str) -> None:
 
 
 def _cmd_vision(a) -> int:
-    from w2s_lib.losses import LOSSES
+    from w2s_lib.core.losses import LOSSES
 
     _choices("loss", a.losses, LOSSES)
     if not a.strong or not a.seeds:
@@ -678,9 +678,9 @@ def _cmd_chess(a) -> int:
     if os.path.exists(a.out) and not os.path.isdir(a.out):
         raise UsageError(f"{a.out!r} exists and is not a folder")
     from w2s_lib.chess import protocol
-    from w2s_lib.models import model_order
-    from w2s_lib.settings import ModelSettings
-    from w2s_lib.train import TrainConfig
+    from w2s_lib.core.settings import ModelSettings
+    from w2s_lib.models.presets import model_order
+    from w2s_lib.nlp.train import TrainConfig
 
     try:
         # the data and training settings, checked by their dataclasses before any work
@@ -754,7 +754,7 @@ def _cmd_plan(a) -> int:
     if a.preset is not None:
         sweep_args = build_parser().parse_args(["sweep", "--preset", a.preset, "--out", "-"])
         planned = plan.Planned()
-        from w2s_lib.protocol import run_name
+        from w2s_lib.nlp.protocol import run_name
 
         for cfg in _sweep_plan(_sweep_settings(sweep_args), sweep_args).runs:
             planned.add("nlp", cfg, run_name(cfg))
@@ -777,9 +777,9 @@ def _cmd_plan(a) -> int:
 
 def _cmd_list(a) -> int:
     from w2s_lib import reference
+    from w2s_lib.core.losses import LOSSES
     from w2s_lib.data import TASKS
-    from w2s_lib.losses import LOSSES
-    from w2s_lib.models import MODEL_PRESETS
+    from w2s_lib.models.presets import MODEL_PRESETS
 
     options = {"tasks": sorted(TASKS), "models": list(MODEL_PRESETS), "losses": list(LOSSES), "presets": list(PRESETS)}
     _choices("list", [a.what], [*options, "claims"])

@@ -10,13 +10,13 @@ from the attention mask, so padding side and batch never matter).
 
 Shots are drawn per query, seeded, from half B's training items (never the test set, never the query's group),
 class-balanced on the labels shown. Those labels are the ground truth ("gt") or the hard labels (p1 > 0.5) of
-a weak supervisor, the ground-truth half-A run of ``w2s_lib.protocol`` whose soft labels train the finetuned
+a weak supervisor, the ground-truth half-A run of ``w2s_lib.nlp.protocol`` whose soft labels train the finetuned
 weak-to-strong students: prompted and finetuned students learn from the same weak labels. A prompt longer than
 ``max_len`` tokens drops its earliest shots first; a query alone too long is cut from the left (its end stays).
 Every run records how many shots survived that limit (``mean_shots_kept``, ``min_shots_kept``, ``frac_all_shots``;
 ``shots_survived`` tabulates them per task).
 
-Runs are cached by the engine of every setting (``w2s_lib.runs``, kind "prompt") in the results root, beside the
+Runs are cached by the engine of every setting (``w2s_lib.core.runs``, kind "prompt") in the results root, beside the
 finetuning runs of their task; ``results.collect`` reads only the finetuning runs.
 """
 
@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from w2s_lib import cache, runs
+from w2s_lib.core import cache, runs
+from w2s_lib.core.settings import DataSettings, ModelSettings, PromptSettings
 from w2s_lib.data.splits import DataConfig, prepare_data
-from w2s_lib.protocol import TEST_PREDICTIONS_FILE, NlpRun, RunConfig, half_b_p1, run_or_load
-from w2s_lib.settings import DataSettings, ModelSettings, PromptSettings
+from w2s_lib.nlp.protocol import TEST_PREDICTIONS_FILE, NlpRun, RunConfig, half_b_p1, run_or_load
 
 SHOT_LABELS = ("gt", "weak")
 CUE = "Label:"
@@ -158,8 +158,8 @@ def score_prompts(lm, tok, prompts, *, max_len: int, batch_size: int = 8) -> np.
     """p1 = softmax over the logits of the answers "0", "1" at each prompt's last real token (on lm's device)."""
     import torch
 
-    from w2s_lib.fit import autocast
-    from w2s_lib.models import last_token_index
+    from w2s_lib.core.fit import autocast
+    from w2s_lib.models.classifier import last_token_index
 
     device = next(lm.parameters()).device
     ids = answer_format(tok)[2]
@@ -258,7 +258,7 @@ def shots_survived(prompts: pd.DataFrame) -> pd.DataFrame:
 def _language_model(model: str, seed: int, device: str):
     import torch
 
-    from w2s_lib.models import base_lm, inference_dtype, load_tokenizer
+    from w2s_lib.models.loading import base_lm, inference_dtype, load_tokenizer
 
     torch.manual_seed(seed)  # the weights of random-init presets
     # prompting only scores: no optimizer, so bf16 weights on a GPU lose nothing that training would need
@@ -266,7 +266,7 @@ def _language_model(model: str, seed: int, device: str):
 
 
 def _weights_seed(cfg: PromptConfig) -> int:
-    from w2s_lib.models import preset_of
+    from w2s_lib.models.presets import preset_of
 
     preset = preset_of(cfg.model)
     return cfg.seed if preset is not None and preset.tiny is not None else 0  # pretrained: one load for all seeds
@@ -298,8 +298,8 @@ def run_or_load_prompting(cfg: PromptConfig, root, *, force: bool = False, devic
 
 
 def _score_run(cfg: PromptConfig, root, writer: cache.RunWriter, device, name: str) -> dict:
-    from w2s_lib.metrics import accuracy, auroc
-    from w2s_lib.train import default_device
+    from w2s_lib.core.metrics import accuracy, auroc
+    from w2s_lib.nlp.train import default_device
 
     t0 = time.time()
     data = prepare_data(cfg.data)
@@ -357,8 +357,8 @@ def prompting_results(
     ``per_model`` (trained here if missing), so a finetuning sweep and the prompting runs share their weak labels
     and test sets. ``weak_acc``: the supervisor's; the shot-count columns are ``shot_counts``'.
     """
-    from w2s_lib.models import model_order
-    from w2s_lib.sweep import plan_sweep
+    from w2s_lib.models.presets import model_order
+    from w2s_lib.nlp.sweep import plan_sweep
 
     prompt, data = prompt or PromptSettings(), data or DataSettings()
     check_prompts(prompt.prompts)  # before any supervisor trains
@@ -390,7 +390,7 @@ def prompting_results(
 def fig09_curves(prompts: pd.DataFrame, finetuned: pd.DataFrame) -> pd.DataFrame:
     """Fig. 9's points: accuracy (%) per (series, weak_model, model), seeds averaged per task, then the mean
     over tasks. Finetuning on g.t. is the ceiling run (the half-A run for a model that has no ceiling)."""
-    from w2s_lib.models import param_count
+    from w2s_lib.models.loading import param_count
 
     p = prompts.assign(
         series=[

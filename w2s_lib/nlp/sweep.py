@@ -3,7 +3,7 @@
 ``plan_sweep`` turns tasks x models x losses x seeds into supervisors, ceilings and weak-to-strong
 students, and ``plan_bootstrap`` into bootstrapping chains (paper §4.3.1); the helpers below build the
 analysis figures' variants (error structures, probes of finetuned models, difficulty cutoffs) from those
-plans. What data the runs draw and how each model trains are ``w2s_lib.settings`` objects: ``data``
+plans. What data the runs draw and how each model trains are ``w2s_lib.core.settings`` objects: ``data``
 (``DataSettings``), ``every`` and ``per_model`` (``ModelSettings``).
 """
 
@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from w2s_lib import runs
+from w2s_lib.core import runs
+from w2s_lib.core.results import collect
+from w2s_lib.core.settings import DataSettings, ModelSettings, check_per_model
 from w2s_lib.data.splits import DataConfig, prepare_data
-from w2s_lib.models import model_order
-from w2s_lib.protocol import NlpRun, RunConfig, item_difficulty, run_name, run_or_load
-from w2s_lib.results import collect
-from w2s_lib.settings import DataSettings, ModelSettings, check_per_model
-from w2s_lib.train import TrainConfig
+from w2s_lib.models.presets import model_order
+from w2s_lib.nlp.protocol import NlpRun, RunConfig, item_difficulty, run_name, run_or_load
+from w2s_lib.nlp.train import TrainConfig
 
 # The confidence loss's alpha_max (paper App. A.4, p. 33): "0.75 for the largest students and 0.5 otherwise".
 ALPHA_MAX = 0.5

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from w2s_lib import cache, runs
-from w2s_lib.protocol import HALVES, ceiling_config, lineage, run_name, supervisors
+from w2s_lib.core import cache, runs
+from w2s_lib.nlp.protocol import HALVES, ceiling_config, lineage, run_name, supervisors
 
 
 def collect(root: str | Path) -> pd.DataFrame:
@@ -22,7 +22,7 @@ def collect(root: str | Path) -> pd.DataFrame:
     ground-truth half-A run at the root of the chain, and ``strong_acc`` is the step model's own ceiling.
     ``via``, ``bootstrap_step`` and ``bootstrap_steps`` (``protocol.lineage``) tell such rows apart.
     """
-    from w2s_lib.metrics import pgr
+    from w2s_lib.core.metrics import pgr
 
     root = Path(root)
     rows, configs = [], {}
@@ -56,7 +56,7 @@ def collect(root: str | Path) -> pd.DataFrame:
 def seed_pgr_ci(part: pd.DataFrame, level: float = 0.95) -> tuple[float, float]:
     """A percentile-bootstrap interval of the PGR of mean accuracies, resampling seeds (a seed's rows, e.g.
     its several supervisors, stay together): how far another draw of seeds could move ``pgr_table``'s PGR."""
-    from w2s_lib.metrics import bootstrap_ci, pgr
+    from w2s_lib.core.metrics import bootstrap_ci, pgr
 
     per_seed = part.groupby("seed")[["weak_acc", "test_acc", "strong_acc"]].mean().to_numpy()
     return bootstrap_ci(per_seed, stat=lambda r: pgr(*r.mean(0)), level=level)
@@ -85,7 +85,7 @@ def pgr_table(df: pd.DataFrame, ci: bool = False) -> pd.DataFrame:
     grouped by their intermediate supervisors and chain length (``via``, ``bootstrap_steps``) when present.
     ``ci=True`` adds ``pgr_lo``/``pgr_hi``, the 95% interval of ``seed_pgr_ci``.
     """
-    from w2s_lib.metrics import pgr
+    from w2s_lib.core.metrics import pgr
 
     w2s = df[df["role"] == "w2s"]
     if w2s.empty:

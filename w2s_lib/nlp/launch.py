@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from w2s_lib import runs
-from w2s_lib.protocol import NlpRun, RunConfig, run_name, run_or_load
+from w2s_lib.core import runs
+from w2s_lib.nlp.protocol import NlpRun, RunConfig, run_name, run_or_load
 
 CLUSTERS = ("auto", "slurm", "local", "debug")
 

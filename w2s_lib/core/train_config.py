@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2s_lib.losses import get_loss
+from w2s_lib.core.losses import get_loss
 
 OPTIMIZERS = ("adam", "adamw", "adafactor")
 LR_SCHEDULES = ("cosine", "constant")

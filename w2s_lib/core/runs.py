@@ -41,8 +41,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from w2s_lib import cache, dist
-from w2s_lib.progress import show_progress
+from w2s_lib.core import cache, dist
+from w2s_lib.core.progress import show_progress
 
 # A change to what a kind's runs compute (their data, training, metrics or files) must bump its version here:
 # every run of that kind then gets a new folder. tests/test_run_keys.py fails when a task's formatted items
@@ -50,11 +50,11 @@ from w2s_lib.progress import show_progress
 CODE_VERSIONS = {"nlp": 1, "chess": 1, "vision": 1, "prompt": 1, "genft": 1}
 # The module that defines each kind's Run, imported by name when a config.json of that kind is read back.
 KIND_MODULES = {
-    "nlp": "w2s_lib.protocol",
+    "nlp": "w2s_lib.nlp.protocol",
     "chess": "w2s_lib.chess.protocol",
     "vision": "w2s_lib.vision.protocol",
-    "prompt": "w2s_lib.prompting",
-    "genft": "w2s_lib.genft",
+    "prompt": "w2s_lib.nlp.prompting",
+    "genft": "w2s_lib.nlp.genft",
 }
 KEY_FIELD = "run_key"  # the key parts config.json records beside the config's fields and its kind
 KINDS: dict[str, type[Run]] = {}
@@ -113,7 +113,7 @@ def compute_tag(device=None) -> str:
     """Where a run computes: ``cuda``, or ``cpu:N`` for N intra-op threads (the module docstring says why)."""
     import torch
 
-    from w2s_lib.fit import default_device
+    from w2s_lib.core.fit import default_device
 
     dev = torch.device(device) if device is not None else default_device()
     return "cuda" if dev.type == "cuda" else f"{dev.type}:{torch.get_num_threads()}"
