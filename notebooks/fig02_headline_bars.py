@@ -57,30 +57,17 @@ out_dir: str = "../figures"  # where figures and their numbers go
 # %%
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.settings import DataSettings, ModelSettings
-from w2s_lib.nlp.sandbox import setting_kw
-from w2s_lib.nlp.sweep import model_order, sweep_results
+from w2s_lib.nlp.spec import notebook_spec
 from w2s_lib.reference import paper_values, versus
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
-plan_kw = setting_kw(
-    setting, models, student_mode=student_mode
-)  # the pairs to train (and, at laptop, each model's settings)
-train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-df = sweep_results(
-    cache_dir,
-    tasks,
-    models,
-    ["xent", "logconf"],
-    seeds,
-    data=DataSettings(n_train=n_train, n_test=n_test),
-    every=ModelSettings(head_init=head_init, train={**train, **train_kw}),
-    **plan_kw,
-)
-weak, strong = model_order({w for w, _ in plan_kw["pairs"]})[0], model_order({s for _, s in plan_kw["pairs"]})[-1]
+# the parameters above as one checked spec (w2s_lib/nlp/spec.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig02_headline_bars", globals())
+df = spec.run(cache_dir)  # train what is missing from the cache; its rows
+weak, strong = spec.supervisors[0], spec.students[-1]
 pair = df[(df["role"] == "w2s") & (df["weak_model"] == weak) & (df["model"] == strong)]
 # the median over tasks of seed-averaged accuracies, per loss; the bars are four of its cells (in %)
 accs = ["weak_acc", "test_acc", "strong_acc"]

@@ -65,9 +65,7 @@ import pandas as pd
 
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.settings import DataSettings, ModelSettings
-from w2s_lib.nlp.sandbox import setting_kw
-from w2s_lib.nlp.sweep import model_order, sweep_results
+from w2s_lib.nlp.spec import notebook_spec
 from w2s_lib.reference import versus
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -77,24 +75,11 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # Train (or load from the cache) every weak supervisor, strong ceiling and weak-to-strong student.
 
 # %%
-plan_kw = setting_kw(
-    setting, models, student_mode=student_mode
-)  # the pairs to train (and, at laptop, each model's settings)
-train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-supervisors = model_order({w for w, _ in plan_kw["pairs"]})
-strong_models = model_order({s for _, s in plan_kw["pairs"]})
-data = DataSettings(n_train=n_train, n_test=n_test)
-every = ModelSettings(head_init=head_init, train={**train, **train_kw})
-df = sweep_results(
-    cache_dir,
-    tasks,
-    models,
-    ["xent"],
-    seeds,
-    data=data,
-    every=every,
-    **plan_kw,
-)
+# the parameters above as one checked spec (w2s_lib/nlp/spec.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig03_naive_scaling", globals())
+supervisors = spec.supervisors
+strong_models = spec.students
+df = spec.run(cache_dir)  # train what is missing from the cache; its rows
 palette = plotting.weak_palette(supervisors)
 plotting.style()
 fig, (ax_acc, ax_pgr) = plotting.plt.subplots(1, 2, figsize=(10, 3.8))
@@ -110,7 +95,7 @@ paths = plotting.save_figure(fig, "fig03_naive_scaling", preset, numbers, out_di
 
 # %%
 students = df[df["role"] == "w2s"]
-assert len(students) == len(tasks) * len(seeds) * len(plan_kw["pairs"])
+assert len(students) == len(spec.tasks) * len(spec.seeds) * len(spec.trained_pairs)
 assert students[["weak_acc", "test_acc", "strong_acc"]].notna().all().all()
 assert numbers["test_acc"].between(0, 1).all()
 assert all(p.exists() for p in paths.values())
@@ -130,9 +115,9 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 if compare_modes:
-    from w2s_lib.nlp.sandbox import format_ladder, modes_results, modes_table
+    from w2s_lib.nlp.sandbox import format_ladder, modes_table
 
-    modes = modes_results(cache_dir, compare_modes, ["xent"], data=data, every=every)
+    modes = spec.run_modes(cache_dir)
     table = modes_table(modes)
     fig = plotting.plot_modes_vs_student(modes, ("xent",), palette=palette)
     plotting.save_figure(fig, "fig03_naive_scaling_modes", preset, table, out_dir)

@@ -60,32 +60,17 @@ import numpy as np
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.results import collect_histories, pgr_table
-from w2s_lib.core.settings import DataSettings, ModelSettings
 from w2s_lib.nlp.claims import overfits_within_epoch
-from w2s_lib.nlp.sandbox import setting_kw
-from w2s_lib.nlp.sweep import model_order, sweep_results
+from w2s_lib.nlp.spec import notebook_spec
 from w2s_lib.reference import paper_record, paper_values, versus
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
-plan_kw = setting_kw(
-    setting, models, student_mode=student_mode
-)  # the pairs trained (finetune: every i<j pair, as the paper)
-train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-data = DataSettings(n_train=n_train, n_test=n_test)
-every = ModelSettings(head_init=head_init, train={**train, **train_kw})
-df = sweep_results(
-    cache_dir,
-    tasks,
-    models,
-    ["xent", "logconf"],
-    seeds,
-    data=data,
-    every=every,
-    **plan_kw,
-)
+# the parameters above as one checked spec (w2s_lib/nlp/spec.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig07_fig13_overfitting", globals())
+df = spec.run(cache_dir)  # train what is missing from the cache; its rows
 students = df[df["role"] == "w2s"]
 history = collect_histories(cache_dir)
 history = history[history["run"].isin(students["run"])]
@@ -145,9 +130,7 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 if compare_modes:
-    from w2s_lib.nlp.sandbox import modes_results
-
-    modes = modes_results(cache_dir, compare_modes, ["xent", "logconf"], data=data, every=every)
+    modes = spec.run_modes(cache_dir)
     mode_students = modes[modes["role"] == "w2s"]
     curves = collect_histories(cache_dir).merge(mode_students[["run", "student_mode"]], on="run")
     scored = curves.dropna(subset=["test_acc"]).groupby("model")["student_mode"].nunique()
@@ -177,8 +160,8 @@ else:
 
 # %%
 # the largest gap: the weakest supervisor and the largest student of the pairs trained
-weakest = model_order([w for w, _ in plan_kw["pairs"]])[0]
-strongest = model_order([s for _, s in plan_kw["pairs"]])[-1]
+weakest = spec.supervisors[0]
+strongest = spec.students[-1]
 largest = kept[(kept["weak_model"] == weakest) & (kept["strong_model"] == strongest)]
 boost = (largest["early_stop_gt"] - largest["early_stop_weak"]).groupby(largest["loss"]).median()
 accs = ["weak_acc", "strong_acc", *checkpoints.values()]

@@ -60,32 +60,18 @@ import numpy as np
 
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.settings import DataSettings, ModelSettings
-from w2s_lib.nlp.sandbox import setting_kw
-from w2s_lib.nlp.sweep import model_order, sweep_results
+from w2s_lib.models.presets import model_order
+from w2s_lib.nlp.spec import notebook_spec
 from w2s_lib.reference import versus
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
-plan_kw = setting_kw(
-    setting, models, student_mode=student_mode
-)  # the pairs trained (finetune: every i<j pair, as the paper)
-train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-supervisors = model_order(list(dict.fromkeys(w for w, _ in plan_kw["pairs"])))
-data = DataSettings(n_train=n_train, n_test=n_test)
-every = ModelSettings(head_init=head_init, train={**train, **train_kw})
-df = sweep_results(
-    cache_dir,
-    tasks,
-    models,
-    ["xent", "logconf"],
-    seeds,
-    data=data,
-    every=every,
-    **plan_kw,
-)
+# the parameters above as one checked spec (w2s_lib/nlp/spec.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig08_agreement", globals())
+supervisors = spec.supervisors
+df = spec.run(cache_dir)  # train what is missing from the cache; its rows
 plotting.style()
 fig, axes = plotting.plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
 plotting.plot_agreement(df, axes=axes, palette=plotting.weak_palette(supervisors))
@@ -113,9 +99,7 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 if compare_modes:
-    from w2s_lib.nlp.sandbox import modes_results
-
-    modes = modes_results(cache_dir, compare_modes, ["xent", "logconf"], data=data, every=every)
+    modes = spec.run_modes(cache_dir)
     fig = plotting.plot_agreement_by_mode(modes, palette=plotting.weak_palette(supervisors))
     w2s_modes = modes[modes["role"] == "w2s"]
     mode_numbers = w2s_modes.groupby(["model", "student_mode", "loss"], sort=False)[[*cols, "weak_acc"]].mean()
@@ -145,7 +129,7 @@ else:
 # %%
 # the weakest supervisor and the smallest and largest student it taught (finetune: models[0], [1] and [-1])
 weakest = supervisors[0]
-taught = model_order([s for w, s in plan_kw["pairs"] if w == weakest])
+taught = model_order([s for w, s in spec.trained_pairs if w == weakest])
 smallest, largest = taught[0], taught[-1]
 per_pair = students.groupby(["task", "weak_model", "model", "loss"])[[*cols, "weak_acc"]].mean()
 naive, conf = per_pair.xs("xent", level="loss"), per_pair.xs("logconf", level="loss")

@@ -20,6 +20,7 @@ whole also gets ``cpu_seconds``: its time on the project's 2-core CPU, from the 
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import io
@@ -54,6 +55,12 @@ class Planned:
         row = {"kind": kind, "run": name, **cache.jsonable(cache.config_dict(cfg)), "flops": flops(kind, cfg)}
         self.runs.append({**row, "cpu_seconds": cpu_seconds(kind, cfg)})
         return True
+
+    def add_with_dependencies(self, run) -> None:
+        """``run`` (a ``runs.Run``) after the runs it reads, as the engine would compute them."""
+        for dep in run.dependencies():
+            self.add_with_dependencies(dep)
+        self.add(run.kind, run.config, run.name)
 
     @property
     def total_flops(self) -> float | None:
@@ -178,9 +185,7 @@ def _engines(planned: Planned) -> list[tuple[object, str, object]]:
     from w2s_lib.vision import protocol as vision
 
     def record(run, **kw):
-        for dep in run.dependencies():
-            record(dep)
-        planned.add(run.kind, run.config, run.name)
+        planned.add_with_dependencies(run)
         return _NanMetrics()
 
     return [
@@ -264,6 +269,42 @@ def print_plan(planned: Planned, out=None) -> None:
     total["finetuned_laptop_runs"] = len(timed)  # their 2-core CPU time, from the measured rates
     total["finetuned_laptop_cpu_seconds"] = float(sum(timed)) if timed else None
     print(json.dumps(total), file=out)
+
+
+def notebook_parameters(notebook: Path) -> dict:
+    """The defaults of ``notebook``'s parameters cell, read as literals: nothing of the notebook is executed."""
+    source = next(src for src, is_parameters in _code_cells(notebook) if is_parameters)
+    out = {}
+    for node in ast.parse(source).body:
+        target = (
+            node.target
+            if isinstance(node, ast.AnnAssign)
+            else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        )
+        if isinstance(target, ast.Name) and node.value is not None:
+            out[target.id] = ast.literal_eval(node.value)
+    return out
+
+
+def plan_preset_file(params_file: Path, params: dict) -> Planned:
+    """The runs of the notebook that ``params_file`` belongs to, run with ``params``. A notebook with a spec
+    (``nlp.spec.NOTEBOOK_SPECS``) is planned from it without executing anything; the others are still
+    executed with recorders in place of the engine (``plan_notebook``) until they have a spec."""
+    from w2s_lib.nlp.spec import NOTEBOOK_SPECS, notebook_spec
+
+    notebook = notebook_of(params_file)
+    if notebook.stem not in NOTEBOOK_SPECS:
+        return plan_notebook(notebook, params)
+    spec = notebook_spec(notebook.stem, {**notebook_parameters(notebook), **params})
+    return plan_runs(spec.runs("."))  # a run's name does not depend on its root
+
+
+def plan_runs(runs: list) -> Planned:
+    """The plan of a spec's runs (``core.spec.Spec.runs``), each after the runs it reads."""
+    planned = Planned()
+    for run in runs:
+        planned.add_with_dependencies(run)
+    return planned
 
 
 def plan_notebook(notebook: Path, params: dict) -> Planned:

@@ -60,7 +60,9 @@ class Needs:
 def needs_of(settings: dict) -> Needs:
     """The tasks, models and sources of a preset's settings (``cli.PRESETS[name]`` or a notebook's
     ``params/<preset>/*.yaml``)."""
-    tasks = list(settings.get("tasks") or []) + ([settings["task"]] if settings.get("task") else [])
+    from w2s_lib.data.registry import task_list  # the task modules: after go_offline() (cli preflight)
+
+    tasks = task_list(settings.get("tasks") or []) + ([settings["task"]] if settings.get("task") else [])
     models = list(settings.get("models") or []) + list(settings.get("supervisors") or [])
     if isinstance(settings.get("features"), str) and ":" in settings["features"]:  # Fig. 24: "MODEL:TASK"
         model, task = settings["features"].split(":", 1)

@@ -144,12 +144,12 @@ def student_settings(model: str, student_mode: str, cfg: dict = SANDBOX):
 COMPARE_KEYS = ("students", "tasks", "seeds")
 
 
-def modes_results(cache_dir, compare: dict, losses, *, data, every=None, cfg: dict = SANDBOX) -> pd.DataFrame:
-    """The laptop notebooks' side-by-side rows: every supervisor of ``cfg`` with each student of
-    ``compare["students"]``, as a probe and finetuned whole, on ``compare``'s tasks and seeds (rows carry
-    ``student_mode``). The probe rows are the main sweep's runs and the finetuned ones ``w2s sandbox
-    --student-mode finetune``'s, so one cache trains each once."""
-    from w2s_lib.nlp.sweep import plan_sweep, run_configs
+def modes_plan(compare: dict, losses, *, data, every=None, cfg: dict = SANDBOX) -> list:
+    """The runs of the laptop notebooks' side-by-side rows: every supervisor of ``cfg`` with each student of
+    ``compare["students"]``, as a probe and finetuned whole, on ``compare``'s tasks and seeds. The probe runs
+    are the main sweep's and the finetuned ones ``w2s sandbox --student-mode finetune``'s, so one cache trains
+    each once."""
+    from w2s_lib.nlp.sweep import plan_sweep
 
     if not isinstance(compare, dict) or set(compare) != set(COMPARE_KEYS):
         raise ValueError(f"compare_modes needs exactly the keys {', '.join(COMPARE_KEYS)}; got {compare!r}")
@@ -161,7 +161,14 @@ def modes_results(cache_dir, compare: dict, losses, *, data, every=None, cfg: di
         )
         for mode in STUDENT_MODES
     ]
-    return run_configs([c for p in plans for c in p.runs], cache_dir)  # every mode planned before anything runs
+    return [c for p in plans for c in p.runs]  # every mode planned before anything runs
+
+
+def modes_results(cache_dir, compare: dict, losses, *, data, every=None, cfg: dict = SANDBOX) -> pd.DataFrame:
+    """The rows of ``modes_plan``'s runs (rows carry ``student_mode``)."""
+    from w2s_lib.nlp.sweep import run_configs
+
+    return run_configs(modes_plan(compare, losses, data=data, every=every, cfg=cfg), cache_dir)
 
 
 def per_task_results(
