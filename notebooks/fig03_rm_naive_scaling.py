@@ -61,8 +61,7 @@ out_dir: str = "../figures"  # where figures and their numbers go
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.results import pgr_table
-from w2s_lib.core.settings import DataSettings, ModelSettings, per_model_lr
-from w2s_lib.nlp.sweep import sweep_results
+from w2s_lib.nlp.spec import notebook_spec
 from w2s_lib.reference import versus
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -72,17 +71,9 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # Train (or load from the cache) every weak supervisor, ceiling and weak-to-strong reward model.
 
 # %%
-train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-df = sweep_results(
-    cache_dir,
-    tasks,
-    models,
-    ["xent"],
-    seeds,
-    data=DataSettings(n_train=n_train, n_test=n_test),
-    every=ModelSettings(head_init=head_init, train={**train, "select": select, **train_kw}),
-    per_model=per_model_lr(lr),  # {} or a missing model: its preset rate
-)
+# the parameters above as one checked spec (w2s_lib/nlp/spec.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig03_rm_naive_scaling", globals())
+df = spec.run(cache_dir)  # train what is missing from the cache; its rows
 palette = plotting.weak_palette(models[:-1])
 plotting.style()
 fig, (ax_acc, ax_pgr) = plotting.plt.subplots(1, 2, figsize=(10, 3.8))

@@ -50,23 +50,15 @@ import math
 
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.settings import DataSettings, ModelSettings
-from w2s_lib.nlp.sweep import sweep_results
+from w2s_lib.nlp.spec import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
-train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-df = sweep_results(
-    cache_dir,
-    tasks,
-    models,
-    ["xent", "logconf"],
-    seeds,
-    data=DataSettings(n_train=n_train, n_test=n_test),
-    every=ModelSettings(head_init=head_init, train={**train, **train_kw}),
-)
+# the parameters above as one checked spec (w2s_lib/nlp/spec.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig06_fig12_per_dataset", globals())
+df = spec.run(cache_dir)  # train what is missing from the cache; its rows
 palette = plotting.weak_palette(models[:-1])
 ncols = min(4, len(tasks))
 nrows = math.ceil(len(tasks) / ncols)

@@ -176,6 +176,9 @@ NOTEBOOK_SPECS: dict[str, dict] = {
     "fig05_confidence_loss": {"losses": ("xent", "logconf")},
     "fig07_fig13_overfitting": {"losses": ("xent", "logconf")},
     "fig08_agreement": {"losses": ("xent", "logconf")},
+    "fig06_fig12_per_dataset": {"losses": ("xent", "logconf")},
+    "fig03_rm_naive_scaling": {"losses": ("xent",)},
+    "fig07_fig16_rm_overfitting_agreement": {"losses": ("xent",)},
 }
 
 
