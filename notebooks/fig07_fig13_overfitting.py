@@ -61,8 +61,8 @@ from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.results import collect_histories, pgr_table
 from w2s_lib.nlp.claims import overfits_within_epoch
-from w2s_lib.nlp.spec import notebook_spec
 from w2s_lib.reference import paper_record, paper_values, versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

@@ -61,8 +61,8 @@ import numpy as np
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.models.presets import model_order
-from w2s_lib.nlp.spec import notebook_spec
 from w2s_lib.reference import versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 

@@ -14,7 +14,8 @@ from w2s_lib import plan
 from w2s_lib.core import cache, runs
 from w2s_lib.core.spec import Spec
 from w2s_lib.data.registry import TASK_LISTS
-from w2s_lib.nlp.spec import NOTEBOOK_SPECS, SweepSpec, notebook_spec
+from w2s_lib.nlp.spec import SweepSpec
+from w2s_lib.specs import notebook_spec, notebook_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +33,7 @@ def _rows(planned) -> list[str]:
 
 
 @pytest.mark.parametrize("preset", ["smoke", "laptop"])
-@pytest.mark.parametrize("name", sorted(NOTEBOOK_SPECS))
+@pytest.mark.parametrize("name", sorted(notebook_specs()))
 def test_a_specs_plan_is_what_its_notebook_trains(name, preset, monkeypatch):
     params_file = ROOT / "params" / preset / f"{name}.yaml"
     if not params_file.exists():
@@ -74,8 +75,8 @@ def test_from_params_checks_once_with_the_valid_choices():
     ]:
         with pytest.raises(ValueError, match=match):
             SweepSpec.from_params({**base, **bad})
-    with pytest.raises(ValueError, match="has no sweep spec; those that have: fig02"):
-        notebook_spec("fig14_chess_examples", base)
+    with pytest.raises(ValueError, match="has no spec; those that have: fig02"):
+        notebook_spec("no_such_notebook", base)
 
 
 # ---------------------------------------------------------------------------- the "add a setting" recipe

@@ -288,12 +288,12 @@ def notebook_parameters(notebook: Path) -> dict:
 
 def plan_preset_file(params_file: Path, params: dict) -> Planned:
     """The runs of the notebook that ``params_file`` belongs to, run with ``params``. A notebook with a spec
-    (``nlp.spec.NOTEBOOK_SPECS``) is planned from it without executing anything; the others are still
+    (``specs.notebook_specs``) is planned from it without executing anything; the others are still
     executed with recorders in place of the engine (``plan_notebook``) until they have a spec."""
-    from w2s_lib.nlp.spec import NOTEBOOK_SPECS, notebook_spec
+    from w2s_lib.specs import notebook_spec, notebook_specs
 
     notebook = notebook_of(params_file)
-    if notebook.stem not in NOTEBOOK_SPECS:
+    if notebook.stem not in notebook_specs():
         return plan_notebook(notebook, params)
     spec = notebook_spec(notebook.stem, {**notebook_parameters(notebook), **params})
     return plan_runs(spec.runs("."))  # a run's name does not depend on its root

@@ -12,6 +12,7 @@ A list parameter may name a list of ``data.registry.TASK_LISTS`` (``tasks: paper
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -168,22 +169,20 @@ def _valid(kind: str, values, valid) -> None:
         raise ValueError(f"unknown {kind} {bad[0]!r}; valid: {', '.join(map(str, valid))}")
 
 
-# The notebooks whose runs are one ``SweepSpec``: what each fixes in code over its parameters. ``w2s plan``
-# plans them from this table and their preset files, and each notebook builds its spec with ``notebook_spec``.
-NOTEBOOK_SPECS: dict[str, dict] = {
-    "fig02_headline_bars": {"losses": ("xent", "logconf")},
-    "fig03_naive_scaling": {"losses": ("xent",)},
-    "fig05_confidence_loss": {"losses": ("xent", "logconf")},
-    "fig07_fig13_overfitting": {"losses": ("xent", "logconf")},
-    "fig08_agreement": {"losses": ("xent", "logconf")},
-    "fig06_fig12_per_dataset": {"losses": ("xent", "logconf")},
-    "fig03_rm_naive_scaling": {"losses": ("xent",)},
-    "fig07_fig16_rm_overfitting_agreement": {"losses": ("xent",)},
+def sweep_of(**fixed):
+    """A notebook whose runs are one sweep: its ``SweepSpec`` from its parameters, with ``fixed`` over them."""
+    return functools.partial(SweepSpec.from_params, **fixed)
+
+
+# The NLP notebooks' specs (``w2s_lib.specs`` gathers every setting's): notebook name -> params -> Spec, with
+# what the notebook fixes in code over its parameters (e.g. its losses).
+NOTEBOOK_SPECS = {
+    "fig02_headline_bars": sweep_of(losses=("xent", "logconf")),
+    "fig03_naive_scaling": sweep_of(losses=("xent",)),
+    "fig05_confidence_loss": sweep_of(losses=("xent", "logconf")),
+    "fig07_fig13_overfitting": sweep_of(losses=("xent", "logconf")),
+    "fig08_agreement": sweep_of(losses=("xent", "logconf")),
+    "fig06_fig12_per_dataset": sweep_of(losses=("xent", "logconf")),
+    "fig03_rm_naive_scaling": sweep_of(losses=("xent",)),
+    "fig07_fig16_rm_overfitting_agreement": sweep_of(losses=("xent",)),
 }
-
-
-def notebook_spec(name: str, params: Mapping) -> SweepSpec:
-    """The spec of notebook ``name`` run with ``params`` (its parameters: in a notebook, ``globals()``)."""
-    if name not in NOTEBOOK_SPECS:
-        raise ValueError(f"notebook {name!r} has no sweep spec; those that have: {', '.join(NOTEBOOK_SPECS)}")
-    return SweepSpec.from_params(params, **NOTEBOOK_SPECS[name])
