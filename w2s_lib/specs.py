@@ -11,7 +11,13 @@ from collections.abc import Callable, Mapping
 from w2s_lib.core.spec import Spec
 
 # The settings' spec modules, imported when asked for (chess and vision need none of NLP's imports).
-SPEC_MODULES = ("w2s_lib.nlp.spec", "w2s_lib.chess.spec", "w2s_lib.vision.spec")
+SPEC_MODULES = (
+    "w2s_lib.nlp.spec",
+    "w2s_lib.nlp.variant_specs",
+    "w2s_lib.nlp.analysis_specs",
+    "w2s_lib.chess.spec",
+    "w2s_lib.vision.spec",
+)
 
 
 def notebook_specs() -> dict[str, Callable[[Mapping], Spec]]:
