@@ -9,7 +9,7 @@ from w2s_lib.core import cache, runs
 from w2s_lib.core.results import collect
 from w2s_lib.core.settings import DataSettings, ModelSettings
 from w2s_lib.nlp.launch import make_executor, stages, submit_runs
-from w2s_lib.nlp.protocol import run_dir, run_or_load
+from w2s_lib.nlp.protocol import NlpRun, run_dir, run_or_load
 from w2s_lib.nlp.sweep import plan_sweep
 
 pytest.importorskip("submitit")
@@ -40,20 +40,34 @@ def _plan():
     return plan_sweep(["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], data=data, every=every)
 
 
+def _stages(configs, root):
+    return [[r.config for r in stage] for stage in stages([NlpRun(c, root) for c in configs])]
+
+
 def test_stages_order_supervisors_before_students_and_skip_finished(tmp_path):
     plan = _plan()
-    assert stages(plan.runs, tmp_path) == [plan.weak + plan.ceilings, plan.w2s]
+    assert _stages(plan.runs, tmp_path) == [plan.weak + plan.ceilings, plan.w2s]
     run_or_load(plan.weak[0], tmp_path, progress=False)
     # the supervisor is cached: the student no longer waits for anything
-    assert stages(plan.runs, tmp_path) == [plan.ceilings + plan.w2s]
+    assert _stages(plan.runs, tmp_path) == [plan.ceilings + plan.w2s]
     # a student alone still brings its unfinished supervisor along
-    assert stages(plan.w2s, tmp_path / "empty") == [plan.weak, plan.w2s]
+    assert _stages(plan.w2s, tmp_path / "empty") == [plan.weak, plan.w2s]
     # a finished run whose data changed since (its recorded fingerprint differs) is submitted again
     folder = run_dir(plan.weak[0], tmp_path)
     record = cache.read_json(folder / cache.CONFIG_FILE)
     cache.write_json(folder / cache.CONFIG_FILE, {**record, runs.KEY_FIELD: {**record[runs.KEY_FIELD], "data": "old"}})
     with pytest.warns(UserWarning, match="its data changed"):
-        assert stages(plan.runs, tmp_path) == [plan.weak + plan.ceilings, plan.w2s]
+        assert _stages(plan.runs, tmp_path) == [plan.weak + plan.ceilings, plan.w2s]
+
+
+def test_stages_bring_generative_finetuning_first(tmp_path):
+    # a student with generative finetuning reads a genft run as well as its supervisor (the walk once missed it)
+    data, every = DataSettings(n_train=80, n_test=40), ModelSettings(train=TRAIN_KW)
+    plan = plan_sweep(
+        ["synth_sentiment"], ["tiny-1", "tiny-2"], ["xent"], [0], data=data, every=every, genft_epochs=1.0
+    )
+    first, second = stages([NlpRun(c, tmp_path) for c in plan.w2s])
+    assert sorted(r.kind for r in first) == ["genft", "nlp"] and [r.config for r in second] == plan.w2s
 
 
 @pytest.mark.slow

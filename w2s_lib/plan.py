@@ -58,9 +58,10 @@ class Planned:
 
     def add_with_dependencies(self, run) -> None:
         """``run`` (a ``runs.Run``) after the runs it reads, as the engine would compute them."""
-        for dep in run.dependencies():
-            self.add_with_dependencies(dep)
-        self.add(run.kind, run.config, run.name)
+        from w2s_lib.core.runs import dependency_order
+
+        for r, _ in dependency_order([run]):
+            self.add(r.kind, r.config, r.name)
 
     @property
     def total_flops(self) -> float | None:

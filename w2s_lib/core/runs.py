@@ -251,6 +251,26 @@ def _compute(run: Run, progress) -> dict:
     return cache.jsonable(metrics)
 
 
+def dependency_order(todo: list[Run], *, skip=lambda run: False) -> list[tuple[Run, int]]:
+    """Each run of ``todo`` and every run it reads, once, after the runs it reads, with its depth (0: it reads
+    no run left to compute). ``skip`` leaves runs out, with what only they read (``is_done``: finished ones).
+    The one walk of the dependencies: ``w2s plan``'s order and the job launcher's stages."""
+    depth: dict[Path, int] = {}
+    order: list[tuple[Run, int]] = []
+
+    def visit(run: Run) -> int:
+        if run.folder not in depth:
+            needed = [d for d in run.dependencies() if not skip(d)]
+            depth[run.folder] = 1 + max((visit(d) for d in needed), default=-1)
+            order.append((run, depth[run.folder]))
+        return depth[run.folder]
+
+    for run in todo:
+        if not skip(run):
+            visit(run)
+    return order
+
+
 def run_all(runs: list[Run], *, force: bool = False, progress: bool | None = None, desc: str = "runs") -> pd.DataFrame:
     """Run (or load) every run in order; one row of metrics per run, with its folder name in ``run``."""
     from tqdm.auto import tqdm

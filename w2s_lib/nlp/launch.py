@@ -14,38 +14,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from w2s_lib.core import runs
-from w2s_lib.nlp.protocol import NlpRun, RunConfig, run_name, run_or_load
+from w2s_lib.nlp.protocol import NlpRun, RunConfig
 
 CLUSTERS = ("auto", "slurm", "local", "debug")
 
 
-def stages(configs: list[RunConfig], root) -> list[list[RunConfig]]:
-    """The runs of ``configs`` that are not done (``runs.is_done``: unfinished, or stale) grouped so that each
-    run only needs runs that are done or in earlier stages (its dependencies, even ones not listed, are added)."""
-    depth: dict[RunConfig, int] = {}
-
-    def done(cfg: RunConfig) -> bool:
-        return runs.is_done(NlpRun(cfg, root))
-
-    def visit(cfg: RunConfig) -> int:
-        if cfg not in depth:
-            needed = [d for d in cfg.dependencies() if not done(d)]
-            depth[cfg] = 1 + max((visit(d) for d in needed), default=-1)
-        return depth[cfg]
-
-    for cfg in configs:
-        if not done(cfg):
-            visit(cfg)
-    out: list[list[RunConfig]] = [[] for _ in range(1 + max(depth.values(), default=-1))]
-    for cfg, d in depth.items():
-        out[d].append(cfg)
+def stages(todo: list[runs.Run]) -> list[list[runs.Run]]:
+    """The runs of ``todo`` that are not done (``runs.is_done``: unfinished, or stale), with the unfinished runs
+    they read (generative finetuning's too), grouped so that each run only reads runs that are done or in
+    earlier stages (``runs.dependency_order``)."""
+    order = runs.dependency_order(todo, skip=runs.is_done)
+    out: list[list[runs.Run]] = [[] for _ in range(1 + max((d for _, d in order), default=-1))]
+    for run, d in order:
+        out[d].append(run)
     return out
 
 
-def run_job(cfg: RunConfig, root: str, checkpoint: bool = False) -> str:
+def run_job(run: runs.Run) -> str:
     """What one job does: the run, through the cache (a no-op if another job finished it)."""
-    run_or_load(cfg, root, checkpoint=checkpoint, progress=False)
-    return run_name(cfg)
+    runs.run_or_load(run, progress=False)
+    return run.name
 
 
 def make_executor(
@@ -93,12 +81,11 @@ def submit_runs(configs: list[RunConfig], root, executor, *, checkpoint: bool = 
     """
     from tqdm.auto import tqdm
 
-    root = Path(root)
-    plan = stages(configs, root)
+    plan = stages([NlpRun(c, Path(root), checkpoint=checkpoint) for c in configs])
     submitted = []
     with tqdm(total=sum(map(len, plan)), desc="jobs", disable=not progress) as bar:
         for k, stage in enumerate(plan):
-            jobs = executor.map_array(run_job, stage, [str(root)] * len(stage), [checkpoint] * len(stage))
+            jobs = executor.map_array(run_job, stage)
             submitted += jobs
             bar.set_postfix_str(f"stage {k + 1}/{len(plan)}, jobs {jobs[0].job_id}..")
             failures = []
