@@ -66,9 +66,16 @@ def non_default(obj):
     return obj
 
 
-def config_hash(cfg) -> str:
-    blob = json.dumps(non_default(cfg), sort_keys=True, default=str)
+def digest(obj) -> str:
+    """The library's one short hash: of ``obj``'s JSON (keys sorted), 10 hex digits. Run folders
+    (``runs.key_hash``) and feature files (``config_hash``) are named by it."""
+    blob = json.dumps(obj, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+
+def config_hash(cfg) -> str:
+    """The digest of a config's fields that are not at their defaults (a new option keeps old names)."""
+    return digest(non_default(cfg))
 
 
 def jsonable(obj):

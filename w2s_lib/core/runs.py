@@ -31,9 +31,7 @@ or the machine, and a finished run is reused only when they still hold:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib
-import json
 import types
 import typing
 import warnings
@@ -128,9 +126,7 @@ def key_hash(kind: str, cfg, *also: str) -> str:
     """The short hash in a run's folder name: its config (fields left at their defaults omitted, so a new option
     keeps old names), its kind and the code versions of its kind and of the kinds ``also`` it reads."""
     versions = {k: CODE_VERSIONS[k] for k in (kind, *also)}
-    key = {"config": cache.non_default(cfg), "kind": kind, "versions": versions}
-    blob = json.dumps(key, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:10]
+    return cache.digest({"config": cache.non_default(cfg), "kind": kind, "versions": versions})
 
 
 # ---------------------------------------------------------------------------------------------------------------
