@@ -2,7 +2,7 @@
 
 import json
 
-from w2s_lib.cli.main import _compare_with_reference
+from w2s_lib.cli.sandbox import _compare_with_reference
 from w2s_lib.nlp.sandbox import compare_ladders, format_comparison, numerics
 
 

@@ -104,7 +104,7 @@ def test_sweep_end_to_end_and_cache_reuse(tmp_path):
 @pytest.mark.slow
 def test_tiny_sweep_ceiling_beats_weak(tmp_path):
     """On the graded synthetic task the 2-layer model trained on ground truth beats the 1-layer one."""
-    from w2s_lib.cli.main import PRESETS
+    from w2s_lib.cli.presets import PRESETS
 
     smoke = PRESETS["smoke"]
     plan = plan_sweep(
