@@ -67,12 +67,11 @@ def cmd_plan(a) -> int:
             planned.add("nlp", cfg, run_name(cfg))
     else:
         try:
-            notebook = plan.notebook_of(Path(a.params))
+            planned = plan.plan_preset_file(Path(a.params), settings)
         except ValueError as e:
             raise UsageError(str(e)) from None
-        planned = plan.plan_notebook(notebook, settings)
         for cell in planned.failed_cells:
-            print(f"w2s plan: {notebook.name} {cell}", file=sys.stderr)
+            print(f"w2s plan: {Path(a.params).stem}.py {cell}", file=sys.stderr)
     try:
         plan.print_plan(planned)
     except BrokenPipeError:  # `w2s plan ... | head`: the reader has all it wanted

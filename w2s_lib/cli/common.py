@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 
 from w2s_lib.cli.presets import PRESETS
+from w2s_lib.cli.presets import load as load_preset
 
 
 class UsageError(Exception):
@@ -88,7 +89,7 @@ def preflight_settings(a) -> dict:
         raise UsageError(f"give one of --preset ({', '.join(PRESETS)}) or --params FILE")
     if a.preset is not None:
         choices("preset", [a.preset], list(PRESETS))
-        return PRESETS[a.preset]
+        return load_preset(a.preset)
     import yaml  # ~12 ms to import: keeps --help fast
 
     try:

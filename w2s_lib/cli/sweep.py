@@ -10,6 +10,7 @@ from pathlib import Path
 
 from w2s_lib.cli.common import Parser, UsageError, check_loss, check_models, check_settings, choices, csv, ints, usage
 from w2s_lib.cli.presets import PRESETS
+from w2s_lib.cli.presets import load as load_preset
 
 LAUNCHERS = ("inline", "submitit")
 
@@ -80,7 +81,7 @@ def sweep_settings(a) -> dict:
     """The preset's settings with the flags over them, every one checked (``_check_sweep_values``,
     ``_sweep_pairs``, ``_check_sweep_options``) before any work."""
     choices("preset", [a.preset], list(PRESETS))
-    cfg = dict(PRESETS[a.preset])
+    cfg = load_preset(a.preset)
     for key in _SWEEP_FLAGS.split():
         if getattr(a, key, None) is not None:
             cfg[key] = getattr(a, key)
@@ -184,32 +185,10 @@ def _check_sweep_options(a, cfg: dict) -> None:
 
 def sweep_plan(cfg: dict, a):
     """The plan of a ``w2s sweep`` (``cfg`` from ``sweep_settings``): what it trains, and ``w2s plan`` prints."""
-    # torch; the model registry: keeps --help fast
-    from w2s_lib.core.settings import DataSettings, ModelSettings, per_model_lr
-    from w2s_lib.models.presets import model_order
-    from w2s_lib.nlp.sweep import plan_bootstrap, plan_sweep
+    from w2s_lib.nlp.spec import SweepSpec  # torch: keeps --help fast
 
-    train = {k: cfg[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in cfg}
-    train.update(cfg.get("train_kw") or {})
-    if cfg.get("select"):
-        train["select"] = cfg["select"]
-    if a.compile:
-        train["compile"] = True
-    lr = cfg.get("lr")  # one rate for every model, a mapping model -> rate (a preset's), or None: the presets'
-    every = ModelSettings(
-        lr=None if isinstance(lr, dict) else lr, lora_r=a.lora_r, head_init=cfg.get("head_init") or None, train=train
-    )
-    kw = dict(
-        data=DataSettings(n_train=cfg["n_train"], n_test=cfg["n_test"]),
-        every=every,
-        per_model=per_model_lr(lr) if isinstance(lr, dict) else None,
-        loss_kw={"logconf": {"alpha_max": cfg["alpha_max"]}} if cfg.get("alpha_max") is not None else None,
-        genft_epochs=a.genft_epochs,
-        genft_supervisors=a.genft_supervisors,
-    )
-    if a.bootstrap:
-        return plan_bootstrap(cfg["tasks"], model_order(cfg["models"]), cfg["losses"], cfg["seeds"], **kw)
-    return plan_sweep(cfg["tasks"], cfg["models"], cfg["losses"], cfg["seeds"], pairs=cfg["pairs"], **kw)
+    flags = {k: getattr(a, k) for k in ("lora_r", "genft_epochs", "genft_supervisors", "compile", "bootstrap")}
+    return SweepSpec.from_params({**cfg, **flags}).sweep()
 
 
 def cmd_sweep(a) -> int:
