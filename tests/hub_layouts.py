@@ -95,25 +95,27 @@ def _converted(repo: Path, folder: str, splits: dict[str, list[dict]]) -> dict[s
 # ---------------------------------------------------------------------------- rows in each real schema
 
 
-def _mc(split: str, name: str, i: int) -> tuple[str, list[str]]:
-    return f"{name} {split} question {i}?", [f"{name} {split} answer {i}.{k}" for k in range(4)]
+def _mc_questions(split: str, name: str) -> list[tuple[int, str, list[str]]]:
+    """(i, question, four answers) for the N_ROWS questions of a multiple-choice split; each dataset's rows
+    put them in its own columns (and say in its own way which answer is right)."""
+    return [
+        (i, f"{name} {split} question {i}?", [f"{name} {split} answer {i}.{k}" for k in range(4)])
+        for i in range(N_ROWS)
+    ]
 
 
 def sciq_rows(split):
-    out = []
-    for i in range(N_ROWS):
-        q, a = _mc(split, "sciq", i)
-        out.append(
-            {
-                "question": q,
-                "distractor3": a[3],
-                "distractor1": a[1],
-                "distractor2": a[2],
-                "correct_answer": a[0],
-                "support": "",
-            }
-        )
-    return out
+    return [
+        {
+            "question": q,
+            "distractor3": a[3],
+            "distractor1": a[1],
+            "distractor2": a[2],
+            "correct_answer": a[0],
+            "support": "",
+        }
+        for _, q, a in _mc_questions(split, "sciq")
+    ]
 
 
 def boolq_rows(split):
@@ -128,19 +130,16 @@ def boolq_rows(split):
 
 
 def cosmos_rows(split):
-    out = []
-    for i in range(N_ROWS):
-        q, a = _mc(split, "cosmos", i)
-        out.append(
-            {
-                "id": f"{split}-{i}",
-                "context": f"cosmos {split} context {i}.",
-                "question": q,
-                **{f"answer{k}": a[k] for k in range(4)},
-                "label": -1 if split == "test" else i % 4,
-            }
-        )
-    return out
+    return [
+        {
+            "id": f"{split}-{i}",
+            "context": f"cosmos {split} context {i}.",
+            "question": q,
+            **{f"answer{k}": a[k] for k in range(4)},
+            "label": -1 if split == "test" else i % 4,
+        }
+        for i, q, a in _mc_questions(split, "cosmos")
+    ]
 
 
 def amazon_rows(split):
@@ -159,20 +158,17 @@ def hh_rows(split, subset):
 
 
 def dream_rows(split):
-    out = []
-    for i in range(N_ROWS):
-        q, a = _mc(split, "dream", i)
-        out.append(
-            {
-                "id": i,
-                "dialogue_id": f"{split}-d{i // 2}",
-                "dialogue": [f"M: dream {split} turn {i}.", "W: Yes."],
-                "question": q,
-                "choice": a[:3],
-                "answer": a[i % 3],
-            }
-        )
-    return out
+    return [
+        {
+            "id": i,
+            "dialogue_id": f"{split}-d{i // 2}",
+            "dialogue": [f"M: dream {split} turn {i}.", "W: Yes."],
+            "question": q,
+            "choice": a[:3],
+            "answer": a[i % 3],
+        }
+        for i, q, a in _mc_questions(split, "dream")
+    ]
 
 
 def ethics_rows(subset, origin):
@@ -223,24 +219,21 @@ def sst2_rows(split):
 
 
 def hellaswag_rows(split):
-    out = []
-    for i in range(N_ROWS):
-        _, a = _mc(split, "hellaswag", i)
-        out.append(
-            {
-                "ind": i,
-                "activity_label": "Cooking",
-                "ctx_a": f"hellaswag {split} ctx {i}",
-                "ctx_b": "then",
-                "ctx": f"hellaswag {split} ctx {i} then",
-                "endings": a,
-                "source_id": f"{split}~{i}",
-                "split": split,
-                "split_type": "indomain",
-                "label": "" if split == "test" else str(i % 4),
-            }
-        )
-    return out
+    return [
+        {
+            "ind": i,
+            "activity_label": "Cooking",
+            "ctx_a": f"hellaswag {split} ctx {i}",
+            "ctx_b": "then",
+            "ctx": f"hellaswag {split} ctx {i} then",
+            "endings": a,
+            "source_id": f"{split}~{i}",
+            "split": split,
+            "split_type": "indomain",
+            "label": "" if split == "test" else str(i % 4),
+        }
+        for i, _, a in _mc_questions(split, "hellaswag")
+    ]
 
 
 def mc_taco_rows(split):
@@ -258,18 +251,15 @@ def mc_taco_rows(split):
 
 
 def openbookqa_rows(split):
-    out = []
-    for i in range(N_ROWS):
-        q, a = _mc(split, "obqa", i)
-        out.append(
-            {
-                "id": f"{split}-{i}",
-                "question_stem": q,
-                "choices": {"text": a, "label": ["A", "B", "C", "D"]},
-                "answerKey": "ABCD"[i % 4],
-            }
-        )
-    return out
+    return [
+        {
+            "id": f"{split}-{i}",
+            "question_stem": q,
+            "choices": {"text": a, "label": ["A", "B", "C", "D"]},
+            "answerKey": "ABCD"[i % 4],
+        }
+        for i, q, a in _mc_questions(split, "obqa")
+    ]
 
 
 def paws_rows(split):
@@ -280,24 +270,21 @@ def paws_rows(split):
 
 
 def quail_rows(split):
-    out = []
-    for i in range(N_ROWS):
-        q, a = _mc(split, "quail", i)
-        out.append(
-            {
-                "id": f"{split}_{i}",
-                "context_id": f"{split}_c{i // 3}",
-                "question_id": f"{i}",
-                "domain": "news",
-                "metadata": {"author": "a", "title": "t", "url": "u"},
-                "context": f"quail {split} passage {i // 3}.",
-                "question": q,
-                "question_type": "Causality",
-                "answers": a,
-                "correct_answer_id": i % 4,
-            }
-        )
-    return out
+    return [
+        {
+            "id": f"{split}_{i}",
+            "context_id": f"{split}_c{i // 3}",
+            "question_id": f"{i}",
+            "domain": "news",
+            "metadata": {"author": "a", "title": "t", "url": "u"},
+            "context": f"quail {split} passage {i // 3}.",
+            "question": q,
+            "question_type": "Causality",
+            "answers": a,
+            "correct_answer_id": i % 4,
+        }
+        for i, q, a in _mc_questions(split, "quail")
+    ]
 
 
 def piqa_rows(split):
@@ -313,40 +300,33 @@ def piqa_rows(split):
 
 
 def quartz_rows(split):
-    out = []
-    for i in range(N_ROWS):
-        q, a = _mc(split, "quartz", i)
-        out.append(
-            {
-                "id": f"{split}-{i}",
-                "question": q,
-                "choices": {"text": a[:2], "label": ["A", "B"]},
-                "answerKey": "AB"[i % 2],
-                "para": f"quartz {split} paragraph {i // 2}.",
-                "para_id": f"p{i // 2}",
-                "para_anno": {"effect_prop": "speed"},
-                "question_anno": {"more_effect_dir": "higher"},
-            }
-        )
-    return out
+    return [
+        {
+            "id": f"{split}-{i}",
+            "question": q,
+            "choices": {"text": a[:2], "label": ["A", "B"]},
+            "answerKey": "AB"[i % 2],
+            "para": f"quartz {split} paragraph {i // 2}.",
+            "para_id": f"p{i // 2}",
+            "para_anno": {"effect_prop": "speed"},
+            "question_anno": {"more_effect_dir": "higher"},
+        }
+        for i, q, a in _mc_questions(split, "quartz")
+    ]
 
 
 def social_i_qa_rows(split):
-    out = []
-    for i in range(N_ROWS):
-        q, a = _mc(split, "siqa", i)
-        lab = str(i % 3 + 1) + ("\n" if i % 4 == 0 else "")  # strings "1"-"3", some with a trailing newline
-        out.append(
-            {
-                "context": f"siqa {split} context {i}.",
-                "question": q,
-                "answerA": a[0],
-                "answerB": a[1],
-                "answerC": a[2],
-                "label": lab,
-            }
-        )
-    return out
+    return [
+        {
+            "context": f"siqa {split} context {i}.",
+            "question": q,
+            "answerA": a[0],
+            "answerB": a[1],
+            "answerC": a[2],
+            "label": str(i % 3 + 1) + ("\n" if i % 4 == 0 else ""),  # strings "1"-"3", some with a trailing newline
+        }
+        for i, q, a in _mc_questions(split, "siqa")
+    ]
 
 
 def multirc_rows(split):

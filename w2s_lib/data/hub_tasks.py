@@ -147,6 +147,42 @@ def _grouped(rows: Iterable[Row], key: Callable[[Row], Any]) -> dict[Any, list[R
     return out
 
 
+def _indexed(answers: Iterable, right: int) -> list[tuple[Any, bool]]:
+    """Options from a list of answers of which the ``right``-th (0-based) is correct."""
+    return [(a, i == right) for i, a in enumerate(answers)]
+
+
+def _keyed(choices: Iterable[tuple[str, str]], right: str) -> list[tuple[str, bool]]:
+    """Options from (key, text) choices (``_choice_list``) of which the one keyed ``right`` is correct."""
+    return [(t, k == right) for k, t in choices]
+
+
+def _row_label(r: Row) -> int | None:
+    """The row's 0/1 ``label`` (see ``_bool_label``)."""
+    return _bool_label(r.get("label"))
+
+
+def _row_items(
+    rows: Iterable[Row],
+    fields: tuple[str, ...],
+    make: Callable[..., tuple[str, str]],
+    label: Callable[[Row], int | None] = _row_label,
+) -> list[Item]:
+    """One item per row, for tasks whose rows are judged one by one (no choices to balance per question).
+
+    Rows missing any text in ``fields`` or without a usable ``label(row)`` are skipped; ``make(*texts)`` gives
+    the item's (text, group).
+    """
+    out: list[Item] = []
+    for r in rows:
+        texts, lab = [_text(r.get(f)) for f in fields], label(r)
+        if None in texts or lab is None:
+            continue
+        txt, group = make(*texts)
+        out.append(item(txt, lab, group))
+    return out
+
+
 # ---------------------------------------------------------------------------- multiple choice (QA)
 
 
@@ -244,12 +280,7 @@ def hellaswag_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
         activity = _text(r.get("activity_label"))
         head = f"{activity}: {ctx}" if activity else ctx
         key = _text(r.get("source_id")) or ctx
-        out += _mc_items(
-            f"Context: {head}\nEnding: ",
-            [(e, i == lab) for i, e in enumerate(endings)],
-            group_id("hellaswag", key),
-            rng,
-        )
+        out += _mc_items(f"Context: {head}\nEnding: ", _indexed(endings, lab), group_id("hellaswag", key), rng)
     return out
 
 
@@ -261,12 +292,7 @@ def openbookqa_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
         choices = _choice_list(r.get("choices"))
         if q is None or key is None or key not in {k for k, _ in choices}:
             continue
-        out += _mc_items(
-            f"Question: {q}\nAnswer: ",
-            [(t, k == key) for k, t in choices],
-            group_id("openbookqa", q),
-            rng,
-        )
+        out += _mc_items(f"Question: {q}\nAnswer: ", _keyed(choices, key), group_id("openbookqa", q), rng)
     return out
 
 
@@ -281,13 +307,8 @@ def quail_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
         answers = _seq(r.get("answers"))
         if ctx is None or q is None or lab is None or lab >= len(answers):
             continue
-        key = _text(r.get("context_id")) or ctx
-        out += _mc_items(
-            f"Context: {ctx}\nQuestion: {q}\nAnswer: ",
-            [(a, i == lab) for i, a in enumerate(answers)],
-            group_id("quail", key),
-            rng,
-        )
+        group = group_id("quail", _text(r.get("context_id")) or ctx)
+        out += _mc_items(f"Context: {ctx}\nQuestion: {q}\nAnswer: ", _indexed(answers, lab), group, rng)
     return out
 
 
@@ -318,13 +339,8 @@ def quartz_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
         choices = _choice_list(r.get("choices"))
         if para is None or q is None or key is None or key not in {k for k, _ in choices}:
             continue
-        gkey = _text(r.get("para_id")) or para
-        out += _mc_items(
-            f"Context: {para}\nQuestion: {q}\nAnswer: ",
-            [(t, k == key) for k, t in choices],
-            group_id("quartz", gkey),
-            rng,
-        )
+        group = group_id("quartz", _text(r.get("para_id")) or para)
+        out += _mc_items(f"Context: {para}\nQuestion: {q}\nAnswer: ", _keyed(choices, key), group, rng)
     return out
 
 
@@ -340,16 +356,23 @@ def social_i_qa_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     return out
 
 
+def _answer_rows(rows: list[Row], rng: random.Random, question: Callable, head: str, source: str) -> list[Item]:
+    """Items from rows that each hold one candidate ``answer`` (0/1 ``label``) to a question on a passage:
+    ``question(row)`` gives the row's (passage, question), rows are balanced per question, and all questions
+    on one passage share a group (MC-TACO, MultiRC)."""
+    out: list[Item] = []
+    for (passage, q), rs in _grouped(rows, question).items():
+        options = [(r.get("answer"), _bool_label(r.get("label")) == 1) for r in _labelled(rs)]
+        out += _mc_items(f"{head}: {passage}\nQuestion: {q}\nAnswer: ", options, group_id(source, passage), rng)
+    return out
+
+
 def mc_taco_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     """MC-TACO: one row per (sentence, question, candidate answer) with a yes(1)/no(0) plausibility label.
 
     Rows are gathered per question and balanced there; questions on one sentence share a group.
     """
-    out: list[Item] = []
-    for (s, q), rs in _grouped(rows, mc_taco_question).items():
-        options = [(r.get("answer"), _bool_label(r.get("label")) == 1) for r in _labelled(rs)]
-        out += _mc_items(f"Context: {s}\nQuestion: {q}\nAnswer: ", options, group_id("mc_taco", s), rng)
-    return out
+    return _answer_rows(rows, rng, mc_taco_question, "Context", "mc_taco")
 
 
 def multirc_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
@@ -358,11 +381,7 @@ def multirc_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     A question can have several true answers; rows are balanced per question, and all questions on one
     paragraph share a group.
     """
-    out: list[Item] = []
-    for (p, q), rs in _grouped(rows, multirc_question).items():
-        options = [(r.get("answer"), _bool_label(r.get("label")) == 1) for r in _labelled(rs)]
-        out += _mc_items(f"Paragraph: {p}\nQuestion: {q}\nAnswer: ", options, group_id("multirc", p), rng)
-    return out
+    return _answer_rows(rows, rng, multirc_question, "Paragraph", "multirc")
 
 
 # ---------------------------------------------------------------------------- pairs and single texts
@@ -370,37 +389,43 @@ def multirc_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
 
 def boolq_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     """BoolQ: passage + yes/no question, labelled with the boolean ``answer``; questions share a passage."""
-    out: list[Item] = []
-    for r in rows:
-        p, q, lab = _text(r.get("passage")), _text(r.get("question")), _bool_label(r.get("answer"))
-        if p is None or q is None or lab is None:
-            continue
-        out.append(item(f"Passage: {p}\nQuestion: {_question(q)}", lab, group_id("boolq", p)))
-    return out
+    return _row_items(
+        rows,
+        ("passage", "question"),
+        lambda p, q: (f"Passage: {p}\nQuestion: {_question(q)}", group_id("boolq", p)),
+        label=lambda r: _bool_label(r.get("answer")),
+    )
+
+
+def _entailment(r: Row) -> int | None:
+    """ANLI's label as entailment (1) or not (0); None unless it is 0, 1 or 2."""
+    lab = _label(r.get("label"))
+    return None if lab not in (0, 1, 2) else int(lab == 0)
 
 
 def anli_r2_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     """ANLI round 2: label 1 for entailment (0); neutral (1) and contradiction (2) both become 0."""
-    out: list[Item] = []
-    for r in rows:
-        p, h, lab = _text(r.get("premise")), _text(r.get("hypothesis")), _label(r.get("label"))
-        if p is None or h is None or lab not in (0, 1, 2):
-            continue
-        txt = f"Premise: {p}\nHypothesis: {h}\nQuestion: Does the premise entail the hypothesis?"
-        out.append(item(txt, lab == 0, group_id("anli", p)))
-    return out
+    return _row_items(
+        rows,
+        ("premise", "hypothesis"),
+        lambda p, h: (
+            f"Premise: {p}\nHypothesis: {h}\nQuestion: Does the premise entail the hypothesis?",
+            group_id("anli", p),
+        ),
+        label=_entailment,
+    )
 
 
 def paws_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     """PAWS: label 1 when sentence2 paraphrases sentence1; pairs built from one sentence1 share a group."""
-    out: list[Item] = []
-    for r in rows:
-        s1, s2, lab = _text(r.get("sentence1")), _text(r.get("sentence2")), _bool_label(r.get("label"))
-        if s1 is None or s2 is None or lab is None:
-            continue
-        txt = f"Sentence 1: {s1}\nSentence 2: {s2}\nQuestion: Do the two sentences mean the same thing?"
-        out.append(item(txt, lab, group_id("paws", s1)))
-    return out
+    return _row_items(
+        rows,
+        ("sentence1", "sentence2"),
+        lambda s1, s2: (
+            f"Sentence 1: {s1}\nSentence 2: {s2}\nQuestion: Do the two sentences mean the same thing?",
+            group_id("paws", s1),
+        ),
+    )
 
 
 def wic_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
@@ -409,42 +434,33 @@ def wic_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     The group is the target word: WiC reuses sentences across pairs for the same word, so grouping by
     word keeps every pair that could share a sentence in the same half.
     """
-    out: list[Item] = []
-    for r in rows:
-        w, s1, s2 = _text(r.get("word")), _text(r.get("sentence1")), _text(r.get("sentence2"))
-        lab = _bool_label(r.get("label"))
-        if w is None or s1 is None or s2 is None or lab is None:
-            continue
-        txt = (
+    return _row_items(
+        rows,
+        ("word", "sentence1", "sentence2"),
+        lambda w, s1, s2: (
             f"Sentence 1: {s1}\nSentence 2: {s2}\n"
-            f'Question: Is the word "{w}" used with the same meaning in both sentences?'
-        )
-        out.append(item(txt, lab, group_id("wic", w.lower())))
-    return out
+            f'Question: Is the word "{w}" used with the same meaning in both sentences?',
+            group_id("wic", w.lower()),
+        ),
+    )
 
 
 def cola_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     """GLUE CoLA: label 1 for an acceptable (grammatical) sentence."""
-    out: list[Item] = []
-    for r in rows:
-        s, lab = _text(r.get("sentence")), _bool_label(r.get("label"))
-        if s is None or lab is None:
-            continue
-        txt = f"Sentence: {s}\nQuestion: Is this sentence grammatically acceptable?"
-        out.append(item(txt, lab, group_id("cola", s)))
-    return out
+    return _row_items(
+        rows,
+        ("sentence",),
+        lambda s: (f"Sentence: {s}\nQuestion: Is this sentence grammatically acceptable?", group_id("cola", s)),
+    )
 
 
 def sst2_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     """GLUE SST-2: label 1 for positive sentiment."""
-    out: list[Item] = []
-    for r in rows:
-        s, lab = _text(r.get("sentence")), _bool_label(r.get("label"))
-        if s is None or lab is None:
-            continue
-        txt = f"Review: {s}\nQuestion: Is the sentiment of this review positive?"
-        out.append(item(txt, lab, group_id("sst2", s)))
-    return out
+    return _row_items(
+        rows,
+        ("sentence",),
+        lambda s: (f"Review: {s}\nQuestion: Is the sentiment of this review positive?", group_id("sst2", s)),
+    )
 
 
 def amazon_polarity_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
@@ -462,14 +478,11 @@ def amazon_polarity_to_binary(rows: list[Row], rng: random.Random) -> list[Item]
 
 def twitter_sentiment_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     """Twitter sentiment: tweet text, label 1 for positive."""
-    out: list[Item] = []
-    for r in rows:
-        t, lab = _text(r.get("text")), _bool_label(r.get("label"))
-        if t is None or lab is None:
-            continue
-        txt = f"Tweet: {t}\nQuestion: Is the sentiment of this tweet positive?"
-        out.append(item(txt, lab, group_id("twitter", t)))
-    return out
+    return _row_items(
+        rows,
+        ("text",),
+        lambda t: (f"Tweet: {t}\nQuestion: Is the sentiment of this tweet positive?", group_id("twitter", t)),
+    )
 
 
 def _hh_prompt(transcript: str) -> str:
@@ -506,27 +519,24 @@ def _justice_key(scenario: str) -> str:
 
 def ethics_justice_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     """ETHICS justice: label 1 when the stated claim is reasonable (just)."""
-    out: list[Item] = []
-    for r in rows:
-        s, lab = _text(r.get("scenario")), _bool_label(r.get("label"))
-        if s is None or lab is None:
-            continue
-        txt = f"Statement: {s}\nQuestion: Is this reasonable?"
-        out.append(item(txt, lab, group_id("ethics_justice", _justice_key(s))))
-    return out
+    return _row_items(
+        rows,
+        ("scenario",),
+        lambda s: (f"Statement: {s}\nQuestion: Is this reasonable?", group_id("ethics_justice", _justice_key(s))),
+    )
 
 
 def ethics_deontology_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
     """ETHICS deontology: a request or role (``scenario``) and an exemption or duty (``excuse``);
     label 1 when the excuse is reasonable. All excuses for one scenario share a group."""
-    out: list[Item] = []
-    for r in rows:
-        s, e, lab = _text(r.get("scenario")), _text(r.get("excuse")), _bool_label(r.get("label"))
-        if s is None or e is None or lab is None:
-            continue
-        txt = f"Scenario: {s}\nResponse: {e}\nQuestion: Is this response reasonable?"
-        out.append(item(txt, lab, group_id("ethics_deontology", s)))
-    return out
+    return _row_items(
+        rows,
+        ("scenario", "excuse"),
+        lambda s, e: (
+            f"Scenario: {s}\nResponse: {e}\nQuestion: Is this response reasonable?",
+            group_id("ethics_deontology", s),
+        ),
+    )
 
 
 def ethics_virtue_to_binary(rows: list[Row], rng: random.Random) -> list[Item]:
@@ -582,32 +592,6 @@ _SUPER_GLUE = (
 _MAIN = "Parquet on main with a README configs: block (converted from a loading script, which is gone)"
 
 
-def _spec(
-    name: str,
-    fmt,
-    hub_id: str,
-    *,
-    config: str | None,
-    train: str,
-    test: str,
-    notes: str,
-    revision=None,
-    data_dir: str | None = None,
-    question_key=None,
-) -> TaskSpec:
-    return TaskSpec(
-        name=name,
-        to_binary=balanced(fmt),
-        hub_id=hub_id,
-        config=config,
-        revision=revision,
-        splits={"train": train, "test": test},
-        notes=notes,
-        data_dir=data_dir,
-        question_key=question_key,
-    )
-
-
 _ETHICS_NOTES = (
     "hendrycks/ethics has CSVs under data/<subset>/ plus a loading script (ethics.py) on main: " + _SCRIPT + ". "
     "Its five subsets share the export as folders <subset>/<split>/, so data_dir=<subset> picks one (without it, "
@@ -616,287 +600,146 @@ _ETHICS_NOTES = (
     "filtered set); we use train and validation (= the normal ETHICS test set) as our train/test. "
 )
 
-HUB_TASKS: dict[str, TaskSpec] = {
-    s.name: s
-    for s in [
-        _spec(
-            "sciq",
-            sciq_to_binary,
-            "allenai/sciq",
-            config=None,
-            train="train",
-            test="test",
-            notes="Parquet (default config); all three splits are labelled, the 1k-row test split is our test. "
-            "Columns question, distractor1-3, correct_answer, support (unused). Items: correct answer + one "
-            "random distractor per question.",
-        ),
-        _spec(
-            "boolq",
-            boolq_to_binary,
-            "google/boolq",
-            config=None,
-            train="train",
-            test="validation",
-            notes="Parquet (default config); there is no test split, so validation is our test. Columns question, "
-            "answer (bool), passage. Group = passage (several questions share one).",
-        ),
-        _spec(
-            "cosmos_qa",
-            cosmos_qa_to_binary,
-            "allenai/cosmos_qa",
-            revision=PARQUET_BRANCH,
-            config=None,
-            train="train",
-            test="validation",
-            notes="cosmos_qa.py only on main: " + _SCRIPT + ". Columns id, context, question, answer0-3, label "
-            "(int, test rows -1). " + _VAL_AS_TEST + ". "
-            "'None of the above' options are dropped, so questions whose answer it is yield no items.",
-        ),
-        _spec(
-            "amazon_polarity",
-            amazon_polarity_to_binary,
-            "fancyzhx/amazon_polarity",
-            config="amazon_polarity",
-            train="train",
-            test="test",
-            notes="Parquet (config amazon_polarity; moved from 'amazon_polarity' to fancyzhx/). Columns label "
-            "(0 negative, 1 positive), title, content; train 3.6M, test 400k, both labelled. Not one of the "
-            "paper's 22; kept because the reference code has it.",
-        ),
-        _spec(
-            "anthropic_hh",
-            anthropic_hh_to_binary,
-            "Anthropic/hh-rlhf",
-            config=None,
-            train="train",
-            test="test",
-            notes="JSONL (default config = harmless-base + helpful-* tranches; red-team-attempts excluded). Columns "
-            "chosen, rejected: full transcripts ('\\n\\nHuman: ... \\n\\nAssistant: ...'). Classification "
-            "proxy as in the reference code: each transcript is an item, 1 if chosen; the pair shares a "
-            "group keyed by the conversation before the final assistant turn. Not one of the paper's 22.",
-        ),
-        _spec(
-            "dream",
-            dream_to_binary,
-            "dataset-org/dream",
-            revision=PARQUET_BRANCH,
-            config=None,
-            train="train",
-            test="test",
-            notes="dream.py only on main: "
-            + _SCRIPT
-            + " (its one folder is plain_text/). Columns id, dialogue_id, dialogue "
-            "(list of turns), question, choice (3 strings), answer (text of the right choice); all splits "
-            "labelled, test is our test. Group = dialogue_id.",
-        ),
-        _spec(
-            "ethics_justice",
-            ethics_justice_to_binary,
-            "hendrycks/ethics",
-            revision=PARQUET_BRANCH,
-            config=None,
-            data_dir="justice",
-            train="train",
-            test="validation",
-            notes=_ETHICS_NOTES + "Columns label (1 reasonable), scenario. Group = scenario text before its last "
-            "' because ', so variants of one situation stay together.",
-        ),
-        _spec(
-            "ethics_deontology",
-            ethics_deontology_to_binary,
-            "hendrycks/ethics",
-            revision=PARQUET_BRANCH,
-            config=None,
-            data_dir="deontology",
-            train="train",
-            test="validation",
-            notes=_ETHICS_NOTES + "Columns label (1 reasonable excuse/duty), scenario, excuse. Group = scenario.",
-        ),
-        _spec(
-            "ethics_virtue",
-            ethics_virtue_to_binary,
-            "hendrycks/ethics",
-            revision=PARQUET_BRANCH,
-            config=None,
-            data_dir="virtue",
-            question_key=ethics_virtue_sentence,
-            train="train",
-            test="validation",
-            notes=_ETHICS_NOTES + "Columns label (1 trait fits), scenario ('sentence [SEP] trait'). Each sentence "
-            "is treated as a multiple-choice question over its traits: one fitting + one random other trait.",
-        ),
-        _spec(
-            "ethics_utilitarianism",
-            ethics_utilitarianism_to_binary,
-            "hendrycks/ethics",
-            revision=PARQUET_BRANCH,
-            config=None,
-            data_dir="utilitarianism",
-            train="train",
-            test="validation",
-            notes=_ETHICS_NOTES + "Columns baseline, less_pleasant (no label: baseline is always the more pleasant). "
-            "Our binary task: both scenarios in rng-random order, 1 if scenario A is the more pleasant.",
-        ),
-        _spec(
-            "anli_r2",
-            anli_r2_to_binary,
-            "facebook/anli",
-            config="plain_text",
-            train="train_r2",
-            test="test_r2",
-            notes="Parquet (config plain_text; splits train_r1..r3, dev_r1..r3, test_r1..r3, all labelled). "
-            "Columns uid, premise, hypothesis, label (0 entailment, 1 neutral, 2 contradiction), reason. "
-            "1 = entailment; neutral is grouped with contradiction as 0 (paper). Our own template, not "
-            "FLAN's. Group = premise.",
-        ),
-        _spec(
-            "cola",
-            cola_to_binary,
-            "nyu-mll/glue",
-            config="cola",
-            train="train",
-            test="validation",
-            notes="Parquet (config cola). Columns sentence, label (0 unacceptable, 1 acceptable), idx. "
-            + _VAL_AS_TEST
-            + ".",
-        ),
-        _spec(
-            "sst2",
-            sst2_to_binary,
-            "stanfordnlp/sst2",
-            config=None,
-            train="train",
-            test="validation",
-            notes="Parquet (default config; the same data as glue/sst2). Columns idx, sentence, label "
-            "(0 negative, 1 positive). " + _VAL_AS_TEST + ".",
-        ),
-        _spec(
-            "hellaswag",
-            hellaswag_to_binary,
-            "Rowan/hellaswag",
-            config=None,
-            train="train",
-            test="validation",
-            notes=_MAIN + " (data/<split>-*.parquet, config default). Columns ind, "
-            "activity_label, ctx_a, ctx_b, ctx, endings (4), source_id, split, split_type, label (string "
-            "'0'-'3', '' on test). " + _VAL_AS_TEST + ". Group = source_id.",
-        ),
-        _spec(
-            "mc_taco",
-            mc_taco_to_binary,
-            "CogComp/mc_taco",
-            revision=PARQUET_BRANCH,
-            config=None,
-            question_key=mc_taco_question,
-            train="test",
-            test="validation",
-            notes="mc_taco.py only on main: "
-            + _SCRIPT
-            + " (its one folder is plain_text/). There is no train split: the "
-            "larger labelled test split (9,442 rows) is our train and validation (3,783 rows) our test. "
-            "Columns sentence, question, answer, label (0 no, 1 yes), category. Rows are sampled by whole "
-            "questions and balanced per question; group = sentence.",
-        ),
-        _spec(
-            "openbookqa",
-            openbookqa_to_binary,
-            "allenai/openbookqa",
-            config="main",
-            train="train",
-            test="test",
-            notes="Parquet (config main). Columns id, question_stem, choices {text, label A-D}, answerKey; all "
-            "splits labelled, test is our test. The open-book fact (config 'additional') is not used.",
-        ),
-        _spec(
-            "paws",
-            paws_to_binary,
-            "google-research-datasets/paws",
-            config="labeled_final",
-            train="train",
-            test="test",
-            notes="Parquet (config labeled_final). Columns id, sentence1, sentence2, label (1 paraphrase); all "
-            "splits labelled, test is our test. Group = sentence1.",
-        ),
-        _spec(
-            "quail",
-            quail_to_binary,
-            "textmachinelab/quail",
-            config="quail",
-            train="train",
-            test="validation",
-            notes="Parquet (config quail; splits train, validation, challenge). Columns id, context_id, "
-            "question_id, domain, metadata, context, question, question_type, answers (4), "
-            "correct_answer_id. Validation is our test (challenge is a 556-row out-of-domain set). "
-            "Group = context_id.",
-        ),
-        _spec(
-            "piqa",
-            piqa_to_binary,
-            "ybisk/piqa",
-            revision=PARQUET_BRANCH,
-            config=None,
-            train="train",
-            test="validation",
-            notes="piqa.py only on main: " + _SCRIPT + " (its one folder is plain_text/; baber/piqa, what "
-            "lm-evaluation-harness now reads, is a parquet copy). Columns goal, sol1, sol2, label "
-            "(0 = sol1, 1 = sol2; -1 on test). " + _VAL_AS_TEST + ".",
-        ),
-        _spec(
-            "quartz",
-            quartz_to_binary,
-            "allenai/quartz",
-            config=None,
-            train="train",
-            test="test",
-            notes=_MAIN + " (config default). Columns id, question, "
-            "choices {text, label A/B}, answerKey, para, para_id, para_anno, question_anno; all splits "
-            "labelled, test is our test. Group = para_id.",
-        ),
-        _spec(
-            "social_i_qa",
-            social_i_qa_to_binary,
-            "allenai/social_i_qa",
-            revision=PARQUET_BRANCH,
-            config=None,
-            train="train",
-            test="validation",
-            notes="social_i_qa.py only on main: " + _SCRIPT + " (its one folder is default/; lighteval/siqa, what "
-            "lm-evaluation-harness now reads, is an identical parquet copy). Splits train, validation "
-            "(no test). Columns context, question, answerA-C, label (string '1'-'3', 1-based). Validation "
-            "is our test. Group = context.",
-        ),
-        _spec(
-            "multirc",
-            multirc_to_binary,
-            "aps/super_glue",
-            config="multirc",
-            question_key=multirc_question,
-            train="train",
-            test="validation",
-            notes=_SUPER_GLUE + " Columns paragraph, question, answer, "
-            "idx {paragraph, question, answer}, label (0 False, 1 True; -1 on test). " + _VAL_AS_TEST + ". "
-            "Rows are sampled by whole questions and balanced per question; group = paragraph.",
-        ),
-        _spec(
-            "wic",
-            wic_to_binary,
-            "aps/super_glue",
-            config="wic",
-            train="train",
-            test="validation",
-            notes=_SUPER_GLUE + " Columns word, sentence1, sentence2, "
-            "start1, start2, end1, end2, idx, label (0 False, 1 True; -1 on test). " + _VAL_AS_TEST + ". "
-            "Group = target word.",
-        ),
-        _spec(
-            "twitter_sentiment",
-            twitter_sentiment_to_binary,
-            "EleutherAI/twitter-sentiment",
-            config=None,
-            train="train",
-            test="test",
-            notes="Default config, splits train (~1.57M) and test (10k). Columns text, label (1 positive, "
-            "0 negative): taken from public code that loads it, the card itself was not retrieved.",
-        ),
-    ]
+
+def _hub_spec(
+    name: str, fmt, hub_id: str, revision: str | None, folder: str | None, splits: tuple[str, str]
+) -> TaskSpec:
+    """A row of ``_SOURCES`` as a spec: its formatter wrapped in ``balanced`` (the 55% rule), notes from ``_NOTES``.
+
+    On main (no revision) ``folder`` is the config name the README lists; the viewer's export has one config, so
+    there ``folder`` is the data_dir that picks one of the script's configs (ETHICS) and no config name is passed.
+    """
+    exported = revision is not None
+    return TaskSpec(
+        name=name,
+        to_binary=balanced(fmt),
+        hub_id=hub_id,
+        config=None if exported else folder,
+        revision=revision,
+        splits={"train": splits[0], "test": splits[1]},
+        notes=_NOTES[name],
+        data_dir=folder if exported else None,
+        question_key=_QUESTION_KEYS.get(name),
+    )
+
+
+def _ethics(subset: str, fmt) -> tuple:
+    """The ETHICS subsets share one export, as folders: ``subset`` is the data_dir that picks one."""
+    return (f"ethics_{subset}", fmt, "hendrycks/ethics", PARQUET_BRANCH, subset, _VAL)
+
+
+# The dataset's splits that serve as our (train, test): its test split, or validation where test labels are hidden
+# or there is no test split.
+_TEST = ("train", "test")
+_VAL = ("train", "validation")
+
+# Where each task's rows come from, in the registry's order:
+# (name, formatter, Hub id, revision, folder: config on main / data_dir in the export, our (train, test) splits)
+_SOURCES = [
+    ("sciq", sciq_to_binary, "allenai/sciq", None, None, _TEST),
+    ("boolq", boolq_to_binary, "google/boolq", None, None, _VAL),
+    ("cosmos_qa", cosmos_qa_to_binary, "allenai/cosmos_qa", PARQUET_BRANCH, None, _VAL),
+    ("amazon_polarity", amazon_polarity_to_binary, "fancyzhx/amazon_polarity", None, "amazon_polarity", _TEST),
+    ("anthropic_hh", anthropic_hh_to_binary, "Anthropic/hh-rlhf", None, None, _TEST),
+    ("dream", dream_to_binary, "dataset-org/dream", PARQUET_BRANCH, None, _TEST),
+    _ethics("justice", ethics_justice_to_binary),
+    _ethics("deontology", ethics_deontology_to_binary),
+    _ethics("virtue", ethics_virtue_to_binary),
+    _ethics("utilitarianism", ethics_utilitarianism_to_binary),
+    ("anli_r2", anli_r2_to_binary, "facebook/anli", None, "plain_text", ("train_r2", "test_r2")),
+    ("cola", cola_to_binary, "nyu-mll/glue", None, "cola", _VAL),
+    ("sst2", sst2_to_binary, "stanfordnlp/sst2", None, None, _VAL),
+    ("hellaswag", hellaswag_to_binary, "Rowan/hellaswag", None, None, _VAL),
+    ("mc_taco", mc_taco_to_binary, "CogComp/mc_taco", PARQUET_BRANCH, None, ("test", "validation")),
+    ("openbookqa", openbookqa_to_binary, "allenai/openbookqa", None, "main", _TEST),
+    ("paws", paws_to_binary, "google-research-datasets/paws", None, "labeled_final", _TEST),
+    ("quail", quail_to_binary, "textmachinelab/quail", None, "quail", _VAL),
+    ("piqa", piqa_to_binary, "ybisk/piqa", PARQUET_BRANCH, None, _VAL),
+    ("quartz", quartz_to_binary, "allenai/quartz", None, None, _TEST),
+    ("social_i_qa", social_i_qa_to_binary, "allenai/social_i_qa", PARQUET_BRANCH, None, _VAL),
+    ("multirc", multirc_to_binary, "aps/super_glue", None, "multirc", _VAL),
+    ("wic", wic_to_binary, "aps/super_glue", None, "wic", _VAL),
+    ("twitter_sentiment", twitter_sentiment_to_binary, "EleutherAI/twitter-sentiment", None, None, _TEST),
+]
+
+# Tasks whose rows are the candidate answers of a question: rows are sampled by whole questions.
+_QUESTION_KEYS = {
+    "ethics_virtue": ethics_virtue_sentence,
+    "mc_taco": mc_taco_question,
+    "multirc": multirc_question,
 }
+
+# What we assumed about each source: its layout, columns, which split serves as test, groups.
+_NOTES = {
+    "sciq": "Parquet (default config); all three splits are labelled, the 1k-row test split is our test. "
+    "Columns question, distractor1-3, correct_answer, support (unused). Items: correct answer + one "
+    "random distractor per question.",
+    "boolq": "Parquet (default config); there is no test split, so validation is our test. Columns question, "
+    "answer (bool), passage. Group = passage (several questions share one).",
+    "cosmos_qa": "cosmos_qa.py only on main: " + _SCRIPT + ". Columns id, context, question, answer0-3, label "
+    "(int, test rows -1). " + _VAL_AS_TEST + ". "
+    "'None of the above' options are dropped, so questions whose answer it is yield no items.",
+    "amazon_polarity": "Parquet (config amazon_polarity; moved from 'amazon_polarity' to fancyzhx/). Columns label "
+    "(0 negative, 1 positive), title, content; train 3.6M, test 400k, both labelled. Not one of the "
+    "paper's 22; kept because the reference code has it.",
+    "anthropic_hh": "JSONL (default config = harmless-base + helpful-* tranches; red-team-attempts excluded). Columns "
+    "chosen, rejected: full transcripts ('\\n\\nHuman: ... \\n\\nAssistant: ...'). Classification "
+    "proxy as in the reference code: each transcript is an item, 1 if chosen; the pair shares a "
+    "group keyed by the conversation before the final assistant turn. Not one of the paper's 22.",
+    "dream": "dream.py only on main: "
+    + _SCRIPT
+    + " (its one folder is plain_text/). Columns id, dialogue_id, dialogue "
+    "(list of turns), question, choice (3 strings), answer (text of the right choice); all splits "
+    "labelled, test is our test. Group = dialogue_id.",
+    "ethics_justice": _ETHICS_NOTES + "Columns label (1 reasonable), scenario. Group = scenario text before its last "
+    "' because ', so variants of one situation stay together.",
+    "ethics_deontology": _ETHICS_NOTES
+    + "Columns label (1 reasonable excuse/duty), scenario, excuse. Group = scenario.",
+    "ethics_virtue": _ETHICS_NOTES + "Columns label (1 trait fits), scenario ('sentence [SEP] trait'). Each sentence "
+    "is treated as a multiple-choice question over its traits: one fitting + one random other trait.",
+    "ethics_utilitarianism": _ETHICS_NOTES
+    + "Columns baseline, less_pleasant (no label: baseline is always the more pleasant). "
+    "Our binary task: both scenarios in rng-random order, 1 if scenario A is the more pleasant.",
+    "anli_r2": "Parquet (config plain_text; splits train_r1..r3, dev_r1..r3, test_r1..r3, all labelled). "
+    "Columns uid, premise, hypothesis, label (0 entailment, 1 neutral, 2 contradiction), reason. "
+    "1 = entailment; neutral is grouped with contradiction as 0 (paper). Our own template, not "
+    "FLAN's. Group = premise.",
+    "cola": "Parquet (config cola). Columns sentence, label (0 unacceptable, 1 acceptable), idx. " + _VAL_AS_TEST + ".",
+    "sst2": "Parquet (default config; the same data as glue/sst2). Columns idx, sentence, label "
+    "(0 negative, 1 positive). " + _VAL_AS_TEST + ".",
+    "hellaswag": _MAIN + " (data/<split>-*.parquet, config default). Columns ind, "
+    "activity_label, ctx_a, ctx_b, ctx, endings (4), source_id, split, split_type, label (string "
+    "'0'-'3', '' on test). " + _VAL_AS_TEST + ". Group = source_id.",
+    "mc_taco": "mc_taco.py only on main: " + _SCRIPT + " (its one folder is plain_text/). There is no train split: the "
+    "larger labelled test split (9,442 rows) is our train and validation (3,783 rows) our test. "
+    "Columns sentence, question, answer, label (0 no, 1 yes), category. Rows are sampled by whole "
+    "questions and balanced per question; group = sentence.",
+    "openbookqa": "Parquet (config main). Columns id, question_stem, choices {text, label A-D}, answerKey; all "
+    "splits labelled, test is our test. The open-book fact (config 'additional') is not used.",
+    "paws": "Parquet (config labeled_final). Columns id, sentence1, sentence2, label (1 paraphrase); all "
+    "splits labelled, test is our test. Group = sentence1.",
+    "quail": "Parquet (config quail; splits train, validation, challenge). Columns id, context_id, "
+    "question_id, domain, metadata, context, question, question_type, answers (4), "
+    "correct_answer_id. Validation is our test (challenge is a 556-row out-of-domain set). "
+    "Group = context_id.",
+    "piqa": "piqa.py only on main: " + _SCRIPT + " (its one folder is plain_text/; baber/piqa, what "
+    "lm-evaluation-harness now reads, is a parquet copy). Columns goal, sol1, sol2, label "
+    "(0 = sol1, 1 = sol2; -1 on test). " + _VAL_AS_TEST + ".",
+    "quartz": _MAIN + " (config default). Columns id, question, "
+    "choices {text, label A/B}, answerKey, para, para_id, para_anno, question_anno; all splits "
+    "labelled, test is our test. Group = para_id.",
+    "social_i_qa": "social_i_qa.py only on main: " + _SCRIPT + " (its one folder is default/; lighteval/siqa, what "
+    "lm-evaluation-harness now reads, is an identical parquet copy). Splits train, validation "
+    "(no test). Columns context, question, answerA-C, label (string '1'-'3', 1-based). Validation "
+    "is our test. Group = context.",
+    "multirc": _SUPER_GLUE + " Columns paragraph, question, answer, "
+    "idx {paragraph, question, answer}, label (0 False, 1 True; -1 on test). " + _VAL_AS_TEST + ". "
+    "Rows are sampled by whole questions and balanced per question; group = paragraph.",
+    "wic": _SUPER_GLUE + " Columns word, sentence1, sentence2, "
+    "start1, start2, end1, end2, idx, label (0 False, 1 True; -1 on test). " + _VAL_AS_TEST + ". "
+    "Group = target word.",
+    "twitter_sentiment": "Default config, splits train (~1.57M) and test (10k). Columns text, label (1 positive, "
+    "0 negative): taken from public code that loads it, the card itself was not retrieved.",
+}
+
+HUB_TASKS: dict[str, TaskSpec] = {row[0]: _hub_spec(*row) for row in _SOURCES}

@@ -174,38 +174,18 @@ def build_classifier(
     Pythia in fp16 and Qwen2.5 in bf16, and Adam's small updates vanish in half-precision weights);
     training still computes in bf16 under autocast.
     """
-    from transformers import AutoModel, AutoModelForCausalLM, PretrainedConfig
+    from transformers import AutoModelForCausalLM, PretrainedConfig
 
     if head_init not in HEAD_INITS:
         raise ValueError(f"unknown head_init {head_init!r}; valid: {', '.join(HEAD_INITS)}")
-    name = backbone if isinstance(backbone, str) else None
-    preset = preset_of(name) if name else None
-    pooling = pooling or (preset.pooling if preset else "last")
-    if preset is not None and preset.num_layers is not None:
-        from_pretrained_kw.setdefault("num_hidden_layers", preset.num_layers)
-    revision = None
-    if name:
-        backbone, revision = resolve_backbone(name)
-    from_pretrained_kw.update(revision_kw(revision))
+    backbone, name, revision, pooling = _resolve_name(backbone, pooling, from_pretrained_kw)
     config = _backbone_config(backbone, name, revision, trust_remote_code, from_pretrained_kw)
-    # Encoders like BERT also have a causal-LM class in transformers; they are used bidirectionally here.
-    is_causal = type(config) in AutoModelForCausalLM._model_mapping and config.model_type not in ENCODER_TYPES
-    auto = AutoModelForCausalLM if (head_init == "unembed01" or is_causal) else AutoModel
-    if head_init == "unembed01" and not is_causal:
-        raise ValueError(f"head_init='unembed01' needs a causal LM; {type(config).__name__} is not one")
-    if isinstance(backbone, PretrainedConfig):  # dtype too: from_config builds in the dtype a config records
-        model = auto.from_config(config, trust_remote_code=trust_remote_code, dtype=dtype)
-    else:
-        with quiet_loading(), clear_revision_errors(name, revision):
-            model = auto.from_pretrained(
-                str(backbone), trust_remote_code=trust_remote_code, dtype=dtype, **from_pretrained_kw
-            )
+    auto = _model_class(config, head_init)
+    model = _load_model(auto, backbone, config, name, revision, trust_remote_code, dtype, from_pretrained_kw)
     rows = None
     if head_init == "unembed01":
         if tokenizer is None:
-            if isinstance(backbone, PretrainedConfig) and name is None:  # a random-init preset has its name
-                raise ValueError("head_init='unembed01' with a config needs tokenizer=")
-            tokenizer = load_tokenizer(name or str(backbone), trust_remote_code=trust_remote_code)
+            tokenizer = _head_tokenizer(backbone, name, trust_remote_code)
         rows = _unembedding_rows(model, tokenizer, ("1",) if pairwise else ("0", "1"))
     base = model.base_model if auto is AutoModelForCausalLM else model
     clf = Classifier(base, num_labels=num_labels, pooling=pooling, linear_probe=linear_probe, pairwise=pairwise)
@@ -215,6 +195,53 @@ def build_classifier(
     if lora_r:
         add_lora(clf, lora_r)
     return clf
+
+
+def _resolve_name(backbone, pooling, kw: dict):
+    """(backbone, name, revision, pooling) for a backbone named by a string: the Hub id or path and revision it
+    stands for, and its preset's pooling; the preset's layer count and the revision go into ``kw``, the keywords
+    of every ``from_pretrained``. A config passes through with no name."""
+    name = backbone if isinstance(backbone, str) else None
+    preset = preset_of(name) if name else None
+    pooling = pooling or (preset.pooling if preset else "last")
+    if preset is not None and preset.num_layers is not None:
+        kw.setdefault("num_hidden_layers", preset.num_layers)
+    revision = None
+    if name:
+        backbone, revision = resolve_backbone(name)
+    kw.update(revision_kw(revision))
+    return backbone, name, revision, pooling
+
+
+def _model_class(config, head_init: str):
+    """``AutoModelForCausalLM`` for a causal LM (and for ``"unembed01"``, which reads its unembedding), else
+    ``AutoModel``."""
+    from transformers import AutoModel, AutoModelForCausalLM
+
+    # Encoders like BERT also have a causal-LM class in transformers; they are used bidirectionally here.
+    is_causal = type(config) in AutoModelForCausalLM._model_mapping and config.model_type not in ENCODER_TYPES
+    if head_init == "unembed01" and not is_causal:
+        raise ValueError(f"head_init='unembed01' needs a causal LM; {type(config).__name__} is not one")
+    return AutoModelForCausalLM if (head_init == "unembed01" or is_causal) else AutoModel
+
+
+def _load_model(auto, backbone, config, name, revision, trust_remote_code: bool, dtype, kw: dict):
+    """The backbone model: random-init from a given config, else pretrained weights (revision errors made clear)."""
+    from transformers import PretrainedConfig
+
+    if isinstance(backbone, PretrainedConfig):  # dtype too: from_config builds in the dtype a config records
+        return auto.from_config(config, trust_remote_code=trust_remote_code, dtype=dtype)
+    with quiet_loading(), clear_revision_errors(name, revision):
+        return auto.from_pretrained(str(backbone), trust_remote_code=trust_remote_code, dtype=dtype, **kw)
+
+
+def _head_tokenizer(backbone, name, trust_remote_code: bool):
+    """The tokenizer that finds the head's tokens ("0" and "1") for ``"unembed01"`` when none was given."""
+    from transformers import PretrainedConfig
+
+    if isinstance(backbone, PretrainedConfig) and name is None:  # a random-init preset has its name
+        raise ValueError("head_init='unembed01' with a config needs tokenizer=")
+    return load_tokenizer(name or str(backbone), trust_remote_code=trust_remote_code)
 
 
 def _backbone_config(backbone, name, revision, trust_remote_code: bool, kw: dict):

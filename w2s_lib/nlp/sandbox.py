@@ -222,41 +222,20 @@ def run_sandbox(
     rows; timings)."""
     from w2s_lib.core.cache import write_json
     from w2s_lib.core.results import collect_histories
-    from w2s_lib.nlp.simulation import load_features, simulation_experiment
     from w2s_lib.nlp.sweep import run_configs
 
     t0 = time.time()
     weak, ceilings, w2s = sandbox_plan(seeds, cfg, student_mode)
     df = run_configs(weak + ceilings + w2s, cache_dir, progress=progress)
     students = df[df["role"] == "w2s"]
-    rows = [
-        dict(
-            weak=r.weak_model,
-            strong=r.model,
-            loss=r.loss,
-            student_mode=r.student_mode,
-            seed=int(r.seed),
-            weak_acc=r.weak_acc,
-            w2s_acc=r.test_acc,
-            strong_acc=r.strong_acc,
-            pgr=r.pgr,
-            agreement=r.agreement_all,
-            agreement_supervisor_wrong=r.agreement_supervisor_wrong,
-        )
-        for r in students.itertuples()
-    ]
+    rows = _result_rows(students)
     ladder = ladder_table(df)
     t_runs = time.time() - t0
     if student_mode == "finetune":  # the same students as probes, for the table of both modes
         probes = run_configs(sum(sandbox_plan(seeds, cfg, "probe"), []), cache_dir, progress=progress)
         both = pd.concat([probes, df], ignore_index=True)
         modes = modes_table(both)
-    X, y = load_features(f"{cfg['fig24_model']}:{cfg['task']}", seed=0, n=cfg["n_train"], cache_dir=cache_dir)
-    # Students pick their regularization by cross-validation on their own (weak) labels: with 1,600 points
-    # and 384 features, sklearn's default C=1 memorises random label noise (agreement 0.9-1.0).
-    fig24 = simulation_experiment(
-        X, y, ks=tuple(cfg["fig24_ks"]), mixed_k=cfg["fig24_mixed_k"], seed=0, student_cv=True
-    )
+    fig24 = _fig24(cfg, cache_dir)
 
     out = Path(out_dir)
     _draw(df, rows, fig24, out, cfg, student_mode)
@@ -279,6 +258,36 @@ def run_sandbox(
         summary["modes"] = modes.to_dict("records")
     write_json(out / "summary.json", summary)
     return summary
+
+
+def _result_rows(students: pd.DataFrame) -> list[dict]:
+    """``results.json``: one row per weak-to-strong run, named as the demo reports it."""
+    return [
+        dict(
+            weak=r.weak_model,
+            strong=r.model,
+            loss=r.loss,
+            student_mode=r.student_mode,
+            seed=int(r.seed),
+            weak_acc=r.weak_acc,
+            w2s_acc=r.test_acc,
+            strong_acc=r.strong_acc,
+            pgr=r.pgr,
+            agreement=r.agreement_all,
+            agreement_supervisor_wrong=r.agreement_supervisor_wrong,
+        )
+        for r in students.itertuples()
+    ]
+
+
+def _fig24(cfg: dict, cache_dir) -> pd.DataFrame:
+    """Fig. 24's logic on the sandbox task: probes on ``cfg["fig24_model"]``'s features (cached)."""
+    from w2s_lib.nlp.simulation import load_features, simulation_experiment
+
+    X, y = load_features(f"{cfg['fig24_model']}:{cfg['task']}", seed=0, n=cfg["n_train"], cache_dir=cache_dir)
+    # Students pick their regularization by cross-validation on their own (weak) labels: with 1,600 points
+    # and 384 features, sklearn's default C=1 memorises random label noise (agreement 0.9-1.0).
+    return simulation_experiment(X, y, ks=tuple(cfg["fig24_ks"]), mixed_k=cfg["fig24_mixed_k"], seed=0, student_cv=True)
 
 
 def _draw(df: pd.DataFrame, rows: list[dict], fig24: pd.DataFrame, out: Path, cfg: dict, mode: str = "probe") -> None:

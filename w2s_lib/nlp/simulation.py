@@ -184,32 +184,14 @@ def simulation_experiment(
     feature sets small enough to memorise noise.
     """
     n, d = X.shape
-    ks = tuple(sorted(set(int(k) for k in ks)))
-    student_ks = (d,) if student_ks is None else tuple(sorted(set(int(k) for k in student_ks)))
-    if not ks or ks[0] < 1 or max(ks + student_ks) > d:
-        raise ValueError(f"feature counts ks={ks}, student_ks={student_ks} must lie in 1..{d}")
-    if mixed_k is not None and mixed_k not in ks:
-        raise ValueError(f"mixed_k={mixed_k} must be one of ks={ks}")
+    ks, student_ks = _feature_counts(ks, student_ks, mixed_k, d)
     sizes = (n_test if test is None else 0, n_weak, n_student)
     te_idx, wk, st = _parts(n, np.random.default_rng(seed), sizes, test is not None, weak_frac, test_frac)
     X_te, y_te = (X[te_idx], y[te_idx]) if test is None else (np.asarray(test[0]), np.asarray(test[1]))
     students = _Students(X[st], y[st], X_te, y_te, student_ks, seed, student_cv)
-    weak_preds = {}
-    for k in ks:
-        weak = _logreg(X[wk][:, :k], y[wk], seed)
-        labels, test_labels = weak.predict(students.X[:, :k]), weak.predict(X_te[:, :k])
-        weak_preds[k] = (labels, test_labels)
-        students.rows("simulatable", k, 0.0, labels, test_labels)
-        noisy = _flip(students.y, int((labels != students.y).sum()), (seed, k))
-        noisy_test = _flip(y_te, int((test_labels != y_te).sum()), (seed, k, 1))
-        students.rows("random", k, 0.0, noisy, noisy_test)
+    weak_preds = _simulatable_and_random(students, X[wk], y[wk], ks, seed)
     if mixed_k is not None:
-        base, base_test = weak_preds[mixed_k]
-        for nz in noise:
-            key = (seed, mixed_k, int(nz * 1e6))
-            labels = _flip(base, int(round(nz * len(base))), key)
-            test_labels = _flip(base_test, int(round(nz * len(base_test))), (*key, 1))
-            students.rows("mixed", mixed_k, nz, labels, test_labels)
+        _mixed(students, *weak_preds[mixed_k], mixed_k, noise, seed)
     df = pd.DataFrame(students.out)
     df.attrs["splits"] = {
         "weak": wk.tolist(),
@@ -217,6 +199,42 @@ def simulation_experiment(
         "test": None if test is not None else te_idx.tolist(),
     }
     return df
+
+
+def _feature_counts(ks, student_ks, mixed_k, d: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The weak and student feature counts, sorted and deduplicated (None students: one on all ``d``)."""
+    ks = tuple(sorted(set(int(k) for k in ks)))
+    student_ks = (d,) if student_ks is None else tuple(sorted(set(int(k) for k in student_ks)))
+    if not ks or ks[0] < 1 or max(ks + student_ks) > d:
+        raise ValueError(f"feature counts ks={ks}, student_ks={student_ks} must lie in 1..{d}")
+    if mixed_k is not None and mixed_k not in ks:
+        raise ValueError(f"mixed_k={mixed_k} must be one of ks={ks}")
+    return ks, student_ks
+
+
+def _simulatable_and_random(students: _Students, X_wk, y_wk, ks, seed) -> dict:
+    """For each k: the weak model M_k's labels ("simulatable") and ground truth with as many random flips
+    ("random") train the students; returns k -> (labels, test labels) of M_k, which "mixed" builds on."""
+    weak_preds = {}
+    for k in ks:
+        weak = _logreg(X_wk[:, :k], y_wk, seed)
+        labels, test_labels = weak.predict(students.X[:, :k]), weak.predict(students.X_te[:, :k])
+        weak_preds[k] = (labels, test_labels)
+        students.rows("simulatable", k, 0.0, labels, test_labels)
+        # the flips get keys of their own so the random rows do not depend on which other ks were asked for
+        noisy = _flip(students.y, int((labels != students.y).sum()), (seed, k))
+        noisy_test = _flip(students.y_te, int((test_labels != students.y_te).sum()), (seed, k, 1))
+        students.rows("random", k, 0.0, noisy, noisy_test)
+    return weak_preds
+
+
+def _mixed(students: _Students, base, base_test, mixed_k: int, noise, seed) -> None:
+    """The "mixed" labellers: M_mixed_k's labels plus random flips of each fraction in ``noise``."""
+    for nz in noise:
+        key = (seed, mixed_k, int(nz * 1e6))
+        labels = _flip(base, int(round(nz * len(base))), key)
+        test_labels = _flip(base_test, int(round(nz * len(base_test))), (*key, 1))
+        students.rows("mixed", mixed_k, nz, labels, test_labels)
 
 
 def _parts(n: int, rng, sizes, given_test: bool, weak_frac: float, test_frac: float):
