@@ -57,6 +57,7 @@ out_dir: str = "../figures"  # where figures and their numbers go
 # %%
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
+from w2s_lib.nlp.claims import cell_gap, cell_percent, median_accuracies
 from w2s_lib.reference import paper_values, versus
 from w2s_lib.specs import notebook_spec
 
@@ -70,12 +71,10 @@ df = spec.run(cache_dir)  # train what is missing from the cache; its rows
 weak, strong = spec.supervisors[0], spec.students[-1]
 pair = df[(df["role"] == "w2s") & (df["weak_model"] == weak) & (df["model"] == strong)]
 # the median over tasks of seed-averaged accuracies, per loss; the bars are four of its cells (in %)
-accs = ["weak_acc", "test_acc", "strong_acc"]
-per_task_of = lambda rows: rows.groupby(["task", "loss"])[accs].mean().groupby("loss").median()  # noqa: E731
 cells = {"weak": ("xent", "weak_acc"), "naive": ("xent", "test_acc"), "best_method": ("logconf", "test_acc")}
 cells["ceiling"] = ("xent", "strong_acc")
-per_task = per_task_of(pair)
-bars = {k: 100 * per_task.loc[cell] for k, cell in cells.items()}
+per_task = median_accuracies(pair)
+bars = {k: cell_percent(per_task, cell) for k, cell in cells.items()}
 paper = paper_values("fig02", setting="nlp").set_index("series")["value"].to_dict()
 plotting.style()
 fig, ax = plotting.plt.subplots(figsize=(4, 3.8))
@@ -106,15 +105,9 @@ assert all(p.exists() for p in paths.values())
 # on every task stay together) of the same medians; "n/a" with one seed.
 
 # %%
-import numpy as np
-import pandas as pd
+from w2s_lib.core.results import SeedBootstrap
 
-seed_ids, rng = sorted(set(pair["seed"])), np.random.default_rng(0)
-boot = [
-    per_task_of(pd.concat([pair[pair["seed"] == s] for s in rng.choice(seed_ids, len(seed_ids))]))
-    for _ in range(400 if len(seed_ids) > 1 else 0)
-]
-ci = lambda f: tuple(np.nanpercentile([f(b) for b in boot], [2.5, 97.5])) if boot else (np.nan, np.nan)  # noqa: E731
+boot = SeedBootstrap(pair, median_accuracies)  # the same medians on seeds drawn with replacement
 steps = [("naive", "weak"), ("best_method", "naive"), ("ceiling", "best_method")]
 versus(
     [
@@ -123,7 +116,7 @@ versus(
             claim=18,
             quantity=f"{k} (%): {weak} → {strong}",
             ours=v,
-            ci=ci(lambda b, k=k: 100 * b.loc[cells[k]]),
+            ci=boot.ci(cell_percent, cells[k]),
             figure="fig02",
             series=k,
             setting="nlp",
@@ -151,7 +144,7 @@ versus(
         dict(
             quantity=f"{a} − {b} (points)",
             ours=bars[a] - bars[b],
-            ci=ci(lambda t, a=a, b=b: 100 * (t.loc[cells[a]] - t.loc[cells[b]])),
+            ci=boot.ci(cell_gap, cells[a], cells[b]),
             paper_says="weak < naive < best method < ceiling (Figure 2's NLP bars: 62 / 80.5 / 87.5 / 94)",
             page=3,
         )

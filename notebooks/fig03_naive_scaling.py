@@ -61,7 +61,6 @@ cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
-import pandas as pd
 
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
@@ -149,33 +148,33 @@ else:
 # pipeline runs and the verdicts are about those models, not the paper's.
 
 # %%
-import numpy as np
 
-from w2s_lib.core.results import pgr_table
-from w2s_lib.nlp.claims import pgr_medians, pgr_of, share_growing
+from w2s_lib.core.results import SeedBootstrap
+from w2s_lib.nlp.claims import (
+    kept_pgrs,
+    pgr_by_student,
+    pgr_by_supervisor,
+    pgr_medians,
+    share_growing,
+    share_positive,
+)
 
-kept = pgr_table(df).query("not excluded")
+kept = kept_pgrs(df)
 pgr = pgr_medians(df)
 # per student (weakest supervisor) and per supervisor (largest student); the share of positive PGRs
-by_weakest = lambda p: pd.Series([pgr_of(p, supervisors[0], s, "xent") for s in strong_models], dtype=float)  # noqa: E731
-by_largest = lambda p: pd.Series([pgr_of(p, w, strong_models[-1], "xent") for w in supervisors], dtype=float)  # noqa: E731
-positive = lambda t: 100 * (t["pgr"] > 0).mean() if len(t) else float("nan")  # noqa: E731
-weakest, largest, frac_positive = by_weakest(pgr), by_largest(pgr), positive(kept)
+weakest = pgr_by_student(pgr, supervisors[0], strong_models)
+largest = pgr_by_supervisor(pgr, supervisors, strong_models[-1])
+frac_positive = share_positive(kept)
 by_student, by_supervisor = share_growing(pgr, models, "student"), share_growing(pgr, models, "supervisor")
-# the same numbers on seeds drawn with replacement (rows of a drawn seed enter once per draw)
-w2s_rows, seed_ids, rng = df[df["role"] == "w2s"], sorted(set(df["seed"])), np.random.default_rng(0)
-draws = [
-    pd.concat([w2s_rows[w2s_rows["seed"] == s] for s in rng.choice(seed_ids, len(seed_ids))])
-    for _ in range(400 if len(seed_ids) > 1 else 0)
-]
-boot = [(pgr_medians(d), pgr_table(d).query("not excluded")) for d in draws]
-ci = lambda f: tuple(np.nanpercentile([f(*b) for b in boot], [2.5, 97.5])) if boot else (np.nan, np.nan)  # noqa: E731
+# the same numbers on seeds drawn with replacement (a seed's runs on every task and pair stay together)
+w2s_rows = df[df["role"] == "w2s"]
+boot, boot_kept = SeedBootstrap(w2s_rows, pgr_medians), SeedBootstrap(w2s_rows, kept_pgrs)  # the same draws
 versus(
     [
         dict(
             quantity="PGR, weakest supervisor, median over students (%)",
             ours=weakest.median(),
-            ci=ci(lambda p, t: by_weakest(p).median()),
+            ci=boot.ci(pgr_by_student, supervisors[0], strong_models, reduce="median"),
             figure="fig03",
             series="naive",
             panel="d",
@@ -187,7 +186,7 @@ versus(
             claim=1,
             quantity="(task, pair) PGRs > 0, NLP (%)",
             ours=frac_positive,
-            ci=ci(lambda p, t: positive(t)),
+            ci=boot_kept.ci(share_positive),
             paper_says="students outperform their supervisors in virtually every setting: PGR almost always > 0",
             page=8,
             holds=bool(frac_positive >= 90),
@@ -197,7 +196,7 @@ versus(
             claim=2,
             quantity=f"PGR, largest student, median over supervisors (%): {strong_models[-1]}",
             ours=largest.median(),
-            ci=ci(lambda p, t: by_largest(p).median()),
+            ci=boot.ci(pgr_by_supervisor, supervisors, strong_models[-1], reduce="median"),
             figure="sec1",
             series="naive",
             setting="nlp",
@@ -208,7 +207,7 @@ versus(
             claim=3,
             quantity=f"PGR, weakest supervisor, smallest over students (%): {supervisors[0]}",
             ours=weakest.min(),
-            ci=ci(lambda p, t: by_weakest(p).min()),
+            ci=boot.ci(pgr_by_student, supervisors[0], strong_models, reduce="min"),
             figure="fig03",
             series="naive",
             panel="d",
@@ -222,7 +221,7 @@ versus(
             claim=3,
             quantity="steps to a larger student where PGR grows (%)",
             ours=by_student,
-            ci=ci(lambda p, t: share_growing(p, models, "student")),
+            ci=boot.ci(share_growing, models, "student"),
             paper_says="PGR rises with both supervisor size and student size",
             page=8,
             holds=bool(by_student > 50),
@@ -232,7 +231,7 @@ versus(
             claim=3,
             quantity="steps to a larger supervisor where PGR grows (%)",
             ours=by_supervisor,
-            ci=ci(lambda p, t: share_growing(p, models, "supervisor")),
+            ci=boot.ci(share_growing, models, "supervisor"),
             paper_says="PGR rises with both supervisor size and student size",
             page=8,
             holds=bool(by_supervisor > 50),
@@ -242,7 +241,7 @@ versus(
             claim=3,
             quantity="PGR, largest student, median over supervisors (%)",
             ours=largest.median(),
-            ci=ci(lambda p, t: by_largest(p).median()),
+            ci=boot.ci(pgr_by_supervisor, supervisors, strong_models[-1], reduce="median"),
             figure="fig03",
             series="naive",
             panel="d",
@@ -255,7 +254,7 @@ versus(
         dict(
             quantity=f"PGR, {supervisors[0]} → {s} (%)",
             ours=weakest[i],
-            ci=ci(lambda p, t, i=i: by_weakest(p)[i]),
+            ci=boot.ci(pgr_by_student, supervisors[0], strong_models, reduce=i),
             paper_says="PGR rises with both supervisor size and student size",
             page=8,
         )

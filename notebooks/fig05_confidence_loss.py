@@ -142,9 +142,8 @@ else:
 # At the smoke preset: tiny from-scratch models, so no pretrained knowledge to elicit.
 
 # %%
-import numpy as np
-import pandas as pd
 
+from w2s_lib.core.results import SeedBootstrap
 from w2s_lib.nlp.claims import loss_gain, median_accuracy, pgr_medians, pgr_of
 
 pgr = pgr_medians(df)
@@ -157,13 +156,8 @@ adjacent = loss_gain(pgr, adjacent_pairs)
 below = strong_models[-2] if len(strong_models) > 1 else None
 elicited = median_accuracy(df, weakest, largest, "logconf")
 to_next = elicited - median_accuracy(df, weakest, below, "xent", "strong_acc") if below else float("nan")
-# the same medians on seeds drawn with replacement (rows of a drawn seed enter once per draw)
-w2s_rows, seed_ids, rng = df[df["role"] == "w2s"], sorted(set(df["seed"])), np.random.default_rng(0)
-boot = [
-    pgr_medians(pd.concat([w2s_rows[w2s_rows["seed"] == s] for s in rng.choice(seed_ids, len(seed_ids))]))
-    for _ in range(400 if len(seed_ids) > 1 else 0)
-]
-ci = lambda f: tuple(np.nanpercentile([f(b) for b in boot], [2.5, 97.5])) if boot else (np.nan, np.nan)  # noqa: E731
+# the same medians on seeds drawn with replacement (a seed's runs on every task and pair stay together)
+boot = SeedBootstrap(df[df["role"] == "w2s"], pgr_medians)
 versus(
     [
         # claim_4: smallest supervisor -> largest student, naive about 25%
@@ -171,7 +165,7 @@ versus(
             claim=4,
             quantity=f"PGR naive, weakest → largest (%): {weakest} → {largest}",
             ours=naive,
-            ci=ci(lambda b: pgr_of(b, weakest, largest, "xent")),
+            ci=boot.ci(pgr_of, weakest, largest, "xent"),
             figure="fig05",
             series="naive",
             panel="b",
@@ -183,7 +177,7 @@ versus(
             claim=4,
             quantity=f"PGR confidence loss, weakest → largest (%): {weakest} → {largest}",
             ours=conf,
-            ci=ci(lambda b: pgr_of(b, weakest, largest, "logconf")),
+            ci=boot.ci(pgr_of, weakest, largest, "logconf"),
             figure="fig05",
             series="aux_loss",
             panel="b",
@@ -203,7 +197,7 @@ versus(
         dict(
             quantity=f"PGR naive, {weakest} → {smallest} (%)",
             ours=pgr_of(pgr, weakest, smallest, "xent"),
-            ci=ci(lambda b: pgr_of(b, weakest, smallest, "xent")),
+            ci=boot.ci(pgr_of, weakest, smallest, "xent"),
             figure="fig05",
             series="naive",
             x="smallest_student",
@@ -211,7 +205,7 @@ versus(
         dict(
             quantity=f"PGR confidence loss, {weakest} → {smallest} (%)",
             ours=pgr_of(pgr, weakest, smallest, "logconf"),
-            ci=ci(lambda b: pgr_of(b, weakest, smallest, "logconf")),
+            ci=boot.ci(pgr_of, weakest, smallest, "logconf"),
             figure="fig05",
             series="aux_loss",
             x="smallest_student",
@@ -221,7 +215,7 @@ versus(
             claim=5,
             quantity=f"confidence loss − naive PGR, smallest student (points): {weakest} → {smallest}",
             ours=small_gap,
-            ci=ci(lambda b: loss_gain(b, [(weakest, smallest)])),
+            ci=boot.ci(loss_gain, [(weakest, smallest)]),
             paper_says="for small students and small gaps the loss is slightly worse than naive training",
             page=10,
             holds=bool(-15 <= small_gap < 0),
@@ -232,7 +226,7 @@ versus(
             quantity="confidence loss − naive PGR, adjacent sizes, median (points): "
             + ", ".join(f"{w} → {s}" for w, s in adjacent_pairs),
             ours=adjacent,
-            ci=ci(lambda b: loss_gain(b, adjacent_pairs)),
+            ci=boot.ci(loss_gain, adjacent_pairs),
             paper_says="for small students and small gaps the loss is slightly worse than naive training",
             page=10,
             holds=bool(-15 <= adjacent < 0),
@@ -242,7 +236,7 @@ versus(
         dict(
             quantity=f"confidence loss − naive PGR, {weakest} → {s} (points)",
             ours=loss_gain(pgr, [(weakest, s)]),
-            ci=ci(lambda b, s=s: loss_gain(b, [(weakest, s)])),
+            ci=boot.ci(loss_gain, [(weakest, s)]),
             paper_says="slightly worse for small students; for large gaps it helps dramatically",
             page=10,
         )

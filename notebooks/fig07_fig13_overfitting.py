@@ -59,7 +59,7 @@ import numpy as np
 
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.results import collect_histories, pgr_table
+from w2s_lib.core.results import collect_histories, pgr_table, seed_draw_indices
 from w2s_lib.nlp.claims import overfits_within_epoch
 from w2s_lib.reference import paper_record, paper_values, versus
 from w2s_lib.specs import notebook_spec
@@ -168,7 +168,7 @@ accs = ["weak_acc", "strong_acc", *checkpoints.values()]
 per_run = students.groupby(["task", "weak_model", "model", "loss", "seed"])[accs].mean().unstack("seed")
 runs = per_run.index.to_frame(index=False)
 seed_accs = np.stack([per_run[a].to_numpy().T for a in accs], axis=1)  # seed x accuracy x run
-draws = np.random.default_rng(0).integers(0, len(seed_accs), size=(2000, len(seed_accs)))
+draws = seed_draw_indices(len(seed_accs))  # 2000 draws of the seeds, with replacement
 mean_accs = np.nanmean(seed_accs[draws], axis=1)  # draw x accuracy x run
 gap = mean_accs[:, 1] - mean_accs[:, 0]  # excluded where the ceiling is not above the supervisor, as pgr_table
 boot = 100 * (mean_accs[:, 2:] - mean_accs[:, :1]) / np.where(gap > 0, gap, np.nan)[:, None]  # draw x ckpt x run

@@ -60,6 +60,7 @@ import numpy as np
 
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
+from w2s_lib.core.results import seed_draw_indices
 from w2s_lib.models.presets import model_order
 from w2s_lib.reference import versus
 from w2s_lib.specs import notebook_spec
@@ -139,7 +140,7 @@ mistakes = 100 * naive["agreement_supervisor_wrong"].xs(weakest, level="weak_mod
 w = numbers[numbers["weak_model"] == weakest].groupby(["model", "loss"])["agreement_all"].median()
 per_run = students.groupby(["task", "weak_model", "model", "loss", "seed"])[[*cols, "weak_acc"]].mean().unstack("seed")
 seed_vals = np.stack([per_run[c].to_numpy().T for c in [*cols, "weak_acc"]], axis=1)  # seed x value x run
-draws = np.random.default_rng(0).integers(0, len(seed_vals), size=(2000, len(seed_vals)))
+draws = seed_draw_indices(len(seed_vals))  # 2000 draws of the seeds, with replacement
 boot = 100 * np.nanmean(seed_vals[draws], axis=1)  # draw x value x run (%): agreements, then weak_acc
 runs = per_run.index.to_frame(index=False).reset_index()
 at = runs.pivot(index=["task", "weak_model", "model"], columns="loss", values="index")  # run index per loss

@@ -81,3 +81,32 @@ def test_a_pairs_per_task_table_takes_pgr_from_seed_averaged_accuracies():
     assert table.loc["t", "xent"] == pytest.approx(2 / 3) and table.loc["t", "logconf"] == pytest.approx(0.6)
     assert np.isnan(table.loc["u", "xent"])
     assert pair_pgr_by_task(pd.DataFrame(rows), "a", "z").empty
+
+
+def _seed_rows() -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    return pd.DataFrame({"seed": np.repeat([0, 1, 2, 3], 5), "task": list("abcde") * 4, "x": rng.normal(size=20)})
+
+
+def test_seed_bootstrap_is_the_notebooks_former_loop():
+    from w2s_lib.core.results import SeedBootstrap
+
+    rows = _seed_rows()
+    summary = lambda d: d.groupby("task")["x"].mean()  # noqa: E731
+    # the loop five notebooks wrote out before: a seed drawn twice enters twice
+    seeds, rng = sorted(set(rows["seed"])), np.random.default_rng(0)
+    draws = [summary(pd.concat([rows[rows["seed"] == s] for s in rng.choice(seeds, len(seeds))])) for _ in range(400)]
+    want = tuple(np.nanpercentile([d.median() for d in draws], [2.5, 97.5]))
+    boot = SeedBootstrap(rows, summary)
+    assert boot.ci(lambda d: d.median()) == want == boot.ci(lambda d: d, reduce="median")
+    assert boot.ci(lambda d, k: d.iloc[k], 2) == boot.ci(lambda d: d, reduce=2)
+    lo, hi = boot.ci(lambda d: d, reduce="min")
+    assert lo <= hi <= rows.groupby("task")["x"].mean().max()
+
+
+def test_seed_bootstrap_of_one_seed_has_no_interval():
+    from w2s_lib.core.results import SeedBootstrap
+
+    rows = _seed_rows().query("seed == 0")
+    boot = SeedBootstrap(rows, lambda d: d["x"].mean())
+    assert boot.draws == [] and np.isnan(boot.ci(lambda d: d)).all()

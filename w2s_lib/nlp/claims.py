@@ -27,6 +27,44 @@ def pgr_of(pgr: pd.Series, weak: str, strong: str, loss: str) -> float:
     return float(pgr.get((weak, strong, loss), float("nan")))
 
 
+def pgr_by_student(pgr: pd.Series, weak: str, students: list[str], loss: str = "xent") -> pd.Series:
+    """``weak``'s median PGR with each of ``students``, in their order (nan where missing)."""
+    return pd.Series([pgr_of(pgr, weak, s, loss) for s in students], dtype=float)
+
+
+def pgr_by_supervisor(pgr: pd.Series, supervisors: list[str], strong: str, loss: str = "xent") -> pd.Series:
+    """The median PGR of each of ``supervisors`` with ``strong``, in their order (nan where missing)."""
+    return pd.Series([pgr_of(pgr, w, strong, loss) for w in supervisors], dtype=float)
+
+
+def kept_pgrs(df: pd.DataFrame) -> pd.DataFrame:
+    """``pgr_table``'s (task, pair) rows that have a gap to recover."""
+    return pgr_table(df).query("not excluded")
+
+
+def share_positive(table: pd.DataFrame) -> float:
+    """% of a PGR table's rows (``kept_pgrs``) whose PGR is above 0; nan for no row."""
+    return float(100 * (table["pgr"] > 0).mean()) if len(table) else float("nan")
+
+
+ACCURACIES = ["weak_acc", "test_acc", "strong_acc"]
+
+
+def median_accuracies(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per loss, the median over tasks of seed-averaged supervisor, student and ceiling accuracies (fractions)."""
+    return rows.groupby(["task", "loss"])[ACCURACIES].mean().groupby("loss").median()
+
+
+def cell_percent(table: pd.DataFrame, cell: tuple[str, str]) -> float:
+    """One (loss, accuracy column) cell of ``median_accuracies``, in percent."""
+    return float(100 * table.loc[cell])
+
+
+def cell_gap(table: pd.DataFrame, a: tuple[str, str], b: tuple[str, str]) -> float:
+    """Cell ``a`` minus cell ``b`` of ``median_accuracies``, in points."""
+    return cell_percent(table, a) - cell_percent(table, b)
+
+
 def size_steps(pgr: pd.Series, models: list[str], along: str, loss: str = "xent") -> list[tuple[float, float]]:
     """(PGR before, PGR after) for every step to the next larger model in ``models`` (weakest first):
     ``along="student"`` keeps the supervisor and takes the next student, ``"supervisor"`` keeps the student
