@@ -603,49 +603,22 @@ def test_mc_taco():
     ) in {it["txt"] for it in items if it["hard_label"]}
 
 
+PARAGRAPH = "While this process moved along, diplomacy continued its rounds."
+
+
+def _multirc_row(question: str, answer: str, q: int, a: int, label: int, paragraph: str = PARAGRAPH, p: int = 0):
+    return dict(
+        paragraph=paragraph, question=question, answer=answer, idx=dict(paragraph=p, question=q, answer=a), label=label
+    )
+
+
 MULTIRC = [
-    {
-        "paragraph": "While this process moved along, diplomacy continued its rounds.",
-        "question": "What did diplomacy do?",
-        "answer": "Continued its rounds",
-        "idx": {"paragraph": 0, "question": 0, "answer": 0},
-        "label": 1,
-    },
-    {
-        "paragraph": "While this process moved along, diplomacy continued its rounds.",
-        "question": "What did diplomacy do?",
-        "answer": "Stopped",
-        "idx": {"paragraph": 0, "question": 0, "answer": 1},
-        "label": 0,
-    },
-    {
-        "paragraph": "While this process moved along, diplomacy continued its rounds.",
-        "question": "What did diplomacy do?",
-        "answer": "Kept going",
-        "idx": {"paragraph": 0, "question": 0, "answer": 2},
-        "label": 1,
-    },
-    {
-        "paragraph": "While this process moved along, diplomacy continued its rounds.",
-        "question": "What moved along?",
-        "answer": "The process",
-        "idx": {"paragraph": 0, "question": 1, "answer": 3},
-        "label": 1,
-    },
-    {
-        "paragraph": "While this process moved along, diplomacy continued its rounds.",
-        "question": "What moved along?",
-        "answer": "A car",
-        "idx": {"paragraph": 0, "question": 1, "answer": 4},
-        "label": 0,
-    },
-    {
-        "paragraph": "Test paragraph.",
-        "question": "q",
-        "answer": "a",
-        "idx": {"paragraph": 1, "question": 2, "answer": 5},
-        "label": -1,
-    },
+    _multirc_row("What did diplomacy do?", "Continued its rounds", 0, 0, 1),
+    _multirc_row("What did diplomacy do?", "Stopped", 0, 1, 0),
+    _multirc_row("What did diplomacy do?", "Kept going", 0, 2, 1),
+    _multirc_row("What moved along?", "The process", 1, 3, 1),
+    _multirc_row("What moved along?", "A car", 1, 4, 0),
+    _multirc_row("q", "a", 2, 5, -1, paragraph="Test paragraph.", p=1),  # an unlabelled test row
 ]
 
 
