@@ -51,29 +51,20 @@ from w2s_lib.core import cache
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.metrics import pgr
 from w2s_lib.core.results import pgr_table
-from w2s_lib.core.settings import DataSettings, ModelSettings
-from w2s_lib.nlp.protocol import run_name
-from w2s_lib.nlp.sweep import plan_sweep, run_sweep
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %% [markdown]
-# Plan every run the sweep needs (supervisors, ceilings, students), then train the ones not yet in the
-# cache. `run_sweep` returns every finished run under `cache_dir`, so keep the ones of this plan.
+# The parameters become one checked spec (`w2s_lib/nlp/analysis_specs.py`, a `SweepSpec` of one task and seed)
+# that plans every run the sweep needs (supervisors, ceilings, students); `spec.run` trains the ones not yet in
+# the cache and returns the rows of this plan's runs (the cache may hold others).
 
 # %%
-train = dict(epochs=epochs, max_len=max_len, minibatch_size=minibatch_size, **train_kw)  # batch: TrainConfig's 32
-plan = plan_sweep(
-    [task],
-    models,
-    losses,
-    [seed],
-    data=DataSettings(n_train=n_train, n_test=n_test),
-    every=ModelSettings(head_init=head_init, train=train),
-)
-df = run_sweep(plan, cache_dir, progress=False)
-df = df[df["run"].isin([run_name(c) for c in plan.runs])].reset_index(drop=True)
+spec = notebook_spec("example_protocol", globals())
+plan = spec.sweep()  # the runs, in dependency order; batch: TrainConfig's 32
+df = spec.run(cache_dir, progress=False)
 print(f"{len(plan.runs)} runs: {len(plan.weak)} supervisors, {len(plan.ceilings)} ceilings, {len(plan.w2s)} students")
 
 # %% tags=["nbval-ignore-output"]

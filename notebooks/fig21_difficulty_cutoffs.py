@@ -56,34 +56,18 @@ import pandas as pd
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.metrics import bootstrap_ci
-from w2s_lib.core.settings import DataSettings, ModelSettings
-from w2s_lib.nlp.sandbox import setting_kw
-from w2s_lib.nlp.sweep import difficulty_sweep, model_order
+from w2s_lib.models.presets import model_order
 from w2s_lib.reference import versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
-settings = {**dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len), **train_kw}
-df = pd.concat(
-    [
-        difficulty_sweep(
-            cache_dir,
-            task,
-            models,
-            seed,
-            data=DataSettings(n_train=n_train, n_test=n_test),
-            every=ModelSettings(head_init=head_init, train=settings),
-            **setting_kw(
-                setting, models, student_mode=student_mode
-            ),  # laptop: probes and per-model settings; every model trains on g.t.
-        )
-        for task in tasks
-        for seed in seeds
-    ],
-    ignore_index=True,
-)
+# the parameters above as one checked spec (w2s_lib/nlp/analysis_specs.py): `w2s plan` lists its graders; the
+# cutoffs' runs follow from their predictions (laptop: probes and per-model settings; every model trains on g.t.)
+spec = notebook_spec("fig21_difficulty_cutoffs", globals())
+df = spec.run(cache_dir)  # every task's and seed's graders, then its cutoffs' runs; the cutoffs' rows
 plotting.style()
 fig, ax = plotting.plt.subplots(figsize=(6, 3.8))
 plotting.plot_difficulty(df, ax=ax)

@@ -66,32 +66,18 @@ from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.metrics import bootstrap_ci
 from w2s_lib.core.results import collect_histories, pgr_table
-from w2s_lib.core.settings import DataSettings, ModelSettings
 from w2s_lib.nlp.protocol import TRAIN_LABEL_AGREEMENT, WEAK_ERRORS
-from w2s_lib.nlp.sandbox import setting_kw
-from w2s_lib.nlp.sweep import plan_sweep, run_configs, with_variant
 from w2s_lib.reference import versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
-settings = {**dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len), **train_kw}
-plan_kw = setting_kw(
-    setting, models, student_mode=student_mode
-)  # the setting's pairs (and, at laptop, each model's settings)
-pair = (plan_kw["pairs"][0][0], plan_kw["pairs"][-1][1])  # the weakest supervisor and the largest student
-plan = plan_sweep(
-    tasks,
-    models,
-    ["xent", "logconf"],
-    seeds,
-    **{**plan_kw, "pairs": [pair]},
-    data=DataSettings(n_train=n_train, n_test=n_test),
-    every=ModelSettings(head_init=head_init, train=settings),
-)
-runs = [r for kind in WEAK_ERRORS for r in with_variant(plan.w2s, weak_errors=kind)]
-df = run_configs(runs + plan.ceilings, cache_dir)
+# the parameters above as one checked spec (w2s_lib/nlp/analysis_specs.py): the setting's weakest supervisor and
+# largest student (at laptop, each model with its settings), its students on every error structure, both losses
+spec = notebook_spec("fig25_fig26_error_structures", globals())
+df = spec.run(cache_dir)  # the students of every structure and the ceilings; train what is missing
 students = df[df["role"] == "w2s"]
 # PGR per task, structure and loss from seed-averaged accuracies (the paper's aggregation, §3 p. 6)
 table = pgr_table(students)

@@ -61,31 +61,19 @@ from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.metrics import bootstrap_ci
 from w2s_lib.core.results import pgr_table
-from w2s_lib.core.settings import DataSettings, ModelSettings
-from w2s_lib.nlp.sandbox import setting_kw
-from w2s_lib.nlp.sweep import plan_sweep, run_configs, with_variant
 from w2s_lib.reference import versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
-settings = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len, **train_kw)
-plan_kw = setting_kw(
-    setting, models, student_mode=student_mode
-)  # the setting's pairs (and, at laptop, each model's settings)
-pair = (plan_kw["pairs"][0][0], plan_kw["pairs"][-1][1])  # the weakest supervisor and the largest student
-plan = plan_sweep(
-    tasks,
-    models,
-    ["xent", "logconf"],
-    seeds,
-    **{**plan_kw, "pairs": [pair]},
-    data=DataSettings(n_train=n_train, n_test=n_test),
-    every=ModelSettings(head_init=head_init, train=settings),
-)
-runs = plan.w2s + with_variant(plan.w2s, weak_label_in_prompt=True)
-df = run_configs(runs + plan.ceilings, cache_dir)
+# the parameters above as one checked spec (w2s_lib/nlp/analysis_specs.py): the setting's weakest supervisor and
+# largest student (at laptop, each model with its settings), its students on the original prompts and with the
+# supervisor's label appended, both losses
+spec = notebook_spec("fig27_label_in_prompt", globals())
+pair = spec.pair  # (supervisor, student)
+df = spec.run(cache_dir)  # the students of both prompts and the ceilings; train what is missing
 students = df[df["role"] == "w2s"].copy()
 students["prompt"] = students["weak_label_in_prompt"].map({True: "label in prompt", False: "original"})
 plotting.style()

@@ -52,28 +52,17 @@ out_dir: str = "../figures"  # where figures and their numbers go
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.results import pgr_table
-from w2s_lib.core.settings import ModelSettings
-from w2s_lib.nlp.sandbox import per_task_results
-from w2s_lib.nlp.sweep import model_order
+from w2s_lib.models.presets import model_order
 from w2s_lib.reference import paper_values, versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 # %%
-sized = {t: tuple(sizes.get(t, (n_train, n_test, max_len))) for t in tasks}
-train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-every = ModelSettings(head_init=head_init, train={**train, **train_kw})
-df = per_task_results(
-    cache_dir,
-    tasks,
-    models,
-    ["xent", "logconf"],
-    seeds,
-    sizes=sized,
-    every=every,
-    setting=setting,
-    student_supervisors=student_supervisors,
-)
+# the parameters above as one checked spec (w2s_lib/nlp/analysis_specs.py): each task's sweep at its own sizes
+# (sandbox.per_task_plans), both losses
+spec = notebook_spec("paper_tasks_offline", globals())
+df = spec.run(cache_dir)  # train what is missing from the cache, task by task; the sweeps' rows
 students = df[df["role"] == "w2s"]
 palette = plotting.weak_palette(model_order(set(students["weak_model"])))
 plotting.style()

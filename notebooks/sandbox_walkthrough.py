@@ -65,14 +65,18 @@ from w2s_lib.nlp.sandbox import (
     accuracy_by_source,
     format_ladder,
     ladder_table,
-    sandbox_plan,
     weak_label_accuracy_by_source,
 )
 from w2s_lib.nlp.simulation import load_features, simulation_experiment
-from w2s_lib.nlp.sweep import run_configs
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
-cfg = dict(SANDBOX, students=students)  # the demo's design with this notebook's students
+
+# %%
+# the parameters above as one checked spec (w2s_lib/nlp/analysis_specs.py): the demo's design with this
+# notebook's students and seeds (sandbox.sandbox_plan), so `w2s plan` lists what section 2 trains
+spec = notebook_spec("sandbox_walkthrough", globals())
+weak_runs, ceilings, w2s_runs = spec.plan()
 
 
 # %% [markdown]
@@ -83,7 +87,7 @@ cfg = dict(SANDBOX, students=students)  # the demo's design with this notebook's
 
 # %%
 voc = vocabularies(seeds[0])
-data = prepare_data(sandbox_plan(seeds[:1], cfg)[0][0].data)
+data = prepare_data(weak_runs[0].data)  # the first seed's split
 print({name: {"animals": len(v[1]), "objects": len(v[0])} for name, v in voc.items()})
 print("weak vocabulary, animals:", ", ".join(voc["weak"][1][:8]), "...")
 print("student-only vocabulary, objects:", ", ".join(voc["student"][0][:8]), "...")
@@ -105,8 +109,7 @@ for part, items in [("half A (supervisor)", data.A_train), ("half B (student)", 
 # Runs are cached in `cache_dir`, so rerunning the notebook (or `make demo`) reuses them.
 
 # %%
-weak_runs, ceilings, w2s_runs = sandbox_plan(seeds, cfg)
-df = run_configs(weak_runs + ceilings + w2s_runs, cache_dir)
+df = spec.run(cache_dir)  # weak_runs + ceilings + w2s_runs, trained where missing
 w2s = df[df["role"] == "w2s"]
 w2s[["seed", "weak_model", "model", "loss", "weak_acc", "test_acc", "strong_acc", "pgr"]].round(3)
 

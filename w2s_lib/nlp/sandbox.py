@@ -171,27 +171,38 @@ def modes_results(cache_dir, compare: dict, losses, *, data, every=None, cfg: di
     return run_configs(modes_plan(compare, losses, data=data, every=every, cfg=cfg), cache_dir)
 
 
-def per_task_results(
-    cache_dir, tasks, models, losses, seeds, *, sizes: dict, every, setting: str, student_supervisors=(), cfg=SANDBOX
-) -> pd.DataFrame:
-    """``sweep_results`` of each task at its own sizes: ``sizes[task] = (n_train, n_test, max_len)`` (BoolQ's
-    passages are long, OpenBookQA has 500 questions). ``every`` is every model's settings; its ``max_len``
-    becomes the task's, in the laptop design's per-model settings too (``with_max_len``)."""
+def per_task_plans(
+    tasks, models, losses, seeds, *, sizes: dict, every, setting: str, student_supervisors=(), cfg=SANDBOX
+) -> list:
+    """One sweep (``sweep.SweepPlan``) per task at its own sizes: ``sizes[task] = (n_train, n_test, max_len)``
+    (BoolQ's passages are long, OpenBookQA has 500 questions). ``every`` is every model's settings; its
+    ``max_len`` becomes the task's, in the laptop design's per-model settings too (``with_max_len``)."""
     import dataclasses
 
     from w2s_lib.core.settings import DataSettings
-    from w2s_lib.nlp.sweep import sweep_results
+    from w2s_lib.nlp.sweep import plan_sweep
 
-    frames = []
+    plans = []
     for task in tasks:
         n_train, n_test, max_len = sizes[task]
         plan_kw = setting_kw(setting, models, with_max_len(cfg, max_len), student_supervisors=student_supervisors)
         every_t = dataclasses.replace(every, train={**every.train, "max_len": max_len})
         data = DataSettings(n_train=n_train, n_test=n_test)
-        frames.append(
-            sweep_results(cache_dir, [task], models, list(losses), list(seeds), data=data, every=every_t, **plan_kw)
-        )
-    return pd.concat(frames, ignore_index=True)
+        plans.append(plan_sweep([task], models, list(losses), list(seeds), data=data, every=every_t, **plan_kw))
+    return plans
+
+
+def per_task_results(
+    cache_dir, tasks, models, losses, seeds, *, sizes: dict, every, setting: str, student_supervisors=(), cfg=SANDBOX
+) -> pd.DataFrame:
+    """Run (or load) ``per_task_plans``' sweeps, task by task; their rows (``sweep.run_plan``'s)."""
+    from w2s_lib.nlp.sweep import run_plan
+
+    plans = per_task_plans(
+        tasks, models, losses, seeds, sizes=sizes, every=every, setting=setting,
+        student_supervisors=student_supervisors, cfg=cfg,
+    )  # fmt: skip
+    return pd.concat([run_plan(plan, cache_dir) for plan in plans], ignore_index=True)
 
 
 def sandbox_plan(seeds, cfg: dict = SANDBOX, student_mode: str = "probe"):

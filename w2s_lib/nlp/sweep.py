@@ -308,6 +308,65 @@ def run_configs(configs, root, *, progress=None) -> pd.DataFrame:
     return df[df["run"].isin({run_name(c) for c in configs})].reset_index(drop=True)
 
 
+def difficulty_graders(task: str, models: list[str], seed: int, **plan_kw) -> tuple[RunConfig, ...]:
+    """Paper Fig. 21's graders of one task and seed: every model trained on the ground truth of half A, in
+    ``models`` order, with ``plan_sweep``'s options (``plan_kw``: ``data``, ``every``, ``per_model``, e.g.
+    ``sandbox.setting_kw``'s; its ``pairs`` plan no runs here: every model trains on ground truth). The only
+    runs of the figure that can be planned before anything runs: the cutoffs' runs depend on their predictions."""
+    plan_kw = {k: v for k, v in plan_kw.items() if k != "pairs"}
+    plan = plan_sweep([task], models, [], [seed], ceiling_half="A", **plan_kw)
+    gt_a = {c.model: c for c in [*plan.weak, *plan.ceilings]}
+    return tuple(gt_a[m] for m in model_order(models))
+
+
+def run_difficulty_graders(graders, root, *, progress=None) -> None:
+    """Run (or load) ``difficulty_graders``' runs, whose predictions the cutoffs are planned from."""
+    for cfg in graders:
+        run_or_load(cfg, root, progress=progress)
+
+
+@dataclass(frozen=True)
+class DifficultyCutoffs:
+    """Fig. 21's cutoff runs of one task and seed, planned from its graders' predictions on half B."""
+
+    runs: list[RunConfig]
+    items: list[dict]  # half B's training items
+    level: np.ndarray  # each item's difficulty (``protocol.item_difficulty``)
+    n_keep: int  # the items every cutoff trains on (the smallest non-empty cutoff's count)
+
+
+def plan_difficulty_cutoffs(graders: tuple[RunConfig, ...], root) -> DifficultyCutoffs:
+    """Every model trained on the ground truth of half B filtered by each difficulty cutoff that some item
+    meets (cutoff ``len(graders)``: no filter), subsampled to equal sizes; reads the graders' predictions,
+    so they must have run (``run_difficulty_graders``)."""
+    items = prepare_data(graders[0].data).B_train
+    level = item_difficulty(graders, root, items)
+    counts = [int((level <= k).sum()) for k in range(len(graders) + 1)]
+    n_keep = max(min(c for c in counts if c > 0), 1)
+    runs = []
+    for g in graders:
+        base = dataclasses.replace(g, half="B")
+        for k in range(len(graders) + 1):
+            if counts[k]:  # a cutoff that no item meets has nothing to train on
+                runs.append(dataclasses.replace(base, difficulty_runs=graders, difficulty_max=k, difficulty_n=n_keep))
+    return DifficultyCutoffs(runs=runs, items=items, level=level, n_keep=n_keep)
+
+
+def difficulty_results(graders: tuple[RunConfig, ...], root, *, progress=None) -> pd.DataFrame:
+    """Run (or load) the cutoffs' runs of ``graders`` (which must have run) and return their rows, with
+    ``cutoff_model`` ("all" for no filter) and, where the items carry it, ``rater_agreement``."""
+    cut = plan_difficulty_cutoffs(graders, root)
+    order = [g.model for g in graders]
+    df = run_configs(cut.runs, root, progress=progress)
+    df["cutoff_model"] = [order[int(k)] if k < len(order) else "all" for k in df["difficulty_max"]]
+    if cut.items and all("agreement" in it for it in cut.items):
+        rater = np.array([it["agreement"] for it in cut.items], dtype=float)
+        seed, ks = graders[0].data.seed, sorted({r.difficulty_max for r in cut.runs})
+        by_k = {k: float(rater[kept_items(cut.level, k, cut.n_keep, seed)].mean()) for k in ks}
+        df["rater_agreement"] = [by_k[int(k)] for k in df["difficulty_max"]]
+    return df
+
+
 def difficulty_sweep(root, task: str, models: list[str], seed: int, *, progress=None, **plan_kw) -> pd.DataFrame:
     """Paper Fig. 21: every model trained on ground truth of half B filtered by difficulty cutoffs.
 
@@ -322,31 +381,9 @@ def difficulty_sweep(root, task: str, models: list[str], seed: int, *, progress=
     the majority side) also give ``rater_agreement``, the mean over a cutoff's training items (the subsample
     the run trains on), a human view of how hard the model-defined cutoff is (paper App. C).
     """
-    plan_kw = {k: v for k, v in plan_kw.items() if k != "pairs"}
-    plan = plan_sweep([task], models, [], [seed], ceiling_half="A", **plan_kw)
-    order = model_order(models)
-    gt_a = {c.model: c for c in plan.weak}
-    gt_a.update({c.model: c for c in plan.ceilings})
-    graders = tuple(gt_a[m] for m in order)
-    for cfg in graders:
-        run_or_load(cfg, root, progress=progress)
-    items = prepare_data(graders[0].data).B_train
-    level = item_difficulty(graders, root, items)
-    counts = [int((level <= k).sum()) for k in range(len(order) + 1)]
-    n_keep = max(min(c for c in counts if c > 0), 1)
-    runs = []
-    for m in order:
-        base = dataclasses.replace(gt_a[m], half="B")
-        for k in range(len(order) + 1):
-            if counts[k]:  # a cutoff that no item meets has nothing to train on
-                runs.append(dataclasses.replace(base, difficulty_runs=graders, difficulty_max=k, difficulty_n=n_keep))
-    df = run_configs(runs, root, progress=progress)
-    df["cutoff_model"] = [order[int(k)] if k < len(order) else "all" for k in df["difficulty_max"]]
-    if items and all("agreement" in it for it in items):
-        rater = np.array([it["agreement"] for it in items], dtype=float)
-        by_k = {k: float(rater[kept_items(level, k, n_keep, seed)].mean()) for k in range(len(order) + 1) if counts[k]}
-        df["rater_agreement"] = [by_k[int(k)] for k in df["difficulty_max"]]
-    return df
+    graders = difficulty_graders(task, models, seed, **plan_kw)
+    run_difficulty_graders(graders, root, progress=progress)
+    return difficulty_results(graders, root, progress=progress)
 
 
 def kept_items(level: np.ndarray, k: int, n_keep: int | None, seed: int) -> np.ndarray:
