@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from w2s_lib.core.cache import RESULTS_ENV, results_dir
+from w2s_lib.data.registry import TASK_LISTS
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -128,7 +129,12 @@ def test_preset_files_declare_known_parameters_and_smoke_is_the_default(path):
         unknown = set(values) - set(params)
         assert not unknown, f"{f.relative_to(ROOT)} sets undeclared parameters {sorted(unknown)} (papermill only warns)"
         for k, v in values.items():
-            assert isinstance(v, TYPES[params[k][0]]), f"{f.relative_to(ROOT)}: {k}={v!r} is not a {params[k][0]}"
+            named_list = (
+                k == "tasks" and isinstance(v, str) and v in TASK_LISTS
+            )  # a spec reads a list's name (data.registry.TASK_LISTS)
+            assert isinstance(v, TYPES[params[k][0]]) or named_list, (
+                f"{f.relative_to(ROOT)}: {k}={v!r} is not a {params[k][0]}"
+            )
     smoke = yaml.safe_load((PARAMS / "smoke" / f"{path.stem}.yaml").read_text(encoding="utf-8"))
     assert smoke == {k: v for k, (_, v, _) in params.items()}, "params/smoke must equal the notebook's defaults"
 
