@@ -60,12 +60,13 @@ out_dir: str = "../figures"  # where figures and their numbers go
 # %%
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.settings import DataSettings, ModelSettings, PromptSettings
-from w2s_lib.nlp.prompting import fig09_curves, prompting_results, shots_survived
-from w2s_lib.nlp.sweep import sweep_results
+from w2s_lib.nlp.prompting import fig09_curves, shots_survived
 from w2s_lib.reference import versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+# the parameters above as one checked spec (w2s_lib/nlp/variant_specs.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig09_prompting", globals())
 
 
 # %% [markdown]
@@ -76,13 +77,9 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # (see above); shots are drawn per test item from half B's training items, class-balanced on the labels shown.
 
 # %%
-train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
 # the same head and evaluation schedule as fig05, so that its finetuning runs are these (shared through the cache)
-every = ModelSettings(head_init=head_init, train={**train, **train_kw})
-common = dict(data=DataSettings(n_train=n_train, n_test=n_test), every=every)
-finetuned = sweep_results(cache_dir, tasks, models, ["xent", "logconf"], seeds, **common)
-prompt = PromptSettings(shots=(0, shots), max_len=prompt_max_len, batch_size=prompt_batch_size, prompts=prompts)
-prompts = prompting_results(cache_dir, tasks, models, seeds, prompt=prompt, supervisors=supervisors, **common)
+finetuned = spec.run_sweep(cache_dir)  # train what is missing from the cache; the sweep's rows
+prompts = spec.run_prompts(cache_dir)  # then every prompting run (its supervisor first, where missing)
 curves = fig09_curves(prompts, finetuned)
 print(f"prompting and finetuning runs cached in {cache_dir}")
 prompts[

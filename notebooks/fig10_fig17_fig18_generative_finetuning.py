@@ -60,11 +60,12 @@ import pandas as pd
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.results import pgr_table
-from w2s_lib.core.settings import DataSettings, ModelSettings, per_model_lr
-from w2s_lib.nlp.sweep import sweep_results
 from w2s_lib.reference import paper_values, versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+# the parameters above as one checked spec (w2s_lib/nlp/variant_specs.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig10_fig17_fig18_generative_finetuning", globals())
 
 
 # %% [markdown]
@@ -73,17 +74,9 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # `genft` in the `loss` column for plotting; they all train with cross-entropy.
 
 # %%
-train = dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-common = dict(
-    data=DataSettings(n_train=n_train, n_test=n_test),
-    every=ModelSettings(head_init=head_init, train={**train, "select": select, **train_kw}),
-    per_model=per_model_lr(lr),  # {} or a missing model: its preset rate
-)
-naive = sweep_results(cache_dir, tasks, models, ["xent"], seeds, **common)
-tuned = sweep_results(cache_dir, tasks, models, ["xent"], seeds, genft_epochs=genft_epochs, **common)
-tuned_all = sweep_results(
-    cache_dir, tasks, models, ["xent"], seeds, genft_epochs=genft_epochs, genft_supervisors=True, **common
-)
+# train what is missing from the cache; each sweep's rows (lr: {} or a missing model takes its preset rate)
+sweeps = spec.run_sweeps(cache_dir)
+naive, tuned, tuned_all = sweeps["naive"], sweeps["tuned"], sweeps["tuned_all"]
 labelled = {
     name: d.assign(loss=d["loss"].where(d["role"] != "w2s", "genft"))
     for name, d in (("tuned", tuned), ("tuned_all", tuned_all))

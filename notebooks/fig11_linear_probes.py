@@ -50,17 +50,15 @@ cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
-import dataclasses
-
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.settings import DataSettings, ModelSettings
-from w2s_lib.nlp.protocol import run_name
-from w2s_lib.nlp.sandbox import setting_kw
-from w2s_lib.nlp.sweep import PROBE_RECIPE, plan_sweep, probe_of, probe_settings, run_configs
+from w2s_lib.nlp.sweep import PROBE_RECIPE
 from w2s_lib.reference import paper_value, paper_values, versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+# the parameters above as one checked spec (w2s_lib/nlp/variant_specs.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig11_linear_probes", globals())
 
 
 # %% [markdown]
@@ -79,30 +77,10 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # probes take about 200 × 9,000 / 128 ≈ 14,000 steps each on top of one pass over the texts.
 
 # %%
-settings = {**dict(epochs=epochs, batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len), **train_kw}
-pair, data = [(models[0], models[-1])], DataSettings(n_train=n_train, n_test=n_test)
-finetuned = ModelSettings(head_init=head_init, train=settings)
-# every lp run a linear probe by the paper's recipe (its rate, batch, epochs), on the same head
-probe = ModelSettings(head_init=head_init).overridden_by(
-    probe_settings(probe_epochs, max_len=max_len, minibatch_size=minibatch_size)
-)
-# laptop: the supervisor trains from scratch and the student finetunes by the sandbox's settings (per model)
-per_model = setting_kw(setting, models, student_mode="finetune").get("per_model")
-ft = plan_sweep(tasks, models, ["xent"], seeds, pairs=pair, data=data, every=finetuned, per_model=per_model)
-lp = plan_sweep(tasks, models, ["xent"], seeds, pairs=pair, data=data, every=probe)
-# the supervisor is always the finetuned weak model: the probes differ only in what the student does
-lp_weak = [dataclasses.replace(c, weak=f.weak) for c, f in zip(lp.w2s, ft.w2s)]
-ft_then_lp = [probe_of(c, epochs=probe_epochs) for c in ft.w2s]
-runs = {
-    "lp(weak)": lp_weak,
-    "lp(gt)": lp.ceilings,
-    "ft(weak)": ft.w2s,
-    "ft(weak)+lp(gt)": ft_then_lp,
-    "ft(gt)": ft.ceilings,
-}
-df = run_configs([c for cs in runs.values() for c in cs], cache_dir)
-name_of = {run_name(c): k for k, cs in runs.items() for c in cs}
-df["method"] = df["run"].map(name_of)
+# every lp run a linear probe by the paper's recipe (its rate, batch, epochs), on the same head; laptop: the
+# supervisor trains from scratch and the student finetunes by the sandbox's settings (per model)
+runs = spec.methods()  # each method's runs: lp(weak), lp(gt), ft(weak), ft(weak)+lp(gt), ft(gt)
+df = spec.run(cache_dir)  # train what is missing from the cache; their rows, each with its method
 acc = df.groupby(["method", "task"])["test_acc"].mean().groupby("method").mean().reindex(list(runs)) * 100
 paper = paper_values("fig11", metric="accuracy").drop_duplicates("series").set_index("series")["value"].to_dict()
 plotting.style()

@@ -57,26 +57,20 @@ out_dir: str = "../figures"  # where figures and their numbers go
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.results import median_pgr, pgr_table
-from w2s_lib.core.settings import DataSettings, ModelSettings
 from w2s_lib.nlp.protocol import run_name
-from w2s_lib.nlp.sandbox import setting_kw
-from w2s_lib.nlp.sweep import PROBE_RECIPE, model_order, plan_sweep, probe_settings, run_plan
+from w2s_lib.nlp.sweep import PROBE_RECIPE, model_order
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+# the parameters above as one checked spec (w2s_lib/nlp/variant_specs.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig23_linear_probe_scaling", globals())
 
 
 # %%
-plan_kw = setting_kw(
-    setting, models, student_mode=student_mode
-)  # the pairs to train (and, at laptop, each model's settings)
 # finetune: every run a probe by the paper's recipe; laptop: setting_kw's per-model settings (the shared sweep's)
-every = ModelSettings(head_init=head_init)
-if setting == "finetune":
-    every = every.overridden_by(probe_settings(probe_epochs, max_len=max_len, minibatch_size=minibatch_size))
-data = DataSettings(n_train=n_train, n_test=n_test)
-plan = plan_sweep(tasks, models, ["xent"], seeds, data=data, every=every, **plan_kw)
-df = run_plan(plan, cache_dir)
-palette = plotting.weak_palette(model_order({w for w, _ in plan_kw["pairs"]}))
+plan = spec.sweep_plan()  # the pairs to train (and, at laptop, each model's settings)
+df = spec.run(cache_dir)  # train what is missing from the cache; the sweep's rows
+palette = plotting.weak_palette(model_order({w for w, _ in spec.pairs}))
 plotting.style()
 fig, (ax_acc, ax_pgr) = plotting.plt.subplots(1, 2, figsize=(10, 3.8))
 plotting.plot_accuracy_vs_student(df, ax=ax_acc, palette=palette)
@@ -93,7 +87,7 @@ paths.update(plotting.save_figure(fig_tasks, "fig23_linear_probe_scaling_by_task
 # %%
 probes = plan.runs if setting == "finetune" else plan.ceilings + plan.w2s  # laptop: supervisors from scratch
 assert df.loc[df["run"].isin({run_name(r) for r in probes}), "linear_probe"].all()
-assert len(df[df["role"] == "w2s"]) == len(tasks) * len(seeds) * len(plan_kw["pairs"])
+assert len(df[df["role"] == "w2s"]) == len(tasks) * len(seeds) * len(spec.pairs)
 assert set(df["task"]) == set(tasks)
 assert numbers["test_acc"].between(0, 1).all()
 if setting == "finetune":
@@ -115,9 +109,9 @@ assert all(p.exists() for p in paths.values())
 
 # %%
 if compare_modes:
-    from w2s_lib.nlp.sandbox import format_ladder, modes_results, modes_table
+    from w2s_lib.nlp.sandbox import format_ladder, modes_table
 
-    modes = modes_results(cache_dir, compare_modes, ["xent"], data=data, every=every)
+    modes = spec.run_modes(cache_dir)
     table = modes_table(modes)
     fig = plotting.plot_modes_vs_student(modes, ("xent",), palette=palette)
     plotting.save_figure(fig, "fig23_linear_probe_scaling_modes", preset, table, out_dir)

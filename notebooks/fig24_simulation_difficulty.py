@@ -56,65 +56,44 @@ cache_dir: str = "../results/features"  # where model features are cached
 out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
-import pandas as pd
-
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.metrics import bootstrap_ci
-from w2s_lib.nlp.sandbox import SETTINGS
-from w2s_lib.nlp.simulation import simulation_data, simulation_experiment
 from w2s_lib.reference import paper_values, versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+# the parameters above as one checked spec (w2s_lib/nlp/variant_specs.py); its logistic regressions are fitted
+# here, not by the run engine, so `w2s plan` lists no runs for it
+spec = notebook_spec("fig24_simulation_difficulty", globals())
 
 
 # %%
-if setting not in SETTINGS:
-    raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
-pooling = "mean" if setting == "finetune" else None  # laptop: the features the model's own probes train on
-sources = [f.strip() for f in features.split(",")]  # each its own figure; the table pools them
-seed_list = list(range(seed, seed + n_seeds))
-frames, paths, all_splits = [], {}, []
+# laptop: the features the model's own probes train on (finetune: mean-pooled); each source its own figure
+grids = spec.experiments(cache_dir)  # (source, seed) -> its grid, for every source and seed
+all_splits = [grid.attrs["sizes"] for grid in grids.values()]
+paths = {}
 plotting.style()
-for source in sources:
-    for s in seed_list:
-        X, y, test = simulation_data(
-            source, seed=s, n=n_items or None, n_test=n_test or None, cache_dir=cache_dir, pooling=pooling
-        )
-        run = simulation_experiment(
-            X,
-            y,
-            ks=tuple(ks),
-            student_ks=tuple(student_ks),
-            mixed_k=mixed_k,
-            noise=tuple(noise),
-            n_weak=n_weak,
-            n_student=n_student or None,
-            n_test=n_test or None,
-            test=test,
-            seed=s,
-        )
-        splits = {part: len(idx) if idx is not None else len(test[1]) for part, idx in run.attrs["splits"].items()}
-        all_splits.append(splits)
-        if s == seed:  # one figure per feature source, of its first seed
-            fig, axes = plotting.plt.subplots(2, 3, figsize=(12, 6), sharey="row")
-            plotting.plot_simulation(run, axes=axes)
-            fig.suptitle(
-                f"features: {source}; weak {splits['weak']}, students {splits['student']}, test {splits['test']} items"
-            )
-            name = "fig24_simulation_difficulty" + ("" if len(sources) == 1 else "_" + source.split(":")[-1])
-            paths.update(plotting.save_figure(fig, name, preset, run, out_dir))
-            print(splits)
-        frames.append(run.assign(source=source, seed=s))
-df = pd.concat(frames, ignore_index=True)
-df.drop(columns=["source", "seed"] if len(frames) == 1 else []).round(3)
+for source in spec.sources:  # one figure per feature source, of its first seed
+    run = grids[(source, seed)]
+    splits = run.attrs["sizes"]
+    fig, axes = plotting.plt.subplots(2, 3, figsize=(12, 6), sharey="row")
+    plotting.plot_simulation(run, axes=axes)
+    fig.suptitle(
+        f"features: {source}; weak {splits['weak']}, students {splits['student']}, test {splits['test']} items"
+    )
+    name = "fig24_simulation_difficulty" + ("" if len(spec.sources) == 1 else "_" + source.split(":")[-1])
+    paths.update(plotting.save_figure(fig, name, preset, run, out_dir))
+    print(splits)
+df = spec.pooled(grids)
+df.drop(columns=["source", "seed"] if len(grids) == 1 else []).round(3)
 
 # %%
 assert set(df["kind"]) == {"simulatable", "random", "mixed"}
 assert (df["student_k"] >= df["k"]).all()
 sim, rnd = df[df["kind"] == "simulatable"], df[df["kind"] == "random"]
 assert (sim["weak_acc"].to_numpy() == rnd["weak_acc"].to_numpy()).all()  # matched accuracy
-assert len(sim) == len(frames) * sum(s >= k for k in ks for s in student_ks)  # the whole grid, per source and seed
+assert len(sim) == len(grids) * sum(s >= k for k in ks for s in student_ks)  # the whole grid, per source and seed
 assert all(sp["weak"] == n_weak and (not n_student or sp["student"] == n_student) for sp in all_splits)
 assert all(p.exists() for p in paths.values())
 

@@ -335,6 +335,59 @@ def _score_run(cfg: PromptConfig, root, writer: cache.RunWriter, device, name: s
     }
 
 
+def prompting_plan(
+    tasks,
+    models,
+    seeds,
+    *,
+    prompt: PromptSettings | None = None,
+    supervisors=None,
+    data: DataSettings | None = None,
+    every: ModelSettings | None = None,
+    per_model: dict[str, ModelSettings] | None = None,
+) -> list[PromptConfig]:
+    """Every prompting run of ``prompting_results``, in its order (nothing runs): every model prompted with each
+    of ``prompt.shots`` (g.t. labels), and with weak labels from each of ``supervisors`` (default: all but the
+    largest model) smaller than it. The supervisors are the half-A runs of ``sweep.plan_sweep`` with the same
+    ``data``, ``every`` and ``per_model``, so a finetuning sweep and the prompting runs share their weak labels
+    and test sets."""
+    from w2s_lib.models.presets import model_order
+    from w2s_lib.nlp.sweep import plan_sweep
+
+    prompt, data = prompt or PromptSettings(), data or DataSettings()
+    check_prompts(prompt.prompts)  # before any supervisor is planned
+    supervisors = list(models[:-1] if supervisors is None else supervisors)
+    plan_kw = dict(data=data, every=every, per_model=per_model, pairs=[], ceiling_half="A")
+    sups = {(c.data, c.model): c for c in plan_sweep(tasks, supervisors, [], seeds, **plan_kw).weak}
+    rank = {m: i for i, m in enumerate(model_order([*models, *(w for w in supervisors if w not in models)]))}
+    configs = []
+    for model in models:  # outermost: a pretrained model loads once
+        for task in tasks:
+            for seed in seeds:
+                dc = data.config(task, seed)
+                kw = dict(data=dc, seed=seed, max_len=prompt.max_len, batch_size=prompt.batch_size)
+                kw["prompts"] = prompt.prompts
+                configs += [PromptConfig(model=model, shots=k, **kw) for k in prompt.shots]
+                configs += [
+                    PromptConfig(model=model, shots=k, shot_labels="weak", weak=sups[(dc, w)], **kw)
+                    for w in supervisors
+                    if rank[w] < rank[model]
+                    for k in prompt.shots
+                    if k
+                ]
+    return configs
+
+
+def prompting_rows(configs: list[PromptConfig], root, *, progress=None, device=None) -> pd.DataFrame:
+    """Run (or load) ``configs`` in order (a supervisor first where it is missing); one row per run, with
+    ``weak_acc``, the supervisor's (nan for g.t. shots), and ``shot_counts``' columns."""
+    rows = []
+    for cfg in configs:
+        weak_acc = run_or_load(cfg.weak, root, progress=progress)["test_acc"] if cfg.weak else np.nan
+        rows.append({**run_or_load_prompting(cfg, root, device=device), "weak_acc": weak_acc})
+    return pd.DataFrame(rows)
+
+
 def prompting_results(
     root,
     tasks,
@@ -349,42 +402,14 @@ def prompting_results(
     progress=None,
     device=None,
 ) -> pd.DataFrame:
-    """The notebook's one call: every model prompted with each of ``prompt.shots`` (g.t. labels), and with weak
-    labels from each of ``supervisors`` (default: all but the largest model) smaller than it, one row per run.
+    """``prompting_plan``'s runs, run (or loaded) by ``prompting_rows``: one row per run.
 
     ``prompt``: how (``settings.PromptSettings``: shot counts, prompt length, batch, instruction set; None: its
-    defaults). The supervisors are those of ``sweep.sweep_results`` with the same ``data``, ``every`` and
-    ``per_model`` (trained here if missing), so a finetuning sweep and the prompting runs share their weak labels
-    and test sets. ``weak_acc``: the supervisor's; the shot-count columns are ``shot_counts``'.
+    defaults); the supervisors (trained here if missing) are ``prompting_plan``'s.
     """
-    from w2s_lib.models.presets import model_order
-    from w2s_lib.nlp.sweep import plan_sweep
-
-    prompt, data = prompt or PromptSettings(), data or DataSettings()
-    check_prompts(prompt.prompts)  # before any supervisor trains
-    supervisors = list(models[:-1] if supervisors is None else supervisors)
-    plan_kw = dict(data=data, every=every, per_model=per_model, pairs=[], ceiling_half="A")
-    sups = {(c.data, c.model): c for c in plan_sweep(tasks, supervisors, [], seeds, **plan_kw).weak}
-    rank = {m: i for i, m in enumerate(model_order([*models, *(w for w in supervisors if w not in models)]))}
-    rows = []
-    for model in models:  # outermost: a pretrained model loads once
-        for task in tasks:
-            for seed in seeds:
-                dc = data.config(task, seed)
-                kw = dict(data=dc, seed=seed, max_len=prompt.max_len, batch_size=prompt.batch_size)
-                kw["prompts"] = prompt.prompts
-                configs = [PromptConfig(model=model, shots=k, **kw) for k in prompt.shots]
-                configs += [
-                    PromptConfig(model=model, shots=k, shot_labels="weak", weak=sups[(dc, w)], **kw)
-                    for w in supervisors
-                    if rank[w] < rank[model]
-                    for k in prompt.shots
-                    if k
-                ]
-                for cfg in configs:
-                    weak_acc = run_or_load(cfg.weak, root, progress=progress)["test_acc"] if cfg.weak else np.nan
-                    rows.append({**run_or_load_prompting(cfg, root, device=device), "weak_acc": weak_acc})
-    return pd.DataFrame(rows)
+    plan_kw = dict(prompt=prompt, supervisors=supervisors, data=data, every=every, per_model=per_model)
+    configs = prompting_plan(tasks, models, seeds, **plan_kw)
+    return prompting_rows(configs, root, progress=progress, device=device)
 
 
 def fig09_curves(prompts: pd.DataFrame, finetuned: pd.DataFrame) -> pd.DataFrame:

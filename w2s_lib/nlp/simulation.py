@@ -39,6 +39,7 @@ def load_features(
 
     The sklearn sources are one pool without a test split (``split="train"`` only).
     """
+    check_source(source)
     if split not in ("train", "test"):
         raise ValueError(f"unknown split {split!r}; valid: train, test")
     if source.startswith("sklearn:") and split != "train":
@@ -53,15 +54,20 @@ def load_features(
 
         d = load_breast_cancer()
         X, y = d.data.astype(np.float32), d.target.astype(int)
-    elif source.count(":") == 1:
+    else:  # MODEL:TASK (check_source)
         model, task = source.split(":")
         X, y = _model_features(model, task, seed=seed, n=n, cache_dir=cache_dir, split=split, pooling=pooling)
-    else:
-        raise ValueError(f"unknown feature source {source!r}; valid: {', '.join(FEATURE_SOURCES)}, or MODEL:TASK")
     perm = np.random.default_rng(seed).permutation(len(y))
     if n is not None:
         perm = perm[:n]
     return X[perm], y[perm]
+
+
+def check_source(source: str) -> None:
+    """Refuse a feature source that ``load_features`` cannot read, naming the valid ones."""
+    if source in FEATURE_SOURCES or (not source.startswith("sklearn:") and source.count(":") == 1):
+        return
+    raise ValueError(f"unknown feature source {source!r}; valid: {', '.join(FEATURE_SOURCES)}, or MODEL:TASK")
 
 
 def simulation_data(
