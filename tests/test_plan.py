@@ -75,7 +75,7 @@ def test_every_paper_preset_file_plans_without_training_or_writing(params, monke
 
     monkeypatch.chdir(tmp_path)  # anything written relative to the working folder would land here
     settings = yaml.safe_load(params.read_text())
-    planned = plan.plan_notebook(plan.notebook_of(params), settings)
+    planned = plan.plan_preset_file(params, settings)  # what `w2s plan --params` does
     assert bool(planned.runs) != (params.stem in TRAINS_NOTHING), planned.failed_cells
     assert not list(tmp_path.iterdir())
     for written in ("results", "figures"):  # no run, and no figure of nan metrics, in the repository's folders
