@@ -10,10 +10,12 @@ import pytest
 from tests.settings import FAST
 from w2s_lib.cli.main import main
 from w2s_lib.core import cache
-from w2s_lib.core.results import collect, pgr_table
-from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.core.results import pgr_table
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp import protocol, train
 from w2s_lib.nlp.protocol import WEAK_LABELS_FILE, RunConfig, prepare_data, run_dir, run_name
+from w2s_lib.nlp.results import collect
+from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.sweep import plan_bootstrap, plan_sweep, run_plan
 
 CHAIN = ["tiny-1", "tiny-2", "tiny-3"]

@@ -15,7 +15,7 @@ from w2s_lib.chess import data as cdata
 from w2s_lib.chess import generative as gen
 from w2s_lib.chess import protocol as cp
 from w2s_lib.core import cache
-from w2s_lib.core.settings import ModelSettings
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp.train import TrainConfig
 
 

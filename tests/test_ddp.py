@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from w2s_lib.core.results import collect
+from w2s_lib.nlp.results import collect
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
 ACCELERATE = Path(sys.executable).with_name("accelerate")

@@ -65,7 +65,7 @@ def test_a_genft_run_trains_its_head_on_the_finetuned_backbone(tmp_path):
     assert variant(cfg) == "genft2" and metrics["variant"] == "genft2"
     assert (genft.genft_dir(cfg, tmp_path) / "model").is_dir() and run_dir(cfg, tmp_path).is_dir()
     assert 0 <= metrics["test_acc"] <= 1
-    from w2s_lib.core.results import collect
+    from w2s_lib.nlp.results import collect
 
     assert collect(tmp_path)["run"].tolist() == [metrics["run"]]  # the finetuned LM is not a run
 

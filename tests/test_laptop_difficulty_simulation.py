@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from w2s_lib.core.settings import DataSettings
 from w2s_lib.nlp import sweep
 from w2s_lib.nlp.protocol import Splits
+from w2s_lib.nlp.settings import DataSettings
 
 TINY = DataSettings(n_train=10, n_test=4)
 

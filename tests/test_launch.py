@@ -6,10 +6,11 @@ import pytest
 
 from w2s_lib.cli.main import main
 from w2s_lib.core import cache, runs
-from w2s_lib.core.results import collect
-from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp.launch import make_executor, stages, submit_runs
 from w2s_lib.nlp.protocol import NlpRun, run_dir, run_or_load
+from w2s_lib.nlp.results import collect
+from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.sweep import plan_sweep
 
 pytest.importorskip("submitit")

@@ -91,3 +91,36 @@ def test_the_checks_see_cycles_and_function_level_imports(tmp_path):
     assert edges == {"w2s_lib.b"} and private == ["w2s_lib.a imports w2s_lib.b._helper"]
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+# What each package may import (besides itself and the standard library): the layers of docs/architecture.md.
+# The core knows no setting, data or model; data and models stand on the core; a setting (nlp, chess, vision)
+# stands on those and the shared top-level modules, never on another setting.
+SETTINGS = {"nlp", "chess", "vision"}
+MAY_IMPORT = {
+    "core": set(),
+    "data": {"core"},
+    "models": {"core", "data"},
+    **{s: {"core", "data", "models", "plotting", "reference"} for s in SETTINGS},
+}
+
+
+def _package(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else ""
+
+
+def test_packages_import_only_the_layers_below():
+    graph = _graph()[0]
+    bad = [
+        f"{m} imports {dep}"
+        for m, deps in graph.items()
+        if _package(m) in MAY_IMPORT
+        for dep in deps
+        if _package(dep) not in MAY_IMPORT[_package(m)] | {_package(m)}
+    ]
+    assert not bad, "imports against the layers:\n" + "\n".join(sorted(bad))
+
+
+def test_the_top_level_has_at_most_ten_modules():
+    modules = sorted(p.stem for p in LIB.glob("*.py") if p.stem != "__init__")
+    assert len(modules) <= 10, modules

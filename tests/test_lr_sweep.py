@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp import lr_sweep
 from w2s_lib.nlp.protocol import run_dir
+from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.sweep import plan_sweep
 
 TRAIN_KW = dict(epochs=1.0, batch_size=16, minibatch_size=16, max_len=32, select="last")

@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from w2s_lib.core import cache
-from w2s_lib.core.settings import DataSettings, ModelSettings
 from w2s_lib.data import TASKS
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp import sweep
+from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.sweep import plan_bootstrap, plan_sweep
 
 GPT2 = ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"]

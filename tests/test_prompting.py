@@ -9,10 +9,11 @@ import torch
 
 from tests.settings import FAST
 from w2s_lib.core import cache, runs
-from w2s_lib.core.results import collect
-from w2s_lib.core.settings import DataSettings, ModelSettings, PromptSettings
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp import prompting
 from w2s_lib.nlp.protocol import DataConfig, prepare_data, run_dir, run_or_load
+from w2s_lib.nlp.results import collect
+from w2s_lib.nlp.settings import DataSettings, PromptSettings
 from w2s_lib.nlp.sweep import plan_sweep
 
 DATA = DataConfig("synth_sentiment", n_train=300, n_test=60, seed=0)

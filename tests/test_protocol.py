@@ -13,11 +13,12 @@ import pytest
 
 from tests.settings import FAST
 from w2s_lib.core import cache
-from w2s_lib.core.results import collect
-from w2s_lib.core.settings import DataSettings, ModelSettings
 from w2s_lib.models.classifier import load_classifier
 from w2s_lib.models.loading import load_tokenizer
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp.protocol import RunConfig, prepare_data, run_dir, run_or_load
+from w2s_lib.nlp.results import collect
+from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.sweep import plan_sweep, run_sweep
 from w2s_lib.nlp.train import predict
 

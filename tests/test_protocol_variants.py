@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from tests.settings import FAST
-from w2s_lib.core.results import collect, collect_histories
-from w2s_lib.core.settings import DataSettings, ModelSettings
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp.protocol import (
     WEAK_ERRORS,
     RunConfig,
@@ -21,6 +20,8 @@ from w2s_lib.nlp.protocol import (
     run_or_load,
     structured_weak_labels,
 )
+from w2s_lib.nlp.results import collect, collect_histories
+from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.sweep import plan_sweep
 
 

@@ -153,7 +153,7 @@ LAPTOP_MODELS = ["smollm2-135m", "scratch-2", "minilm-l1", "scratch-1", "mpnet-b
 
 
 def test_laptop_setting_pairs_every_supervisor_with_every_probe_student():
-    from w2s_lib.core.settings import ModelSettings
+    from w2s_lib.models.settings import ModelSettings
     from w2s_lib.nlp.sandbox import LADDER, SANDBOX, setting_kw
 
     kw = setting_kw("laptop", LAPTOP_MODELS)  # any order: by size

@@ -1,5 +1,6 @@
-"""The entry points' configuration objects (``w2s_lib.core.settings``): one way to say how a model trains, checked
-when made, with one-line errors that name the valid choices. Planning loads no model, so these tests are fast."""
+"""The entry points' configuration objects (``models.settings``, ``nlp.settings``): one way to say how a model
+trains, checked when made, with one-line errors that name the valid choices.
+Planning loads no model, so these tests are fast."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import re
 import pytest
 
 from w2s_lib.chess import protocol as cp
-from w2s_lib.core.settings import DataSettings, ModelSettings, PromptSettings, check_per_model, per_model_lr
 from w2s_lib.models.presets import default_lr
+from w2s_lib.models.settings import ModelSettings, check_per_model, per_model_lr
+from w2s_lib.nlp.settings import DataSettings, PromptSettings
 from w2s_lib.nlp.sweep import plan_sweep
 
 MODELS = ["tiny-1", "tiny-2", "tiny-3"]

@@ -15,6 +15,7 @@ from w2s_lib.specs import notebook_specs
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # executes each notebook with recorders (about 100 s in all)
 @pytest.mark.parametrize("preset", ["smoke", "laptop"])
 @pytest.mark.parametrize("name", sorted(notebook_specs()))
 def test_a_specs_plan_is_what_its_notebook_trains(name, preset, monkeypatch):

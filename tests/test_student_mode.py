@@ -11,7 +11,7 @@ import pytest
 import torch
 import yaml
 
-from w2s_lib.core.settings import ModelSettings
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp.protocol import run_name
 from w2s_lib.nlp.sandbox import SANDBOX, sandbox_plan, setting_kw, student_settings
 
@@ -117,7 +117,7 @@ def test_the_sandbox_command_refuses_bad_modes_before_any_work(argv, message, tm
 def test_result_rows_carry_the_student_mode_and_flag_one_class_students():
     import pandas as pd
 
-    from w2s_lib.core.results import mark_students
+    from w2s_lib.nlp.results import mark_students
 
     df = pd.DataFrame({"linear_probe": [True, False, False, None], "test_frac_class1": [0.4, 0.0, 1.0, np.nan]})
     out = mark_students(df)

@@ -34,8 +34,8 @@ from w2s_lib.chess import data as cdata
 from w2s_lib.chess.generative import exact_match, greedy_moves, train_generative
 from w2s_lib.core import cache, runs
 from w2s_lib.core.metrics import agreement, pgr
-from w2s_lib.core.settings import ModelSettings, check_per_model, per_model_lr
-from w2s_lib.nlp.train import TrainConfig
+from w2s_lib.core.train_config import TrainConfig
+from w2s_lib.models.settings import ModelSettings, check_per_model, per_model_lr
 
 LABELS = ("gt", "weak", "none")
 NEXT_LABELS_FILE = "next_labels.parquet"

@@ -51,8 +51,8 @@ def cmd_chess(a) -> int:
         raise UsageError(f"{a.out!r} exists and is not a folder")
     # torch; the model registry: keeps --help fast
     from w2s_lib.chess import protocol
-    from w2s_lib.core.settings import ModelSettings
     from w2s_lib.models.presets import model_order
+    from w2s_lib.models.settings import ModelSettings
     from w2s_lib.nlp.train import TrainConfig
 
     try:

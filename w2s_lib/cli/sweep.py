@@ -211,8 +211,8 @@ def cmd_sweep(a) -> int:
     )
     if a.launcher == "submitit":
         # torch, submitit: keeps --help fast
-        from w2s_lib.core.results import collect
         from w2s_lib.nlp.launch import make_executor, submit_runs
+        from w2s_lib.nlp.results import collect
 
         ex = make_executor(
             out / ".submitit",
@@ -242,7 +242,8 @@ def _format_pairs(table) -> str:
 def cmd_results(a) -> int:
     # pandas and torch: keeps --help fast
     from w2s_lib.core import cache, runs
-    from w2s_lib.core.results import collect, nlp_runs, pgr_table
+    from w2s_lib.core.results import pgr_table
+    from w2s_lib.nlp.results import collect, nlp_runs
 
     root = Path(a.dir)
     if not root.is_dir() or next(cache.iter_runs(root), None) is None:

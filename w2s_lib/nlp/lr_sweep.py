@@ -30,8 +30,9 @@ from pathlib import Path
 import pandas as pd
 
 from w2s_lib.core import cache
-from w2s_lib.core.settings import DataSettings, ModelSettings, check_per_model, per_model_lr
+from w2s_lib.models.settings import ModelSettings, check_per_model, per_model_lr
 from w2s_lib.nlp.protocol import HALVES, RunConfig, run_dir, run_name, run_or_load
+from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.sweep import gt_run
 
 # candidate rates, as multiples of each model's base rate

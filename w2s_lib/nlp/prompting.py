@@ -33,9 +33,10 @@ import numpy as np
 import pandas as pd
 
 from w2s_lib.core import cache, runs
-from w2s_lib.core.settings import DataSettings, ModelSettings, PromptSettings
 from w2s_lib.data.splits import DataConfig, prepare_data
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp.protocol import TEST_PREDICTIONS_FILE, NlpRun, RunConfig, half_b_p1, run_or_load
+from w2s_lib.nlp.settings import DataSettings, PromptSettings
 
 SHOT_LABELS = ("gt", "weak")
 CUE = "Label:"

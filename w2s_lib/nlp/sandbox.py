@@ -86,8 +86,8 @@ def setting_kw(setting: str, models, cfg: dict = SANDBOX, student_mode: str = "p
     students that also supervise every larger student (trained on half A's ground truth as they train as
     students), as the paper pairs pretrained models; by default students supervise none.
     """
-    from w2s_lib.core.settings import ModelSettings
     from w2s_lib.models.presets import model_order
+    from w2s_lib.models.settings import ModelSettings
 
     if setting not in SETTINGS:
         raise ValueError(f"unknown setting {setting!r}; valid: {', '.join(SETTINGS)}")
@@ -126,7 +126,7 @@ def _check_student_mode(student_mode: str) -> None:
 def student_settings(model: str, student_mode: str, cfg: dict = SANDBOX):
     """One laptop student's ``ModelSettings`` in ``student_mode``; a one-line error for a bad mode or a model
     that cannot be finetuned offline."""
-    from w2s_lib.core.settings import ModelSettings
+    from w2s_lib.models.settings import ModelSettings
 
     _check_student_mode(student_mode)
     if student_mode == "probe":
@@ -179,7 +179,7 @@ def per_task_plans(
     ``max_len`` becomes the task's, in the laptop design's per-model settings too (``with_max_len``)."""
     import dataclasses
 
-    from w2s_lib.core.settings import DataSettings
+    from w2s_lib.nlp.settings import DataSettings
     from w2s_lib.nlp.sweep import plan_sweep
 
     plans = []
@@ -208,7 +208,7 @@ def per_task_results(
 def sandbox_plan(seeds, cfg: dict = SANDBOX, student_mode: str = "probe"):
     """The demo's runs: every (from-scratch supervisor, pretrained student) pair, each loss; the students
     are probes, or finetuned whole with ``student_mode="finetune"``."""
-    from w2s_lib.core.settings import DataSettings
+    from w2s_lib.nlp.settings import DataSettings
     from w2s_lib.nlp.sweep import plan_sweep
 
     models = cfg["weak_models"] + cfg["students"]
@@ -232,7 +232,7 @@ def run_sandbox(
     and ``summary.json`` (the ladder: PGR per student and loss with a bootstrap CI over seeds; Fig. 24's
     rows; timings)."""
     from w2s_lib.core.cache import write_json
-    from w2s_lib.core.results import collect_histories
+    from w2s_lib.nlp.results import collect_histories
     from w2s_lib.nlp.sweep import run_configs
 
     t0 = time.time()

@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from w2s_lib.core.losses import LOSSES
-from w2s_lib.core.settings import DataSettings, ModelSettings, per_model_lr
 from w2s_lib.core.spec import Spec
 from w2s_lib.data import TASKS
 from w2s_lib.data.registry import task_list
 from w2s_lib.models.loading import check_model_name
 from w2s_lib.models.presets import model_order
+from w2s_lib.models.settings import ModelSettings, per_model_lr
 from w2s_lib.nlp import sandbox
 from w2s_lib.nlp.protocol import NlpRun, RunConfig
+from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.sweep import SweepPlan, plan_bootstrap, plan_sweep, run_configs, run_plan
 
 TRAIN_KEYS = ("epochs", "batch_size", "minibatch_size", "max_len")  # flat parameters that are TrainConfig fields

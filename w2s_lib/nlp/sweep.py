@@ -3,8 +3,8 @@
 ``plan_sweep`` turns tasks x models x losses x seeds into supervisors, ceilings and weak-to-strong
 students, and ``plan_bootstrap`` into bootstrapping chains (paper §4.3.1); the helpers below build the
 analysis figures' variants (error structures, probes of finetuned models, difficulty cutoffs) from those
-plans. What data the runs draw and how each model trains are ``w2s_lib.core.settings`` objects: ``data``
-(``DataSettings``), ``every`` and ``per_model`` (``ModelSettings``).
+plans. What data the runs draw is ``data`` (``nlp.settings.DataSettings``), how each model trains ``every``
+and ``per_model`` (``models.settings.ModelSettings``).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 
 from w2s_lib.core import runs
-from w2s_lib.core.results import collect
-from w2s_lib.core.settings import DataSettings, ModelSettings, check_per_model
 from w2s_lib.data.splits import DataConfig, prepare_data
 from w2s_lib.models.presets import model_order
+from w2s_lib.models.settings import ModelSettings, check_per_model
 from w2s_lib.nlp.protocol import NlpRun, RunConfig, item_difficulty, run_name, run_or_load
+from w2s_lib.nlp.results import collect
+from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.train import TrainConfig
 
 # The confidence loss's alpha_max (paper App. A.4, p. 33): "0.75 for the largest students and 0.5 otherwise".

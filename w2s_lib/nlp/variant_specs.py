@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from w2s_lib.core.settings import ModelSettings, PromptSettings
 from w2s_lib.core.spec import Spec
 from w2s_lib.models.loading import check_model_name
+from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp import sandbox
 from w2s_lib.nlp.prompting import PromptConfig, PromptRun, check_prompts, prompting_plan, prompting_rows
 from w2s_lib.nlp.protocol import NlpRun, RunConfig, run_name
+from w2s_lib.nlp.settings import PromptSettings
 from w2s_lib.nlp.simulation import check_source, simulation_data, simulation_experiment
 from w2s_lib.nlp.spec import SweepSpec
 from w2s_lib.nlp.sweep import SweepPlan, plan_sweep, probe_of, probe_settings, run_configs, run_plan

@@ -1,17 +1,14 @@
-"""The configuration objects of the library's entry points (``sweep.plan_sweep`` and the calls built on it,
-``prompting.prompting_results``, the chess plans of ``chess.protocol``).
+"""How a model trains, as the library's entry points take it (``nlp.spec``, ``nlp.sweep.plan_sweep`` and the
+calls built on it, the chess plans of ``chess.protocol``): ``ModelSettings``.
 
-* ``DataSettings``: the data of every NLP run, per task and seed (chess has its own, ``chess.protocol.ChessData``).
-* ``ModelSettings``: how a model trains. An entry point takes one for every model, ``every``, and one mapping
-  ``per_model`` (model name -> ``ModelSettings``) whose set fields override ``every``'s for that model.
-  "This model trains as a probe at lr 1e-3" is ``per_model={"gpt2": ModelSettings(linear_probe=True, lr=1e-3)}``;
-  "every model trains 2 epochs at batch 16" is ``every=ModelSettings(train=dict(epochs=2.0, batch_size=16))``.
-  A field left None is not set there: the model takes ``every``'s value, and where that is unset too the
-  library's default (each field's comment).
-* ``PromptSettings``: how ``prompting.prompting_results`` prompts the models.
+An entry point takes one for every model, ``every``, and one mapping ``per_model`` (model name ->
+``ModelSettings``) whose set fields override ``every``'s for that model. "This model trains as a probe at lr
+1e-3" is ``per_model={"gpt2": ModelSettings(linear_probe=True, lr=1e-3)}``; "every model trains 2 epochs at
+batch 16" is ``every=ModelSettings(train=dict(epochs=2.0, batch_size=16))``. A field left None is not set
+there: the model takes ``every``'s value, and where that is unset too the library's default (each field's
+comment). The data's sizes are ``nlp.settings.DataSettings`` (chess has its own, ``chess.protocol.ChessData``).
 
-Each object checks its fields when it is made, with a one-line ValueError naming the valid choices. The notebooks'
-parameters stay flat (papermill injects scalars and lists); their code cells build these objects from them.
+Each object checks its fields when it is made, with a one-line ValueError naming the valid choices.
 """
 
 from __future__ import annotations
@@ -23,23 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from w2s_lib.core.train_config import TrainConfig
-from w2s_lib.data.splits import DataConfig
-
-
-@dataclass(frozen=True)
-class DataSettings:
-    """The sizes of every run's data; ``config`` makes one task's and seed's ``DataConfig`` (which checks them)."""
-
-    n_train: int = 2000  # items before halving (0: every item of a Hub split)
-    n_test: int = 500  # test items (0: the whole test split)
-    val_frac: float = 0.1  # of each half, held out for model selection
-
-    def __post_init__(self):
-        self.config("any", 0)  # DataConfig's checks, now rather than at the first run
-
-    def config(self, task: str, seed: int) -> DataConfig:
-        return DataConfig(task=task, n_train=self.n_train, n_test=self.n_test, val_frac=self.val_frac, seed=seed)
-
 
 # TrainConfig fields that a plan sets itself, so ModelSettings.train may not: why, for the error message
 PLANNED = {
@@ -48,14 +28,16 @@ PLANNED = {
     "loss": "a sweep's students take its losses",
     "loss_kw": "a sweep's losses take plan_sweep's loss_kw",
 }
+
+
 TRAIN_FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name not in PLANNED)
 
 
-def _number(x) -> bool:
+def is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _is_int(x) -> bool:
+def is_int(x) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
@@ -75,15 +57,15 @@ class ModelSettings:
     def __post_init__(self):
         from w2s_lib.models.presets import HEAD_INITS
 
-        if self.lr is not None and not (_number(self.lr) and self.lr > 0):
+        if self.lr is not None and not (is_number(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a finite number > 0 (None: the model's preset rate), got {self.lr!r}")
         if not (self.linear_probe is None or isinstance(self.linear_probe, bool)):
             raise ValueError(f"linear_probe must be True, False or None, got {self.linear_probe!r}")
-        if self.lora_r is not None and not (_is_int(self.lora_r) and self.lora_r >= 0):
+        if self.lora_r is not None and not (is_int(self.lora_r) and self.lora_r >= 0):
             raise ValueError(f"lora_r must be an integer >= 0 (0: full finetuning), got {self.lora_r!r}")
         if self.head_init is not None and self.head_init not in HEAD_INITS:
             raise ValueError(f"unknown head_init {self.head_init!r}; valid: {', '.join(HEAD_INITS)}")
-        if self.alpha_max is not None and not (_number(self.alpha_max) and 0 <= self.alpha_max <= 1):
+        if self.alpha_max is not None and not (is_number(self.alpha_max) and 0 <= self.alpha_max <= 1):
             raise ValueError(f"alpha_max must lie in [0, 1], got {self.alpha_max!r}")
         if not isinstance(self.train, Mapping):
             raise ValueError(f"train must be a mapping of TrainConfig settings, got {self.train!r}")
@@ -134,26 +116,3 @@ def per_model_lr(lr: Mapping[str, float] | None) -> dict[str, ModelSettings]:
     if not isinstance(lr, Mapping):
         raise ValueError(f"lr must be a mapping model -> rate ({{}}: each model's preset rate), got {lr!r}")
     return {model: ModelSettings(lr=rate) for model, rate in lr.items()}
-
-
-@dataclass(frozen=True)
-class PromptSettings:
-    """How ``prompting.prompting_results`` prompts every model: one run per shot count, with ``PromptConfig``'s
-    ``max_len``, ``batch_size`` and ``prompts``."""
-
-    shots: tuple[int, ...] = (0, 5)  # labelled examples per prompt, one run per count (0: zero-shot)
-    max_len: int = 1024  # tokens per prompt; longer prompts drop their earliest shots first
-    batch_size: int = 8  # prompts per forward pass (does not change results)
-    prompts: str = "ours"  # the instruction set (``prompting.PROMPT_SETS``, checked by prompting_results)
-
-    def __post_init__(self):
-        shots = tuple(self.shots) if isinstance(self.shots, (list, tuple)) else None
-        if shots is None or not all(_is_int(k) and k >= 0 for k in shots):
-            raise ValueError(f"shots must be a list of integers >= 0 (0: zero-shot), got {self.shots!r}")
-        object.__setattr__(self, "shots", shots)
-        for name in ("max_len", "batch_size"):
-            value = getattr(self, name)
-            if not (_is_int(value) and value >= 1):
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if not isinstance(self.prompts, str):
-            raise ValueError(f"prompts must be the name of an instruction set, got {self.prompts!r}")
