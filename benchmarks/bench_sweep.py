@@ -15,7 +15,7 @@ import time
 
 def main(argv=None) -> int:
     from w2s_lib.cli.main import main as w2s
-    from w2s_lib.core.results import collect
+    from w2s_lib.nlp.results import collect
 
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = argv[argv.index("--") + 1 :] if "--" in argv else []

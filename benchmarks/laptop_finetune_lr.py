@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 
-from w2s_lib.core.results import collect_histories
+from w2s_lib.nlp.results import collect_histories
 from w2s_lib.nlp.sandbox import SANDBOX, sandbox_plan
 from w2s_lib.nlp.sweep import run_configs
 

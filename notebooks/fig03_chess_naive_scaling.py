@@ -53,7 +53,7 @@ from w2s_lib import plotting
 from w2s_lib.chess import figures
 from w2s_lib.chess.protocol import ChessData, chess_results
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.settings import ModelSettings, per_model_lr
+from w2s_lib.models.settings import ModelSettings, per_model_lr
 from w2s_lib.reference import versus
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)

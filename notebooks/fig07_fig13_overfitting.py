@@ -59,8 +59,9 @@ import numpy as np
 
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.results import collect_histories, pgr_table, seed_draw_indices
+from w2s_lib.core.results import pgr_table, seed_draw_indices
 from w2s_lib.nlp.claims import overfits_within_epoch
+from w2s_lib.nlp.results import collect_histories
 from w2s_lib.reference import paper_record, paper_values, versus
 from w2s_lib.specs import notebook_spec
 

@@ -56,7 +56,8 @@ import pandas as pd
 
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.results import collect_histories, pgr_table
+from w2s_lib.core.results import pgr_table
+from w2s_lib.nlp.results import collect_histories
 from w2s_lib.reference import paper_values, versus
 from w2s_lib.specs import notebook_spec
 

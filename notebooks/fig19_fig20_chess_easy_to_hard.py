@@ -65,7 +65,7 @@ from w2s_lib import plotting
 from w2s_lib.chess.figures import easy_minus_zero_shot, easy_vs_all, plot_easy_vs_all, plot_fig20
 from w2s_lib.chess.protocol import ChessData, easy_to_hard_results
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.settings import ModelSettings, per_model_lr
+from w2s_lib.models.settings import ModelSettings, per_model_lr
 from w2s_lib.reference import versus
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)

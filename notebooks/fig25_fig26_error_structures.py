@@ -65,8 +65,9 @@ import pandas as pd
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
 from w2s_lib.core.metrics import bootstrap_ci
-from w2s_lib.core.results import collect_histories, pgr_table
+from w2s_lib.core.results import pgr_table
 from w2s_lib.nlp.protocol import TRAIN_LABEL_AGREEMENT, WEAK_ERRORS
+from w2s_lib.nlp.results import collect_histories
 from w2s_lib.reference import versus
 from w2s_lib.specs import notebook_spec
 
