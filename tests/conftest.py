@@ -45,3 +45,19 @@ def tiny_tok():
     from w2s_lib.models.tokenizers import tiny_tokenizer
 
     return tiny_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def hub_root(tmp_path_factory):
+    """Every Hub repository the tasks read, rebuilt on disk once per test process (tests/support/hub_layouts.py)."""
+    from tests.support.hub_layouts import build_all
+
+    return build_all(tmp_path_factory.mktemp("hub"))
+
+
+@pytest.fixture
+def hub(monkeypatch, hub_root):
+    """``datasets.load_dataset`` of Hub ids reads ``hub_root``'s branches; the calls it saw, for assertions."""
+    from tests.support.hub_layouts import route_hub
+
+    return route_hub(monkeypatch, hub_root)

@@ -88,7 +88,7 @@ def test_the_tests_a_difference_names_exist():
     missing = []
     for block in re.findall(r"\*\*Tests:\*\*(.*?)(?=\n## |\Z)", text, re.S):
         current = None
-        for ref in re.findall(r"`([\w/]*tests/\w+\.py)?::(\w+)`", block):
+        for ref in re.findall(r"`([\w/]*tests/[\w/]*\w+\.py)?::(\w+)`", block):
             current = ref[0] or current
             source = _read(ROOT / current) if current else ""
             if not re.search(rf"^(?:async )?def {ref[1]}\(", source, re.M):

@@ -55,7 +55,7 @@ def test_a_hub_model_without_a_preset_is_placed_by_its_counted_parameters():
     """Any causal LM may be a student (e.g. in the chess notebooks): its x is counted from its config."""
     from transformers import AutoModelForCausalLM, GPT2Config
 
-    from tests.hub_layouts import hub_model
+    from tests.support.hub_layouts import hub_model
 
     config = GPT2Config(n_embd=32, n_layer=2, n_head=2, vocab_size=300, n_positions=64)
     hub_model("someone/tiny-lm-for-axes", config)

@@ -93,7 +93,7 @@ def greedy_moves(
     """The first move of each transcript's greedy (T = 0) continuation.
 
     Transcripts are left-padded, longest first; generate() derives positions from the attention mask,
-    so a transcript gets the same move alone or in any batch (tests/test_chess.py checks this).
+    so a transcript gets the same move alone or in any batch (tests/chess/test_chess.py checks this).
     """
     from tqdm.auto import tqdm
 

@@ -120,7 +120,7 @@ class LogConfLoss:
     threshold is not. There t = ``torch.quantile(p0, q)`` of the batch's class-0 probabilities at q = the
     weak labels' batch mean of class 1, and the examples with p0 < t become class 1. With linear
     interpolation (torch's default) that hardens ``ceil(q * (B - 1))`` examples to class 1 (for distinct
-    p0; checked against torch.quantile in tests/test_losses.py), not our ``floor(q * B + 0.5)``: with
+    p0; checked against torch.quantile in tests/core/test_losses.py), not our ``floor(q * B + 0.5)``: with
     B = 32 both give 16 at q = 0.5, but q = 0.1 gives 4 there and 3 here, q = 0.9 gives 28 there and 29
     here, and q = 1 leaves one example at class 0 there. It also ranks by probabilities, which tie once
     they saturate in float32, and it has no ``"half"`` prior.

@@ -43,7 +43,7 @@ from w2s_lib.core import cache, dist
 from w2s_lib.core.progress import show_progress
 
 # A change to what a kind's runs compute (their data, training, metrics or files) must bump its version here:
-# every run of that kind then gets a new folder. tests/test_run_keys.py fails when a task's formatted items
+# every run of that kind then gets a new folder. tests/core/test_run_keys.py fails when a task's formatted items
 # change while the "nlp" version does not.
 CODE_VERSIONS = {"nlp": 1, "chess": 1, "vision": 1, "prompt": 1, "genft": 1}
 # The module that defines each kind's Run, imported by name when a config.json of that kind is read back.

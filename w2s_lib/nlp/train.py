@@ -3,7 +3,7 @@
 ``train_classifier`` is a thin wrapper over the library's one training core, ``w2s_lib.core.fit``: it
 tokenizes the splits, builds the soft-label objective (the model's forward, or for linear probes a head
 on cached features) and the evaluation, and ``fit.fit`` runs the steps. Design points (each tested in
-tests/test_train.py and tests/test_fit.py):
+tests/nlp/test_train.py and tests/core/test_fit.py):
 * batches are padded per batch to their longest example (dynamic padding), never to a fixed length;
 * a batch of ``batch_size`` examples is processed in minibatches of ``minibatch_size`` (gradient
   accumulation). Losses that threshold on batch statistics (the confidence loss) get their targets

@@ -1,5 +1,5 @@
 """The variant notebooks' specs (w2s_lib/nlp/variant_specs.py): their checks and what each plans; that their plans
-are what the notebooks train is tests/test_spec.py's."""
+are what the notebooks train is tests/core/test_spec.py's."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from w2s_lib.nlp.prompting import PAPER_PROMPTS_MISSING, PromptRun
 from w2s_lib.nlp.sweep import PROBE_RECIPE
 from w2s_lib.specs import notebook_spec
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def spec_of(name: str, **changes):

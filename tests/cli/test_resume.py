@@ -1,6 +1,6 @@
 """A kill -9 in the middle of a chess, vision or prompting sweep, then a rerun: the rerun computes only what the
 killed one had not published, leaves no temporary folder, and ends with the results of an uninterrupted sweep
-(the engine of w2s_lib.core.runs; tests/test_protocol.py has the same test for NLP sweeps)."""
+(the engine of w2s_lib.core.runs; tests/nlp/test_protocol.py has the same test for NLP sweeps)."""
 
 from __future__ import annotations
 

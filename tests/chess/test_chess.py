@@ -289,7 +289,7 @@ def test_the_chess_notebooks_paper_presets_share_their_runs():
     import yaml
 
     def planned(nb):
-        p = yaml.safe_load((Path(__file__).parents[1] / "params" / "paper" / f"{nb}.yaml").read_text())
+        p = yaml.safe_load((Path(__file__).parents[2] / "params" / "paper" / f"{nb}.yaml").read_text())
         return {cp.run_name(c): c for c in cp.preset_runs(p)}
 
     fig03, fig04 = planned("fig03_chess_naive_scaling"), planned("fig04_fig15_chess_bootstrapping")
@@ -310,7 +310,7 @@ HUB_LM = "some-lab/tiny-chess-lm"  # no preset: a Hub id, laid out offline in th
 def _hub_lm() -> str:
     from transformers import AutoModelForCausalLM
 
-    from tests.hub_layouts import hub_model
+    from tests.support.hub_layouts import hub_model
     from w2s_lib.models.loading import tiny_config
     from w2s_lib.models.tokenizers import tiny_tokenizer
 

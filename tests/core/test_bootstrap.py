@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.settings import FAST
+from tests.support.settings import FAST
 from w2s_lib.cli.main import main
 from w2s_lib.core import cache
 from w2s_lib.core.results import pgr_table

@@ -102,7 +102,7 @@ def test_expected_sources():
     for name, (hub, cfg, train, test) in expect.items():
         s = HUB_TASKS[name]
         assert (s.hub_id, s.config, s.splits["train"], s.splits["test"]) == (hub, cfg, train, test)
-    # the ETHICS export holds five configs as folders: data_dir picks one (tests/test_hub_layouts.py)
+    # the ETHICS export holds five configs as folders: data_dir picks one (tests/data/test_hub_layouts.py)
     assert HUB_TASKS["ethics_utilitarianism"].data_dir == "utilitarianism"
 
 

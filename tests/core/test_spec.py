@@ -17,7 +17,7 @@ from w2s_lib.data.registry import TASK_LISTS
 from w2s_lib.nlp.spec import SweepSpec
 from w2s_lib.specs import notebook_spec
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TRAINS_NOTHING = {"fig14_chess_examples", "fig24_simulation_difficulty"}
 
 

@@ -15,7 +15,7 @@ from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp.protocol import run_name
 from w2s_lib.nlp.sandbox import SANDBOX, sandbox_plan, setting_kw, student_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LAPTOP = ["scratch-1", "minilm-l1", "minilm-l6"]
 
 

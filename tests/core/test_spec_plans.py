@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.test_spec import TRAINS_NOTHING, _no_execution, _rows
+from tests.core.test_spec import TRAINS_NOTHING, _no_execution, _rows
 from w2s_lib import plan
 from w2s_lib.specs import notebook_specs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow  # executes each notebook with recorders (about 100 s in all)

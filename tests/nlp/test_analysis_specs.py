@@ -1,5 +1,5 @@
 """The specs of the NLP analysis and laptop notebooks (w2s_lib/nlp/analysis_specs.py): their checks, and what
-they plan before anything runs (tests/test_spec.py checks their plans against the notebooks')."""
+they plan before anything runs (tests/core/test_spec.py checks their plans against the notebooks')."""
 
 import pandas as pd
 import pytest

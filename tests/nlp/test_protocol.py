@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.settings import FAST
+from tests.support.settings import FAST
 from w2s_lib.core import cache
 from w2s_lib.models.classifier import load_classifier
 from w2s_lib.models.loading import load_tokenizer

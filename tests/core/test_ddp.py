@@ -13,7 +13,7 @@ import pytest
 
 from w2s_lib.nlp.results import collect
 
-WORKER = Path(__file__).with_name("ddp_worker.py")
+WORKER = Path(__file__).parents[1] / "support" / "ddp_worker.py"
 ACCELERATE = Path(sys.executable).with_name("accelerate")
 
 
@@ -93,7 +93,7 @@ def test_ddp_sweep_writes_the_same_cache_once(runs):
 def test_accelerate_configs_load(name):
     from accelerate.commands.config.config_args import load_config_from_file
 
-    cfg = load_config_from_file(str(Path(__file__).parents[1] / "configs" / "accelerate" / f"{name}.yaml"))
+    cfg = load_config_from_file(str(Path(__file__).parents[2] / "configs" / "accelerate" / f"{name}.yaml"))
     assert cfg.distributed_type.name == {"single": "NO", "ddp": "MULTI_GPU", "fsdp": "FSDP"}[name]
 
 

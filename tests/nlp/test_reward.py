@@ -231,8 +231,8 @@ def test_weak_labels_are_the_supervisors_sigmoid_of_reward_difference(tmp_path, 
 
 @pytest.fixture
 def hh_hub(tmp_path, monkeypatch):
-    """Anthropic/hh-rlhf rebuilt on disk in its real layout (tests/hub_layouts.py: 12 rows per split)."""
-    from tests.hub_layouts import MAIN, REPOS, branch_folder, route_hub
+    """Anthropic/hh-rlhf rebuilt on disk in its real layout (tests/support/hub_layouts.py: 12 rows per split)."""
+    from tests.support.hub_layouts import MAIN, REPOS, branch_folder, route_hub
 
     hub_id = TASKS["hh_rlhf_helpful"].hub_id
     REPOS[(hub_id, MAIN)](branch_folder(tmp_path, hub_id, None))
@@ -306,7 +306,7 @@ RM_NOTEBOOKS = (
 )
 
 
-PARAMS = Path(__file__).resolve().parents[1] / "params"
+PARAMS = Path(__file__).resolve().parents[2] / "params"
 
 
 def _paper_preset(name):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.settings import FAST
+from tests.support.settings import FAST
 from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp.protocol import (
     WEAK_ERRORS,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from tests.settings import FAST
+from tests.support.settings import FAST
 from w2s_lib.core import cache, runs
 from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp import prompting

@@ -1,4 +1,4 @@
-"""``w2s preflight`` against the rebuilt Hub repositories (tests/hub_layouts.py) and a hub cache of the
+"""``w2s preflight`` against the rebuilt Hub repositories (tests/support/hub_layouts.py) and a hub cache of the
 GPT-2 family's configs, and on a machine with no network."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.hub_layouts import build_all, hub_model, route_hub
+from tests.support.hub_layouts import hub_model
 from w2s_lib import preflight
 from w2s_lib.cli import main as cli
 from w2s_lib.data import TASKS
@@ -23,11 +23,6 @@ GPT2_SHAPES = {
     "gpt2-large": (1280, 36, 20),
     "gpt2-xl": (1600, 48, 25),
 }
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    return build_all(tmp_path_factory.mktemp("hub"))
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +43,7 @@ def _run(capsys, *argv) -> tuple[int, list[str]]:
     return code, capsys.readouterr().out.splitlines()
 
 
-def test_paper_preset_passes_against_the_real_layouts(hub, gpt2_cache, monkeypatch, capsys):
-    route_hub(monkeypatch, hub)
+def test_paper_preset_passes_against_the_real_layouts(hub, gpt2_cache, capsys):
     code, out = _run(capsys, "--preset", "paper", "--n", "4")
     assert code == 0, "\n".join(out)
     body = out[1:]
@@ -59,8 +53,7 @@ def test_paper_preset_passes_against_the_real_layouts(hub, gpt2_cache, monkeypat
     assert len(tasks) == 22 and all(" OK " in f"{line} " for line in tasks)
 
 
-def test_reward_and_chess_presets(hub, gpt2_cache, monkeypatch, capsys):
-    route_hub(monkeypatch, hub)
+def test_reward_and_chess_presets(hub, gpt2_cache, capsys):
     code, out = _run(capsys, "--preset", "rm-paper", "--n", "4")
     assert code == 0 and sum(line.startswith(" task") for line in out) == 2
     code, out = _run(capsys, "--params", "params/paper/fig19_fig20_chess_easy_to_hard.yaml", "--n", "4")
@@ -69,7 +62,6 @@ def test_reward_and_chess_presets(hub, gpt2_cache, monkeypatch, capsys):
 
 
 def test_a_spec_with_a_config_its_branch_lacks_fails_with_its_fix(hub, gpt2_cache, monkeypatch, capsys):
-    route_hub(monkeypatch, hub)
     monkeypatch.setitem(TASKS, "dream", dataclasses.replace(TASKS["dream"], config="plain_text"))
     code, out = _run(capsys, "--params", "params/paper/fig03_naive_scaling.yaml", "--n", "4")
     assert code == 2

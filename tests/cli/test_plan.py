@@ -15,7 +15,7 @@ from w2s_lib.nlp.protocol import DataConfig, RunConfig, run_name
 from w2s_lib.nlp.sweep import plan_sweep
 from w2s_lib.nlp.train import TrainConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # fig14 draws puzzles and trains nothing; fig24's logistic regressions (simulation.py) are fitted on
 # features in the notebook, outside the run engines and their cache, so there is no run to plan.
 TRAINS_NOTHING = {"fig14_chess_examples", "fig24_simulation_difficulty"}

@@ -18,7 +18,7 @@ from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.sweep import plan_bootstrap, plan_sweep
 
 GPT2 = ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def logconf_kw(plan) -> dict[tuple[str, str], dict]:
@@ -153,7 +153,7 @@ MY_NOTEBOOKS = [
     "fig05_confidence_loss",
     "fig06_fig12_per_dataset",
     "fig08_agreement",
-    "fig09_prompting",  # its finetuning baselines are fig05's runs (tests/test_plan.py)
+    "fig09_prompting",  # its finetuning baselines are fig05's runs (tests/cli/test_plan.py)
     "fig27_label_in_prompt",
     "example_protocol",
 ]
