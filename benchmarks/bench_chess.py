@@ -41,11 +41,12 @@ TARGET_TOKENS = 4  # " Qxc1+" is 3-4 GPT-2 tokens, then the end token
 def paper_runs():
     """Every distinct run of the three chess notebooks' paper presets, and the last preset's settings."""
     from w2s_lib.chess import protocol as cp
+    from w2s_lib.chess.spec import ChessSpec
 
     runs, p = {}, None
     for nb in NOTEBOOKS:
         p = yaml.safe_load((ROOT / "params" / "paper" / f"{nb}.yaml").read_text())
-        runs.update({cp.run_name(c): c for c in cp.preset_runs(p)})  # a shared run is trained once
+        runs.update({cp.run_name(c): c for c in ChessSpec.from_params(p).configs()})  # a shared run is trained once
     return list(runs.values()), p
 
 

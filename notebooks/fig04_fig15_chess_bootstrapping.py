@@ -65,21 +65,17 @@ out_dir: str = "../figures"  # where figures and their numbers go
 # %%
 from w2s_lib import plotting
 from w2s_lib.chess import figures
-from w2s_lib.chess.protocol import ChessData, chess_results
 from w2s_lib.core.cache import results_dir
-from w2s_lib.models.settings import ModelSettings, per_model_lr
 from w2s_lib.reference import paper_values, versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
-data = ChessData(source, n_train=n_train, n_test=n_test, n_parts=n_parts, n_pool=n_pool or None)
-train = dict(epochs=float(epochs), batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-every, per_model = ModelSettings(train=train), per_model_lr(lr)  # lr {}: CHESS_LR, else each preset's rate
-df = chess_results(
-    cache_dir, models, seeds, data=data, every=every, per_model=per_model, bootstrap_steps=bootstrap_steps
-)
+# the parameters above as one checked spec (w2s_lib/chess/spec.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig04_fig15_chess_bootstrapping", globals())
+df = spec.naive_and_bootstrap(cache_dir)
 students = df[df["series"].isin(["naive", "bootstrap", "ceiling"])]
 palette = plotting.weak_palette(models[:-1])
 plotting.style()

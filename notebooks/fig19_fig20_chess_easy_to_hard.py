@@ -63,30 +63,17 @@ out_dir: str = "../figures"  # where figures and their numbers go
 # %%
 from w2s_lib import plotting
 from w2s_lib.chess.figures import easy_minus_zero_shot, easy_vs_all, plot_easy_vs_all, plot_fig20
-from w2s_lib.chess.protocol import ChessData, easy_to_hard_results
 from w2s_lib.core.cache import results_dir
-from w2s_lib.models.settings import ModelSettings, per_model_lr
 from w2s_lib.reference import versus
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 
 
 # %%
-data = ChessData(source, n_train=n_train, n_test=n_test, n_parts=n_parts, n_pool=n_pool or None)
-train = dict(epochs=float(epochs), batch_size=batch_size, minibatch_size=minibatch_size, max_len=max_len)
-every, per_model = ModelSettings(train=train), per_model_lr(lr)  # lr {}: CHESS_LR, else each preset's rate
-runs, by_elo = easy_to_hard_results(
-    cache_dir,
-    models,
-    seeds,
-    cutoffs,
-    data=data,
-    hard_min=hard_min,
-    every=every,
-    per_model=per_model,
-    elo_width=elo_width,
-    easy_n_train=easy_n_train,
-)
+# the parameters above as one checked spec (w2s_lib/chess/spec.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("fig19_fig20_chess_easy_to_hard", globals())
+runs, by_elo = spec.easy_to_hard(cache_dir)
 table = easy_vs_all(runs)
 plotting.style()
 fig, (ax_all, ax_hard) = plotting.plt.subplots(1, 2, figsize=(9.5, 4.2))

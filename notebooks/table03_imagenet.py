@@ -51,6 +51,7 @@ out_dir: str = "../figures"  # where figures and their numbers go
 # %%
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
+from w2s_lib.specs import notebook_spec
 from w2s_lib.vision import protocol
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
@@ -62,20 +63,9 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # (`cache_dir/features`); a second execution only reads them.
 
 # %%
-runs = protocol.plan_table3(
-    source,
-    weak,
-    strongs,
-    losses,
-    seeds,
-    epochs=epochs or None,
-    pretrained=pretrained,
-    n_train=n_train,
-    n_test=n_test,
-    image_size=image_size,
-    num_classes=num_classes,
-)
-df = protocol.run_all(runs, cache_dir, batch_size=batch_size)
+# the parameters above as one checked spec (w2s_lib/vision/spec.py): what it trains is what `w2s plan` lists
+spec = notebook_spec("table03_imagenet", globals())
+df = spec.run(cache_dir)
 table = protocol.table3(df)
 table.round(1)
 
@@ -115,7 +105,7 @@ fig.tight_layout()
 paths = plotting.save_figure(fig, "table03_imagenet", preset, {"table": compared, "bars": bar_data}, out_dir)
 
 # %%
-assert len(df) == len(runs) and compared["top1"].between(0, 100).all(), compared
+assert len(df) == len(spec.configs()) and compared["top1"].between(0, 100).all(), compared
 assert compared["paper"].notna().sum() == 1 + 2 * min(len(strongs), 2)
 assert all(p.exists() for p in paths.values())
 

@@ -1,13 +1,10 @@
 """``w2s plan``: the runs a preset or a notebook's preset file would train, without training anything.
 
-A notebook is executed cell by cell in this process with its preset file's values injected after the
-parameters cell (as papermill does), while every run engine is replaced by a recorder: a run and the
-runs it depends on are written down instead of trained, and return metrics that are all nan. Cells that
-need real results (plots, tables) then fail, and are skipped; a cell that needs results to *plan* further
-(Fig. 21's difficulty filter reads its graders' predictions) stops that part of the plan, and the output
-says which cell did. Nothing is downloaded (the Hub is put in offline mode) and nothing is written: the
-results folder is a temporary one that is removed afterwards. Work done outside the run engines (Fig. 24's
-logistic regressions on features, Fig. 14's drawings) is not a run and is not listed.
+A notebook's runs are its spec's (``specs.notebook_spec``: its preset file's values over the defaults of its
+parameters cell, which is read, not executed): nothing is executed, downloaded, read or written. A spec whose
+later runs depend on earlier runs' results lists what it can know (Fig. 21's cutoffs need its graders'
+predictions: it lists the graders). Work done outside the run engine (Fig. 24's logistic regressions on
+features, Fig. 14's drawings) is not a run and is not listed.
 
 Each planned run is one JSON object with the fields of its ``config.json``, plus ``kind``, ``run`` (its
 folder name) and ``flops``: an estimate of its training and evaluation FLOPs that takes every example at
@@ -21,16 +18,10 @@ whole also gets ``cpu_seconds``: its time on the project's 2-core CPU, from the 
 from __future__ import annotations
 
 import ast
-import contextlib
 import functools
-import io
 import json
 import math
-import os
 import sys
-import tempfile
-import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +35,6 @@ class Planned:
     """What a plan found: runs in dependency order (each once), and the cells that could not run."""
 
     runs: list[dict] = field(default_factory=list)
-    failed_cells: list[str] = field(default_factory=list)
     _seen: set = field(default_factory=set)
 
     def add(self, kind: str, cfg, name: str) -> bool:
@@ -67,13 +57,6 @@ class Planned:
     def total_flops(self) -> float | None:
         known = [r["flops"] for r in self.runs if r["flops"] is not None]
         return float(sum(known)) if known else None
-
-
-class _NanMetrics(dict):
-    """The metrics a recorded run returns: any key reads as nan."""
-
-    def __missing__(self, key):
-        return float("nan")
 
 
 # ---------------------------------------------------------------------------- FLOPs
@@ -180,59 +163,10 @@ def flops(kind: str, cfg) -> float | None:
 # ---------------------------------------------------------------------------- recording the engines
 
 
-def _engines(planned: Planned) -> list[tuple[object, str, object]]:
-    """(module, attribute, recorder): the one run engine (``runs.run_or_load``), and vision's feature pass."""
-    from w2s_lib.core import runs
-    from w2s_lib.vision import protocol as vision
-
-    def record(run, **kw):
-        planned.add_with_dependencies(run)
-        return _NanMetrics()
-
-    return [
-        (runs, "run_or_load", record),
-        (vision, "prefetch", lambda *a, **k: None),  # feature extraction would read images
-    ]
-
-
-@contextlib.contextmanager
-def recording(planned: Planned) -> Iterator[None]:
-    """Replace every run engine, wherever a ``w2s_lib`` module bound it by name, with its recorder."""
-    swaps = []
-    for module, name, recorder in _engines(planned):
-        original = getattr(module, name)
-        for mod in [m for k, m in sys.modules.items() if k.startswith("w2s_lib") and m is not None]:
-            if getattr(mod, name, None) is original:
-                swaps.append((mod, name, original))
-                setattr(mod, name, recorder)
-    try:
-        yield
-    finally:
-        for mod, name, original in swaps:
-            setattr(mod, name, original)
-
-
-@contextlib.contextmanager
-def _quiet_sandbox() -> Iterator[Path]:
-    """Offline, no progress bars, a non-interactive plotting backend, a temporary results folder."""
-    from w2s_lib.core.cache import RESULTS_ENV
-    from w2s_lib.preflight import OFFLINE_VARS
-
-    saved = dict(os.environ)
-    with tempfile.TemporaryDirectory(prefix="w2s-plan-") as tmp:
-        os.environ.update({v: "1" for v in OFFLINE_VARS})
-        os.environ.update({RESULTS_ENV: tmp, "W2S_PROGRESS": "0", "MPLBACKEND": "Agg"})
-        try:
-            yield Path(tmp)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-
-
 # ---------------------------------------------------------------------------- notebooks and presets
 
 
-def _code_cells(notebook: Path) -> list[tuple[str, bool]]:
+def code_cells(notebook: Path) -> list[tuple[str, bool]]:
     """(source, is_parameters_cell) of each code cell, with IPython magics and shell lines dropped."""
     import jupytext
 
@@ -274,7 +208,7 @@ def print_plan(planned: Planned, out=None) -> None:
 
 def notebook_parameters(notebook: Path) -> dict:
     """The defaults of ``notebook``'s parameters cell, read as literals: nothing of the notebook is executed."""
-    source = next(src for src, is_parameters in _code_cells(notebook) if is_parameters)
+    source = next(src for src, is_parameters in code_cells(notebook) if is_parameters)
     out = {}
     for node in ast.parse(source).body:
         target = (
@@ -288,14 +222,10 @@ def notebook_parameters(notebook: Path) -> dict:
 
 
 def plan_preset_file(params_file: Path, params: dict) -> Planned:
-    """The runs of the notebook that ``params_file`` belongs to, run with ``params``. A notebook with a spec
-    (``specs.notebook_specs``) is planned from it without executing anything; the others are still
-    executed with recorders in place of the engine (``plan_notebook``) until they have a spec."""
-    from w2s_lib.specs import notebook_spec, notebook_specs
+    """The runs of the notebook that ``params_file`` belongs to, run with ``params``, from its spec alone."""
+    from w2s_lib.specs import notebook_spec
 
     notebook = notebook_of(params_file)
-    if notebook.stem not in notebook_specs():
-        return plan_notebook(notebook, params)
     spec = notebook_spec(notebook.stem, {**notebook_parameters(notebook), **params})
     return plan_runs(spec.runs("."))  # a run's name does not depend on its root
 
@@ -305,36 +235,4 @@ def plan_runs(runs: list) -> Planned:
     planned = Planned()
     for run in runs:
         planned.add_with_dependencies(run)
-    return planned
-
-
-def plan_notebook(notebook: Path, params: dict) -> Planned:
-    """Execute ``notebook``'s code with ``params`` injected, recording the runs instead of training them."""
-    planned = Planned()
-    cells = _code_cells(notebook)
-    namespace = {"__name__": "__main__", "display": lambda *a, **k: None}
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    # the notebook's prints go nowhere: stdout is the plan's JSON lines
-    with (
-        _quiet_sandbox() as tmp,
-        recording(planned),
-        contextlib.chdir(notebook.parent),
-        contextlib.redirect_stdout(io.StringIO()),
-    ):
-        for i, (source, is_parameters) in enumerate(cells):
-            try:
-                exec(compile(source, f"{notebook.name}[cell {i}]", "exec"), namespace)
-            except Exception as e:  # a cell that needs real results; the plan goes on
-                where = traceback.extract_tb(e.__traceback__)[-1]
-                first = (str(e).splitlines() or [""])[0][:120]  # a bare assert has no message
-                planned.failed_cells.append(f"cell {i}: {type(e).__name__}: {first}"
-                                            f" (at {Path(where.filename).name}:{where.lineno})")  # fmt: skip
-            if is_parameters:
-                # figures and tables of nan metrics go to the temporary folder, never into figures/
-                namespace.update({**params, "out_dir": str(tmp / "figures")})
-            plt.close("all")
     return planned

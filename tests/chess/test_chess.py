@@ -14,6 +14,7 @@ import torch
 from w2s_lib.chess import data as cdata
 from w2s_lib.chess import generative as gen
 from w2s_lib.chess import protocol as cp
+from w2s_lib.chess.spec import ChessSpec
 from w2s_lib.core import cache
 from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp.train import TrainConfig
@@ -290,7 +291,7 @@ def test_the_chess_notebooks_paper_presets_share_their_runs():
 
     def planned(nb):
         p = yaml.safe_load((Path(__file__).parents[2] / "params" / "paper" / f"{nb}.yaml").read_text())
-        return {cp.run_name(c): c for c in cp.preset_runs(p)}
+        return {cp.run_name(c): c for c in ChessSpec.from_params(p).configs()}
 
     fig03, fig04 = planned("fig03_chess_naive_scaling"), planned("fig04_fig15_chess_bootstrapping")
     fig19 = planned("fig19_fig20_chess_easy_to_hard")

@@ -180,10 +180,10 @@ def test_paper_presets_use_the_papers_head_and_evaluation_schedule(name):
 
 def test_paper_easy_to_hard_chess_trains_25k_puzzles_for_elo_800_and_50k_for_the_others():
     """App. C.1: 50k puzzles per training set, except 25k for Elo <= 800 (planned without loading data)."""
-    from w2s_lib.chess.protocol import preset_runs
+    from w2s_lib.chess.spec import ChessSpec
 
     params = yaml.safe_load((ROOT / "params" / "paper" / "fig19_fig20_chess_easy_to_hard.yaml").read_text())
-    trained = [c for c in preset_runs(params) if c.labels != "none"]
+    trained = [c for c in ChessSpec.from_params(params).configs() if c.labels != "none"]
     easy = {(c.model, c.elo_max): c.train_size for c in trained if c.role == "easy"}
     assert {cutoff for _, cutoff in easy} == {800, 900, 1000, 1100, 1200, 1300}
     assert easy == {key: 25_000 if key[1] == 800 else 50_000 for key in easy}

@@ -140,7 +140,7 @@ def test_laptop_notebooks_finetune_the_sandbox_commands_runs(name):
 
     params = yaml.safe_load((ROOT / "params" / "laptop" / f"{name}.yaml").read_text())
     compare = params["compare_modes"]
-    planned = plan.plan_notebook(plan.notebook_of(ROOT / "params" / "laptop" / f"{name}.yaml"), params)
+    planned = plan.plan_preset_file(ROOT / "params" / "laptop" / f"{name}.yaml", params)
     nlp = [r for r in planned.runs if r["kind"] == "nlp"]
     finetuned = {r["run"] for r in nlp if r["linear_probe"] is False and r["model"] in compare["students"]}
     cfg = dict(SANDBOX, students=compare["students"])

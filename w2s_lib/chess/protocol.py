@@ -35,7 +35,7 @@ from w2s_lib.chess.generative import exact_match, greedy_moves, train_generative
 from w2s_lib.core import cache, runs
 from w2s_lib.core.metrics import agreement, pgr
 from w2s_lib.core.train_config import TrainConfig
-from w2s_lib.models.settings import ModelSettings, check_per_model, per_model_lr
+from w2s_lib.models.settings import ModelSettings, check_per_model
 
 LABELS = ("gt", "weak", "none")
 NEXT_LABELS_FILE = "next_labels.parquet"
@@ -507,42 +507,6 @@ def accuracy_by_elo(configs, root, width: int = 250) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- the notebooks' calls
-
-
-def _settings(params: dict) -> tuple[ChessData, ModelSettings, dict[str, ModelSettings]]:
-    """A chess notebook's flat parameters as ``chess_results``' objects, as its code cell builds them:
-    (``data``, ``every``, ``per_model``); the data's seed is each run's own."""
-    p = params
-    data = ChessData(
-        p["source"], n_train=p["n_train"], n_test=p["n_test"], n_parts=p["n_parts"], n_pool=p.get("n_pool") or None
-    )
-    train = dict(
-        epochs=float(p["epochs"]), batch_size=p["batch_size"], minibatch_size=p["minibatch_size"], max_len=p["max_len"]
-    )
-    return data, ModelSettings(train=train), per_model_lr(p.get("lr"))
-
-
-def preset_runs(params: dict) -> list[ChessRunConfig]:
-    """Every run that a chess notebook's parameters (``params/<preset>/<notebook>.yaml``) plan, without
-    loading data or running anything: ``plan_easy_to_hard``'s when they name ``cutoffs``, else ``plan``'s."""
-    p, planned = params, []
-    data, every, per_model = _settings(p)
-    for seed in p["seeds"]:
-        d = dataclasses.replace(data, seed=seed)
-        if "cutoffs" in p:
-            planned += plan_easy_to_hard(
-                d,
-                p["models"],
-                p["cutoffs"],
-                hard_min=p["hard_min"],
-                every=every,
-                per_model=per_model,
-                easy_n_train=p.get("easy_n_train"),
-            )
-        else:
-            series = plan(d, p["models"], every=every, per_model=per_model, bootstrap_steps=p.get("bootstrap_steps", 3))
-            planned += [c for configs in series.values() for c in configs]
-    return planned
 
 
 def chess_results(

@@ -70,8 +70,6 @@ def cmd_plan(a) -> int:
             planned = plan.plan_preset_file(Path(a.params), settings)
         except ValueError as e:
             raise UsageError(str(e)) from None
-        for cell in planned.failed_cells:
-            print(f"w2s plan: {Path(a.params).stem}.py {cell}", file=sys.stderr)
     try:
         plan.print_plan(planned)
     except BrokenPipeError:  # `w2s plan ... | head`: the reader has all it wanted
