@@ -164,7 +164,7 @@ def test_finetuned_laptop_students_are_timed_from_the_measured_rates():
 
 
 def test_a_notebook_that_sweeps_task_by_task_is_planned_for_every_task():
-    """paper_tasks_offline calls sweep_results once per task; with nothing trained each call finds an empty
+    """paper_tasks_offline plans one sweep per task; with nothing trained each call finds an empty
     results folder, which once raised KeyError('run') and left every task after the first unplanned."""
     import yaml
 

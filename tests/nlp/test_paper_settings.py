@@ -14,7 +14,6 @@ from w2s_lib.core import cache
 from w2s_lib.data import TASKS
 from w2s_lib.models.settings import ModelSettings
 from w2s_lib.nlp import sweep
-from w2s_lib.nlp.settings import DataSettings
 from w2s_lib.nlp.sweep import plan_bootstrap, plan_sweep
 
 GPT2 = ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"]
@@ -137,11 +136,13 @@ def test_head_init_and_train_settings_reach_every_run(monkeypatch, tmp_path):
     assert {(r.train.min_evals, r.train.evals_per_epoch, r.train.eval_batch_size) for r in plan.runs} == {
         (20, 10.0, 256)
     }
-    # the notebooks' call, sweep_results, passes them on
+    # the notebooks' call, their spec's run, passes them on
+    from w2s_lib.nlp import spec as nlp_spec
+
     seen = []
-    monkeypatch.setattr(sweep, "run_plan", lambda plan, root, progress=None: seen.append(plan))
-    every = ModelSettings(head_init="unembed01", train={"epochs": 2.0, **kw})
-    sweep.sweep_results(tmp_path, ["sciq"], GPT2[:2], ["logconf"], [0], data=DataSettings(100, 10), every=every)
+    monkeypatch.setattr(nlp_spec, "run_plan", lambda plan, root, progress=None: seen.append(plan))
+    params = dict(tasks=["sciq"], models=GPT2[:2], losses=["logconf"], n_train=100, n_test=10, epochs=2.0)
+    nlp_spec.SweepSpec.from_params({**params, "head_init": "unembed01", "train_kw": kw}).run(tmp_path)
     (got,) = seen
     assert {r.head_init for r in got.runs} == {"unembed01"}
     assert {(r.train.epochs, r.train.min_evals, r.train.eval_batch_size) for r in got.runs} == {(2.0, 20, 256)}

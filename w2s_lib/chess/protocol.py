@@ -509,6 +509,25 @@ def accuracy_by_elo(configs, root, width: int = 250) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- the notebooks' calls
 
 
+def _seeded(data: ChessData | None, seed: int) -> ChessData:
+    """``data`` (None: its defaults, the paper's sizes) with ``seed``: each seed draws its own puzzles."""
+    return dataclasses.replace(data or ChessData(), seed=seed)
+
+
+def chess_plan(
+    models: list[str],
+    seeds: list[int],
+    *,
+    data: ChessData | None = None,
+    every: ModelSettings | None = None,
+    per_model: dict[str, ModelSettings] | None = None,
+    bootstrap_steps: int = 3,
+) -> list[dict[str, list[ChessRunConfig]]]:
+    """What ``chess_results`` runs, listed without running anything: ``plan``'s series for each seed."""
+    kw = dict(every=every, per_model=per_model, bootstrap_steps=bootstrap_steps)
+    return [plan(_seeded(data, seed), models, **kw) for seed in seeds]
+
+
 def chess_results(
     root,
     models: list[str],
@@ -520,17 +539,31 @@ def chess_results(
     bootstrap_steps: int = 3,
     progress: bool | None = None,
 ) -> pd.DataFrame:
-    """Figs. 3b/e, 4 and 15 for each seed (``plan`` + ``results``): one table, cached in ``root``.
+    """Figs. 3b/e, 4 and 15 for each seed (``chess_plan`` + ``results``): one table, cached in ``root``.
 
     ``data``: the puzzles (``ChessData``, its seed replaced by each of ``seeds``; None: its defaults, the
     paper's sizes). ``every``, ``per_model``: how each model trains, as in ``plan``.
     """
-    frames = []
-    for seed in seeds:
-        d = dataclasses.replace(data or ChessData(), seed=seed)
-        planned = plan(d, models, every=every, per_model=per_model, bootstrap_steps=bootstrap_steps)
-        frames.append(results(planned, root, progress=progress))
+    kw = dict(data=data, every=every, per_model=per_model, bootstrap_steps=bootstrap_steps)
+    frames = [results(series, root, progress=progress) for series in chess_plan(models, seeds, **kw)]
     return pd.concat(frames, ignore_index=True)
+
+
+def easy_to_hard_plan(
+    models: list[str],
+    seeds: list[int],
+    cutoffs,
+    *,
+    data: ChessData | None = None,
+    hard_min: int = cdata.HARD_ELO,
+    every: ModelSettings | None = None,
+    per_model: dict[str, ModelSettings] | None = None,
+    easy_n_train: dict | None = None,
+) -> list[list[ChessRunConfig]]:
+    """What ``easy_to_hard_results`` runs, listed without running anything: ``plan_easy_to_hard``'s runs for
+    each seed."""
+    kw = dict(hard_min=hard_min, every=every, per_model=per_model, easy_n_train=easy_n_train)
+    return [plan_easy_to_hard(_seeded(data, seed), models, cutoffs, **kw) for seed in seeds]
 
 
 def easy_to_hard_results(
@@ -547,16 +580,14 @@ def easy_to_hard_results(
     easy_n_train: dict | None = None,
     progress: bool | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Figs. 19-20 for each seed: (one row of metrics per run, accuracy per run and Elo bin).
+    """Figs. 19-20 for each seed (``easy_to_hard_plan``): (one row of metrics per run, accuracy per run and Elo bin).
 
     ``data``, ``every``, ``per_model``: as in ``chess_results``; with the same ones the "all" and zero-shot runs
     are shared with it. ``easy_n_train``: as in ``plan_easy_to_hard``.
     """
+    kw = dict(data=data, hard_min=hard_min, every=every, per_model=per_model, easy_n_train=easy_n_train)
     runs_df, elo_df = [], []
-    for seed in seeds:
-        d = dataclasses.replace(data or ChessData(), seed=seed)
-        kw = dict(hard_min=hard_min, every=every, per_model=per_model, easy_n_train=easy_n_train)
-        planned = plan_easy_to_hard(d, models, cutoffs, **kw)
+    for planned in easy_to_hard_plan(models, seeds, cutoffs, **kw):
         done = run_all(planned, root, progress=progress)
         # "hard" test puzzles are those of the hard training set's bound (metrics.json keeps HARD_ELO's)
         done["acc_hard"] = [_accuracy(cfg, root, hard_min) for cfg in planned]

@@ -15,7 +15,7 @@ from w2s_lib.core.results import median_pgr, pgr_table
 
 def pgr_medians(df: pd.DataFrame) -> pd.Series:
     """Median over tasks of PGR (%), indexed by (weak_model, strong_model, loss); nan where no task has a
-    gap to recover. ``df``: results rows (``sweep.sweep_results``, ``results.collect``)."""
+    gap to recover. ``df``: results rows (``spec.run``, ``results.collect``)."""
     table = pgr_table(df)
     if table.empty:
         return pd.Series(dtype=float, index=pd.MultiIndex.from_tuples([], names=["weak_model", "strong_model", "loss"]))

@@ -138,16 +138,12 @@ def lr_sweep(
 
 
 def notebook_settings(params: dict) -> tuple[DataSettings, ModelSettings, dict[str, ModelSettings]]:
-    """The settings the reward-modelling notebooks give ``sweep.sweep_results``, from their parameters (a
-    preset file), as their code cells build them: (``data``, ``every``, ``per_model``). ``every``: the head and
-    the run settings, then ``select``, then ``train_kw``; ``per_model``: the ``lr`` mapping."""
-    train = {k: params[k] for k in ("epochs", "batch_size", "minibatch_size", "max_len") if k in params}
-    if params.get("select"):
-        train["select"] = params["select"]
-    train.update(params.get("train_kw") or {})
-    data = DataSettings(n_train=params["n_train"], n_test=params["n_test"])
-    every = ModelSettings(head_init=params.get("head_init"), train=train)
-    return data, every, per_model_lr(params.get("lr"))
+    """The settings the reward-modelling notebooks' spec (``nlp.spec.SweepSpec``) builds from their parameters (a
+    preset file): (``data``, ``every``, ``per_model``: the ``lr`` mapping)."""
+    from w2s_lib.nlp.spec import SweepSpec
+
+    spec = SweepSpec.from_params(params)
+    return spec.plan_kw()["data"], spec.every(), per_model_lr(params.get("lr"))
 
 
 def _floats(s: str) -> list[float]:

@@ -232,26 +232,6 @@ def run_plan(plan: SweepPlan, root, *, force: bool = False, checkpoint: bool = F
     return df[df["run"].isin(names)].reset_index(drop=True)
 
 
-def sweep_results(root, tasks, models, losses, seeds, *, progress=None, planner=None, **plan_kw) -> pd.DataFrame:
-    """The notebooks' one call: plan the paper's sweep, run what is missing, return its rows.
-
-    ``plan_kw``: the planner's options (``plan_sweep``'s: ``data``, ``every``, ``per_model``, ``pairs``, ...).
-    ``planner``: ``plan_sweep`` (default) or ``plan_bootstrap``, which reads ``models`` as its chain.
-    """
-    plan = (planner or plan_sweep)(tasks, models, losses, seeds, **plan_kw)
-    return run_plan(plan, root, progress=progress)
-
-
-def bootstrap_results(root, tasks, chain, losses, seeds, **kw) -> pd.DataFrame:
-    """``sweep_results`` for bootstrapping chains (``plan_bootstrap``; ``naive=True`` adds the plain runs).
-
-    Rows of bootstrap steps have variant "bootstrap", ``weak_model`` = the chain's first model and PGR
-    relative to it (``results.collect``); to draw them with the paper's squares, plot them under the
-    loss name "bootstrap" (``plotting.LOSS_STYLES``).
-    """
-    return sweep_results(root, tasks, chain, losses, seeds, planner=plan_bootstrap, **kw)
-
-
 def with_variant(configs, **changes) -> list[RunConfig]:
     """Copies of (weak-to-strong) run configs with some options changed, e.g. ``weak_errors="random"``."""
     return [dataclasses.replace(c, **changes) for c in configs]
