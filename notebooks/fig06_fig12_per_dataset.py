@@ -58,6 +58,7 @@ cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cac
 # %%
 # the parameters above as one checked spec (w2s_lib/nlp/spec.py): what it trains is what `w2s plan` lists
 spec = notebook_spec("fig06_fig12_per_dataset", globals())
+tasks = list(spec.tasks)  # a named list (tasks: paper_nlp) spelt out
 df = spec.run(cache_dir)  # train what is missing from the cache; its rows
 palette = plotting.weak_palette(models[:-1])
 ncols = min(4, len(tasks))

@@ -40,15 +40,17 @@ import textwrap
 import pandas as pd
 
 from w2s_lib import plotting
-from w2s_lib.chess.data import load_puzzles
 from w2s_lib.chess.figures import draw_puzzle, nearest_elo
 from w2s_lib.core.cache import results_dir
+from w2s_lib.specs import notebook_spec
 
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
+# the parameters above as one checked spec (w2s_lib/chess/spec.py); it trains nothing, so `w2s plan` lists no run
+spec = notebook_spec("fig14_chess_examples", globals())
 
 
 # %%
-puzzles = load_puzzles(source, n, seed)
+puzzles = spec.puzzles()
 examples = [nearest_elo(puzzles, e) for e in elos]
 plotting.style()
 fig, axes = plotting.plt.subplots(1, len(examples), figsize=(4.2 * len(examples), 4.4))

@@ -71,7 +71,7 @@ df = spec.run(cache_dir)  # every task's and seed's graders, then its cutoffs' r
 plotting.style()
 fig, ax = plotting.plt.subplots(figsize=(6, 3.8))
 plotting.plot_difficulty(df, ax=ax)
-ax.set_title("all tasks" if len(tasks) > 1 else tasks[0])
+ax.set_title("all tasks" if len(spec.sweep.tasks) > 1 else spec.sweep.tasks[0])
 numbers = df.groupby(["task", "model", "cutoff_model"])[["test_acc", "n_train"]].mean().reset_index()
 paths = plotting.save_figure(fig, "fig21_difficulty_cutoffs", preset, numbers, out_dir)
 # the paper's view: one panel per dataset

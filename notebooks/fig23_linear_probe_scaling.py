@@ -64,6 +64,7 @@ from w2s_lib.specs import notebook_spec
 cache_dir = str(results_dir(cache_dir))  # $W2S_RESULTS, when set, holds the cache (the test suites set it)
 # the parameters above as one checked spec (w2s_lib/nlp/variant_specs.py): what it trains is what `w2s plan` lists
 spec = notebook_spec("fig23_linear_probe_scaling", globals())
+tasks = list(spec.sweep.tasks)  # a named list (tasks: paper_nlp) spelt out
 
 
 # %%
