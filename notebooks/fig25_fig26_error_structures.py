@@ -60,12 +60,11 @@ cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
-import pandas as pd
 
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.metrics import bootstrap_ci
 from w2s_lib.core.results import pgr_table
+from w2s_lib.nlp.claims import SeedPivot, spread_of_medians
 from w2s_lib.nlp.protocol import TRAIN_LABEL_AGREEMENT, WEAK_ERRORS
 from w2s_lib.nlp.results import collect_histories
 from w2s_lib.reference import versus
@@ -142,17 +141,9 @@ median = kept.groupby(["weak_errors", "loss"])["pgr"].median().mul(100).unstack(
 spread = float(median["xent"].max() - median["xent"].min()) if "xent" in median else float("nan")
 print(median.round(1).to_string())
 naive = students[(students["loss"] == "xent") & students["task"].isin(kept["task"])]
-accs = (
-    naive.pivot_table(index="seed", columns=["weak_errors", "task"], values=["weak_acc", "test_acc", "strong_acc"])
-    if setting == "laptop"
-    else None
-)
-# a draw of seeds (rows of accs) -> PGR per (structure, task) from its mean accuracies -> the spread, as above
-mean_accs = lambda rows: pd.Series(rows.mean(axis=0), index=accs.columns)  # noqa: E731
-pgr_of = lambda m: (m["test_acc"] - m["weak_acc"]) / (m["strong_acc"] - m["weak_acc"]).where(lambda g: g > 0)  # noqa: E731
-by_structure = lambda r: pgr_of(mean_accs(r)).groupby(level="weak_errors").median()  # noqa: E731
-spread_of = lambda r: float(by_structure(r).max() - by_structure(r).min())  # noqa: E731
-spread_ci = [100 * v for v in bootstrap_ci(accs.dropna().to_numpy(), stat=spread_of)] if setting == "laptop" else None
+# a draw of seeds -> PGR per (structure, task) from its mean accuracies -> the spread, as above (laptop: seeds)
+by_seed = SeedPivot(naive, ["weak_errors", "task"]) if setting == "laptop" else None
+spread_ci = [100 * v for v in by_seed.ci(spread_of_medians, "weak_errors")] if by_seed else None
 versus(
     [
         # claim_16: the same weak accuracy with another error structure changes PGR "wildly"

@@ -55,12 +55,11 @@ cache_dir: str = "../results/nlp"  # results cache shared by the NLP notebooks
 out_dir: str = "../figures"  # where figures and their numbers go
 
 # %%
-import pandas as pd
 
 from w2s_lib import plotting
 from w2s_lib.core.cache import results_dir
-from w2s_lib.core.metrics import bootstrap_ci
 from w2s_lib.core.results import pgr_table
+from w2s_lib.nlp.claims import SeedPivot, group_mean_percent
 from w2s_lib.reference import versus
 from w2s_lib.specs import notebook_spec
 
@@ -106,15 +105,11 @@ assert all(p.exists() for p in paths.values())
 
 
 # %%
-accs = students.pivot_table(
-    index="seed", columns=["prompt", "loss", "task"], values=["weak_acc", "test_acc", "strong_acc"]
-)
-# a draw of seeds (rows of accs) -> PGR per (prompt, loss, task) from its mean accuracies -> mean over tasks (%)
-mean_accs = lambda rows: pd.Series(rows.mean(axis=0), index=accs.columns)  # noqa: E731
-pgr_of = lambda m: (m["test_acc"] - m["weak_acc"]) / (m["strong_acc"] - m["weak_acc"]).where(lambda g: g > 0)  # noqa: E731
-mean_pgr = lambda r: 100 * pgr_of(mean_accs(r)).groupby(level=["prompt", "loss"]).mean()  # noqa: E731
-ci_of = lambda k: {"ci": bootstrap_ci(accs.dropna().to_numpy(), stat=lambda r: mean_pgr(r)[k])}  # noqa: E731
-cis = {k: ci_of(k) if setting == "laptop" else {} for k in pgr.index}
+# a draw of seeds -> PGR per (prompt, loss, task) from its mean accuracies -> mean over tasks (%)
+by_seed = SeedPivot(students, ["prompt", "loss", "task"])
+cis = {
+    k: {"ci": by_seed.ci(group_mean_percent, ["prompt", "loss"], k)} if setting == "laptop" else {} for k in pgr.index
+}
 versus(
     [
         # claim_15: weak label in the prompt: naive PGR about 0

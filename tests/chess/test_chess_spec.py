@@ -20,16 +20,34 @@ def _params(preset: str, name: str) -> dict:
     return yaml.safe_load((ROOT / "params" / preset / f"{name}.yaml").read_text())
 
 
-def test_the_spec_plans_what_the_results_functions_run():
-    """``configs`` flattens ``chess_plan`` / ``easy_to_hard_plan``, the lists ``chess_results`` and
-    ``easy_to_hard_results`` run."""
-    naive = notebook_spec("fig04_fig15_chess_bootstrapping", _params("smoke", "fig04_fig15_chess_bootstrapping"))
-    series = cp.chess_plan(list(naive.models), [0, 1], **naive._naive_kw())
-    per_seed = [c for s in series for configs in s.values() for c in configs]
-    two_seeds = ChessSpec.from_params({**_params("smoke", "fig04_fig15_chess_bootstrapping"), "seeds": [0, 1]})
-    assert two_seeds.configs() == per_seed and {c.data.seed for c in per_seed} == {0, 1}
+class _Ran(Exception):
+    """Raised by a recorder in place of the run engine: the configs it was given are what would have run."""
+
+
+def test_the_spec_plans_what_its_results_functions_run(monkeypatch):
+    """``configs`` (``w2s plan``'s list) and ``naive_and_bootstrap`` / ``easy_to_hard`` (the notebooks') take the
+    same planner, ``chess_plan`` / ``easy_to_hard_plan``: what reaches the engine is what was planned."""
+    ran = []
+
+    def record(configs, root, **kw):
+        ran.extend(configs)
+        raise _Ran
+
+    monkeypatch.setattr(cp, "run_all", record)
+    naive = ChessSpec.from_params({**_params("smoke", "fig04_fig15_chess_bootstrapping"), "seeds": [0, 1]})
+    with pytest.raises(_Ran):
+        naive.naive_and_bootstrap("unused")
+    # the recorder stops the engine at its first call: seed 0's first series, the supervisors
+    assert ran == naive.configs()[:2] and [(c.role, c.model, c.data.seed) for c in ran] == [
+        ("weak", "tiny-1", 0),
+        ("weak", "tiny-2", 0),
+    ]
+    assert {c.data.seed for c in naive.configs()} == {0, 1}
+    ran.clear()
     easy = notebook_spec("fig19_fig20_chess_easy_to_hard", _params("smoke", "fig19_fig20_chess_easy_to_hard"))
-    assert easy.cutoffs == (1000, 1500) and {c.elo_max for c in easy.configs() if c.role == "easy"} == {1000, 1500}
+    with pytest.raises(_Ran):
+        easy.easy_to_hard("unused")
+    assert ran == easy.configs() and {c.elo_max for c in ran if c.role == "easy"} == {1000, 1500}
     with pytest.raises(ValueError, match="name cutoffs: they plan Figs. 19-20"):
         easy.naive_and_bootstrap("unused")
     with pytest.raises(ValueError, match="easy-to-hard needs cutoffs"):
@@ -40,10 +58,10 @@ def test_the_spec_plans_what_the_results_functions_run():
     "bad, match",
     [
         ({"source": "chesscom"}, "unknown chess source 'chesscom'; valid: lichess, synth"),
-        ({"models": ["tiny-1"]}, r"models must be 2 or more distinct causal LMs.*\('tiny-1',\)"),
+        ({"models": ["tiny-1"]}, r"models must be 2 or more distinct causal LMs, weakest first; got \['tiny-1'\]"),
         ({"models": ["tiny-1", "tiny-1"]}, "models must be 2 or more distinct"),
         ({"models": ["tiny-1", "no_such_model"]}, "unknown model 'no_such_model'; valid: .*tiny-1"),
-        ({"models": ["tiny-1", "bert"]}, "chess needs causal language models; bert encode"),
+        ({"models": ["tiny-1", "minilm-l1"]}, "chess needs causal language models; encoders: minilm-l1"),
         ({"seeds": []}, "seeds must be a non-empty list of integers"),
         ({"n_parts": 1}, "n_parts must be >= 2"),
         ({"bootstrap_steps": 0}, "bootstrap_steps must be an integer >= 1"),

@@ -102,3 +102,40 @@ def test_overfits_within_epoch_by_hand():
     got = overfits_within_epoch(history)
     assert got.to_dict() == {"flat": False, "peak_early": True, "peak_late": False}
     assert overfits_within_epoch(history, drop=0.4)["flat"]
+
+
+def _per_seed_rows() -> pd.DataFrame:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    rows = [
+        dict(seed=s, weak_errors=e, task=t, loss="xent", weak_acc=w, test_acc=w + rng.uniform(0, 0.2), strong_acc=0.9)
+        for s in range(4)
+        for e in ("random", "easy")
+        for t in ("a", "b", "c")
+        for w in [rng.uniform(0.5, 0.7)]
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_seed_pivot_is_the_notebooks_former_formula():
+    """Figs. 25 and 27 wrote this as four lambdas: the pivot, mean accuracies, PGR, the statistic."""
+    from w2s_lib.core.metrics import bootstrap_ci
+    from w2s_lib.nlp.claims import SeedPivot, group_mean_percent, spread_of_medians
+
+    rows = _per_seed_rows()
+    accs = rows.pivot_table(
+        index="seed", columns=["weak_errors", "task"], values=["weak_acc", "test_acc", "strong_acc"]
+    )
+    mean_accs = lambda r: pd.Series(r.mean(axis=0), index=accs.columns)  # noqa: E731
+    pgr_of = lambda m: (m["test_acc"] - m["weak_acc"]) / (m["strong_acc"] - m["weak_acc"]).where(lambda g: g > 0)  # noqa: E731
+    by_structure = lambda r: pgr_of(mean_accs(r)).groupby(level="weak_errors").median()  # noqa: E731
+    spread_of = lambda r: float(by_structure(r).max() - by_structure(r).min())  # noqa: E731
+    pivot = SeedPivot(rows, ["weak_errors", "task"])
+    want = bootstrap_ci(accs.dropna().to_numpy(), stat=spread_of, n_boot=100)
+    assert pivot.ci(spread_of_medians, "weak_errors", n_boot=100) == want
+    mean_pgr = lambda r: 100 * pgr_of(mean_accs(r)).groupby(level=["weak_errors"]).mean()  # noqa: E731
+    want = bootstrap_ci(accs.dropna().to_numpy(), stat=lambda r: mean_pgr(r)["easy"], n_boot=100)
+    assert pivot.ci(group_mean_percent, ["weak_errors"], "easy", n_boot=100) == want
+    full = pgr_of(mean_accs(accs.to_numpy()))
+    assert pivot.pgr().equals(full) and spread_of_medians(pivot.pgr(), "weak_errors") > 0

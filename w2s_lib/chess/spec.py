@@ -6,7 +6,6 @@ and running take the same planner. Fig. 14 draws puzzles and trains nothing (``E
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -50,9 +49,11 @@ class ChessSpec(Spec):
 
     @classmethod
     def from_params(cls, params, **fixed) -> ChessSpec:
-        spec = super().from_params(params, **fixed)
-        cutoffs = None if spec.cutoffs is None else tuple(spec.cutoffs)
-        return dataclasses.replace(spec, models=tuple(spec.models), seeds=tuple(spec.seeds), cutoffs=cutoffs)
+        kw = {**params, **fixed}
+        for key in ("models", "seeds", "cutoffs"):  # YAML's lists as the fields' tuples, before the checks run
+            if kw.get(key) is not None:
+                kw[key] = tuple(kw[key])
+        return super().from_params(kw)
 
     def __post_init__(self):
         self._check_models()
@@ -68,11 +69,12 @@ class ChessSpec(Spec):
     def _check_models(self) -> None:
         least = 1 if self.is_easy_to_hard else 2  # a weak-to-strong pair needs two models
         if len(set(self.models)) != len(self.models) or len(self.models) < least:
-            raise ValueError(f"models must be {least} or more distinct causal LMs, weakest first; got {self.models}")
+            got = list(self.models)
+            raise ValueError(f"models must be {least} or more distinct causal LMs, weakest first; got {got}")
         for m in self.models:
             check_model_name(m)
         if encoders(list(self.models)):
-            raise ValueError(f"chess needs causal language models; {', '.join(encoders(list(self.models)))} encode")
+            raise ValueError(f"chess needs causal language models; encoders: {', '.join(encoders(list(self.models)))}")
 
     @property
     def is_easy_to_hard(self) -> bool:

@@ -111,3 +111,36 @@ def overfits_within_epoch(history: pd.DataFrame, drop: float = 1.0) -> pd.Series
         return bool(peak["epoch"] <= 1 and 100 * (peak["test_acc"] - run["test_acc"].iloc[-1]) >= drop)
 
     return evals.groupby("run").apply(one, include_groups=False).astype(bool)
+
+
+class SeedPivot:
+    """Per-seed accuracies as one row per seed (columns: accuracy x ``groups``), for intervals over seeds of
+    a PGR statistic: ``pgr(draw)`` is the PGR of every group from the mean accuracies of a draw of those rows
+    (all rows: the point value), and ``ci(stat, *args)`` the percentile-bootstrap interval of
+    ``stat(pgr(draw), *args)`` (``metrics.bootstrap_ci``; seeds with a missing accuracy are left out)."""
+
+    def __init__(self, rows: pd.DataFrame, groups):
+        self.table = rows.pivot_table(index="seed", columns=list(groups), values=ACCURACIES)
+
+    def pgr(self, draw=None) -> pd.Series:
+        values = self.table.to_numpy() if draw is None else draw
+        m = pd.Series(values.mean(axis=0), index=self.table.columns)
+        gap = m["strong_acc"] - m["weak_acc"]
+        return (m["test_acc"] - m["weak_acc"]) / gap.where(gap > 0)
+
+    def ci(self, stat, *args, n_boot: int = 2000) -> tuple[float, float]:
+        from w2s_lib.core.metrics import bootstrap_ci
+
+        values = self.table.dropna().to_numpy()
+        return bootstrap_ci(values, stat=lambda draw: stat(self.pgr(draw), *args), n_boot=n_boot)
+
+
+def spread_of_medians(pgr: pd.Series, level: str) -> float:
+    """The largest minus the smallest median over the other levels of ``pgr``, grouped by ``level``."""
+    medians = pgr.groupby(level=level).median()
+    return float(medians.max() - medians.min())
+
+
+def group_mean_percent(pgr: pd.Series, levels: list[str], key) -> float:
+    """The mean over the other levels of ``pgr`` (e.g. tasks) of group ``key`` of ``levels``, in percent."""
+    return float(100 * pgr.groupby(level=list(levels)).mean()[key])

@@ -4,7 +4,6 @@ computes the frozen models' outputs first, in one pass over the images)."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,10 +33,12 @@ class VisionSpec(Spec):
     batch_size: int = 64  # images per forward pass of the frozen models
 
     @classmethod
-    def from_params(cls, params, **fixed):
-        spec = super().from_params(params, **fixed)
-        lists = {k: tuple(getattr(spec, k)) for k in ("strongs", "losses", "seeds")}
-        return dataclasses.replace(spec, **lists)
+    def from_params(cls, params, **fixed) -> VisionSpec:
+        kw = {**params, **fixed}
+        for key in ("strongs", "losses", "seeds"):  # YAML's lists as the fields' tuples, before the checks run
+            if key in kw:
+                kw[key] = tuple(kw[key])
+        return super().from_params(kw)
 
     def __post_init__(self):
         # the source's kind only: its folder (imagenet:$IMAGENET_ROOT) need not exist where the runs are planned
