@@ -101,9 +101,7 @@ ax_bar.set_title("(b) which checkpoint")
 paths = plotting.save_figure(
     fig, "fig07_fig13_overfitting", preset, {"median_pgr": median_pgr, "pairs": pairs.to_dict("records")}, out_dir
 )
-fig_tasks, _ = plotting.task_grid(
-    naive_history, lambda rows, ax, task: plotting.plot_training_curves(rows, ax=ax), ncols=4
-)
+fig_tasks, _ = plotting.task_grid(naive_history, plotting.plot_training_curves, ncols=4)
 paths.update(plotting.save_figure(fig_tasks, "fig13a_overfitting_by_task", preset, pairs.to_dict("records"), out_dir))
 
 # %%

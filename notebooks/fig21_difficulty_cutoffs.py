@@ -75,7 +75,7 @@ ax.set_title("all tasks" if len(spec.sweep.tasks) > 1 else spec.sweep.tasks[0])
 numbers = df.groupby(["task", "model", "cutoff_model"])[["test_acc", "n_train"]].mean().reset_index()
 paths = plotting.save_figure(fig, "fig21_difficulty_cutoffs", preset, numbers, out_dir)
 # the paper's view: one panel per dataset
-fig_tasks, _ = plotting.task_grid(df, lambda rows, ax, task: plotting.plot_difficulty(rows, ax=ax), ncols=4)
+fig_tasks, _ = plotting.task_grid(df, plotting.plot_difficulty, ncols=4)
 paths.update(plotting.save_figure(fig_tasks, "fig21_difficulty_cutoffs_by_task", preset, numbers, out_dir))
 
 # %%

@@ -80,9 +80,7 @@ ax_acc.set_title("linear probes: test accuracy" + (" (median over tasks)" if len
 ax_pgr.set_title("linear probes: PGR" + (" (median over tasks)" if len(tasks) > 1 else ""))
 numbers = plotting.seed_summary(df, "test_acc", by=("task", "role", "weak_model", "model", "loss"))
 paths = plotting.save_figure(fig, "fig23_linear_probe_scaling", preset, numbers, out_dir)
-fig_tasks, _ = plotting.task_grid(
-    df, lambda rows, ax, task: plotting.plot_accuracy_vs_student(rows, ax=ax, palette=palette), ncols=4
-)
+fig_tasks, _ = plotting.task_grid(df, plotting.plot_accuracy_vs_student, draw_kw=dict(palette=palette), ncols=4)
 paths.update(plotting.save_figure(fig_tasks, "fig23_linear_probe_scaling_by_task", preset, numbers, out_dir))
 
 # %%

@@ -89,9 +89,8 @@ history = history[history["run"].isin(students["run"])].merge(students[["run", "
 plotting.style()
 fig_tasks, _ = plotting.task_grid(
     table,
-    lambda rows, ax, task: plotting.plot_grouped_bars(
-        rows, x="weak_errors", y="pgr", hue="loss", ax=ax, order=list(WEAK_ERRORS)
-    ),
+    plotting.plot_grouped_bars,
+    draw_kw=dict(x="weak_errors", y="pgr", hue="loss", order=list(WEAK_ERRORS)),
     ncols=3,
     panel_size=(5, 3.4),
 )

@@ -72,9 +72,7 @@ BUILDERS = {
     "agreement": lambda df: P.plot_agreement(_probes(df))[0].figure,
     "agreement by mode": lambda df: P.plot_agreement_by_mode(df[df["task"] == "sandbox_animals"]),
     "best vs final": _single(lambda df, ax: P.plot_best_vs_final(_probes(df), ax=ax)),
-    "task grid": lambda df: P.task_grid(
-        _probes(df), lambda rows, ax, task: P.plot_accuracy_vs_student(rows, ax=ax), ncols=2
-    )[0],
+    "task grid": lambda df: P.task_grid(_probes(df), P.plot_accuracy_vs_student, ncols=2)[0],
     "bars": _single(
         lambda df, ax: P.plot_bars(
             {"weak": 68.0, "naive": 75.0, "conf. loss": 82.0}, ax=ax, reference={"naive": 70.0, "conf. loss": 80.0}

@@ -260,20 +260,20 @@ def test_task_grid_has_one_titled_axis_per_task():
     df = pd.DataFrame({"task": ["b", "a", "b", "c", "d", "e"], "v": [1, 2, 3, 4, 5, 6]})
     seen = []
 
-    def draw(rows, ax, task):
-        seen.append((task, rows["v"].tolist()))
+    def draw(rows, ax, marker):
+        seen.append((rows["task"].iloc[0], rows["v"].tolist()))
         ax.plot(rows["v"], label="v")
         ax.legend()
 
-    fig, axes = P.task_grid(df, draw, ncols=2)
+    fig, axes = P.task_grid(df, draw, draw_kw={"marker": "o"}, ncols=2)
     assert [ax.get_title() for ax in axes] == ["b", "a", "c", "d", "e"]  # order of appearance
     assert seen == [("b", [1, 3]), ("a", [2]), ("c", [4]), ("d", [5]), ("e", [6])]
     assert len(fig.axes) == 6 and sum(ax.get_visible() for ax in fig.axes) == 5  # 3 x 2, the last cell hidden
     assert [ax.get_legend() is not None for ax in axes] == [True] + [False] * 4
-    _, axes = P.task_grid(df, draw, tasks=["e", "a"], legend="all")
+    _, axes = P.task_grid(df, draw, draw_kw={"marker": "o"}, tasks=["e", "a"], legend="all")
     assert [ax.get_title() for ax in axes] == ["e", "a"] and all(ax.get_legend() for ax in axes)
     with pytest.raises(ValueError, match="valid: first, all, none"):
-        P.task_grid(df, draw, legend="some")
+        P.task_grid(df, draw, draw_kw={"marker": "o"}, legend="some")
 
 
 def test_simulation_grid_draws_one_line_per_student():

@@ -603,6 +603,7 @@ def task_grid(
     df: pd.DataFrame,
     draw_one,
     *,
+    draw_kw: dict | None = None,
     tasks=None,
     task_col: str = "task",
     ncols: int = 4,
@@ -612,10 +613,10 @@ def task_grid(
 ):
     """One small axis per task, as the paper draws its per-dataset panels (Figs. 6, 12, 13a, 21, 23, 25).
 
-    ``draw_one(rows, ax, task)`` draws one task's rows of ``df`` on ``ax``; the axis is then titled with the
-    task. ``tasks``: the order (default: as they first appear in ``df``). ``legend``: keep the legend of the
-    first axis only (default), of all, or of none. Cells left over in the last row are hidden. Returns
-    ``(fig, axes)``, ``axes`` a list with one axis per task.
+    ``draw_one(rows, ax=ax, **draw_kw)`` draws one task's rows of ``df`` on ``ax`` (any ``plot_*`` function of
+    this module that takes ``ax``); the axis is then titled with the task. ``tasks``: the order (default: as
+    they first appear in ``df``). ``legend``: keep the legend of the first axis only (default), of all, or of
+    none. Cells left over in the last row are hidden. Returns ``(fig, axes)``, one axis per task.
     """
     if legend not in GRID_LEGENDS:
         raise ValueError(f"unknown legend {legend!r}; valid: {', '.join(GRID_LEGENDS)}")
@@ -629,7 +630,7 @@ def task_grid(
     )
     cells = list(grid.flat)
     for i, (ax, task) in enumerate(zip(cells, tasks)):
-        draw_one(df[df[task_col] == task], ax, task)
+        draw_one(df[df[task_col] == task], ax=ax, **(draw_kw or {}))
         ax.set_title(str(task))
         if ax.get_legend() is not None and (legend == "none" or (legend == "first" and i > 0)):
             ax.get_legend().remove()
