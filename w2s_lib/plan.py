@@ -232,7 +232,9 @@ def plan_preset_file(params_file: Path, params: dict) -> Planned:
 
 def plan_runs(runs: list) -> Planned:
     """The plan of a spec's runs (``core.spec.Spec.runs``), each after the runs it reads."""
+    from w2s_lib.core.runs import dependency_order
+
     planned = Planned()
-    for run in runs:
-        planned.add_with_dependencies(run)
+    for run, _ in dependency_order(runs):  # one walk for all: a run read by several is listed once
+        planned.add(run.kind, run.config, run.name)
     return planned

@@ -29,7 +29,7 @@ def _no_execution(monkeypatch):
     real_compile = builtins.compile
 
     def guarded(source, filename, *a, **k):
-        if str(filename).endswith(".py") and "notebooks" in str(filename) or "[cell" in str(filename):
+        if (str(filename).endswith(".py") and "notebooks" in str(filename)) or "[cell" in str(filename):
             raise AssertionError(f"{filename} was compiled to plan it")
         return real_compile(source, filename, *a, **k)
 

@@ -47,14 +47,6 @@ class ChessSpec(Spec):
     elo_width: int = 250  # Fig. 20's Elo bins
     easy_n_train: dict | None = None  # cutoff -> puzzles of its easy set, where not n_train
 
-    @classmethod
-    def from_params(cls, params, **fixed) -> ChessSpec:
-        kw = {**params, **fixed}
-        for key in ("models", "seeds", "cutoffs"):  # YAML's lists as the fields' tuples, before the checks run
-            if kw.get(key) is not None:
-                kw[key] = tuple(kw[key])
-        return super().from_params(kw)
-
     def __post_init__(self):
         self._check_models()
         if not self.seeds or not all(_is_int(s) for s in self.seeds):

@@ -171,12 +171,13 @@ def _rebuild(hint, value):
         return from_dict(hint, value)
     if hint is tuple or typing.get_origin(hint) is tuple:
         args = [a for a in typing.get_args(hint) if a is not Ellipsis]
-        return tuple(_rebuild(args[0], v) if args else _tuplify(v) for v in value)
+        return tuple(_rebuild(args[0], v) if args else tuplify(v) for v in value)
     return value
 
 
-def _tuplify(value):
-    return tuple(_tuplify(v) for v in value) if isinstance(value, list) else value
+def tuplify(value):
+    """JSON's (or YAML's) lists as tuples, nested ones too."""
+    return tuple(tuplify(v) for v in value) if isinstance(value, list) else value
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ A spec is a frozen dataclass with three methods, the same in every setting:
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from collections.abc import Mapping
 
 import pandas as pd
@@ -24,11 +26,24 @@ class Spec:
 
     @classmethod
     def from_params(cls, params: Mapping, **fixed):
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in {**params, **fixed}.items() if k in names})
+        hints = typing.get_type_hints(cls)
+        kw = {
+            k: v
+            for k, v in {**params, **fixed}.items()
+            if k in hints and k in {f.name for f in dataclasses.fields(cls)}
+        }
+        # a preset file's lists become the tuples the fields hold (a frozen spec hashes and compares by value)
+        return cls(**{k: runs.tuplify(v) if _holds_tuple(hints[k]) else v for k, v in kw.items()})
 
     def runs(self, root) -> list[runs.Run]:
         raise NotImplementedError
 
     def run(self, root, *, progress: bool | None = None) -> pd.DataFrame:
         return runs.run_all(self.runs(root), progress=progress, desc=type(self).__name__)
+
+
+def _holds_tuple(hint) -> bool:
+    """Whether a field's type is a tuple, or a union with one (``tuple[int, ...] | None``)."""
+    if hint is tuple or typing.get_origin(hint) is tuple:
+        return True
+    return typing.get_origin(hint) in (typing.Union, types.UnionType) and any(map(_holds_tuple, typing.get_args(hint)))

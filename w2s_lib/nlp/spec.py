@@ -11,7 +11,6 @@ A list parameter may name a list of ``data.registry.TASK_LISTS`` (``tasks: paper
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,15 +66,11 @@ class SweepSpec(Spec):
         """The spec of ``params`` (a notebook's parameters or a preset file's mapping; keys that are no field
         of the spec, such as ``cache_dir``, are the notebook's own and ignored), with ``fixed`` over them (what
         a notebook fixes in code, e.g. its losses). Raises a one-line ValueError on a bad value."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        kw = {k: v for k, v in {**params, **fixed}.items() if k in names}  # as Spec.from_params, then types
-        for key in ("tasks", "models", "losses", "seeds"):
-            if key in kw:
-                kw[key] = tuple(task_list(kw[key]) if key == "tasks" else kw[key])
-        if kw.get("pairs") is not None:
-            kw["pairs"] = tuple(tuple(p) for p in kw["pairs"])
+        kw = {**params, **fixed}
+        if "tasks" in kw:
+            kw["tasks"] = task_list(kw["tasks"])  # a list's name (``tasks: paper_nlp``) spelt out
         kw["head_init"] = kw.get("head_init") or None
-        return cls(**kw)
+        return super().from_params(kw)
 
     def __post_init__(self):
         _valid("task", self.tasks, sorted(TASKS))

@@ -32,14 +32,6 @@ class VisionSpec(Spec):
     num_classes: int = 1000
     batch_size: int = 64  # images per forward pass of the frozen models
 
-    @classmethod
-    def from_params(cls, params, **fixed) -> VisionSpec:
-        kw = {**params, **fixed}
-        for key in ("strongs", "losses", "seeds"):  # YAML's lists as the fields' tuples, before the checks run
-            if key in kw:
-                kw[key] = tuple(kw[key])
-        return super().from_params(kw)
-
     def __post_init__(self):
         # the source's kind only: its folder (imagenet:$IMAGENET_ROOT) need not exist where the runs are planned
         kind = str(self.source).partition(":")[0]
