@@ -46,7 +46,7 @@ from typing import Any
 import torch
 
 from w2s_lib.core import dist
-from w2s_lib.core.losses import soft_xent
+from w2s_lib.core.losses import objective
 from w2s_lib.core.progress import show_progress
 from w2s_lib.core.train_config import TrainConfig
 
@@ -252,7 +252,8 @@ class SoftLabels:
         part = slice(mb.start, mb.stop)
         t = target[part] if target is not None else self.loss_fn.target(logits.detach(), soft[part], b.step_frac)
         # the global batch's mean loss; DDP averages gradients over processes, hence * world
-        return soft_xent(logits[:n], t[:n]) * (n * b.par.world / len(b.idx)) if n else logits.sum() * 0.0
+        part_loss = objective(self.loss_fn, logits[:n], t[:n], b.step_frac)
+        return part_loss * (n * b.par.world / len(b.idx)) if n else logits.sum() * 0.0
 
 
 def collate_labelled(examples: list[tuple[list[int], list[int]]], pad_id: int, device):

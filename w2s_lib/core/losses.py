@@ -7,6 +7,11 @@ Every loss here is a cross-entropy against a *target distribution* that may depe
   the logits of the **whole batch** (the confidence loss thresholds on a batch statistic);
 * ``__call__``: the mean cross-entropy of the logits against that target.
 
+A loss that is not a cross-entropy against a target (an entropy penalty, a reverse KL) also defines
+``objective(logits, target, step_frac) -> scalar``, what the training core minimises in place of the
+cross-entropy (``objective`` below). Losses of the methods compared by ``w2s compare`` that only NLP runs use
+live in their method's file (``w2s_lib.nlp.methods``) and enter this registry with ``register_loss``.
+
 Gradient accumulation uses this split (see ``w2s_lib.nlp.train``): a no-grad pass over all minibatches of a
 batch gives the batch's targets, then each minibatch is backpropagated against its slice. The result is
 the same gradient as one pass over the whole batch, at the cost of one extra forward pass when the loss
@@ -204,13 +209,35 @@ class ProductLoss:
         return soft_xent(logits, self.target(logits.detach(), soft_labels, step_frac))
 
 
+def objective(loss_fn, logits: torch.Tensor, target: torch.Tensor, step_frac: float) -> torch.Tensor:
+    """What training minimises for ``loss_fn`` given its ``target``: its own ``objective`` when it has one,
+    else the cross-entropy against the target."""
+    own = getattr(loss_fn, "objective", None)
+    return own(logits, target, step_frac) if own is not None else soft_xent(logits, target)
+
+
+_CLASSES = {"xent": XentLoss, "logconf": LogConfLoss, "product": ProductLoss}
+
+
+def register_loss(name: str, cls) -> None:
+    """Make ``get_loss(name)`` build ``cls`` (a method's own loss; ``w2s_lib.nlp.methods``). Registering a name
+    twice with another class is an error: a cached run's ``loss`` must keep meaning one thing."""
+    if _CLASSES.get(name, cls) is not cls:
+        raise ValueError(f"loss {name!r} is registered already, as {_CLASSES[name].__name__}")
+    _CLASSES[name] = cls
+
+
+def loss_names() -> list[str]:
+    """Every loss ``get_loss`` builds: ``LOSSES``, then the registered ones."""
+    return list(_CLASSES)
+
+
 def get_loss(name: str, **kw):
-    """Return the loss called ``name`` (one of ``LOSSES``) built with keyword arguments ``kw``.
+    """Return the loss called ``name`` (one of ``loss_names()``) built with keyword arguments ``kw``.
 
     The result is callable as ``loss(logits[B, K], soft_labels[B, K], step_frac) -> scalar`` (K = 2 in
     the NLP settings, 1000 for ImageNet).
     """
-    classes = {"xent": XentLoss, "logconf": LogConfLoss, "product": ProductLoss}
-    if name not in classes:
-        raise ValueError(f"unknown loss {name!r}; valid: {', '.join(LOSSES)}")
-    return classes[name](**kw)
+    if name not in _CLASSES:
+        raise ValueError(f"unknown loss {name!r}; valid: {', '.join(loss_names())}")
+    return _CLASSES[name](**kw)
