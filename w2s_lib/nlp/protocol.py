@@ -13,6 +13,11 @@ keeps a validation slice for model selection:
   it sees exactly the inputs, step count and selection slice of the weak-to-strong student, and
   differs from it only in its labels; ``ceiling_half="A"`` in ``sweep.plan_sweep`` reproduces the
   reference.
+* **a method's labels** (``w2s compare``; ``w2s_lib.nlp.methods``): ``transform`` names a registered rule that
+  changes a student's weak labels before it trains (relabels, filters, ensembles); ``label_runs`` are the runs
+  whose half-B predictions the rule reads besides the supervisor's (another supervisor; the student's own
+  earlier run, for self-training). Every weak-to-strong run saves its predictions on its own half-B items, so
+  it can label them for such a run.
 * **bootstrapping** (paper §4.3.1): a chain M1 -> M2 -> ... -> Mn of weak-to-strong runs, each on a fresh
   part of half B. Half B's training and validation items are split by group into ``b_slices = n - 1``
   disjoint parts; step k trains on part ``b_slice = k``. Step 0 is supervised by M1's ground-truth
@@ -34,6 +39,7 @@ from w2s_lib.core import cache, dist, runs
 from w2s_lib.core.metrics import accuracy, agreement, auroc, ece
 from w2s_lib.core.train_config import TrainConfig
 from w2s_lib.data.splits import DataConfig, Splits, prepare_data
+from w2s_lib.nlp import methods
 
 LABELS = ("gt", "weak")
 HALVES = ("A", "B")
@@ -72,6 +78,11 @@ class RunConfig:
     # Bootstrapping: train on part b_slice of half B split into b_slices disjoint parts (module docstring).
     b_slice: int = 0
     b_slices: int = 1
+    # A method's rule for the weak labels (``methods.TRANSFORMS``), its options as sorted (key, value) pairs, and
+    # the runs whose half-B predictions it reads besides the supervisor's (module docstring).
+    transform: str = ""
+    transform_kw: tuple = ()
+    label_runs: tuple[RunConfig, ...] = ()
 
     def __post_init__(self):
         if self.labels not in LABELS or self.half not in HALVES:
@@ -92,6 +103,8 @@ class RunConfig:
             raise ValueError("difficulty comes from ground-truth half-A runs (their predictions on half B)")
         if self.difficulty_runs and self.half != "B":
             raise ValueError("difficulty filtering applies to half-B runs")
+        if self.transform or self.label_runs:
+            _check_transform(self)
         if _pairwise(self) and (self.weak_label_in_prompt or self.weak_errors in ("longest", "shortest")):
             raise ValueError(
                 "comparison tasks have two texts per item: weak_label_in_prompt and length-based "
@@ -110,7 +123,7 @@ class RunConfig:
 
     def dependencies(self) -> list[RunConfig]:
         """Runs whose outputs this run reads, in the order they must exist."""
-        deps = [self.weak, self.init_from, *self.difficulty_runs]
+        deps = [self.weak, self.init_from, *self.difficulty_runs, *self.label_runs]
         if self.weak_errors.startswith("strong_"):
             deps.append(error_reference(self))
         return [d for d in deps if d is not None]
@@ -137,6 +150,15 @@ def _check_supervisor(cfg: RunConfig) -> None:
     if small is not None and large is not None:  # other models' sizes are unknown here
         if large.params <= small.params:
             raise ValueError(f"bootstrapping needs increasing sizes: {sup.model} cannot supervise {cfg.model}")
+
+
+def _check_transform(cfg: RunConfig) -> None:
+    if cfg.weak is None or cfg.b_slices > 1:
+        raise ValueError("a label transform changes the weak labels of a weak-to-strong run on all of half B")
+    methods.check_transform(cfg.transform)
+    for r in cfg.label_runs:
+        if r.data != cfg.data or r.half != ("A" if r.labels == "gt" else "B") or r.b_slices > 1:
+            raise ValueError("label_runs are ground-truth half-A runs or students on all of half B, on the same data")
 
 
 def supervisors(cfg: RunConfig) -> list[RunConfig]:
@@ -189,6 +211,8 @@ def variant(cfg: RunConfig) -> str:
         tags.append(f"genft{cfg.genft_epochs:g}")
     if cfg.b_slices > 1:
         tags.append("bootstrap")
+    if cfg.transform:
+        tags.append(cfg.transform)
     return "+".join(tags)
 
 
@@ -214,9 +238,10 @@ class NlpRun(runs.Run):
     config_type = RunConfig
     distributed = True
 
-    def __init__(self, cfg: RunConfig, root, *, checkpoint: bool = False):
+    def __init__(self, cfg: RunConfig, root, *, checkpoint: bool = False, labels: bool = False):
         super().__init__(cfg, root)
         self.checkpoint = checkpoint
+        self.labels = labels  # another run reads its predictions on its half-B items (WEAK_LABELS_FILE)
 
     @property
     def folder(self) -> Path:
@@ -224,7 +249,9 @@ class NlpRun(runs.Run):
 
     def dependencies(self) -> list[runs.Run]:
         cfg = self.config
-        deps: list[runs.Run] = [NlpRun(d, self.root, checkpoint=d == cfg.init_from) for d in cfg.dependencies()]
+        deps: list[runs.Run] = [
+            NlpRun(d, self.root, checkpoint=d == cfg.init_from, labels=d in cfg.label_runs) for d in cfg.dependencies()
+        ]
         if cfg.genft_epochs and cfg.init_from is None:
             from w2s_lib.nlp.genft import GenftRun, genft_config
 
@@ -235,7 +262,9 @@ class NlpRun(runs.Run):
         return prepare_data(self.config.data).fingerprint
 
     def reusable(self, folder: Path) -> bool:
-        return not self.checkpoint or (folder / "checkpoint").exists()
+        # a student cached before students saved their own labels is trained again when a method reads them
+        has_labels = not self.labels or (folder / WEAK_LABELS_FILE).exists()
+        return has_labels and (not self.checkpoint or (folder / "checkpoint").exists())
 
     def compute(self, writer: cache.RunWriter, progress) -> dict:
         return _train_run(self.config, self.root, writer, self.checkpoint, progress)
@@ -414,6 +443,8 @@ def _labelled_sets(cfg: RunConfig, root, data: Splits) -> LabelledSets:
     else:
         train_y = structured_weak_labels(cfg, root, train_items)
         val_y = structured_weak_labels(cfg, root, val_items)
+        if cfg.transform:
+            train_items, train_y, val_items, val_y = _transformed(cfg, root, (train_items, train_y), (val_items, val_y))
         sup_preds = pd.read_parquet(run_dir(cfg.weak, root) / TEST_PREDICTIONS_FILE)
         assert sup_preds["id"].tolist() == [it["id"] for it in data.test], "supervisor saw another test set"
         sup_test = sup_preds["p1"].to_numpy()
@@ -423,6 +454,48 @@ def _labelled_sets(cfg: RunConfig, root, data: Splits) -> LabelledSets:
     else:
         texts = {k: [it["txt"] for it in items] for k, (items, _) in splits.items()}
     return LabelledSets(train_items, val_items, train_y, val_y, _gt(data.test), sup_test, texts)
+
+
+def _transformed(cfg: RunConfig, root, train: tuple, val: tuple) -> tuple:
+    """The training and validation items and labels after ``cfg.transform`` (``methods.LabelContext``): one rule
+    over both, so a student is selected on labels made as its training labels were."""
+    items = train[0] + val[0]
+    ctx = methods.LabelContext(
+        items=items,
+        p1=np.concatenate([train[1], val[1]]).astype(np.float32),
+        gt=_gt(items),
+        n_train=len(train[0]),
+        seed=cfg.data.seed,
+        others=[half_b_p1(r, root, items) for r in cfg.label_runs],
+        features=lambda: student_features(cfg, items),
+    )
+    keep, p1 = methods.apply_transform(cfg.transform, ctx, dict(cfg.transform_kw))
+    idx = np.flatnonzero(keep)
+    tr, va = idx[idx < len(train[0])], idx[idx >= len(train[0])]
+    if not len(tr) or not len(va):
+        raise ValueError(f"transform {cfg.transform!r} kept no training or no validation item")
+    return [items[i] for i in tr], p1[tr], [items[i] for i in va], p1[va]
+
+
+def student_features(cfg: RunConfig, items: list) -> np.ndarray:
+    """The frozen pretrained features of ``cfg``'s model on ``items`` ([N, H]; a comparison's two texts side by
+    side), as its linear probe reads them: a finetuned student's rules see the weights it starts from. They come
+    from the feature cache (``models.features``), shared with the probes of the same model and texts."""
+    import torch
+
+    from w2s_lib.core.fit import pick_device
+    from w2s_lib.models.classifier import build_classifier
+    from w2s_lib.models.loading import load_tokenizer
+    from w2s_lib.nlp.train import frozen_features, tokenize
+
+    tok = load_tokenizer(cfg.model)
+    with torch.random.fork_rng():  # the head's initialisation must not move the run's own random state
+        model = build_classifier(cfg.model, linear_probe=True, tokenizer=tok, pairwise=_pairwise(cfg))
+    device = pick_device(None)
+    model.to(device)
+    seqs = tokenize(tok, [it["txt"] for it in items], cfg.train.max_len)
+    feats = frozen_features(model, seqs, tok.pad_token_id, device, cfg.train.eval_batch_size)
+    return feats.reshape(len(items), -1).float().cpu().numpy()
 
 
 def _easy_items(cfg: RunConfig, root, items: list) -> list:
@@ -529,13 +602,16 @@ def _give_labels(cfg: RunConfig, data: Splits, model, tok, writer: cache.RunWrit
     b_p1 = predict(model, tok, [it["txt"] for it in b_items], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
     labels = pd.DataFrame({"id": [it["id"] for it in b_items], "label": _gt(b_items).astype(int), "p1": b_p1})
     writer.parquet(WEAK_LABELS_FILE, labels)
+    if cfg.role == "w2s" and cfg.b_slices == 1:  # its own items, for a method that reads them (self-training)
+        return {}
     return {("weak_label_acc" if cfg.role == "weak" else "next_label_acc"): accuracy(b_p1, _gt(b_items))}
 
 
 def _labels_to_give(cfg: RunConfig, data: Splits) -> list:
     """The half-B items whose labels this run's predictions become: all of half B for a ground-truth half-A
-    run (students use any part of it), the next part for a bootstrap step that has a next step."""
-    if cfg.role == "weak":
+    run (students use any part of it), the next part for a bootstrap step that has a next step, and a student's
+    own half-B items for one on all of half B (a self-training method's next labels)."""
+    if cfg.role == "weak" or (cfg.role == "w2s" and cfg.b_slices == 1):
         return data.B_train + data.B_val
     if cfg.b_slice + 1 < cfg.b_slices:
         return [it for part in data.b_part(cfg.b_slice + 1, cfg.b_slices) for it in part]
