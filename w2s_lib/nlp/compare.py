@@ -33,6 +33,7 @@ from w2s_lib.models.settings import ModelSettings, per_model_lr
 from w2s_lib.nlp import methods, sandbox
 from w2s_lib.nlp.protocol import NlpRun, RunConfig, run_name
 from w2s_lib.nlp.settings import DataSettings
+from w2s_lib.nlp.spec import check_choices
 from w2s_lib.nlp.sweep import plan_sweep, run_configs
 
 LEVEL = 0.95
@@ -87,8 +88,8 @@ class CompareSpec(Spec):
         return super().from_params(kw)
 
     def __post_init__(self):
-        _valid("task", [*self.tasks, *self.finetuned_tasks], sorted(TASKS))
-        _valid("setting", [self.setting], list(sandbox.SETTINGS))
+        check_choices("task", [*self.tasks, *self.finetuned_tasks], sorted(TASKS))
+        check_choices("setting", [self.setting], list(sandbox.SETTINGS))
         if not self.seeds or not self.supervisors or not (self.students or self.finetuned):
             raise ValueError("a comparison needs seeds, supervisors and students")
         if self.finetuned and self.setting != "laptop":
@@ -229,12 +230,6 @@ class CompareSpec(Spec):
 
 def _loss_key(run: RunConfig) -> tuple:
     return (run.data, run.weak, run.model, run.linear_probe, run.train.loss)
-
-
-def _valid(kind: str, values, valid) -> None:
-    bad = [v for v in values if v not in valid]
-    if bad:
-        raise ValueError(f"unknown {kind} {bad[0]!r}; valid: {', '.join(map(str, valid))}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -403,10 +403,11 @@ def _train_run(cfg: RunConfig, root, writer: cache.RunWriter, checkpoint: bool, 
     )
     metrics = _run_metrics(cfg, sets, res)
     preds = pd.DataFrame({"id": [it["id"] for it in data.test], "label": sets.test_y.astype(int), "p1": res.test_p1})
+    given, given_p1 = _give_labels(cfg, data, model, tok, writer)
     if cfg.weak is not None:
-        metrics.update(_student_metrics(cfg, sets, res.test_p1, model, tok))
+        metrics.update(_student_metrics(cfg, sets, res.test_p1, model, tok, given_p1))
         preds["supervisor_p1"] = sets.sup_test
-    metrics.update(_give_labels(cfg, data, model, tok, writer))
+    metrics.update(given)
     if checkpoint:
         from w2s_lib.models.classifier import save_classifier
 
@@ -580,31 +581,38 @@ def _run_metrics(cfg: RunConfig, sets: LabelledSets, res) -> dict:
     }
 
 
-def _student_metrics(cfg: RunConfig, sets: LabelledSets, p1, model, tok) -> dict:
-    """A weak-to-strong run's agreement with its supervisor, and with the labels it was trained on (Fig. 26)."""
+def _student_metrics(cfg: RunConfig, sets: LabelledSets, p1, model, tok, given_p1: dict) -> dict:
+    """A weak-to-strong run's agreement with its supervisor, and with the labels it was trained on (Fig. 26).
+    ``given_p1``: the predictions ``_give_labels`` made by item id, reused where they are of the same texts."""
     from w2s_lib.nlp.train import predict
 
     out = {f"agreement_{k}": v for k, v in agreement(p1, sets.sup_test, sets.test_y).items()}
     out["weak_label_acc"] = accuracy(sets.train_y, _gt(sets.train_items))
     # the selected model on its own training items, against the labels it learnt
-    train_p1 = predict(model, tok, sets.texts["train"], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
+    ids = [it["id"] for it in sets.train_items]
+    if not cfg.weak_label_in_prompt and all(i in given_p1 for i in ids):
+        train_p1 = np.array([given_p1[i] for i in ids], np.float32)
+    else:
+        train_p1 = predict(model, tok, sets.texts["train"], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
     out.update(train_label_agreement(train_p1, sets.train_y, _gt(sets.train_items)))
     return out
 
 
-def _give_labels(cfg: RunConfig, data: Splits, model, tok, writer: cache.RunWriter) -> dict:
-    """Label the half-B items this run supervises (``WEAK_LABELS_FILE``); returns the labels' accuracy."""
+def _give_labels(cfg: RunConfig, data: Splits, model, tok, writer: cache.RunWriter) -> tuple[dict, dict]:
+    """Label the half-B items this run supervises (``WEAK_LABELS_FILE``); returns the labels' accuracy and the
+    labels by item id."""
     from w2s_lib.nlp.train import predict
 
     b_items = _labels_to_give(cfg, data)
     if not b_items:
-        return {}
+        return {}, {}
     b_p1 = predict(model, tok, [it["txt"] for it in b_items], cfg.train.max_len, cfg.train.eval_batch_size)[:, 1]
     labels = pd.DataFrame({"id": [it["id"] for it in b_items], "label": _gt(b_items).astype(int), "p1": b_p1})
     writer.parquet(WEAK_LABELS_FILE, labels)
+    by_id = dict(zip(labels["id"], b_p1))
     if cfg.role == "w2s" and cfg.b_slices == 1:  # its own items, for a method that reads them (self-training)
-        return {}
-    return {("weak_label_acc" if cfg.role == "weak" else "next_label_acc"): accuracy(b_p1, _gt(b_items))}
+        return {}, by_id
+    return {("weak_label_acc" if cfg.role == "weak" else "next_label_acc"): accuracy(b_p1, _gt(b_items))}, by_id
 
 
 def _labels_to_give(cfg: RunConfig, data: Splits) -> list:

@@ -73,9 +73,9 @@ class SweepSpec(Spec):
         return super().from_params(kw)
 
     def __post_init__(self):
-        _valid("task", self.tasks, sorted(TASKS))
-        _valid("loss", self.losses, list(LOSSES))
-        _valid("setting", [self.setting], list(sandbox.SETTINGS))
+        check_choices("task", self.tasks, sorted(TASKS))
+        check_choices("loss", self.losses, list(LOSSES))
+        check_choices("setting", [self.setting], list(sandbox.SETTINGS))
         for m in self.models:
             check_model_name(m)
         if not self.seeds:
@@ -159,7 +159,8 @@ class SweepSpec(Spec):
         return run_configs(self.modes(), root)
 
 
-def _valid(kind: str, values, valid) -> None:
+def check_choices(kind: str, values, valid) -> None:
+    """A one-line ValueError for the first of ``values`` not in ``valid``, naming the valid ones."""
     bad = [v for v in values if v not in valid]
     if bad:
         raise ValueError(f"unknown {kind} {bad[0]!r}; valid: {', '.join(map(str, valid))}")
