@@ -365,3 +365,68 @@ def test_the_offline_tasks_prose_is_the_committed_json():
         _median([r["pgr"] for r in boolq if r["loss"] == loss and not r["excluded"]]) for loss in ("xent", "logconf")
     ]
     assert "Ours are " + " and ".join(f"{v:+.2f}".replace("-", "−") for v in ours) in flat
+
+
+# -- w2s compare --preset laptop (issue 32), from figures/methods_comparison/ --------------------------------
+
+COMPARE_DIR = ROOT / "figures" / "methods_comparison"
+COMPARE = _section(README, "### The laptop comparison (committed in `figures/methods_comparison/`)")
+COMPARE_STUDENTS = {
+    "MiniLM-L1 probe": "minilm-l1 (probe)",
+    "MiniLM-L6 probe": "minilm-l6 (probe)",
+    "MiniLM-L6 finetuned": "minilm-l6 (finetuned)",
+}
+
+
+def _compare_table() -> dict:
+    import pandas as pd
+
+    table = pd.read_csv(COMPARE_DIR / "table.csv")
+    return {(r.student, r.method): r for r in table.itertuples()}
+
+
+def test_the_compare_table_is_the_committed_csv():
+    table = _compare_table()
+    header = re.search(r"^\| method \| (.+) \|$", COMPARE, re.M).group(1).split(" | ")
+    students = [COMPARE_STUDENTS[h] for h in header[::2]]
+    rows = re.findall(r"^\| `([\w-]+)` \| (.+) \|$", COMPARE, re.M)
+    assert {m for m, _ in rows} == {m for _, m in table}, "one README row per method of the committed table"
+    for method, cells in rows:
+        cells = cells.split(" | ")
+        for student, pgr, delta in zip(students, cells[::2], cells[1::2], strict=True):
+            r = table.get((student, method))
+            if r is None:
+                assert pgr == delta == "n/a", (method, student)
+                continue
+            assert _close(pgr, r.pgr), (method, student, pgr, r.pgr)
+            if method == "naive":
+                assert delta == "baseline"
+                continue
+            d, lo, hi = re.fullmatch(r"\**(\S+) \[(\S+), (\S+)\]\**", delta).groups()
+            assert all(_close(s, v) for s, v in ((d, r.delta), (lo, r.delta_lo), (hi, r.delta_hi))), (method, student)
+            assert delta.startswith("**") == (r.verdict == "better"), f"{method} {student}: bold is 'better'"
+
+
+def test_the_compare_lists_of_better_methods_are_the_verdicts():
+    table = _compare_table()
+    for label, student in COMPARE_STUDENTS.items():
+        shown = re.search(rf"^- \*\*{label}\*\*: (.+)\.$", COMPARE, re.M).group(1)
+        named = set(re.findall(r"`([\w-]+)`", shown))
+        assert named == {m for (s, m), r in table.items() if s == student and r.verdict == "better"}, label
+
+
+def test_the_compare_wall_time_and_size_are_the_run_record():
+    import yaml
+
+    from w2s_lib.nlp.compare import CompareSpec
+
+    run = json.loads((COMPARE_DIR / "run.json").read_text())
+    minutes, seconds = divmod(run["wall_s"], 60)
+    flat = _flat(COMPARE)
+    assert f"**{minutes} min {seconds} s**" in flat and f"{run['peak_rss_gb']} GB" in flat
+    assert f"takes {run['warm_rerun_s']} s" in flat and run["preset"] == "laptop"
+    assert run["wall_s"] <= 45 * 60, "the laptop comparison was sized for 45 min"
+    params = yaml.safe_load((ROOT / "params" / "laptop" / "methods_comparison.yaml").read_text())
+    spec = CompareSpec.from_params(params)
+    assert len(spec.configs()) == run["runs"] and len(spec.plan()[0]) == run["method_students"]
+    assert f"is {run['runs']} runs: {run['method_students']} students of {run['methods']} methods" in flat
