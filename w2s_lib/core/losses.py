@@ -5,12 +5,14 @@ Every loss here is a cross-entropy against a *target distribution* that may depe
 
 * ``target(logits, soft_labels, step_frac)``: the per-example target, computed without gradient from
   the logits of the **whole batch** (the confidence loss thresholds on a batch statistic);
-* ``__call__``: the mean cross-entropy of the logits against that target.
+* ``__call__`` (``TargetLoss``, the class every loss derives from): the mean cross-entropy of the logits
+  against that target.
 
 A loss that is not a cross-entropy against a target (an entropy penalty, a reverse KL) also defines
 ``objective(logits, target, step_frac) -> scalar``, what the training core minimises in place of the
-cross-entropy (``objective`` below). Losses of the methods compared by ``w2s compare`` that only NLP runs use
-live in their method's file (``w2s_lib.nlp.methods``) and enter this registry with ``register_loss``.
+cross-entropy (``objective`` below) and what calling the loss returns. Losses of the methods compared by
+``w2s compare`` that only NLP runs use live in their method's file (``w2s_lib.nlp.methods``) and enter this
+registry with ``register_loss``.
 
 Gradient accumulation uses this split (see ``w2s_lib.nlp.train``): a no-grad pass over all minibatches of a
 batch gives the batch's targets, then each minibatch is backpropagated against its slice. The result is
@@ -39,17 +41,29 @@ def soft_xent(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return -(target * F.log_softmax(logits.float(), dim=-1)).sum(-1).mean()
 
 
-@dataclass(frozen=True)
-class XentLoss:
-    """Cross-entropy against the (soft) labels: the paper's 'naive' weak-to-strong training."""
+def objective(loss_fn, logits: torch.Tensor, target: torch.Tensor, step_frac: float) -> torch.Tensor:
+    """What training minimises for ``loss_fn`` given its ``target``: its own ``objective`` when it has one,
+    else the cross-entropy against the target."""
+    own = getattr(loss_fn, "objective", None)
+    return own(logits, target, step_frac) if own is not None else soft_xent(logits, target)
+
+
+class TargetLoss:
+    """What every loss shares: called on a batch, its ``objective`` against its ``target``, which carries no
+    gradient. A subclass defines ``target`` (and ``objective`` when it is no cross-entropy)."""
 
     needs_batch_logits = False
 
+    def __call__(self, logits, soft_labels, step_frac=0.0):
+        return objective(self, logits, self.target(logits.detach(), soft_labels, step_frac), step_frac)
+
+
+@dataclass(frozen=True)
+class XentLoss(TargetLoss):
+    """Cross-entropy against the (soft) labels: the paper's 'naive' weak-to-strong training."""
+
     def target(self, logits, soft_labels, step_frac):
         return soft_labels.float()
-
-    def __call__(self, logits, soft_labels, step_frac=0.0):
-        return soft_xent(logits, self.target(logits, soft_labels, step_frac))
 
 
 def prior_counts(prior: np.ndarray, n: int) -> np.ndarray:
@@ -89,7 +103,7 @@ def balanced_hard_labels(logits: torch.Tensor, soft_labels: torch.Tensor) -> tor
 
 
 @dataclass(frozen=True)
-class LogConfLoss:
+class LogConfLoss(TargetLoss):
     """The auxiliary confidence loss of the paper (eq. 1, App. A.4, p. 33).
 
     target = (1 - alpha) * soft_labels + alpha * hard, where ``hard`` is the student's own prediction
@@ -181,12 +195,9 @@ class LogConfLoss:
         hard = torch.stack([1 - hard1, hard1], dim=-1)
         return (1 - a) * soft + a * hard
 
-    def __call__(self, logits, soft_labels, step_frac=0.0):
-        return soft_xent(logits, self.target(logits.detach(), soft_labels, step_frac))
-
 
 @dataclass(frozen=True)
-class ProductLoss:
+class ProductLoss(TargetLoss):
     """App. B's 'product confidence loss': target ∝ p_student^beta * p_weak^alpha, renormalized.
 
     The target carries no gradient. It depends only on each example's own logits, so it needs no batch
@@ -195,7 +206,6 @@ class ProductLoss:
 
     alpha: float = 1.0
     beta: float = 1.0
-    needs_batch_logits = False
 
     @torch.no_grad()
     def target(self, logits, soft_labels, step_frac):
@@ -204,16 +214,6 @@ class ProductLoss:
             soft_labels.float().clamp_min(1e-12)
         )
         return torch.softmax(log_t, dim=-1)
-
-    def __call__(self, logits, soft_labels, step_frac=0.0):
-        return soft_xent(logits, self.target(logits.detach(), soft_labels, step_frac))
-
-
-def objective(loss_fn, logits: torch.Tensor, target: torch.Tensor, step_frac: float) -> torch.Tensor:
-    """What training minimises for ``loss_fn`` given its ``target``: its own ``objective`` when it has one,
-    else the cross-entropy against the target."""
-    own = getattr(loss_fn, "objective", None)
-    return own(logits, target, step_frac) if own is not None else soft_xent(logits, target)
 
 
 _CLASSES = {"xent": XentLoss, "logconf": LogConfLoss, "product": ProductLoss}

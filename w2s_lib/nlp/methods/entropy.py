@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch.nn.functional as F
 
-from w2s_lib.core.losses import register_loss, soft_xent
+from w2s_lib.core.losses import TargetLoss, register_loss, soft_xent
 from w2s_lib.nlp.methods.base import Method, register, train_with
 
 ALPHA_MAX = 0.5  # the confidence loss's for all but the largest students (App. A.4)
@@ -19,10 +19,9 @@ WARMUP_FRAC = 0.2  # alpha rises linearly over the first 20% of training, as the
 
 
 @dataclass(frozen=True)
-class EntropyLoss:
+class EntropyLoss(TargetLoss):
     alpha_max: float = ALPHA_MAX
     warmup_frac: float = WARMUP_FRAC
-    needs_batch_logits = False
 
     def __post_init__(self):
         if not 0 <= self.alpha_max <= 1 or not 0 <= self.warmup_frac <= 1:
@@ -39,9 +38,6 @@ class EntropyLoss:
         entropy = -(logp.exp() * logp).sum(-1).mean()
         a = self.alpha(step_frac)
         return (1 - a) * soft_xent(logits, target) + a * entropy
-
-    def __call__(self, logits, soft_labels, step_frac=0.0):
-        return self.objective(logits, self.target(logits, soft_labels, step_frac), step_frac)
 
 
 register_loss("entropy", EntropyLoss)

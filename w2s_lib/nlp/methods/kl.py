@@ -10,16 +10,15 @@ from dataclasses import dataclass
 
 import torch.nn.functional as F
 
-from w2s_lib.core.losses import register_loss
+from w2s_lib.core.losses import TargetLoss, register_loss
 from w2s_lib.nlp.methods.base import Method, register, train_with
 
 FLOOR = 1e-6  # weak probabilities below it count as it: a weak label of exactly 0 would make the loss infinite
 
 
 @dataclass(frozen=True)
-class ReverseKLLoss:
+class ReverseKLLoss(TargetLoss):
     floor: float = FLOOR
-    needs_batch_logits = False
 
     def target(self, logits, soft_labels, step_frac):
         return soft_labels.float()
@@ -28,9 +27,6 @@ class ReverseKLLoss:
         logp = F.log_softmax(logits.float(), dim=-1)
         logq = target.float().clamp_min(self.floor).log()
         return (logp.exp() * (logp - logq)).sum(-1).mean()
-
-    def __call__(self, logits, soft_labels, step_frac=0.0):
-        return self.objective(logits, self.target(logits, soft_labels, step_frac), step_frac)
 
 
 register_loss("reverse_kl", ReverseKLLoss)

@@ -11,16 +11,15 @@ from dataclasses import dataclass
 
 import torch
 
-from w2s_lib.core.losses import register_loss, soft_xent
+from w2s_lib.core.losses import TargetLoss, register_loss
 from w2s_lib.nlp.methods.base import Method, register, train_with
 
 RADIUS = 0.2  # our choice: a fifth of the probability range either side of the weak label
 
 
 @dataclass(frozen=True)
-class WindowLoss:
+class WindowLoss(TargetLoss):
     radius: float = RADIUS
-    needs_batch_logits = False
 
     def __post_init__(self):
         if not 0 <= self.radius <= 1:
@@ -32,9 +31,6 @@ class WindowLoss:
         p = torch.softmax(logits.float(), dim=-1)
         clipped = torch.minimum(torch.maximum(p, q - self.radius), q + self.radius).clamp_min(0)
         return clipped / clipped.sum(-1, keepdim=True)
-
-    def __call__(self, logits, soft_labels, step_frac=0.0):
-        return soft_xent(logits, self.target(logits.detach(), soft_labels, step_frac))
 
 
 register_loss("window", WindowLoss)
