@@ -33,9 +33,17 @@ class SeedBootstrap:
         i-th value of a statistic that is a Series."""
         if not self.draws:
             return (np.nan, np.nan)
-        values = [_reduced(stat(d, *args), reduce) for d in self.draws]
-        tail = round(50 * (1 - level), 10)  # 2.5 exactly for 0.95 (1 - 0.95 is not 0.05 in floating point)
-        return tuple(np.nanpercentile(values, [tail, 100 - tail]))
+        return percentile_interval([_reduced(stat(d, *args), reduce) for d in self.draws], level)
+
+
+def percentile_interval(values, level: float = 0.95) -> tuple[float, float]:
+    """The central ``level`` percentile interval of ``values`` (nan values dropped; (nan, nan) if none is left)."""
+    values = np.asarray(values, float)
+    if not np.isfinite(values).any():
+        return (np.nan, np.nan)
+    tail = round(50 * (1 - level), 10)  # 2.5 exactly for 0.95 (1 - 0.95 is not 0.05 in floating point)
+    lo, hi = np.nanpercentile(values, [tail, 100 - tail])
+    return float(lo), float(hi)
 
 
 def _reduced(value, reduce: str | int | None):

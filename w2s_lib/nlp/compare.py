@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from w2s_lib.core.results import seed_draw_indices
+from w2s_lib.core.results import percentile_interval, seed_draw_indices
 from w2s_lib.core.spec import Spec
 from w2s_lib.data import TASKS
 from w2s_lib.data.registry import task_list
@@ -256,14 +256,6 @@ def _gap_ratio(means: np.ndarray) -> np.ndarray:
         return np.where(gap > 0, (value - base) / gap, np.nan)
 
 
-def _interval(values: np.ndarray, level: float) -> tuple[float, float]:
-    tail = round(50 * (1 - level), 10)
-    if not np.isfinite(values).any():
-        return (np.nan, np.nan)
-    lo, hi = np.nanpercentile(values, [tail, 100 - tail])
-    return float(lo), float(hi)
-
-
 def method_row(part: pd.DataFrame, *, level: float = LEVEL, n: int = N_DRAWS) -> dict:
     """One method's numbers for one student from its cells joined with naive's (``test_acc_naive``)."""
     cols = ["weak_acc", "test_acc", "weak_acc", "strong_acc"]  # PGR = (test - weak) / (strong - weak)
@@ -274,8 +266,8 @@ def method_row(part: pd.DataFrame, *, level: float = LEVEL, n: int = N_DRAWS) ->
     by_seed = _gap_ratio(_draw_means(counts, sums, seed_draw_indices(len(counts), n=n))) if len(counts) > 1 else []
     counts, sums = _unit_sums(part, ["seed", "weak_model"], delta_cols)
     by_unit = _gap_ratio(_draw_means(counts, sums, seed_draw_indices(len(counts), n=n))) if len(counts) > 1 else []
-    pgr_lo, pgr_hi = _interval(np.asarray(by_seed, float), level)
-    d_lo, d_hi = _interval(np.asarray(by_unit, float), level)
+    pgr_lo, pgr_hi = percentile_interval(by_seed, level)
+    d_lo, d_hi = percentile_interval(by_unit, level)
     verdict = "better" if d_lo > 0 else "worse" if d_hi < 0 else "unclear"
     return dict(
         pgr=point, pgr_lo=pgr_lo, pgr_hi=pgr_hi, delta=delta, delta_lo=d_lo, delta_hi=d_hi, verdict=verdict,
